@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Layers (STYLE.md §10): unit tests beside the code, component tests against the real RabbitMQ and
+// store, config checks of the ops files with the real tools, browser tests against the running stack.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['{core,api,consumer,web}/src/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'component',
+          include: ['tests/component/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // The broker is shared by every file; files isolate themselves by queue name.
+          fileParallelism: false,
+        },
+      },
+      { test: { name: 'config', include: ['tests/config/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

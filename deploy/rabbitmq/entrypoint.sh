@@ -15,10 +15,11 @@ for value in "$RABBITMQ_USER" "$RABBITMQ_PASSWORD"; do
   fi
 done
 
-dir=/tmp/rabbitmq-definitions
+# Must match definitions.local.path in rabbitmq.conf.
+dir="${PAREDAO_DEFINITIONS_DIR:-/tmp/rabbitmq-definitions}"
 umask 077
 mkdir -p "$dir"
-cp /etc/rabbitmq/definitions.json "$dir/20-topology.json"
+cp "${PAREDAO_TOPOLOGY_FILE:-/etc/rabbitmq/definitions.json}" "$dir/20-topology.json"
 cat > "$dir/10-users.json" <<JSON
 {
   "users": [
@@ -31,7 +32,7 @@ cat > "$dir/10-users.json" <<JSON
 }
 JSON
 # The image's entrypoint drops from root to the rabbitmq user before starting the node.
-if [ "$(id -u)" = 0 ]; then
+if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1; then
   chown -R rabbitmq:rabbitmq "$dir"
 fi
 

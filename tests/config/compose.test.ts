@@ -487,6 +487,47 @@ describe('RabbitMQ configuration', () => {
   });
 });
 
+describe('RabbitMQ definitions agree with what the services declare', () => {
+  const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+  // The api and the consumer assert the same topology at start (core/src/topology.ts); a queue that
+  // exists with other arguments makes that fail with PRECONDITION_FAILED, so the broker itself judges.
+  it('declaring the services\' topology and then the definitions\' on a real broker is accepted', async () => {
+    const amqp = await import('amqplib');
+    let conn: Awaited<ReturnType<typeof amqp.connect>>;
+    try {
+      conn = await amqp.connect(amqpUrl);
+    } catch (err) {
+      console.warn(`SKIPPED CHECK: no RabbitMQ at ${amqpUrl} (${String(err)}); definitions not compared with core/src/topology.ts`);
+      return;
+    }
+    const { assertTopology } = await import('../../core/src/topology.js');
+    const defs = JSON.parse(readFileSync(join(root, 'deploy/rabbitmq/definitions.json'), 'utf8')) as {
+      queues: { name: string; durable: boolean; arguments: Record<string, unknown> }[];
+      exchanges: { name: string; type: string; durable: boolean }[];
+    };
+    // Same shape under a private name, so the shared broker's real queues are never touched.
+    const q = `deploy-check-${process.pid}-${Date.now()}`;
+    const rename = (v: unknown) => (typeof v === 'string' ? v.replace(/^votes(?=$|\.)/, q) : v);
+    try {
+      const ch = await conn.createChannel();
+      await assertTopology(ch, q);
+      for (const ex of defs.exchanges) await ch.assertExchange(rename(ex.name) as string, ex.type, { durable: ex.durable });
+      for (const queue of defs.queues) {
+        const args = Object.fromEntries(Object.entries(queue.arguments).map(([k, v]) => [k, rename(v)]));
+        await ch.assertQueue(rename(queue.name) as string, { durable: queue.durable, arguments: args });
+      }
+      await ch.close();
+    } finally {
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(q);
+      await ch.deleteQueue(`${q}.dead`);
+      await ch.deleteExchange(`${q}.dlx`);
+      await conn.close();
+    }
+  });
+});
+
 describe('MongoDB replica-set healthcheck', () => {
   it('initiates rs0 with the member name the api connects to, and passes only on the primary', () => {
     const js = readFileSync(join(root, 'deploy/mongo/healthcheck.js'), 'utf8');

@@ -1,9 +1,9 @@
 // Offline checks of the Docker Compose stack (issue 6). No Docker engine runs on the development
 // machines or in CI, so the files are held to the Compose Specification schema and to the house
 // rules (STYLE.md §11) here, and every file they mount or copy must exist in the repository.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -410,6 +410,95 @@ describe('Dockerfiles', () => {
     const hc = ins.find((i) => i.op === 'HEALTHCHECK')!;
     expect(hc.args).toContain('/healthz');
     expect(hc.args).toContain(`process.env.${portVar}`);
+  });
+});
+
+describe('the proxy image renders a config nginx accepts', () => {
+  const hasTools = ['nginx', 'envsubst'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+  if (!hasTools) console.warn('SKIPPED: nginx or envsubst (gettext-base) missing; the proxy image config was not rendered');
+
+  /**
+   * Does what the official nginx image's entrypoint does at start: source /docker-entrypoint.d/*.envsh,
+   * then envsubst every defined variable into each template; then wraps the result in an http block
+   * like the image's nginx.conf and asks nginx to check it. `api` does not resolve outside compose,
+   * so the upstream is pointed at 127.0.0.1 for the check, and the access log at a file.
+   */
+  function renderAndCheck(overrides: Record<string, string>) {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-proxy-'));
+    try {
+      const dockerEnv = Object.fromEntries(
+        instructions(join(root, 'proxy/Dockerfile'))
+          .filter((i) => i.op === 'ENV')
+          .flatMap((i) => [...i.args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
+      );
+      const composeEnv = Object.fromEntries(
+        Object.entries((byName.get('proxy')!.svc.environment ?? {}) as Record<string, string>).map(([k, v]) => [
+          k,
+          interpolate(String(v)),
+        ]),
+      );
+      mkdirSync(join(work, 'conf.d'));
+      const script = [
+        'set -e',
+        'for f in "$PROXY_DIR"/*.envsh; do . "$f"; done',
+        `defined=$(printf '\${%s} ' $(env | cut -d= -f1))`,
+        'for t in "$PROXY_DIR"/templates/*.template; do',
+        '  envsubst "$defined" < "$t" > "$WORK/conf.d/$(basename "$t" .template)"',
+        'done',
+      ].join('\n');
+      execFileSync('sh', ['-c', script], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: work,
+          ...dockerEnv,
+          ...composeEnv,
+          API_UPSTREAM: '127.0.0.1:3000',
+          // /dev/stdout is the container's stdout in the image; here the test runner's stdout is a
+          // socket, which nginx cannot open by path.
+          ACCESS_LOG: join(work, 'access.log'),
+          ...overrides,
+          PROXY_DIR: join(root, 'proxy'),
+          WORK: work,
+        },
+        stdio: 'pipe',
+      });
+      writeFileSync(
+        join(work, 'nginx.conf'),
+        [
+          'worker_processes 1;',
+          `pid ${work}/nginx.pid;`,
+          'error_log stderr;',
+          'events {}',
+          'http {',
+          '  include /etc/nginx/mime.types;',
+          '  default_type application/octet-stream;',
+          `  client_body_temp_path ${work}/body;`,
+          `  proxy_temp_path ${work}/proxy;`,
+          `  include ${work}/conf.d/*.conf;`,
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const r = spawnSync('nginx', ['-t', '-q', '-p', work, '-c', join(work, 'nginx.conf')], { encoding: 'utf8' });
+      const rendered = readFileSync(join(work, 'conf.d/default.conf'), 'utf8');
+      return { status: r.status, output: `${r.stdout}${r.stderr}`, rendered };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!hasTools)('with the compose settings', () => {
+    const r = renderAndCheck({});
+    expect(r.status, r.output).toBe(0);
+    const directives = r.rendered.split('\n').filter((l) => !/^\s*#/.test(l));
+    expect(directives.filter((l) => /\$\{[A-Z_]+\}/.test(l)), 'placeholders left unrendered').toEqual([]);
+    expect(r.rendered).toMatch(/listen 8080;/);
+    expect(r.rendered).toContain('stub_status');
+  });
+
+  it.skipIf(!hasTools)('with rate limiting off (load tests)', () => {
+    const r = renderAndCheck({ RATE_LIMIT_PER_IP: '0' });
+    expect(r.status, r.output).toBe(0);
   });
 });
 

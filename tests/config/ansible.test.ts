@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ansibleDir = join(root, 'ansible');
@@ -18,11 +18,15 @@ function hasTool(tool: string): boolean {
   return found;
 }
 
+// Ansible's own scratch files, removed with the rest after the run.
+const ansibleTemp = mkdtempSync(join(tmpdir(), 'paredao-ansible-tmp-'));
+afterAll(() => rmSync(ansibleTemp, { recursive: true, force: true }));
+
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(cmd, args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ANSIBLE_LOCAL_TEMP: join(tmpdir(), 'paredao-ansible-tmp'), ...env },
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ANSIBLE_LOCAL_TEMP: ansibleTemp, ...env },
     timeout: 45_000,
   });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };

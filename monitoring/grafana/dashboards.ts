@@ -31,8 +31,14 @@ export const SCHEMA_VERSION = 41;
 export const LATENCY_P99_OBJECTIVE_SECONDS = 0.25;
 export const ERROR_RATIO_OBJECTIVE = 0.01;
 
+/**
+ * Objectives and totals are about voters' traffic: Prometheus scrapes and health checks hit the api
+ * every few seconds (and /readyz answers 503 while the broker is down, which BrokerDisconnected
+ * already covers). Same selectors as rules/recording.yml.
+ */
+const VOTER_TRAFFIC = 'route!~"/metrics|/healthz|/readyz"';
 /** The SSE stream keeps its request open for minutes and would dominate every latency quantile. */
-const NOT_STREAM = 'route!~".*/stream"';
+const NOT_STREAM = 'route!~"/metrics|/healthz|/readyz|.*/stream"';
 
 type Query = { expr: string; legend: string; format?: 'heatmap' };
 
@@ -138,17 +144,17 @@ function executions(): DashboardBuilder {
     .withPanel(
       single({
         title: 'Requests in the time range',
-        description: 'Every api request answered, any route, any status.',
+        description: 'Every api request answered, any status; scrapes and health checks left out.',
         unit: 'short',
-        queries: [{ expr: 'sum(increase(http_requests_total{job="api"}[$__range]))', legend: 'requests' }],
+        queries: [{ expr: `sum(increase(http_requests_total{job="api",${VOTER_TRAFFIC}}[$__range]))`, legend: 'requests' }],
       }),
     )
     .withPanel(
       single({
         title: 'Requests per second',
-        description: 'Current api throughput over all replicas.',
+        description: 'Current api throughput over all replicas; scrapes and health checks left out.',
         unit: 'reqps',
-        queries: [{ expr: 'sum(rate(http_requests_total{job="api"}[$__rate_interval]))', legend: 'requests/s' }],
+        queries: [{ expr: `sum(rate(http_requests_total{job="api",${VOTER_TRAFFIC}}[$__rate_interval]))`, legend: 'requests/s' }],
       }),
     )
     .withPanel(
@@ -208,7 +214,7 @@ function latency(): DashboardBuilder {
     .withPanel(
       lines({
         title: 'p99 latency against the objective',
-        description: `99th percentile over every route except the SSE stream; the dashed line is the ${LATENCY_P99_OBJECTIVE_SECONDS * 1000} ms objective (alert ApiLatencyP99High).`,
+        description: `99th percentile over voters' routes (no SSE stream, scrapes or health checks); the dashed line is the ${LATENCY_P99_OBJECTIVE_SECONDS * 1000} ms objective (alert ApiLatencyP99High).`,
         unit: 's',
         w: 24,
         objective: LATENCY_P99_OBJECTIVE_SECONDS,
@@ -228,7 +234,7 @@ function latency(): DashboardBuilder {
       withTargets(
         new heatmap.PanelBuilder()
           .title('Request duration distribution')
-          .description('Requests per histogram bucket over time (SSE stream excluded); bands above 100 ms deserve a look.')
+          .description('Requests per histogram bucket over time (voters’ routes, SSE stream excluded); bands above 100 ms deserve a look.')
           .datasource(DATASOURCE)
           .span(12)
           .height(8)
@@ -260,13 +266,13 @@ function errors(): DashboardBuilder {
     .withPanel(
       lines({
         title: '5xx ratio against the objective',
-        description: `Share of api responses that are 5xx; the dashed line is the ${ERROR_RATIO_OBJECTIVE * 100}% objective (alert ApiHighErrorRatio). Written as 1 - ok/all so it reads 0 while nothing fails.`,
+        description: `Share of api responses that are 5xx; the dashed line is the ${ERROR_RATIO_OBJECTIVE * 100}% objective (alert ApiHighErrorRatio). Written as 1 - ok/all so it reads 0 while nothing fails; scrapes and health checks left out.`,
         unit: 'percentunit',
         w: 18,
         objective: ERROR_RATIO_OBJECTIVE,
         queries: [
           {
-            expr: '1 - (sum(rate(http_requests_total{job="api",status_code!~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{job="api"}[$__rate_interval])))',
+            expr: `1 - (sum(rate(http_requests_total{job="api",${VOTER_TRAFFIC},status_code!~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{job="api",${VOTER_TRAFFIC}}[$__rate_interval])))`,
             legend: '5xx ratio',
           },
         ],

@@ -11,26 +11,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpressions, ruleExpressions, vectorSelectors } from '../../monitoring/queries.js';
 import { JOBS, localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
-
-/** The part of tests/support/stack.ts this test relies on. */
-interface Stack {
-  url: string;
-  apiUrl: string;
-  consumerUrl: string;
-  rabbitmqMetricsUrl: string;
-  vote(candidateId: string): Promise<Response>;
-  results(): Promise<unknown>;
-  stop(): Promise<void>;
-}
-type StartStack = (opts?: Record<string, unknown>) => Promise<Stack>;
+import { startStack, type Stack } from '../support/stack.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
-const STACK_MODULE = path.resolve(import.meta.dirname, '../support/stack.ts');
-const missing = [
-  existsSync(PROMETHEUS) ? null : `${PROMETHEUS} (Debian package prometheus)`,
-  existsSync(STACK_MODULE) ? null : 'tests/support/stack.ts (the stack harness)',
-].filter(Boolean);
-if (missing.length) console.warn(`SKIPPED dashboards-live: missing ${missing.join(', ')}`);
+const missing = !existsSync(PROMETHEUS);
+if (missing) console.warn(`SKIPPED dashboards-live: ${PROMETHEUS} not found (Debian package prometheus)`);
 
 const VALID_VOTES = 12;
 
@@ -53,7 +38,7 @@ function localPort(url: string, what: string): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(missing.length > 0)('every dashboard query is live', () => {
+describe.skipIf(missing)('every dashboard query is live', () => {
   let stack: Stack | undefined;
   let prometheus: ChildProcess | undefined;
   let prometheusLog = '';
@@ -84,7 +69,6 @@ describe.skipIf(missing.length > 0)('every dashboard query is live', () => {
   }
 
   beforeAll(async () => {
-    const { startStack } = (await import(STACK_MODULE)) as { startStack: StartStack };
     stack = await startStack();
 
     const metrics = await fetch(new URL('/metrics', stack.rabbitmqMetricsUrl)).catch(() => undefined);

@@ -59,15 +59,31 @@ run_local() {
   ln -sfn "$run_dir" "$root/run/current"
   proxy/render-local.sh "$run_dir" >/dev/null
   nginx -t -q -c "$run_dir/nginx.conf" -p "$run_dir" || die "nginx config invalid (see above)"
+  # Prometheus scrapes the local processes; its config comes from the same job list as compose's.
+  local prometheus=()
+  export PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+  if ! command -v prometheus >/dev/null; then
+    say "prometheus is not installed (./preflight.sh installs it): running without metrics storage"
+  elif port_open "$PROMETHEUS_PORT"; then
+    say "port $PROMETHEUS_PORT is taken: not starting Prometheus (set PROMETHEUS_PORT)"
+  else
+    node --import tsx monitoring/prometheus/render-local.ts "$run_dir/prometheus.yml" >/dev/null
+    prometheus=(--service prometheus -- prometheus --config.file="$run_dir/prometheus.yml"
+      --storage.tsdb.path="$root/run/prometheus-data" --storage.tsdb.retention.time=7d
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT")
+  fi
   say "logs: $run_dir/{consumer,api,proxy}.log (nginx access log: nginx-access.log)"
   say "site:     http://localhost:$HTTP_PORT/"
   say "results:  http://localhost:$HTTP_PORT/api/results   panel: http://localhost:$HTTP_PORT/painel.html"
   say "api docs: http://localhost:$HTTP_PORT/api/docs   metrics: http://127.0.0.1:$API_PORT/metrics, http://127.0.0.1:$CONSUMER_PORT/metrics"
+  [[ ${#prometheus[@]} -gt 0 ]] && say "prometheus: http://127.0.0.1:$PROMETHEUS_PORT/ (alerts, graphs; dashboards: docs/MONITORING.md)"
+  say "admin:    http://localhost:$HTTP_PORT/admin.html (login in .env: ADMIN_USER / ADMIN_PASSWORD)"
   say "Ctrl-C stops everything."
   exec node scripts/supervise.mjs --run-dir "$run_dir" \
     --service consumer -- node consumer/dist/main.js \
     --service api -- node api/dist/main.js \
-    --service proxy -- nginx -c "$run_dir/nginx.conf" -p "$run_dir"
+    --service proxy -- nginx -c "$run_dir/nginx.conf" -p "$run_dir" \
+    "${prometheus[@]}"
 }
 
 # ./run.sh compose [up|down|logs|ps] [docker compose options…]: the stack in Docker (docs/DEPLOY.md).

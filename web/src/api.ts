@@ -64,6 +64,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   if (/^\d+$/u.test(v)) {
     seconds = Number(v);
   } else {
+    // Date.parse is lenient ("-5" is a year): an HTTP-date always names a weekday and month.
+    if (!/[a-z]{3}/iu.test(v)) return null;
     const at = Date.parse(v);
     if (Number.isNaN(at)) return null;
     seconds = Math.ceil((at - now) / 1000);

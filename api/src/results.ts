@@ -1,0 +1,87 @@
+import { buildResults, type Paredao, type Results, type Store } from '@paredao/core';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+
+/**
+ * The results snapshot of the current paredão: one store read per refresh whatever the request rate,
+ * pushed to every SSE client when it changes (SPEC, "Results under load"). SSE clients also get an
+ * `event: paredao` frame when the current paredão changes (opened, closed, a new one).
+ */
+export class ResultsService {
+  private snapshot: Results | null = null;
+  private json = 'null';
+  private paredaoJson = 'null';
+  private readonly clients = new Set<Response>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private storeOk = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  get current(): Results | null {
+    return this.snapshot;
+  }
+
+  /** The snapshot as JSON text (serialised once per refresh, not per request). */
+  get currentJson(): string {
+    return this.json;
+  }
+
+  get storeUsable(): boolean {
+    return this.storeOk;
+  }
+
+  start(): void {
+    // Comments keep idle SSE connections open through proxies.
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) c.write(': keepalive\n\n');
+    }, 15_000);
+  }
+
+  async refresh(paredao: Paredao | null): Promise<void> {
+    try {
+      const next = paredao ? buildResults(paredao, await this.store.tally(paredao.id), new Date()) : null;
+      if (!this.storeOk) this.log.info('store readable');
+      this.storeOk = true;
+      const changed = next?.total !== this.snapshot?.total || next?.paredaoId !== this.snapshot?.paredaoId;
+      this.snapshot = next;
+      this.json = JSON.stringify(next);
+      if (changed) this.broadcast(`data: ${this.json}\n\n`);
+    } catch (err) {
+      if (this.storeOk) this.log.error({ err }, 'store unreadable; serving the last results snapshot');
+      this.storeOk = false;
+    }
+  }
+
+  /** Tells every SSE client that the current paredão changed. */
+  paredaoChanged(paredao: Paredao | null): void {
+    this.paredaoJson = JSON.stringify(paredao);
+    this.broadcast(`event: paredao\ndata: ${this.paredaoJson}\n\n`);
+  }
+
+  subscribe(res: Response): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // nginx: do not buffer this response.
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: 3000\nevent: paredao\ndata: ${this.paredaoJson}\n\ndata: ${this.json}\n\n`);
+    this.clients.add(res);
+    res.on('close', () => this.clients.delete(res));
+  }
+
+  private broadcast(frame: string): void {
+    for (const c of this.clients) c.write(frame);
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,116 @@
+// The one logger factory for api and consumer (docs/LOGGING.md): JSON on stdout, secrets redacted,
+// and, when GELF_URL is set, every record also shipped to Graylog from pino's worker thread.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pino, type Logger, type LoggerOptions, type TransportTargetOptions } from 'pino';
+import type { GelfTransportOptions } from './gelf-transport.js';
+import { parseGelfUrl } from './gelf.js';
+
+export type ServiceName = 'api' | 'consumer';
+
+export interface CreateLoggerOptions {
+  service: ServiceName;
+  level: string;
+  /** `udp://host:port` or `tcp://host:port`; unset = stdout only. */
+  gelfUrl?: string;
+  /** Human-readable output, only when stdout is a TTY and pino-pretty is installed. */
+  pretty?: boolean;
+  /** How long closing the logger waits for Graylog to take the backlog. */
+  gelfFlushTimeoutMs?: number;
+}
+
+export const REDACTED = '[Redacted]';
+
+/** Fields whose value is a connection URL: only the password part is hidden. */
+const URL_FIELDS = new Set(['amqpUrl', 'storeUrl', 'mongoUrl', 'gelfUrl']);
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'antibotSecret',
+  '*.antibotSecret',
+  ...[...URL_FIELDS].flatMap((field) => [field, `*.${field}`]),
+];
+
+/**
+ * `amqp://guest:s3cret@host:5672` → `amqp://guest:***@host:5672`. Leaves URLs without a password
+ * (and non-URL strings such as `sqlite:data/paredao.db`) as they are. Exported for config summaries.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
+  }
+}
+
+function censor(value: unknown, path: string[]): unknown {
+  const key = path[path.length - 1] ?? '';
+  if (URL_FIELDS.has(key) && typeof value === 'string') return redactUrl(value);
+  return REDACTED;
+}
+
+/**
+ * Where pino's worker finds the GELF transport. Compiled (`core/dist/log/logger.js`, how services
+ * run): the sibling `gelf-transport.js`. From TypeScript sources (vitest, tsx): the sibling `.ts`,
+ * with the worker started under tsx's loader, because a worker thread does not inherit vitest's
+ * transform and Node 20 cannot run TypeScript by itself.
+ */
+export function gelfTransportTarget(): { target: string; execArgv?: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const compiled = join(here, 'gelf-transport.js');
+  if (existsSync(compiled)) return { target: compiled };
+  const source = join(here, 'gelf-transport.ts');
+  // tsx is a root devDependency: present wherever the sources are, absent from production images.
+  const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+  return { target: source, execArgv: ['--import', pathToFileURL(tsxLoader).href] };
+}
+
+function prettyAvailable(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createLogger(opts: CreateLoggerOptions): Logger {
+  const options: LoggerOptions = {
+    level: opts.level,
+    base: { service: opts.service, hostname: os.hostname(), pid: process.pid },
+    redact: { paths: REDACT_PATHS, censor },
+  };
+  const pretty = opts.pretty === true && process.stdout.isTTY === true && prettyAvailable();
+  const stdout: TransportTargetOptions = pretty
+    ? { target: 'pino-pretty', options: { destination: 1 }, level: opts.level }
+    : { target: 'pino/file', options: { destination: 1 }, level: opts.level };
+
+  if (!opts.gelfUrl) {
+    return pretty ? pino(options, pino.transport({ targets: [stdout] })) : pino(options);
+  }
+
+  // Fail at start, in the main thread, with a message naming GELF_URL, not later in the worker.
+  parseGelfUrl(opts.gelfUrl);
+  const { target, execArgv } = gelfTransportTarget();
+  const gelfOptions: GelfTransportOptions = { url: opts.gelfUrl, flushTimeoutMs: opts.gelfFlushTimeoutMs ?? 5_000 };
+  const transport = pino.transport({
+    targets: [stdout, { target, options: gelfOptions, level: opts.level }],
+    ...(execArgv ? { worker: { execArgv } } : {}),
+  });
+  return pino(options, transport);
+}

@@ -198,17 +198,17 @@ class TcpSender implements Sender {
     if (this.queue.length > 0) this.drops.drop('logger closed before Graylog took the backlog', this.queue.length);
     const socket = this.socket;
     if (socket) {
+      // 'finish' = everything handed to the kernel, which still delivers it after we close the fd.
+      // Waiting for the peer's FIN instead would hang when the peer is slow (or in this process).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          socket.destroy();
-          resolve();
-        }, Math.max(0, deadline - Date.now()));
-        socket.once('close', () => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        socket.once('finish', () => {
           clearTimeout(timer);
           resolve();
         });
         socket.end();
       });
+      socket.destroy();
     }
   }
 }

@@ -20,7 +20,12 @@ export interface CreateLoggerOptions {
   pretty?: boolean;
   /** How long closing the logger waits for Graylog to take the backlog. */
   gelfFlushTimeoutMs?: number;
+  /** Where the JSON lines go: a file descriptor or a path. Default stdout. */
+  destination?: number | string;
 }
+
+/** The worker-thread stream behind a logger, when it has one; closeLogger ends it. */
+const transports = new WeakMap<Logger, ReturnType<typeof pino.transport>>();
 
 export const REDACTED = '[Redacted]';
 
@@ -95,13 +100,19 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     base: { service: opts.service, hostname: os.hostname(), pid: process.pid },
     redact: { paths: REDACT_PATHS, censor },
   };
-  const pretty = opts.pretty === true && process.stdout.isTTY === true && prettyAvailable();
+  const destination = opts.destination ?? 1;
+  const pretty = opts.pretty === true && destination === 1 && process.stdout.isTTY === true && prettyAvailable();
   const stdout: TransportTargetOptions = pretty
-    ? { target: 'pino-pretty', options: { destination: 1 }, level: opts.level }
-    : { target: 'pino/file', options: { destination: 1 }, level: opts.level };
+    ? { target: 'pino-pretty', options: { destination }, level: opts.level }
+    : { target: 'pino/file', options: { destination }, level: opts.level };
 
   if (!opts.gelfUrl) {
-    return pretty ? pino(options, pino.transport({ targets: [stdout] })) : pino(options);
+    if (!pretty) return pino(options, pino.destination({ dest: destination, sync: true }));
+    const transport = pino.transport({ targets: [stdout] });
+    reportTransportErrors(transport);
+    const log = pino(options, transport);
+    transports.set(log, transport);
+    return log;
   }
 
   // Fail at start, in the main thread, with a message naming GELF_URL, not later in the worker.
@@ -112,5 +123,37 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     targets: [stdout, { target, options: gelfOptions, level: opts.level }],
     ...(execArgv ? { worker: { execArgv } } : {}),
   });
-  return pino(options, transport);
+  reportTransportErrors(transport);
+  const log = pino(options, transport);
+  transports.set(log, transport);
+  return log;
+}
+
+/** A dead logging worker must not take the service down with an unhandled 'error' event. */
+function reportTransportErrors(transport: ReturnType<typeof pino.transport>): void {
+  let reported = false;
+  transport.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), msg: 'log transport failed; logs are being lost', err: { message: err.message, stack: err.stack } })}\n`);
+  });
+}
+
+/**
+ * Flushes and, for a logger with a worker thread, ends it: resolves once the GELF backlog has been
+ * sent (or the flush timeout passed) and the worker has exited. Call it last in graceful shutdown.
+ */
+export async function closeLogger(log: Logger): Promise<void> {
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
+  const transport = transports.get(log);
+  if (!transport) return;
+  transports.delete(log);
+  const stream = transport as typeof transport & { closed?: boolean };
+  if (stream.closed) return;
+  await new Promise<void>((resolve) => {
+    transport.once('close', () => resolve());
+    // A worker that already died never emits 'close'.
+    transport.once('error', () => resolve());
+    transport.end();
+  });
 }

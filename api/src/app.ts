@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { encodeVote, type Paredao } from '@paredao/core';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Antibot } from './antibot.js';
+import { AppError } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import type { ReplayGuard } from './replay-guard.js';
+import type { ResultsService } from './results.js';
+
+export interface VotePublisher {
+  readonly ready: boolean;
+  publish(body: Buffer, messageId: string): Promise<void>;
+}
+
+export interface AppDeps {
+  paredao: Paredao;
+  log: Logger;
+  metrics: ApiMetrics;
+  metricsText: () => Promise<{ contentType: string; body: string }>;
+  publisher: VotePublisher;
+  results: ResultsService;
+  antibot: Antibot;
+  replayGuard: ReplayGuard;
+  rateLimitPerMinute: number;
+  trustProxyHops: number;
+  now?: () => number;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+const voteBody = z
+  .object({
+    candidateId: z.string().min(1).max(64),
+    altcha: z.string().max(4096).optional(),
+    /** Honeypot: hidden from people, filled in by naive bots. */
+    website: z.string().max(256).optional(),
+  })
+  .strict();
+
+/** Builds the api; never listens (STYLE.md §2), so tests run it in-process. */
+export function createApp(deps: AppDeps) {
+  const { paredao, log, metrics, publisher, results, antibot, replayGuard } = deps;
+  const now = deps.now ?? Date.now;
+  const candidates = new Set(paredao.candidates.map((c) => c.id));
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // The client IP is the one nginx saw: trust exactly the proxy hops in front of us, never `true`.
+  app.set('trust proxy', deps.trustProxyHops);
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    req.log = log.child({ reqId: req.id });
+    res.setHeader('x-request-id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? String(req.route.path) : 'unmatched';
+      const labels = { method: req.method, route, status_code: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const reasons = [];
+    if (!publisher.ready) reasons.push('broker channel not open');
+    if (!results.storeUsable) reasons.push('store not readable');
+    res.status(reasons.length ? 503 : 200).json(reasons.length ? { status: 'not ready', reasons } : { status: 'ready' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metricsText();
+    res.type(contentType).send(body);
+  });
+
+  app.get('/api/paredao', (_req, res) => {
+    res.set('cache-control', 'public, max-age=5').json(paredao);
+  });
+
+  app.get('/api/docs', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  app.get('/api/challenge', async (_req, res) => {
+    // A challenge is single use: never cached.
+    res.set('cache-control', 'no-store').json(await antibot.challenge(now()));
+  });
+
+  app.get('/api/results', (_req, res) => {
+    res.set('cache-control', 'no-store').type('application/json').send(results.currentJson);
+  });
+
+  app.get('/api/results/stream', (_req, res) => {
+    results.subscribe(res);
+  });
+
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: deps.rateLimitPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    skip: () => deps.rateLimitPerMinute === 0,
+    handler: (req, _res, next) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
+      const retryAfter = Math.max(1, Math.ceil(((reset ?? now() + 60_000) - now()) / 1000));
+      next(new AppError(429, 'rate_limited', 'Muitos votos seguidos deste endereço. Aguarde um instante.', { 'Retry-After': String(retryAfter) }));
+    },
+  });
+
+  const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) {
+      return next(new AppError(415, 'unsupported_media_type', 'Envie o voto como application/json.'));
+    }
+    next();
+  };
+
+  app.post('/api/votes', limiter, jsonOnly, express.json({ limit: '8kb', strict: true }), async (req, res) => {
+    const parsed = voteBody.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError(400, 'invalid_body', `Corpo do voto inválido${issue ? ` (${issue.path.join('.') || 'corpo'}: ${issue.message})` : ''}.`);
+    }
+    const { candidateId, altcha, website } = parsed.data;
+    if (!candidates.has(candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
+    if (paredao.status !== 'open') throw new AppError(409, 'voting_closed', 'A votação deste paredão está encerrada.');
+    if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
+    const voteId = await antibot.verify(altcha);
+    if (!replayGuard.claim(voteId, now())) {
+      throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
+    }
+    const vote = { v: 1 as const, voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId: req.id };
+    try {
+      await publisher.publish(encodeVote(vote), voteId);
+    } catch (err) {
+      replayGuard.release(voteId);
+      throw err;
+    }
+    metrics.votesAccepted.inc({ candidate: candidateId });
+    req.log.debug({ voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
+    res.status(202).json({ voteId });
+  });
+
+  app.use((_req, _res, next) => {
+    next(new AppError(404, 'not_found', 'Rota inexistente.'));
+  });
+
+  // One error middleware (STYLE.md §7): stable JSON for the client, one log line at the right level.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = toAppError(err);
+    const reqLog = req.log ?? log;
+    if (e.isClientError) {
+      reqLog.warn({ code: e.code, status: e.status, method: req.method, path: req.path, ip: req.ip }, `request rejected: ${e.code}`);
+    } else {
+      reqLog.error({ err, code: e.code, status: e.status, method: req.method, path: req.path }, `request failed: ${e.code}`);
+    }
+    if (req.path === '/api/votes' && req.method === 'POST') metrics.votesRejected.inc({ reason: e.code });
+    if (res.headersSent) return;
+    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+  });
+
+  return app;
+}
+
+/** Maps body-parser and unknown errors onto AppError; 5xx messages never leak internals. */
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const type = (err as { type?: string } | null)?.type;
+  switch (type) {
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.');
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_body', 'O corpo não é JSON válido.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_media_type', 'Codificação não suportada; use UTF-8.');
+    case 'request.aborted':
+      return new AppError(400, 'request_aborted', 'Requisição interrompida.');
+    default:
+      return new AppError(500, 'internal', 'Erro interno.');
+  }
+}

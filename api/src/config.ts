@@ -1,0 +1,30 @@
+import { flag, logLevel, parseEnv, port } from '@paredao/core';
+import { z } from 'zod';
+
+const schema = z.object({
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port(3000),
+  API_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+  STORE_URL: z.string().default('sqlite:data/paredao.db'),
+  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
+  PAREDAO_FILE: z.string().default('config/paredao.json'),
+  ANTIBOT_SECRET: z.string().min(32, 'must be at least 32 characters (run ./preflight.sh to generate one)'),
+  /** Thousands of hash attempts a voter's browser makes on average per vote; 1 is the minimum. */
+  ANTIBOT_DIFFICULTY: z.coerce.number().int().min(1).max(100_000).default(50),
+  ANTIBOT_EXPIRY_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(1200),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  LOG_LEVEL: logLevel,
+  LOG_PRETTY: flag(false),
+  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+$/, 'udp://host:port or tcp://host:port').optional(),
+});
+
+export type ApiConfig = z.infer<typeof schema>;
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv(schema, env);
+}

@@ -1,0 +1,128 @@
+import cluster, { type Worker } from 'node:cluster';
+import { backoffDelay, ConfigError, redactUrl } from '@paredao/core';
+import { pino, type Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { loadApiConfig, type ApiConfig } from './config.js';
+import { startApi } from './worker.js';
+
+function makeLogger(config: Pick<ApiConfig, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: { service: 'api', pid: process.pid } });
+}
+
+let config: ApiConfig;
+try {
+  config = loadApiConfig();
+} catch (err) {
+  const log = pino({ base: { service: 'api' } });
+  log.fatal({ err: err instanceof ConfigError ? undefined : err }, err instanceof Error ? err.message : String(err));
+  process.exit(78); // EX_CONFIG
+}
+const log = makeLogger(config);
+
+if (cluster.isPrimary && config.API_WORKERS > 1) {
+  runPrimary(config, log);
+} else {
+  runWorker(config, log).catch((err: unknown) => {
+    log.fatal({ err }, 'api cannot start');
+    process.exit(1);
+  });
+}
+
+async function runWorker(cfg: ApiConfig, logger: Logger) {
+  const api = await startApi(cfg, logger);
+  if (cluster.isPrimary) logStartup(cfg, logger);
+  else logger.debug({ worker: cluster.worker?.id }, 'api worker listening');
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'api shutting down: draining in-flight votes');
+    const hard = setTimeout(() => {
+      logger.error('api shutdown deadline passed; exiting');
+      process.exit(1);
+    }, cfg.SHUTDOWN_TIMEOUT_MS + 2000);
+    hard.unref();
+    api.stop().then(
+      () => {
+        logger.info('api stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'api stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The primary forks the workers, restarts a crashed one with backoff and aggregates their metrics. */
+function runPrimary(cfg: ApiConfig, logger: Logger) {
+  const aggregator = new AggregatorRegistry();
+  let stopping = false;
+  let crashes = 0;
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (msg: { type?: string; id?: string }) => {
+      if (msg?.type !== 'paredao:metrics:req') return;
+      aggregator.clusterMetrics().then(
+        (body) => w.send({ type: 'paredao:metrics:res', id: msg.id, body, contentType: aggregator.contentType }),
+        (err: Error) => w.send({ type: 'paredao:metrics:res', id: msg.id, body: `# metrics aggregation failed: ${err.message}\n` }),
+      );
+    });
+    return w;
+  };
+  for (let i = 0; i < cfg.API_WORKERS; i++) fork();
+  logStartup(cfg, logger);
+  cluster.on('exit', (w: Worker, code, signal) => {
+    if (stopping) return;
+    const delay = backoffDelay(crashes++, 200, 10_000);
+    logger.error({ worker: w.id, code, signal, restartInMs: delay }, 'api worker exited; restarting');
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay);
+  });
+  // Crash counter decays so an occasional crash does not grow the backoff forever.
+  setInterval(() => (crashes = Math.max(0, crashes - 1)), 30_000).unref();
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api primary shutting down workers');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    for (const w of workers) w.process.kill('SIGTERM');
+    const hard = setTimeout(() => {
+      logger.error('api workers did not stop in time; killing');
+      for (const w of workers) w.process.kill('SIGKILL');
+      process.exit(1);
+    }, cfg.SHUTDOWN_TIMEOUT_MS + 3000);
+    hard.unref();
+    let left = workers.length;
+    if (left === 0) process.exit(0);
+    cluster.on('exit', () => {
+      if (--left === 0) {
+        logger.info('api stopped');
+        process.exit(0);
+      }
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function logStartup(cfg: ApiConfig, logger: Logger) {
+  logger.info(
+    {
+      port: cfg.API_PORT,
+      host: cfg.API_HOST,
+      workers: cfg.API_WORKERS,
+      storeUrl: redactUrl(cfg.STORE_URL),
+      amqpUrl: redactUrl(cfg.AMQP_URL),
+      queue: cfg.QUEUE_NAME,
+      paredaoFile: cfg.PAREDAO_FILE,
+      antibotDifficulty: cfg.ANTIBOT_DIFFICULTY,
+      antibotExpirySeconds: cfg.ANTIBOT_EXPIRY_SECONDS,
+      rateLimitPerIp: cfg.RATE_LIMIT_PER_IP,
+      trustProxyHops: cfg.TRUST_PROXY_HOPS,
+      gelf: cfg.GELF_URL ?? null,
+    },
+    'api started',
+  );
+}

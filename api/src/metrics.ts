@@ -1,0 +1,77 @@
+import { LATENCY_BUCKETS } from '@paredao/core';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Every rejection reason, pre-initialised at 0 so dashboards and alerts have a series from the start. */
+export const REJECTION_REASONS = [
+  'invalid_body',
+  'unknown_candidate',
+  'antibot_missing',
+  'antibot_malformed',
+  'antibot_invalid',
+  'antibot_expired',
+  'antibot_replayed',
+  'antibot_honeypot',
+  'rate_limited',
+  'voting_closed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'broker_unavailable',
+] as const;
+
+export function createApiMetrics(registry: Registry, candidateIds: readonly string[]) {
+  const m = {
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request received to response finished.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    votesAccepted: new Counter({
+      name: 'paredao_votes_accepted_total',
+      help: 'Votes confirmed by the broker and answered 202.',
+      labelNames: ['candidate'] as const,
+      registers: [registry],
+    }),
+    votesRejected: new Counter({
+      name: 'paredao_votes_rejected_total',
+      help: 'Votes refused, by error code.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    publishConfirm: new Histogram({
+      name: 'paredao_publish_confirm_seconds',
+      help: 'Time from publish to broker confirm.',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    brokerConnected: new Gauge({
+      name: 'paredao_broker_connected',
+      help: '1 when the api has a confirm channel to the broker.',
+      registers: [registry],
+      // Summing over cluster workers would read 2 for "connected"; the worst worker is what matters.
+      aggregator: 'min',
+    }),
+  };
+  for (const c of candidateIds) m.votesAccepted.inc({ candidate: c }, 0);
+  for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r }, 0);
+  for (const [route, method, code] of [
+    ['/api/votes', 'POST', '202'],
+    ['/api/votes', 'POST', '400'],
+    ['/api/votes', 'POST', '403'],
+    ['/api/votes', 'POST', '429'],
+    ['/api/votes', 'POST', '503'],
+  ] as const) {
+    m.httpRequests.inc({ method, route, status_code: code }, 0);
+  }
+  m.brokerConnected.set(0);
+  return m;
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -1,0 +1,101 @@
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createRegistry, loadParedao, openStore } from '@paredao/core';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { Antibot } from './antibot.js';
+import { createApp } from './app.js';
+import type { ApiConfig } from './config.js';
+import { createApiMetrics } from './metrics.js';
+import { Publisher } from './publisher.js';
+import { ReplayGuard } from './replay-guard.js';
+import { ResultsService } from './results.js';
+
+export interface RunningApi {
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root of one api process: wires config, logger, store, broker and metrics, listens,
+ * and returns a stop() that drains gracefully (STYLE.md §5).
+ */
+export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
+  const paredao = loadParedao(config.PAREDAO_FILE);
+  const registry = createRegistry('api');
+  const metrics = createApiMetrics(registry, paredao.candidates.map((c) => c.id));
+  const metricsText = cluster.isWorker ? clusterMetricsText(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+
+  const store = await openStore(config.STORE_URL);
+  const publisher = new Publisher({ url: config.AMQP_URL, queue: config.QUEUE_NAME, timeoutMs: config.PUBLISH_TIMEOUT_MS, log, metrics });
+  const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log);
+  await replayGuard.sync();
+  const results = new ResultsService(store, paredao, config.RESULTS_REFRESH_MS, log, () => replayGuard.sync());
+  await results.start();
+  await publisher.start();
+  const antibot = new Antibot({ secret: config.ANTIBOT_SECRET, difficulty: config.ANTIBOT_DIFFICULTY, expirySeconds: config.ANTIBOT_EXPIRY_SECONDS });
+
+  const app = createApp({
+    paredao,
+    log,
+    metrics,
+    metricsText,
+    publisher,
+    results,
+    antibot,
+    replayGuard,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.API_PORT, config.API_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    stop() {
+      stopping ??= (async () => {
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        results.stop(); // ends SSE streams, which would otherwise hold server.close() open
+        server.closeIdleConnections();
+        await Promise.race([closed, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+        server.closeAllConnections();
+        await publisher.stop(deadline);
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** In a cluster worker, /metrics asks the primary for the sum over all workers (prom-client's AggregatorRegistry). */
+function clusterMetricsText(registry: ReturnType<typeof createRegistry>) {
+  AggregatorRegistry.setRegistries([registry]);
+  new AggregatorRegistry(); // installs the worker's IPC listener
+  const pending = new Map<string, (r: { contentType: string; body: string }) => void>();
+  process.on('message', (msg: { type?: string; id?: string; body?: string; contentType?: string }) => {
+    if (msg?.type === 'paredao:metrics:res' && msg.id) {
+      pending.get(msg.id)?.({ contentType: msg.contentType ?? registry.contentType, body: msg.body ?? '' });
+      pending.delete(msg.id);
+    }
+  });
+  return () =>
+    new Promise<{ contentType: string; body: string }>((resolve, reject) => {
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error('metrics aggregation timed out'));
+      }, 5000);
+      pending.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      process.send?.({ type: 'paredao:metrics:req', id });
+    });
+}

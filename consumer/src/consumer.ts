@@ -1,0 +1,172 @@
+import { assertTopology, backoffDelay, decodeVote, redactUrl, sleep, type Store, type VoteMessage } from '@paredao/core';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Logger } from 'pino';
+import { Batcher } from './batcher.js';
+import type { ConsumerMetrics } from './metrics.js';
+
+export interface VoteConsumerOptions {
+  amqpUrl: string;
+  queue: string;
+  prefetch: number;
+  batchMax: number;
+  batchMaxWaitMs: number;
+  store: Store;
+  log: Logger;
+  metrics: ConsumerMetrics;
+}
+
+interface Delivery {
+  msg: ConsumeMessage;
+  vote: VoteMessage;
+  ch: Channel;
+}
+
+/**
+ * Consumes votes in batches: a batch is applied to the store in one atomic write (tallies, hourly rows
+ * and applied vote ids together), then acknowledged with one multiple-ack. A crash anywhere before the
+ * ack means redelivery, and the store's applied ids make the second apply a no-op: exactly once.
+ * Messages that are not votes are rejected to the dead-letter queue at once.
+ */
+export class VoteConsumer {
+  private conn: ChannelModel | null = null;
+  private ch: Channel | null = null;
+  private consumerTag: string | null = null;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | null = null;
+  private storeOk = true;
+  private readonly batcher: Batcher<Delivery>;
+
+  constructor(private readonly opts: VoteConsumerOptions) {
+    this.batcher = new Batcher(opts.batchMax, opts.batchMaxWaitMs, (batch) => this.apply(batch));
+    opts.metrics.storeUp.set(1);
+  }
+
+  /** Null when consuming and the store is usable, else why not. */
+  readiness(): string | null {
+    if (!this.ch) return 'not consuming from the broker';
+    if (!this.storeOk) return 'store unavailable';
+    return null;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const { log, metrics } = this.opts;
+    let attempt = 0;
+    while (!this.stopping.signal.aborted) {
+      try {
+        const conn = await amqp.connect(this.opts.amqpUrl, { clientProperties: { connection_name: `paredao-consumer-${process.pid}` } });
+        const ch = await conn.createChannel();
+        await assertTopology(ch, this.opts.queue);
+        await ch.prefetch(this.opts.prefetch);
+        const closed = new Promise<void>((resolve) => {
+          conn.on('error', (err: Error) => log.error({ err }, 'broker connection error'));
+          ch.on('error', (err: Error) => log.error({ err }, 'broker channel error'));
+          conn.on('close', () => resolve());
+          ch.on('close', () => resolve());
+        });
+        this.conn = conn;
+        this.ch = ch;
+        const { consumerTag } = await ch.consume(this.opts.queue, (msg) => msg && this.onMessage(ch, msg), { noAck: false });
+        this.consumerTag = consumerTag;
+        metrics.brokerConnected.set(1);
+        log.info({ amqpUrl: redactUrl(this.opts.amqpUrl), queue: this.opts.queue, prefetch: this.opts.prefetch, attempt }, 'consuming votes');
+        attempt = 0;
+        await closed;
+        metrics.brokerConnected.set(0);
+        this.ch = null;
+        this.conn = null;
+        this.consumerTag = null;
+        // Unacked deliveries of the lost channel come back on the next one.
+        this.batcher.discard();
+        if (!this.stopping.signal.aborted) log.error('broker connection lost; reconnecting');
+      } catch (err) {
+        metrics.brokerConnected.set(0);
+        const delay = backoffDelay(attempt++, 250, 5000);
+        log.error({ err, attempt, retryInMs: delay }, 'broker unreachable');
+        await sleep(delay, this.stopping.signal);
+      }
+    }
+  }
+
+  private onMessage(ch: Channel, msg: ConsumeMessage): void {
+    const decoded = decodeVote(msg.content);
+    if (!decoded.ok) {
+      this.opts.metrics.deadLettered.inc();
+      this.opts.log.error(
+        { reason: decoded.reason, messageId: msg.properties.messageId, bytes: msg.content.length, redelivered: msg.fields.redelivered },
+        'poison message sent to the dead-letter queue',
+      );
+      try {
+        ch.nack(msg, false, false);
+      } catch {
+        // channel gone: the broker redelivers it and we reject it again
+      }
+      return;
+    }
+    this.batcher.add({ msg, vote: decoded.vote, ch });
+  }
+
+  /** Applies one batch, retrying the store with backoff; acks only after the commit. */
+  private async apply(batch: Delivery[]): Promise<void> {
+    const { store, log, metrics } = this.opts;
+    const ch = batch[0]?.ch;
+    if (!ch) return;
+    const votes = batch.map((d) => d.vote);
+    for (let attempt = 0; ; attempt++) {
+      if (ch !== this.ch) return; // channel lost: these deliveries will be redelivered
+      const started = process.hrtime.bigint();
+      try {
+        const outcome = await store.applyBatch(votes, Date.now());
+        const committedAt = Date.now();
+        metrics.batchApply.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.batchSize.observe(votes.length);
+        metrics.applied.inc(outcome.applied);
+        metrics.duplicates.inc(outcome.duplicates);
+        for (const v of votes) metrics.voteToCount.observe(Math.max(0, committedAt - v.acceptedAt) / 1000);
+        if (!this.storeOk) log.info('store available again; resuming');
+        this.storeOk = true;
+        metrics.storeUp.set(1);
+        log.debug({ size: votes.length, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
+        if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
+        try {
+          ch.ack(batch[batch.length - 1]!.msg, true);
+        } catch (err) {
+          log.warn({ err }, 'ack failed after commit; the broker will redeliver and the votes will be skipped as duplicates');
+        }
+        return;
+      } catch (err) {
+        this.storeOk = false;
+        metrics.storeUp.set(0);
+        const delay = backoffDelay(attempt, 250, 10_000);
+        log.error({ err, size: votes.length, attempt, retryInMs: delay }, 'store write failed; batch not acked, retrying');
+        // Keep retrying the same batch even while stopping until the deadline cuts us off: the
+        // alternative is dropping the channel, which also loses nothing (redelivery) but is slower.
+        await sleep(delay, this.stopping.signal);
+        if (this.stopping.signal.aborted) return;
+      }
+    }
+  }
+
+  /** Stops consuming, commits and acks what was received, closes the channel (with a deadline). */
+  async stop(deadline: number): Promise<void> {
+    const ch = this.ch;
+    if (ch && this.consumerTag) {
+      try {
+        await ch.cancel(this.consumerTag);
+      } catch {
+        // channel already closed
+      }
+    }
+    await Promise.race([this.batcher.drain(), sleep(Math.max(0, deadline - Date.now()))]);
+    this.stopping.abort();
+    try {
+      await this.conn?.close();
+    } catch {
+      // already closed
+    }
+    await this.loop;
+  }
+}

@@ -1,0 +1,91 @@
+import { ConfigError, createRegistry, openStore, redactUrl, startOpsServer, backoffDelay, sleep, type Store } from '@paredao/core';
+import { pino } from 'pino';
+import { loadConsumerConfig, type ConsumerConfig } from './config.js';
+import { VoteConsumer } from './consumer.js';
+import { createConsumerMetrics } from './metrics.js';
+
+let config: ConsumerConfig;
+try {
+  config = loadConsumerConfig();
+} catch (err) {
+  pino({ base: { service: 'consumer' } }).fatal({ err: err instanceof ConfigError ? undefined : err }, (err as Error).message);
+  process.exit(78);
+}
+const log = pino({ level: config.LOG_LEVEL, base: { service: 'consumer', pid: process.pid } });
+
+async function main(cfg: ConsumerConfig) {
+  const registry = createRegistry('consumer');
+  const metrics = createConsumerMetrics(registry);
+  const abort = new AbortController();
+  let store: Store | null = null;
+  let consumer: VoteConsumer | null = null;
+  const ops = await startOpsServer({
+    host: cfg.CONSUMER_HOST,
+    port: cfg.CONSUMER_PORT,
+    registry,
+    readiness: async () => (consumer ? consumer.readiness() : 'store not open yet'),
+  });
+
+  // The store may be down at start (MongoDB still electing): keep trying with backoff.
+  for (let attempt = 0; !store && !abort.signal.aborted; attempt++) {
+    try {
+      store = await openStore(cfg.STORE_URL);
+    } catch (err) {
+      metrics.storeUp.set(0);
+      const delay = backoffDelay(attempt, 500, 10_000);
+      log.error({ err, storeUrl: redactUrl(cfg.STORE_URL), retryInMs: delay }, 'store unreachable');
+      await sleep(delay, abort.signal);
+    }
+  }
+  if (store) {
+    consumer = new VoteConsumer({
+      amqpUrl: cfg.AMQP_URL,
+      queue: cfg.QUEUE_NAME,
+      prefetch: cfg.PREFETCH,
+      batchMax: cfg.BATCH_MAX,
+      batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
+      store,
+      log,
+      metrics,
+    });
+    consumer.start();
+  }
+  log.info(
+    {
+      port: cfg.CONSUMER_PORT,
+      storeUrl: redactUrl(cfg.STORE_URL),
+      amqpUrl: redactUrl(cfg.AMQP_URL),
+      queue: cfg.QUEUE_NAME,
+      prefetch: cfg.PREFETCH,
+      batchMax: cfg.BATCH_MAX,
+      batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
+      gelf: cfg.GELF_URL ?? null,
+    },
+    'consumer started',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    abort.abort();
+    log.info({ signal }, 'consumer shutting down: flushing the current batch');
+    const deadline = Date.now() + cfg.SHUTDOWN_TIMEOUT_MS;
+    setTimeout(() => {
+      log.error('consumer shutdown deadline passed; exiting (unacked votes will be redelivered)');
+      process.exit(1);
+    }, cfg.SHUTDOWN_TIMEOUT_MS + 2000).unref();
+    await consumer?.stop(deadline);
+    await store?.close();
+    ops.close();
+    log.info('consumer stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main(config).catch((err: unknown) => {
+  log.fatal({ err }, 'consumer cannot start');
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { LATENCY_BUCKETS } from '@paredao/core';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export function createConsumerMetrics(registry: Registry) {
+  return {
+    applied: new Counter({ name: 'paredao_consumer_votes_applied_total', help: 'Votes counted.', registers: [registry] }),
+    duplicates: new Counter({
+      name: 'paredao_consumer_duplicates_skipped_total',
+      help: 'Votes delivered again (redelivery or replay) and not counted twice.',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Poison messages sent to the dead-letter queue.', registers: [registry] }),
+    batchSize: new Histogram({
+      name: 'paredao_consumer_batch_size',
+      help: 'Votes per applied batch.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
+    batchApply: new Histogram({
+      name: 'paredao_consumer_batch_apply_seconds',
+      help: 'Time to apply one batch to the store (one atomic write).',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    voteToCount: new Histogram({
+      name: 'paredao_vote_to_count_seconds',
+      help: 'Time from a vote accepted by the api to its batch committed.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    brokerConnected: new Gauge({ name: 'paredao_broker_connected', help: '1 when consuming from the broker.', registers: [registry] }),
+    storeUp: new Gauge({ name: 'paredao_store_up', help: '1 when the last store operation succeeded.', registers: [registry] }),
+  };
+}
+
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

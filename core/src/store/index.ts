@@ -1,0 +1,16 @@
+import { resolve } from 'node:path';
+import { openMongoStore } from './mongodb.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+export type { Store, Tally, ApplyOutcome } from './types.js';
+
+/** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (SPEC, Stores). */
+export async function openStore(url: string, cwd = process.cwd()): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    return openSqliteStore(path === ':memory:' ? path : resolve(cwd, path));
+  }
+  if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) return openMongoStore(url);
+  throw new Error(`STORE_URL must start with sqlite: or mongodb:// (got ${url.split(':')[0]}:)`);
+}

@@ -1,0 +1,50 @@
+import type { VoteMessage } from '../vote.js';
+
+export interface Tally {
+  byCandidate: Record<string, number>;
+  hourly: { hour: string; byCandidate: Record<string, number> }[];
+}
+
+export interface ApplyOutcome {
+  /** Votes counted by this batch. */
+  applied: number;
+  /** Votes whose id had been applied before (redelivery or replay): not counted again. */
+  duplicates: number;
+}
+
+/**
+ * The vote store. `applyBatch` is the exactly-once boundary: the tallies, the hourly rows and the ids
+ * of the applied votes change together in one atomic write, or not at all.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome>;
+  tally(paredaoId: string): Promise<Tally>;
+  /** Ids of votes applied at or after `since` (epoch ms), oldest first, at most `limit`. */
+  appliedSince(since: number, limit: number): Promise<{ voteId: string; appliedAt: number }[]>;
+  /** Throws if the store cannot be used right now. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Folds a batch into per-candidate and per-hour increments (one write per key, not per vote). */
+export function aggregate(votes: readonly VoteMessage[], hourOf: (ms: number) => string) {
+  const byCandidate = new Map<string, number>();
+  const byHour = new Map<string, number>();
+  for (const v of votes) {
+    const ck = `${v.paredaoId}\u0000${v.candidateId}`;
+    byCandidate.set(ck, (byCandidate.get(ck) ?? 0) + 1);
+    const hk = `${v.paredaoId}\u0000${hourOf(v.acceptedAt)}\u0000${v.candidateId}`;
+    byHour.set(hk, (byHour.get(hk) ?? 0) + 1);
+  }
+  return {
+    candidates: [...byCandidate].map(([k, n]) => {
+      const [paredaoId, candidateId] = k.split('\u0000') as [string, string];
+      return { paredaoId, candidateId, n };
+    }),
+    hours: [...byHour].map(([k, n]) => {
+      const [paredaoId, hour, candidateId] = k.split('\u0000') as [string, string, string];
+      return { paredaoId, hour, candidateId, n };
+    }),
+  };
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Renders the nginx config for a local run into RUN_DIR (first argument): the same template the compose
+# image uses, with the same derivation of the rate limit (15-rate-limit.envsh).
+set -euo pipefail
+run_dir=$(realpath -m "${1:?usage: proxy/render-local.sh RUN_DIR}")
+here=$(cd "$(dirname "$0")" && pwd)
+: "${HTTP_PORT:=8080}" "${API_PORT:=3000}" "${NGINX_WORKERS:=auto}"
+export NGINX_LISTEN_PORT="127.0.0.1:${HTTP_PORT}" API_UPSTREAM="127.0.0.1:${API_PORT}"
+export WEB_ROOT="${WEB_ROOT:-$(realpath "$here/../web/dist")}" ACCESS_LOG="${ACCESS_LOG:-$run_dir/nginx-access.log}"
+# shellcheck source=proxy/15-rate-limit.envsh
+. "$here/15-rate-limit.envsh"
+export RUN_DIR="$run_dir" NGINX_WORKERS
+mkdir -p "$run_dir"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
+# shellcheck disable=SC2016 # envsubst takes the names literally
+vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${RUN_DIR} ${NGINX_WORKERS}'
+envsubst "$vars" < "$here/templates/default.conf.template" > "$run_dir/paredao.conf"
+envsubst "$vars" < "$here/nginx.local.conf.template" > "$run_dir/nginx.conf"
+echo "$run_dir/nginx.conf"

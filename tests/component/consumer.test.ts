@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { createRegistry, encodeVote, openStore, type Store, type VoteMessage } from '@paredao/core';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VoteConsumer } from '../../consumer/src/consumer.js';
+import { createConsumerMetrics } from '../../consumer/src/metrics.js';
+import { waitFor } from '../support/ports.js';
+import { sample } from '../support/metrics.js';
+import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
+
+async function publish(queue: string, bodies: Buffer[]): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createConfirmChannel();
+    for (const b of bodies) ch.sendToQueue(queue, b, { persistent: true });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
+describe('consumer, in-process, real RabbitMQ and SQLite', () => {
+  const queue = uniqueQueue('consumer');
+  const paredaoId = 'bbb26-paredao-1';
+  const registry = createRegistry('consumer');
+  const metrics = createConsumerMetrics(registry);
+  let store: Store;
+  let consumer: VoteConsumer;
+  const vote = (candidateId: string): VoteMessage => ({ v: 1, voteId: randomBytes(16).toString('hex'), paredaoId, candidateId, acceptedAt: Date.now() });
+  const total = async () => Object.values((await store.tally(paredaoId)).byCandidate).reduce((a, b) => a + b, 0);
+
+  beforeAll(async () => {
+    store = await openStore(tempStoreUrl());
+    consumer = new VoteConsumer({ amqpUrl: AMQP_URL, queue, prefetch: 200, batchMax: 100, batchMaxWaitMs: 20, store, log: quietLog(), metrics });
+    consumer.start();
+    await waitFor('consumer ready', async () => consumer.readiness() === null);
+  });
+  afterAll(async () => {
+    await consumer?.stop(Date.now() + 5000);
+    await store?.close();
+    await deleteQueues(queue);
+  });
+
+  it('when N votes are queued, then exactly N are counted, in batches', async () => {
+    const votes = Array.from({ length: 1000 }, (_, i) => vote(i % 3 ? 'participante-1' : 'participante-2'));
+    await publish(queue, votes.map(encodeVote));
+    await waitFor('1000 counted', async () => (await total()) === 1000);
+    const tally = await store.tally(paredaoId);
+    expect(tally.byCandidate).toEqual({ 'participante-1': 666, 'participante-2': 334 });
+    expect(tally.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0)).toBe(1000);
+    const text = await registry.metrics();
+    expect(sample(text, 'paredao_consumer_votes_applied_total', {})).toBe(1000);
+    // 1000 votes in batches of at most 100: at least 10 batches, far fewer than 1000 writes.
+    const batches = sample(text, 'paredao_consumer_batch_size_count', {})!;
+    expect(batches).toBeGreaterThanOrEqual(10);
+    expect(batches).toBeLessThan(200);
+    expect(sample(text, 'paredao_vote_to_count_seconds_count', {})).toBe(1000);
+  });
+
+  it('when the same votes are delivered again, then nothing is counted twice', async () => {
+    const votes = Array.from({ length: 300 }, () => vote('participante-2'));
+    await publish(queue, votes.map(encodeVote));
+    await waitFor('300 more counted', async () => (await total()) === 1300);
+    await publish(queue, votes.map(encodeVote)); // a redelivery of the whole batch
+    await waitFor('duplicates skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 300);
+    expect(await total()).toBe(1300);
+    const conn = await amqp.connect(AMQP_URL);
+    const ch = await conn.createChannel();
+    await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);
+    await conn.close();
+  });
+
+  it('when a poison message arrives among votes, then it is dead-lettered and the rest are counted', async () => {
+    const good = Array.from({ length: 50 }, () => vote('participante-1'));
+    await publish(queue, [...good.slice(0, 25).map(encodeVote), Buffer.from('{"not":"a vote"}'), Buffer.from('\u0000garbage'), ...good.slice(25).map(encodeVote)]);
+    await waitFor('good ones counted', async () => (await total()) === 1350);
+    const conn = await amqp.connect(AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      await waitFor('2 dead letters', async () => (await ch.checkQueue(`${queue}.dead`)).messageCount === 2);
+      const dead = await ch.get(`${queue}.dead`, { noAck: true });
+      expect(dead && dead.content.toString()).toBe('{"not":"a vote"}');
+    } finally {
+      await conn.close();
+    }
+    expect(sample(await registry.metrics(), 'paredao_consumer_dead_lettered_total', {})).toBe(2);
+  });
+});

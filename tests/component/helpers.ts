@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { loadApiConfig } from '../../api/src/config.js';
+import { startApi, type RunningApi } from '../../api/src/worker.js';
+import { AMQP_URL } from '../support/stack.js';
+
+export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export interface ApiUnderTest {
+  url: string;
+  api: RunningApi;
+  env: Record<string, string>;
+}
+
+/** The real api (app + Publisher + SQLite store) in this process, on a free port. */
+export async function startApiInProcess(env: Record<string, string>): Promise<ApiUnderTest> {
+  const full = {
+    API_PORT: '0',
+    API_WORKERS: '1',
+    AMQP_URL,
+    ANTIBOT_SECRET: randomBytes(32).toString('hex'),
+    ANTIBOT_DIFFICULTY: '1',
+    RATE_LIMIT_PER_IP: '0',
+    RESULTS_REFRESH_MS: '200',
+    PUBLISH_TIMEOUT_MS: '2000',
+    ...env,
+  };
+  const api = await startApi(loadApiConfig(full), quietLog());
+  const { port } = api.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, api, env: full };
+}
+
+export const tempStoreUrl = () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-')), 'votes.db')}`;
+export const uniqueQueue = (prefix: string) => `test-${prefix}-${randomBytes(4).toString('hex')}`;
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, json: json as { error?: { code: string; message: string }; voteId?: string } | null, text };
+}

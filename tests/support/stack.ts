@@ -1,0 +1,174 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Results } from '@paredao/core';
+import amqp from 'amqplib';
+import { solvedPayload } from './antibot.js';
+import { freePort, waitFor } from './ports.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export interface StackOptions {
+  apiWorkers?: number;
+  rateLimitPerIp?: number;
+  difficulty?: number;
+  /** Extra environment for api and consumer. */
+  env?: Record<string, string>;
+}
+
+type ServiceName = 'api' | 'consumer' | 'proxy';
+
+/**
+ * The real system on free ports, as ./run.sh runs it (compiled services, the rendered nginx config),
+ * with its own SQLite file and its own queue so test files never see each other's votes.
+ * Needs `npm run build` first (scripts/test.sh does it).
+ */
+export class Stack {
+  readonly queue = `test-votes-${randomBytes(4).toString('hex')}`;
+  readonly dir = mkdtempSync(join(tmpdir(), 'paredao-stack-'));
+  readonly storePath = join(this.dir, 'paredao.db');
+  readonly rabbitmqMetricsUrl = 'http://127.0.0.1:15692';
+  url = '';
+  apiUrl = '';
+  consumerUrl = '';
+  private ports = { http: 0, api: 0, consumer: 0 };
+  private readonly procs = new Map<ServiceName, ChildProcess>();
+  private env: NodeJS.ProcessEnv = {};
+
+  constructor(private readonly opts: StackOptions = {}) {}
+
+  async start(): Promise<this> {
+    this.ports = { http: await freePort(), api: await freePort(), consumer: await freePort() };
+    this.url = `http://127.0.0.1:${this.ports.http}`;
+    this.apiUrl = `http://127.0.0.1:${this.ports.api}`;
+    this.consumerUrl = `http://127.0.0.1:${this.ports.consumer}`;
+    this.env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AMQP_URL,
+      STORE_URL: `sqlite:${this.storePath}`,
+      QUEUE_NAME: this.queue,
+      API_PORT: String(this.ports.api),
+      CONSUMER_PORT: String(this.ports.consumer),
+      HTTP_PORT: String(this.ports.http),
+      API_WORKERS: String(this.opts.apiWorkers ?? 1),
+      ANTIBOT_SECRET: randomBytes(32).toString('hex'),
+      ANTIBOT_DIFFICULTY: String(this.opts.difficulty ?? 1),
+      RATE_LIMIT_PER_IP: String(this.opts.rateLimitPerIp ?? 0),
+      LOG_LEVEL: 'debug',
+      ...this.opts.env,
+    };
+    const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(this.dir, 'nginx')], { env: this.env, encoding: 'utf8' });
+    if (rendered.status !== 0) throw new Error(`render-local.sh failed: ${rendered.stderr}`);
+    await this.startService('consumer');
+    await this.startService('api');
+    await this.startService('proxy');
+    return this;
+  }
+
+  command(name: ServiceName): string[] {
+    switch (name) {
+      case 'api':
+        return ['node', 'api/dist/main.js'];
+      case 'consumer':
+        return ['node', 'consumer/dist/main.js'];
+      case 'proxy':
+        return ['nginx', '-c', join(this.dir, 'nginx/nginx.conf'), '-p', join(this.dir, 'nginx')];
+    }
+  }
+
+  /** Starts a service and waits until it is ready. */
+  async startService(name: ServiceName): Promise<void> {
+    const [cmd, ...args] = this.command(name);
+    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
+    const child = spawn(cmd!, args, { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.procs.set(name, child);
+    const readyUrl = { api: `${this.apiUrl}/readyz`, consumer: `${this.consumerUrl}/readyz`, proxy: `${this.url}/api/paredao` }[name];
+    await waitFor(`${name} ready (log: ${join(this.dir, `${name}.log`)})`, async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+      return (await fetch(readyUrl)).ok;
+    });
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async signal(name: ServiceName, sig: NodeJS.Signals): Promise<void> {
+    const child = this.procs.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(sig);
+    await exited;
+    this.procs.delete(name);
+  }
+
+  pid(name: ServiceName): number | undefined {
+    return this.procs.get(name)?.pid;
+  }
+
+  async solve(): Promise<string> {
+    return solvedPayload(this.url);
+  }
+
+  /** Posts a vote through nginx with a freshly solved proof. */
+  async vote(candidateId: string, base = this.url): Promise<Response> {
+    const altcha = await solvedPayload(base);
+    return fetch(`${base}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidateId, altcha }) });
+  }
+
+  async results(base = this.url): Promise<Results> {
+    const res = await fetch(`${base}/api/results`);
+    if (!res.ok) throw new Error(`results: HTTP ${res.status}`);
+    return (await res.json()) as Results;
+  }
+
+  async waitForTotal(total: number, timeoutMs = 10_000): Promise<Results> {
+    return waitFor(`results total ${total}`, async () => {
+      const r = await this.results(this.apiUrl);
+      return r.total >= total ? r : undefined;
+    }, timeoutMs);
+  }
+
+  /** Messages waiting in the vote queue and in its dead-letter queue. */
+  async queueDepths(): Promise<{ ready: number; dead: number }> {
+    const conn = await amqp.connect(AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      const q = await ch.checkQueue(this.queue);
+      const d = await ch.checkQueue(`${this.queue}.dead`);
+      return { ready: q.messageCount, dead: d.messageCount };
+    } finally {
+      await conn.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const name of ['proxy', 'api', 'consumer'] as const) await this.signal(name, 'SIGTERM');
+    await deleteQueues(this.queue);
+  }
+}
+
+export async function startStack(opts?: StackOptions): Promise<Stack> {
+  const stack = new Stack(opts);
+  try {
+    return await stack.start();
+  } catch (err) {
+    await stack.stop().catch(() => {});
+    throw err;
+  }
+}
+
+export async function deleteQueues(queue: string): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    await ch.deleteQueue(queue);
+    await ch.deleteQueue(`${queue}.dead`);
+    await ch.deleteExchange(`${queue}.dlx`);
+  } finally {
+    await conn.close();
+  }
+}

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino, type Logger, type LoggerOptions, type TransportTargetOptions } from 'pino';
 import type { GelfTransportOptions } from './gelf-transport.js';
+import { redactUrl } from '../env.js';
 import { parseGelfUrl } from './gelf.js';
 
 export type ServiceName = 'api' | 'consumer';
@@ -47,21 +48,6 @@ export const REDACT_PATHS = [
   '*.antibotSecret',
   ...[...URL_FIELDS].flatMap((field) => [field, `*.${field}`]),
 ];
-
-/**
- * `amqp://guest:s3cret@host:5672` → `amqp://guest:***@host:5672`. Leaves URLs without a password
- * (and non-URL strings such as `sqlite:data/paredao.db`) as they are. Exported for config summaries.
- */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
-  }
-}
 
 function censor(value: unknown, path: string[]): unknown {
   const key = path[path.length - 1] ?? '';

@@ -3,6 +3,8 @@
 // (CreateStreamRequest, CreateStreamRuleRequest, InputCreateRequest, CreateExtractorRequest, ViewDTO,
 // ViewStateDTO, WidgetDTO, Search/Query, and ViewsResource.validateSearchProperties).
 import { execFileSync } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -298,6 +300,154 @@ describe('provision.mjs', () => {
     const imports = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
     expect(imports.length).toBeGreaterThan(0);
     for (const spec of imports) expect(spec).toMatch(/^node:/);
+  });
+});
+
+/**
+ * Graylog cannot run here, so provisioning runs against a small stand-in that answers the endpoints it
+ * calls with the response shapes of graylog2-server 6.1 (InputsList, InputCreated,
+ * StreamListResponse, StreamCreatedResponse, IndexSetResponse, ExtractorSummaryList, PaginatedResponse
+ * "views") and enforces what Graylog enforces: X-Requested-By on non-GET, Basic auth, view/search
+ * consistency. It checks the script's logic (lookups by title, ids wired through), not Graylog.
+ */
+class FakeGraylog {
+  readonly calls: { method: string; path: string; body: any }[] = [];
+  readonly inputs: Json[] = [];
+  readonly extractors = new Map<string, Json[]>();
+  readonly streams: Json[] = [];
+  readonly searches: Json[] = [];
+  readonly views: Json[] = [];
+  private next = 1;
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+
+  constructor(private readonly password: string) {}
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private id(): string {
+    return (this.next++).toString(16).padStart(24, '0');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const body = text ? JSON.parse(text) : undefined;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    this.calls.push({ method, path: url.pathname, body });
+    const send = (status: number, payload?: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+    if (req.headers.authorization !== `Basic ${Buffer.from(`admin:${this.password}`).toString('base64')}`) return send(401, { type: 'ApiError', message: 'Unauthorized' });
+    if (method !== 'GET' && !req.headers['x-requested-by']) return send(400, { type: 'ApiError', message: 'CSRF protection: missing X-Requested-By' });
+    const path = url.pathname;
+    let match: RegExpExecArray | null;
+    if (method === 'GET' && path === '/api/system/indices/index_sets') {
+      return send(200, { total: 1, index_sets: [{ id: 'default-index-set', title: 'Default index set', default: true }], stats: {} });
+    }
+    if (path === '/api/system/inputs') {
+      if (method === 'GET') return send(200, { total: this.inputs.length, inputs: this.inputs });
+      const input = { ...body, id: this.id() };
+      this.inputs.push(input);
+      return send(201, { id: input.id });
+    }
+    if (method === 'PUT' && (match = /^\/api\/system\/inputstates\/(\w+)$/.exec(path))) {
+      return this.inputs.some((i) => i.id === match?.[1]) ? send(200, { id: match[1] }) : send(404, { message: 'no input' });
+    }
+    if ((match = /^\/api\/system\/inputs\/(\w+)\/extractors$/.exec(path))) {
+      const list = this.extractors.get(match[1] as string) ?? [];
+      this.extractors.set(match[1] as string, list);
+      if (method === 'GET') return send(200, { total: list.length, extractors: list });
+      list.push({ ...body, id: this.id() });
+      return send(201, { extractor_id: list.at(-1)?.id });
+    }
+    if (path === '/api/streams') {
+      if (method === 'GET') return send(200, { total: this.streams.length, streams: this.streams });
+      const stream = { ...body, id: this.id(), disabled: true };
+      this.streams.push(stream);
+      return send(201, { stream_id: stream.id });
+    }
+    if (method === 'POST' && (match = /^\/api\/streams\/(\w+)\/resume$/.exec(path))) {
+      const stream = this.streams.find((s) => s.id === match?.[1]);
+      if (!stream) return send(404, { message: 'no stream' });
+      stream.disabled = false;
+      return send(204);
+    }
+    if (method === 'POST' && path === '/api/views/search') {
+      const search = { ...body, id: this.id() };
+      this.searches.push(search);
+      return send(201, search);
+    }
+    if (path === '/api/views') {
+      if (method === 'GET') {
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const perPage = Number(url.searchParams.get('per_page') ?? 50);
+        const views = this.views.slice((page - 1) * perPage, page * perPage);
+        return send(200, { total: views.length, count: views.length, page, per_page: perPage, views });
+      }
+      const search = this.searches.find((s) => s.id === body.search_id);
+      if (!search) return send(400, { message: `Search ${body.search_id} not available` });
+      const queryIds = new Set((search.queries as Json[]).map((q) => q.id));
+      if (!Object.keys(body.state).every((id) => queryIds.has(id))) return send(400, { message: 'Search queries do not correspond to view/state queries' });
+      const view = { ...body, id: this.id() };
+      this.views.push(view);
+      return send(200, view);
+    }
+    return send(404, { message: `no route ${method} ${path}` });
+  }
+}
+
+describe('provision.mjs against a stand-in Graylog API', () => {
+  it('creates everything once, wiring ids through, and changes nothing on a second run', async () => {
+    const { client, provision } = await import('../../logging/provision/provision.mjs');
+    const graylog = new FakeGraylog('pw');
+    const url = await graylog.start();
+    try {
+      const api = client({ url, user: 'admin', password: 'pw', log: () => {} });
+      const first = await provision(api, { waitSeconds: 5 });
+      expect(graylog.inputs.map((i) => i.title).sort()).toEqual(inputs.map((i) => i.title).sort());
+      expect([...graylog.extractors.values()].flat()).toHaveLength(extractors.length);
+      expect(graylog.streams.map((s) => s.title).sort()).toEqual(streams.map((s) => s.title).sort());
+      expect(graylog.streams.every((s) => s.disabled === false && s.index_set_id === 'default-index-set')).toBe(true);
+      const syslogId = graylog.inputs.find((i) => i.type.endsWith('SyslogUDPInput'))?.id;
+      expect(graylog.streams.find((s) => s.title === 'Paredão proxy')?.rules[0].value).toBe(syslogId);
+      expect(graylog.views.map((v) => v.title).sort()).toEqual(['Paredão — eventos da API em tempo real', 'Paredão — logs']);
+      const saved = graylog.views.find((v) => v.type === 'SEARCH') as Json;
+      expect(first.searchId).toBe(saved.id);
+      const apiStream = graylog.streams.find((s) => s.title === 'Paredão API')?.id;
+      const savedSearch = graylog.searches.find((s) => s.id === saved.search_id) as Json;
+      expect(savedSearch.queries[0].filter.filters[0].id).toBe(apiStream);
+      expect(JSON.stringify(graylog.calls.map((c) => c.body))).not.toMatch(/\{\{/);
+
+      const before = graylog.calls.length;
+      await provision(api, { waitSeconds: 5 });
+      const creating = graylog.calls.slice(before).filter((c) => c.method === 'POST');
+      expect(creating).toEqual([]);
+      expect(graylog.inputs).toHaveLength(inputs.length);
+      expect(graylog.views).toHaveLength(2);
+    } finally {
+      await graylog.close();
+    }
+  });
+
+  it('when the password is wrong, then it stops at once and says so', async () => {
+    const { client, waitForGraylog } = await import('../../logging/provision/provision.mjs');
+    const graylog = new FakeGraylog('right');
+    const url = await graylog.start();
+    try {
+      const api = client({ url, user: 'admin', password: 'wrong', log: () => {} });
+      await expect(waitForGraylog(api, 60)).rejects.toThrow(/refused the credentials/);
+    } finally {
+      await graylog.close();
+    }
   });
 });
 

@@ -238,6 +238,27 @@ describe('GELF over TCP from createLogger', () => {
     }
   });
 
+  it('when Graylog goes away and comes back, then the logger reconnects and later records arrive', async () => {
+    const first = new TcpListener();
+    const port = await first.start();
+    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
+    const second = new TcpListener();
+    try {
+      log.info('before the outage');
+      await eventually(() => (first.messages.length === 1 ? true : undefined), 'the first record');
+      await first.close();
+      // Give the worker time to see the connection close before the next records.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let seq = 0; seq < 100; seq++) log.info({ seq }, 'after the outage');
+      await second.start(port);
+      await eventually(() => (second.messages.length >= 100 ? true : undefined), 'the records logged during the outage');
+      expect(second.messages.map((m) => m._seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await closeLogger(log);
+      await second.close();
+    }
+  });
+
   it('when the backlog outgrows the buffer, then the oldest records are dropped and the newest kept', async () => {
     const port = await freePort();
     const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}?buffer=50`, destination: '/dev/null' });

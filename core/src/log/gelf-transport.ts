@@ -27,6 +27,7 @@ interface Sender {
 const WARN_EVERY_MS = 10_000;
 const TCP_BATCH_BYTES = 64 * 1024;
 const DNS_REFRESH_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Counts dropped records and says so on stderr, without flooding it. */
 class DropReporter {
@@ -139,7 +140,10 @@ class TcpSender implements Sender {
     const socket = net.connect({ host: this.target.host, port: this.target.port });
     this.socket = socket;
     socket.setKeepAlive(true, 10_000);
+    // A host that drops SYNs would otherwise hold one attempt for the kernel's ~2 minutes.
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
     socket.on('connect', () => {
+      socket.setTimeout(0);
       this.connected = true;
       this.backoff = this.minBackoff;
       this.pump();

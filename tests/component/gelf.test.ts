@@ -178,6 +178,7 @@ describe('GELF over UDP from createLogger', () => {
         password: 'top-secret-password',
         user: { password: 'top-secret-nested' },
         config: { antibotSecret: 'top-secret-antibot', amqpUrl: 'amqp://guest:top-secret-amqp@rabbit:5672', storeUrl: 'mongodb://u:top-secret-mongo@mongo/db' },
+        env: { ANTIBOT_SECRET: 'top-secret-env', AMQP_URL: 'amqp://guest:top-secret-env-amqp@rabbit:5672' },
       },
       'secrets check',
     );
@@ -189,6 +190,8 @@ describe('GELF over UDP from createLogger', () => {
     expect(message._req_headers_authorization).toBe('[Redacted]');
     expect(message._config_amqpUrl).toBe('amqp://guest:***@rabbit:5672');
     expect(message._config_storeUrl).toBe('mongodb://u:***@mongo/db');
+    expect(message._env_AMQP_URL).toBe('amqp://guest:***@rabbit:5672');
+    expect(message._env_ANTIBOT_SECRET).toBe('[Redacted]');
   });
 
   it('when a record is larger than 8192 bytes, then it arrives whole through GELF chunks', async () => {

@@ -30,8 +30,11 @@ const transports = new WeakMap<Logger, ReturnType<typeof pino.transport>>();
 
 export const REDACTED = '[Redacted]';
 
-/** Fields whose value is a connection URL: only the password part is hidden. */
-const URL_FIELDS = new Set(['amqpUrl', 'storeUrl', 'mongoUrl', 'gelfUrl']);
+/**
+ * Fields whose value is a connection URL: only the password part is hidden. Both spellings, because
+ * a service may log its parsed config object (env names) as well as its own camelCase fields.
+ */
+const URL_FIELDS = new Set(['amqpUrl', 'storeUrl', 'mongoUrl', 'gelfUrl', 'AMQP_URL', 'STORE_URL', 'MONGO_URL', 'GELF_URL']);
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -46,6 +49,8 @@ export const REDACT_PATHS = [
   '*.secret',
   'antibotSecret',
   '*.antibotSecret',
+  'ANTIBOT_SECRET',
+  '*.ANTIBOT_SECRET',
   ...[...URL_FIELDS].flatMap((field) => [field, `*.${field}`]),
 ];
 

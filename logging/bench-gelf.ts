@@ -43,16 +43,18 @@ async function run(label: string, gelfUrl: string | undefined, delivered?: Promi
 await run('stdout only (no GELF)', undefined);
 
 const listener = spawn(process.execPath, ['-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-listener.stdout.setEncoding('utf8');
+const listenerOut = listener.stdout;
+if (!listenerOut) throw new Error('listener has no stdout');
+listenerOut.setEncoding('utf8');
 let output = '';
 const port = await new Promise<number>((resolve) => {
-  listener.stdout.on('data', (chunk: string) => {
+  listenerOut.on('data', (chunk: string) => {
     output += chunk;
     const match = /port (\d+)/.exec(output);
     if (match) resolve(Number(match[1]));
   });
 });
-const delivered = new Promise<void>((resolve) => listener.stdout.on('data', () => output.includes('done') && resolve()));
+const delivered = new Promise<void>((resolve) => listenerOut.on('data', () => output.includes('done') && resolve()));
 await run('stdout + GELF TCP', `tcp://127.0.0.1:${port}?buffer=${Math.max(records * 2, 20_000)}`, delivered);
 listener.send('stop');
 await once(listener, 'exit');

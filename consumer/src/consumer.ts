@@ -131,6 +131,10 @@ export class VoteConsumer {
         this.storeOk = true;
         metrics.storeUp.set(1);
         log.debug({ size: votes.length, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
+        if (log.isLevelEnabled('trace')) {
+          // Per vote, with the request id the api gave it, so one vote can be followed end to end.
+          for (const v of votes) log.trace({ reqId: v.reqId, voteId: v.voteId, candidateId: v.candidateId, paredaoId: v.paredaoId }, 'vote in committed batch');
+        }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
         if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
         try {

@@ -2,7 +2,7 @@
 // machines or in CI, so the files are held to the Compose Specification schema and to the house
 // rules (STYLE.md §11) here, and every file they mount or copy must exist in the repository.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -691,9 +691,14 @@ describe('.env generation (scripts/gen-env.sh)', () => {
       const values = parseEnvFile(first);
       expect(Object.keys(values).sort()).toEqual([...exampleKeys].sort());
       expect(values.RABBITMQ_PASSWORD).toBe('kept-by-operator');
-      for (const key of secretKeys.filter((k) => k !== 'RABBITMQ_PASSWORD')) {
+      for (const key of secretKeys.filter((k) => k !== 'RABBITMQ_PASSWORD' && k !== 'ADMIN_PASSWORD_HASH')) {
         expect(values[key], key).toMatch(/^[0-9a-f]{48,}$/);
       }
+      // The api's scrypt format, derived from the generated password: it must verify against it.
+      const [, n, r, p, salt, hash] = values.ADMIN_PASSWORD_HASH!.split(':');
+      expect(
+        scryptSync(values.ADMIN_PASSWORD!, Buffer.from(salt!, 'base64'), 32, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }).toString('base64'),
+      ).toBe(hash);
       expect(values.GRAYLOG_PASSWORD_SECRET!.length).toBeGreaterThanOrEqual(64);
       expect(values.GRAYLOG_ROOT_PASSWORD_SHA2).toBe(
         createHash('sha256').update(values.GRAYLOG_ROOT_PASSWORD!).digest('hex'),

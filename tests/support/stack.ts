@@ -37,7 +37,7 @@ export class Stack {
   consumerUrl = '';
   private ports = { http: 0, api: 0, consumer: 0 };
   private readonly procs = new Map<ServiceName, ChildProcess>();
-  private env: NodeJS.ProcessEnv = {};
+  env: NodeJS.ProcessEnv = {};
 
   constructor(private readonly opts: StackOptions = {}) {}
 

@@ -90,6 +90,7 @@ describe('Ansible', () => {
           '    vault_grafana_admin_password: grafana0',
           '    vault_graylog_password_secret: pepper0',
           '    vault_graylog_root_password: graylog0',
+          '    vault_admin_password_hash: "scrypt:1024:8:1:c2FsdA==:aGFzaA=="',
           '  tasks:',
           '    - name: Render',
           '      ansible.builtin.template:',
@@ -108,6 +109,7 @@ describe('Ansible', () => {
       expect(rendered).toContain('COMPOSE_PROFILES=logging\n');
       expect(rendered).toContain('GELF_URL=udp://graylog:12201\n');
       expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');
+      expect(rendered).toContain('ADMIN_PASSWORD_HASH=scrypt:1024:8:1:c2FsdA==:aGFzaA==\n');
       expect(rendered).toContain(`GRAYLOG_ROOT_PASSWORD_SHA2=${createHash('sha256').update('graylog0').digest('hex')}\n`);
       expect(statSync(out).mode & 0o777).toBe(0o600);
     } finally {

@@ -78,7 +78,7 @@ describe('the whole pipeline on one machine: nginx → api → RabbitMQ → cons
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
-    while ((text.match(/\n\n/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    while ((text.match(/\n\n/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const frames = text.split('\n\n').filter((f) => f.includes('data: '));
     const paredaoFrame = frames.find((f) => f.includes('event: paredao'))!;

@@ -96,7 +96,16 @@ function render(r: Results): void {
   announce(`Parcial: ${r.candidates.map((c) => `${c.name} ${formatPercent(c.percent)}`).join(', ')}. Total: ${formatVotes(r.total)}.`);
 }
 
+let rendered = false;
+
 subscribeResults({
-  onResults: render,
-  onMode: (mode) => showMode(badge, badgeText, mode),
+  onResults: (r) => {
+    rendered = true;
+    render(r);
+  },
+  onMode: (mode) => {
+    showMode(badge, badgeText, mode);
+    // Results keep being fetched every 2 s; say so instead of "Carregando…" forever.
+    if (mode === 'offline' && !rendered) loading.textContent = 'Não foi possível carregar a parcial agora. Tentando de novo…';
+  },
 });

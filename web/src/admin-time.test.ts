@@ -29,6 +29,6 @@ describe('admin times are Brasília time whatever the browser zone is', () => {
   });
 
   it('when an hourly UTC bucket is labelled, then it is the Brasília hour range', () => {
-    expect(formatHourBucket('2026-11-24T01:00:00.000Z')).toBe('23/11, 22:00–23:00');
+    expect(formatHourBucket('2026-11-24T01:00:00.000Z')).toBe('23/11 22h–23h');
   });
 });

@@ -13,14 +13,6 @@ const dateTime = new Intl.DateTimeFormat('pt-BR', {
   minute: '2-digit',
 });
 
-const hourOnly = new Intl.DateTimeFormat('pt-BR', {
-  timeZone: TIME_ZONE,
-  day: '2-digit',
-  month: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-
 const partsFormat = new Intl.DateTimeFormat('en-US', {
   timeZone: TIME_ZONE,
   hourCycle: 'h23',
@@ -39,13 +31,14 @@ export function formatDateTime(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? '—' : dateTime.format(d);
 }
 
-/** Label of an hourly bucket (ISO start of a UTC hour): "23/11, 20:00–21:00" in Brasília time. */
+/** Label of an hourly bucket (ISO start of a UTC hour), short enough for a phone: "23/11 20h–21h" in Brasília time. */
 export function formatHourBucket(iso: string): string {
-  const start = new Date(iso);
-  if (Number.isNaN(start.getTime())) return iso;
-  const end = new Date(start.getTime() + 3_600_000);
-  const endHour = partsOf(end.getTime());
-  return `${hourOnly.format(start)}–${pad(endHour.hour)}:${pad(endHour.minute)}`;
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return iso;
+  const s = partsOf(ms);
+  const e = partsOf(ms + 3_600_000);
+  const hour = (w: WallTime) => (w.minute ? `${pad(w.hour)}h${pad(w.minute)}` : `${pad(w.hour)}h`);
+  return `${pad(s.day)}/${pad(s.month)} ${hour(s)}–${hour(e)}`;
 }
 
 interface WallTime {

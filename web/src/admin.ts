@@ -412,9 +412,9 @@ function addCandidateRow(name: string, imageUrl: string): HTMLLIElement {
   const n = rowSeq++;
   const nameInput = h('input', { id: `cand-${n}-name`, 'data-role': 'name', maxlength: '80', required: true, autocomplete: 'off' });
   nameInput.value = name;
-  const urlInput = h('input', { id: `cand-${n}-url`, 'data-role': 'image', type: 'url', inputmode: 'url', placeholder: 'https://… ou envie um arquivo' });
+  const urlInput = h('input', { id: `cand-${n}-url`, 'data-role': 'image', type: 'url', inputmode: 'url', placeholder: 'https://…' });
   urlInput.value = imageUrl;
-  const fileInput = h('input', { id: `cand-${n}-file`, type: 'file', accept: IMAGE_TYPES.join(','), class: 'file' });
+  const fileInput = h('input', { id: `cand-${n}-file`, type: 'file', accept: IMAGE_TYPES.join(','), class: 'file', 'aria-describedby': `cand-${n}-file-hint` });
   const preview = h('img', { class: 'preview', alt: '', hidden: true });
   const photoStatus = h('p', { class: 'small muted', id: `cand-${n}-photo-status`, 'aria-live': 'polite' });
   const legendName = h('span', { class: 'row-label' });
@@ -433,7 +433,13 @@ function addCandidateRow(name: string, imageUrl: string): HTMLLIElement {
         'div',
         { class: 'photo-fields' },
         h('div', { class: 'field' }, h('label', { for: urlInput.id }, 'Foto (endereço)'), urlInput),
-        h('div', { class: 'field' }, h('label', { for: fileInput.id }, 'ou enviar arquivo (PNG, JPEG ou WebP, até 1 MB)'), fileInput),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: fileInput.id }, 'Ou enviar arquivo'),
+          fileInput,
+          h('span', { id: `cand-${n}-file-hint`, class: 'small muted' }, 'PNG, JPEG ou WebP, até 1 MB.'),
+        ),
         photoStatus,
       ),
     ),

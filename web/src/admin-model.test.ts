@@ -41,6 +41,8 @@ describe('validateDraft', () => {
     const { errors } = validateDraft(form({ candidates: [{ name: 'Júlia', imageUrl: '' }, { name: ' ', imageUrl: '' }, { name: 'julia', imageUrl: '' }] }), now);
     expect(errors.map((e) => e.field)).toEqual(['candidate-1-name', 'candidate-2-name']);
     expect(errors[1]?.message).toBe('O participante 3 tem o mesmo nome do participante 1.');
+    const dashed = validateDraft(form({ candidates: [{ name: 'Ana Clara', imageUrl: '' }, { name: 'ana-clara', imageUrl: '' }] }), now);
+    expect(dashed.errors.map((e) => e.field)).toEqual(['candidate-1-name']);
   });
 
   it('when the title is missing or an image URL is not http(s), then each is reported', () => {

@@ -28,6 +28,9 @@ export interface Results {
   candidates: { id: string; name: string; votes: number; percent: number }[];
   hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
   updatedAt: string;
+  /** Sent by the admin results route, not by the public one. */
+  status?: ParedaoStatus;
+  closedAt?: string | null;
 }
 
 export interface Audit {
@@ -71,8 +74,8 @@ export const MAX_TITLE = 120;
 export const MAX_NAME = 80;
 
 /**
- * Checks a draft before it is sent and builds the request body. Names are compared without case or
- * accents, since "Ana" and "ana" on one paredão would confuse voters.
+ * Checks a draft before it is sent and builds the request body. Names are compared as the server
+ * compares them (without case, accents or punctuation): "Ana" and "aná" would confuse voters.
  */
 export function validateDraft(form: DraftForm, now = new Date()): { body?: DraftBody; errors: FieldError[] } {
   const errors: FieldError[] = [];
@@ -129,12 +132,16 @@ export function validateDraft(form: DraftForm, now = new Date()): { body?: Draft
   return { body, errors };
 }
 
+/** The server derives candidate ids from names this way (core slugify), so names that collide there collide here. */
 function nameKey(name: string): string {
-  return name
+  const key = name
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
-    .replace(/\s+/g, ' ')
-    .toLocaleLowerCase('pt-BR');
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return key || 'participante';
 }
 
 /** An absolute http(s) URL, or a path on this site (what POST /api/admin/images returns). */

@@ -635,6 +635,11 @@ async function pollResults(p: Paredao, again: boolean): Promise<void> {
     if (resultsFor !== p) return;
     ui.resultsError.textContent = '';
     renderResults(p, r);
+    if (again && r.status === 'closed') {
+      // Closed meanwhile (on schedule, or by someone else): this is now the final result.
+      again = false;
+      ui.resultsKind.textContent = `Resultado final. Votação encerrada em ${formatDateTime(r.closedAt ?? undefined)}.`;
+    }
   } catch (err) {
     if ((err as Error).name === 'AbortError') return;
     handleApiError(err, ui.resultsError);

@@ -222,6 +222,7 @@ function flash(message: string): void {
 type View = 'list' | 'editor' | 'results';
 
 function showView(view: View): void {
+  flash('');
   show(ui.listView, view === 'list');
   show(ui.editorView, view === 'editor');
   show(ui.resultsView, view === 'results');
@@ -240,8 +241,25 @@ async function loadList(): Promise<void> {
   }
 }
 
+/** Cards by paredão id, with the JSON they were built from. */
+const cards = new Map<string, { json: string; el: HTMLLIElement }>();
+
+/**
+ * Rebuilds only the cards whose paredão changed, so a reload of the list never wipes an audit shown
+ * in another card nor moves focus away from a button the user is on.
+ */
 function renderList(): void {
-  ui.list.replaceChildren(...paredoes.map(card));
+  const els = paredoes.map((p) => {
+    const json = JSON.stringify(p);
+    const known = cards.get(p.id);
+    if (known?.json === json) return known.el;
+    const el = card(p);
+    cards.set(p.id, { json, el });
+    return el;
+  });
+  for (const id of [...cards.keys()]) if (!paredoes.some((p) => p.id === id)) cards.delete(id);
+  const same = els.length === ui.list.children.length && els.every((el, i) => ui.list.children[i] === el);
+  if (!same) ui.list.replaceChildren(...els);
   show(ui.listEmpty, paredoes.length === 0);
 }
 
@@ -297,10 +315,11 @@ function card(p: Paredao): HTMLLIElement {
   );
 }
 
-function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
+function confirmDialog(title: string, text: string, ok: string, destructive = false): Promise<boolean> {
   ui.confirmTitle.textContent = title;
   ui.confirmText.textContent = text;
   ui.confirmOk.textContent = ok;
+  ui.confirmOk.className = `btn ${destructive ? 'btn-danger' : 'btn-primary'}`;
   ui.confirm.returnValue = '';
   return new Promise((resolve) => {
     ui.confirm.addEventListener('close', () => resolve(ui.confirm.returnValue === 'ok'), { once: true });
@@ -316,7 +335,7 @@ async function openVoting(p: Paredao, btn: HTMLButtonElement, output: HTMLElemen
 }
 
 async function closeVoting(p: Paredao, btn: HTMLButtonElement, output: HTMLElement): Promise<void> {
-  const ok = await confirmDialog('Encerrar votação', `Encerrar a votação de “${p.title}”? Nenhum voto será aceito depois disso.`, 'Encerrar votação');
+  const ok = await confirmDialog('Encerrar votação', `Encerrar a votação de “${p.title}”? Nenhum voto será aceito depois disso.`, 'Encerrar votação', true);
   if (!ok) return btn.focus();
   await transition(p, 'close', btn, output, `Votação de “${p.title}” encerrada.`);
 }
@@ -596,8 +615,8 @@ async function saveDraft(): Promise<void> {
   try {
     const path = editingId ? `/api/admin/paredoes/${encodeURIComponent(editingId)}` : '/api/admin/paredoes';
     const saved = await request<Paredao>(path, { method: editingId ? 'PUT' : 'POST', json: body });
-    flash(`Rascunho “${saved.title}” salvo.`);
     showView('list');
+    flash(`Rascunho “${saved.title}” salvo.`);
     await loadList();
     ui.list.querySelector<HTMLElement>(`[data-paredao-id="${CSS.escape(saved.id)}"] button`)?.focus();
   } catch (err) {

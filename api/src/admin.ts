@@ -129,15 +129,11 @@ export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminD
       return;
     }
     const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
-    const ids = p.candidates.map((c) => c.id);
+    // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export.
     const lines = [
-      `# ${q(p.title)} (${p.id}), status ${p.status}, aberto ${p.openedAt ?? '-'}, encerrado ${p.closedAt ?? '-'}`,
       'participante_id,participante,votos,percentual',
       ...results.candidates.map((c) => `${c.id},${q(c.name)},${c.votes},${c.percent.toFixed(1)}`),
-      `total,,${results.total},100.0`,
-      '',
-      `hora_utc,${ids.join(',')},total`,
-      ...results.hourly.map((h) => `${h.hour},${ids.map((id) => h.byCandidate[id] ?? 0).join(',')},${h.total}`),
+      `total,,${results.total},${results.total ? '100.0' : '0.0'}`,
     ];
     res.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
   });

@@ -58,7 +58,9 @@ describe('administration page (issue 9): a paredão from draft to audited result
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'admin.html'))) throw new Error('web/dist/admin.html is missing: run `npm run build` first');
+    for (const page of ['admin.html', 'index.html']) {
+      if (!existsSync(join(DIST, page))) throw new Error(`web/dist/${page} is missing: run \`npm run build\` first`);
+    }
     stack = await startStack({ env: { ADMIN_USER: 'admin', ADMIN_PASSWORD_HASH: passwordHash(PASSWORD) } });
     browser = await launch();
     admin = await browser.newContext({ acceptDownloads: true, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
@@ -107,46 +109,52 @@ describe('administration page (issue 9): a paredão from draft to audited result
 
     const ours = card(page, TITLE);
     await ours.waitFor();
-    expect(await ours.locator('.badge').textContent()).toBe('Rascunho');
+    expect(await ours.locator('.adm-badge').textContent()).toBe('Rascunho');
     expect(await ours.textContent()).toContain(NAMES.join(' · '));
 
     // The store starts with the seed paredão open: opening ours must be refused with the 409 message.
-    const seeded = page.getByRole('listitem').filter({ has: page.locator('.badge', { hasText: 'Aberto' }) });
+    const seeded = page.getByRole('listitem').filter({ has: page.locator('.adm-badge', { hasText: 'Aberto' }) });
     expect(await seeded.count()).toBe(1);
     await confirmAction(page, ours, 'Abrir votação');
     await expect.poll(() => ours.getByRole('status').textContent()).toMatch(/^Já existe um paredão aberto/);
 
     await confirmAction(page, seeded, 'Encerrar votação');
-    await expect.poll(() => page.locator('.badge', { hasText: 'Aberto' }).count()).toBe(0);
+    await expect.poll(() => page.locator('.adm-badge', { hasText: 'Aberto' }).count()).toBe(0);
     await confirmAction(page, ours, 'Abrir votação');
-    await expect.poll(() => ours.locator('.badge').textContent()).toBe('Aberto');
+    await expect.poll(() => ours.locator('.adm-badge').textContent()).toBe('Aberto');
     const paredao = (await (await page.request.get(`${stack.url}/api/paredao`)).json()) as { title: string; candidates: { id: string; name: string }[] };
     expect(paredao.title).toBe(TITLE);
-    const votedId = paredao.candidates.find((c) => c.name === VOTED)!.id;
+    expect(paredao.candidates.map((c) => c.name)).toEqual([...NAMES]);
 
     // A voter, in a context of their own, votes for participant 2.
-    await vote(browser, stack, votedId);
+    await vote(browser, stack, VOTED);
 
     // Live results: the page polls every 2 s until the vote shows up.
     await ours.getByRole('button', { name: 'Ver resultado' }).click();
     await expect.poll(() => page.locator('#results-kind').textContent()).toMatch(/^Parcial/);
-    await expect.poll(() => page.locator('#results-total').textContent(), { timeout: 15_000 }).toBe('1 voto');
+    await expect.poll(() => page.locator('#results-total').textContent(), { timeout: 15_000 }).toBe('1');
     await page.getByRole('button', { name: 'Voltar à lista' }).click();
 
     // Close it; the final result has the one vote, 100 % for participant 2.
     await confirmAction(page, ours, 'Encerrar votação');
-    await expect.poll(() => ours.locator('.badge').textContent()).toBe('Encerrado');
+    await expect.poll(() => ours.locator('.adm-badge').textContent()).toBe('Encerrado');
     await ours.getByRole('button', { name: 'Ver resultado' }).click();
     await expect.poll(() => page.locator('#results-kind').textContent()).toMatch(/^Resultado final/);
-    await expect.poll(() => page.locator('#results-total').textContent()).toBe('1 voto');
-    const bars = page.locator('#results-candidates li');
-    expect(await bars.count()).toBe(3);
-    expect(await bars.nth(1).textContent()).toBe(`${VOTED}100,0 % · 1 voto`);
-    expect(await bars.nth(0).textContent()).toBe(`${NAMES[0]}0,0 % · 0 votos`);
+    await expect.poll(() => page.locator('#results-total').textContent()).toBe('1');
+    const rows = page.locator('#results-candidates li');
+    expect(await rows.count()).toBe(3);
+    const row = async (i: number) => [
+      await rows.nth(i).locator('.result-name').textContent(),
+      await rows.nth(i).locator('.result-pct').textContent(),
+      await rows.nth(i).locator('.result-votes').textContent(),
+    ];
+    expect(await row(0)).toEqual([NAMES[0], '0,0%', '0 votos']);
+    expect(await row(1)).toEqual([VOTED, '100,0%', '1 voto']);
+    expect(await row(2)).toEqual([NAMES[2], '0,0%', '0 votos']);
     const hourRows = page.locator('#results-hourly tbody tr');
     expect(await hourRows.count()).toBe(1);
     expect(await hourRows.first().locator('td').allTextContents()).toEqual(['0', '1', '0', '1']);
-    expect(await hourRows.first().locator('th').textContent()).toMatch(/^\d{2}\/\d{2} \d{2}h–\d{2}h$/);
+    expect(await hourRows.first().locator('th').textContent()).toMatch(/^\d{2}\/\d{2} \d{2}:00–\d{2}:00$/);
     await page.getByRole('button', { name: 'Voltar à lista' }).click();
 
     // Export CSV: a real download with the three participants and the counts.
@@ -168,25 +176,17 @@ describe('administration page (issue 9): a paredão from draft to audited result
   });
 });
 
-/**
- * Votes from the real vote page when web/dist has it; until the web helper's page is built, votes
- * through the API with a solved proof instead, and says so.
- */
-async function vote(browser: Browser, stack: Stack, candidateId: string): Promise<void> {
-  if (!existsSync(join(DIST, 'index.html'))) {
-    console.warn('admin e2e: web/dist/index.html is missing (vote page not built): the vote is cast through POST /api/votes instead of the page');
-    const res = await stack.vote(candidateId);
-    expect(res.status).toBe(202);
-    return;
-  }
+/** A voter, in a browser context of their own, votes on the real vote page and sees the confirmation. */
+async function vote(browser: Browser, stack: Stack, name: string): Promise<void> {
   const ctx = await browser.newContext({ locale: 'pt-BR' });
   try {
     const voter = await ctx.newPage();
     await voter.goto(`${stack.url}/`);
-    // The ALTCHA widget leaves its solved payload in a form field named "altcha" once verified.
-    await voter.waitForFunction(() => Boolean((document.querySelector('input[name="altcha"]') as HTMLInputElement | null)?.value), undefined, { timeout: 30_000 });
-    await voter.getByRole('button', { name: new RegExp(VOTED) }).first().click();
-    await expect.poll(() => voter.getByText(/voto (foi )?(confirmado|registrado|computado)/i).first().isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => voter.locator('#antibot-status').getAttribute('data-state'), { timeout: 30_000 }).toBe('verified');
+    await voter.getByRole('radio', { name }).check();
+    await voter.getByRole('button', { name: 'Votar' }).click();
+    await voter.waitForURL(/\/resultado\.html/);
+    await voter.getByRole('heading', { name: new RegExp(`^Seu voto para ${name} foi confirmado`) }).waitFor();
   } finally {
     await ctx.close();
   }

@@ -1,6 +1,9 @@
-// A small fetch wrapper for the admin API: JSON in and out, errors as ApiError with the server's
-// `{ error: { code, message } }` and Retry-After. Kept local until the shared web/src/api.ts lands.
-import { errorMessage } from './admin-model.js';
+// The admin API's fetch wrapper: JSON in and out, errors as ApiError with the server's
+// `{ error: { code, message } }` and Retry-After. The shared api.ts keeps its request function private
+// and clamps Retry-After to 120 s (right for votes, wrong for the 300 s login lockout), so only its body
+// parser is reused here.
+import { errorMessage } from './admin-model.ts';
+import { parseErrorBody } from './api.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -63,9 +66,9 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   let code: string | undefined;
   let serverMessage: string | undefined;
   try {
-    const parsed = (await res.json()) as { error?: { code?: string; message?: string } };
-    code = parsed.error?.code;
-    serverMessage = parsed.error?.message;
+    const parsed = parseErrorBody(await res.json());
+    code = parsed?.code;
+    serverMessage = parsed?.message || undefined;
   } catch {
     // nginx answers some errors (413, 502) with HTML: the status alone says enough.
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './admin-http.js';
-import { type DraftForm, errorMessage, formatPercent, formatVotes, isImageUrl, safeNext, validateDraft } from './admin-model.js';
+import { parseRetryAfter } from './admin-http.ts';
+import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft } from './admin-model.ts';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
 const form = (over: Partial<DraftForm> = {}): DraftForm => ({
@@ -69,12 +69,6 @@ describe('safeNext', () => {
 });
 
 describe('labels and errors', () => {
-  it('formats votes and percentages in pt-BR', () => {
-    expect(formatVotes(1)).toBe('1 voto');
-    expect(formatVotes(1234)).toBe('1.234 votos');
-    expect(formatPercent(100)).toBe('100,0 %');
-    expect(formatPercent(33.3)).toBe('33,3 %');
-  });
   it('maps the admin API error codes to the team’s words and keeps server 400 messages', () => {
     expect(errorMessage(401, 'invalid_credentials', 'x')).toBe('Usuário ou senha incorretos.');
     expect(errorMessage(409, 'another_open', 'x')).toMatch(/^Já existe um paredão aberto/);
@@ -87,8 +81,8 @@ describe('labels and errors', () => {
     expect(isImageUrl('//a.test/x.png')).toBe(false);
     expect(isImageUrl('data:image/png;base64,xx')).toBe(false);
   });
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    expect(parseRetryAfter('30')).toBe(30);
+  it('reads Retry-After as seconds or as an HTTP date, unclamped: the login lockout is 300 s', () => {
+    expect(parseRetryAfter('300')).toBe(300);
     expect(parseRetryAfter(null)).toBeUndefined();
     const now = Date.parse('2026-11-23T12:00:00Z');
     expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:45 GMT', now)).toBe(45);

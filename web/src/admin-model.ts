@@ -1,6 +1,6 @@
 // Types of the admin API (docs: ADMIN-API contract, issue 9) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
-import { localInputToIso } from './admin-time.js';
+import { localInputToIso } from './admin-time.ts';
 
 export type ParedaoStatus = 'draft' | 'open' | 'closed';
 
@@ -175,19 +175,6 @@ export function safeNext(search: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-const count = new Intl.NumberFormat('pt-BR');
-const pct = new Intl.NumberFormat('pt-BR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-/** "1.234 votos" / "1 voto". */
-export function formatVotes(n: number): string {
-  return `${count.format(n)} ${n === 1 ? 'voto' : 'votos'}`;
-}
-
-/** "33,3 %". */
-export function formatPercent(p: number): string {
-  return `${pct.format(p)} %`;
 }
 
 /** Messages for the error codes of the admin API, in the team's words. */

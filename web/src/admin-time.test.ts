@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatHourBucket, isoToLocalInput, localInputToIso } from './admin-time.js';
+import { formatDateTime, isoToLocalInput, localInputToIso } from './admin-time.ts';
 
 describe('admin times are Brasília time whatever the browser zone is', () => {
   it('when a datetime-local value is read, then it is taken as America/Sao_Paulo (UTC−3) and sent as UTC', () => {
@@ -26,9 +26,5 @@ describe('admin times are Brasília time whatever the browser zone is', () => {
   it('when times are shown, then they are in pt-BR and Brasília time', () => {
     expect(formatDateTime('2026-11-23T23:30:00.000Z')).toBe('23/11/2026, 20:30');
     expect(formatDateTime(undefined)).toBe('—');
-  });
-
-  it('when an hourly UTC bucket is labelled, then it is the Brasília hour range', () => {
-    expect(formatHourBucket('2026-11-24T01:00:00.000Z')).toBe('23/11 22h–23h');
   });
 });

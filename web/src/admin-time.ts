@@ -1,8 +1,6 @@
-// Times for the administration page. The production team works in Brasília time whatever the
-// browser's zone is, so every conversion names the zone explicitly (SPEC: hours are UTC in the API,
-// America/Sao_Paulo in the UI).
-
-export const TIME_ZONE = 'America/Sao_Paulo';
+// Dates for the administration page: the production team works in Brasília time whatever the
+// browser's zone is, so the datetime-local fields are read and written in that zone explicitly.
+import { SHOW_TIME_ZONE as TIME_ZONE } from './format.ts';
 
 const dateTime = new Intl.DateTimeFormat('pt-BR', {
   timeZone: TIME_ZONE,
@@ -29,16 +27,6 @@ export function formatDateTime(iso: string | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '—' : dateTime.format(d);
-}
-
-/** Label of an hourly bucket (ISO start of a UTC hour), short enough for a phone: "23/11 20h–21h" in Brasília time. */
-export function formatHourBucket(iso: string): string {
-  const ms = new Date(iso).getTime();
-  if (Number.isNaN(ms)) return iso;
-  const s = partsOf(ms);
-  const e = partsOf(ms + 3_600_000);
-  const hour = (w: WallTime) => (w.minute ? `${pad(w.hour)}h${pad(w.minute)}` : `${pad(w.hour)}h`);
-  return `${pad(s.day)}/${pad(s.month)} ${hour(s)}–${hour(e)}`;
 }
 
 interface WallTime {

@@ -1,7 +1,9 @@
 // The production team's page (issue 9): log in, create the week's paredão, open and close voting,
 // follow and export the result, audit the count.
-import { byId, h, show } from './admin-dom.js';
-import { ApiError, request } from './admin-http.js';
+import './style.css';
+import './admin.css';
+import { byId, h, show } from './admin-dom.ts';
+import { ApiError, request } from './admin-http.ts';
 import {
   type Audit,
   type DraftForm,
@@ -12,12 +14,11 @@ import {
   MAX_CANDIDATES,
   MIN_CANDIDATES,
   STATUS_LABEL,
-  formatPercent,
-  formatVotes,
   safeNext,
   validateDraft,
-} from './admin-model.js';
-import { formatDateTime, formatHourBucket, isoToLocalInput } from './admin-time.js';
+} from './admin-model.ts';
+import { formatDateTime, isoToLocalInput } from './admin-time.ts';
+import { barWidth, colourIndex, formatClock, formatHourRange, formatInt, formatPercent, formatVotes } from './format.ts';
 
 const RESULTS_POLL_MS = 2000;
 const MAX_IMAGE_BYTES = 1024 * 1024;
@@ -61,6 +62,8 @@ const ui = {
   resultsCandidates: byId<HTMLUListElement>('results-candidates'),
   resultsHourly: byId<HTMLTableElement>('results-hourly'),
   resultsHourlyEmpty: byId('results-hourly-empty'),
+  resultsHourlyWrap: byId('results-hourly-wrap'),
+  resultsKicker: byId('results-kicker'),
   resultsUpdated: byId('results-updated'),
   resultsBack: byId<HTMLButtonElement>('results-back'),
   confirm: byId<HTMLDialogElement>('confirm'),
@@ -265,7 +268,7 @@ function renderList(): void {
 
 function card(p: Paredao): HTMLLIElement {
   const headingId = `paredao-${p.id}-title`;
-  const times = h('dl', { class: 'times' });
+  const times = h('dl', { class: 'adm-times' });
   const addTime = (label: string, iso: string | undefined) => {
     if (iso) times.append(h('div', {}, h('dt', {}, label), h('dd', {}, h('time', { datetime: iso }, formatDateTime(iso)))));
   };
@@ -277,38 +280,38 @@ function card(p: Paredao): HTMLLIElement {
   if (p.status !== 'closed') addTime('Encerramento agendado', p.closesAt);
   addTime('Encerrado em', p.closedAt);
 
-  const output = h('div', { class: 'card-output', role: 'status', 'aria-live': 'polite' });
-  const actions = h('div', { class: 'actions' });
+  const output = h('div', { class: 'adm-output', role: 'status', 'aria-live': 'polite' });
+  const actions = h('div', { class: 'adm-actions' });
   const button = (label: string, cls: string, onClick: (btn: HTMLButtonElement) => void) => {
-    const btn = h('button', { type: 'button', class: `btn ${cls}` }, label);
+    const btn = h('button', { type: 'button', class: `button adm-small ${cls}` }, label);
     btn.addEventListener('click', () => onClick(btn));
     actions.append(btn);
     return btn;
   };
 
   if (p.status === 'draft') {
-    button('Editar', 'btn-secondary', () => openEditor(p));
-    button('Abrir votação', 'btn-primary', (btn) => void openVoting(p, btn, output));
+    button('Editar', 'button-secondary', () => openEditor(p));
+    button('Abrir votação', 'adm-primary', (btn) => void openVoting(p, btn, output));
   }
   if (p.status === 'open') {
-    button('Ver resultado', 'btn-secondary', () => void openResults(p));
-    button('Encerrar votação', 'btn-danger', (btn) => void closeVoting(p, btn, output));
+    button('Ver resultado', 'button-secondary', () => void openResults(p));
+    button('Encerrar votação', 'adm-danger', (btn) => void closeVoting(p, btn, output));
   }
-  if (p.status === 'closed') button('Ver resultado', 'btn-primary', () => void openResults(p));
+  if (p.status === 'closed') button('Ver resultado', 'adm-primary', () => void openResults(p));
   if (p.status !== 'draft') {
     const base = `/api/admin/paredoes/${encodeURIComponent(p.id)}/export`;
     actions.append(
-      h('a', { class: 'btn btn-secondary', href: `${base}?format=csv`, download: `paredao-${p.id}.csv` }, 'Exportar CSV'),
-      h('a', { class: 'btn btn-secondary', href: `${base}?format=json`, download: `paredao-${p.id}.json` }, 'Exportar JSON'),
+      h('a', { class: 'button button-secondary adm-small', href: `${base}?format=csv`, download: `paredao-${p.id}.csv` }, 'Exportar CSV'),
+      h('a', { class: 'button button-secondary adm-small', href: `${base}?format=json`, download: `paredao-${p.id}.json` }, 'Exportar JSON'),
     );
-    button('Auditoria', 'btn-secondary', (btn) => void audit(p, btn, output));
+    button('Auditoria', 'button-secondary', (btn) => void audit(p, btn, output));
   }
 
   return h(
     'li',
-    { class: `card status-${p.status}`, 'aria-labelledby': headingId, 'data-paredao-id': p.id },
-    h('div', { class: 'card-head' }, h('h2', { id: headingId }, p.title), h('span', { class: `badge badge-${p.status}` }, STATUS_LABEL[p.status])),
-    h('p', { class: 'participants' }, p.candidates.map((c) => c.name).join(' · ')),
+    { class: `adm-item adm-status-${p.status}`, 'aria-labelledby': headingId, 'data-paredao-id': p.id },
+    h('div', { class: 'adm-item-head' }, h('h2', { id: headingId }, p.title), h('span', { class: `adm-badge adm-badge-${p.status}` }, STATUS_LABEL[p.status])),
+    h('p', { class: 'adm-participants' }, p.candidates.map((c) => c.name).join(' · ')),
     times,
     actions,
     output,
@@ -319,7 +322,7 @@ function confirmDialog(title: string, text: string, ok: string, destructive = fa
   ui.confirmTitle.textContent = title;
   ui.confirmText.textContent = text;
   ui.confirmOk.textContent = ok;
-  ui.confirmOk.className = `btn ${destructive ? 'btn-danger' : 'btn-primary'}`;
+  ui.confirmOk.className = `button ${destructive ? 'adm-danger' : 'adm-primary'}`;
   ui.confirm.returnValue = '';
   return new Promise((resolve) => {
     ui.confirm.addEventListener('close', () => resolve(ui.confirm.returnValue === 'ok'), { once: true });
@@ -343,7 +346,7 @@ async function closeVoting(p: Paredao, btn: HTMLButtonElement, output: HTMLEleme
 async function transition(p: Paredao, action: 'open' | 'close', btn: HTMLButtonElement, output: HTMLElement, done: string): Promise<void> {
   btn.disabled = true;
   output.textContent = '';
-  output.classList.remove('error');
+  output.classList.remove('adm-error');
   try {
     await request<Paredao>(`/api/admin/paredoes/${encodeURIComponent(p.id)}/${action}`, { method: 'POST' });
     flash(done);
@@ -352,20 +355,20 @@ async function transition(p: Paredao, action: 'open' | 'close', btn: HTMLButtonE
     ui.list.querySelector<HTMLElement>(`[data-paredao-id="${CSS.escape(p.id)}"] button`)?.focus();
   } catch (err) {
     btn.disabled = false;
-    output.classList.add('error');
+    output.classList.add('adm-error');
     handleApiError(err, output);
   }
 }
 
 async function audit(p: Paredao, btn: HTMLButtonElement, output: HTMLElement): Promise<void> {
   btn.disabled = true;
-  output.classList.remove('error');
+  output.classList.remove('adm-error');
   output.textContent = 'Conferindo…';
   try {
     const a = await request<Audit>(`/api/admin/paredoes/${encodeURIComponent(p.id)}/audit`);
     output.replaceChildren(auditReport(p, a));
   } catch (err) {
-    output.classList.add('error');
+    output.classList.add('adm-error');
     handleApiError(err, output);
   } finally {
     btn.disabled = false;
@@ -377,20 +380,20 @@ function auditReport(p: Paredao, a: Audit): HTMLElement {
   const ids = [...new Set([...p.candidates.map((c) => c.id), ...Object.keys(a.tally), ...Object.keys(a.recomputed)])];
   const total = Object.values(a.tally).reduce((s, n) => s + n, 0);
   if (a.matches) {
-    return h('p', { class: 'audit audit-ok' }, h('strong', {}, 'Confere.'), ` A contagem (${formatVotes(total)}) bate com a recontagem voto a voto.`);
+    return h('p', { class: 'adm-audit adm-audit-ok' }, h('strong', {}, 'Confere.'), ` A contagem (${formatVotes(total)}) bate com a recontagem voto a voto.`);
   }
   const rows = ids.map((id) => {
     const t = a.tally[id] ?? 0;
     const r = a.recomputed[id] ?? 0;
-    return h('tr', { class: t === r ? '' : 'mismatch' }, h('th', { scope: 'row' }, names.get(id) ?? id), h('td', {}, String(t)), h('td', {}, String(r)));
+    return h('tr', { class: t === r ? '' : 'adm-mismatch' }, h('th', { scope: 'row' }, names.get(id) ?? id), h('td', {}, String(t)), h('td', {}, String(r)));
   });
   return h(
     'div',
-    { class: 'audit audit-bad' },
+    { class: 'adm-audit adm-audit-bad' },
     h('p', {}, h('strong', {}, 'Não confere.'), ' A contagem difere da recontagem voto a voto:'),
     h(
       'table',
-      { class: 'table' },
+      {},
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Participante'), h('th', { scope: 'col' }, 'Contagem'), h('th', { scope: 'col' }, 'Recontagem'))),
       h('tbody', {}, ...rows),
     ),
@@ -433,31 +436,31 @@ function addCandidateRow(name: string, imageUrl: string): HTMLLIElement {
   nameInput.value = name;
   const urlInput = h('input', { id: `cand-${n}-url`, 'data-role': 'image', type: 'url', inputmode: 'url', placeholder: 'https://…' });
   urlInput.value = imageUrl;
-  const fileInput = h('input', { id: `cand-${n}-file`, type: 'file', accept: IMAGE_TYPES.join(','), class: 'file', 'aria-describedby': `cand-${n}-file-hint` });
-  const preview = h('img', { class: 'preview', alt: '', hidden: true });
-  const photoStatus = h('p', { class: 'small muted', id: `cand-${n}-photo-status`, 'aria-live': 'polite' });
-  const legendName = h('span', { class: 'row-label' });
-  const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Remover');
+  const fileInput = h('input', { id: `cand-${n}-file`, type: 'file', accept: IMAGE_TYPES.join(','), 'aria-describedby': `cand-${n}-file-hint` });
+  const preview = h('img', { class: 'adm-preview', alt: '', hidden: true });
+  const photoStatus = h('p', { class: 'adm-small-text adm-muted', id: `cand-${n}-photo-status`, 'aria-live': 'polite' });
+  const legendName = h('span', { class: 'adm-row-label' });
+  const remove = h('button', { type: 'button', class: 'button button-secondary adm-small' }, 'Remover');
 
   const li = h(
     'li',
-    { class: 'candidate-row' },
-    h('div', { class: 'row-head' }, legendName, remove),
-    h('div', { class: 'field' }, h('label', { for: nameInput.id }, 'Nome'), nameInput),
+    { class: 'adm-row' },
+    h('div', { class: 'adm-row-head' }, legendName, remove),
+    h('div', { class: 'adm-field' }, h('label', { for: nameInput.id }, 'Nome'), nameInput),
     h(
       'div',
-      { class: 'photo' },
-      h('div', { class: 'preview-box' }, preview),
+      { class: 'adm-photo' },
+      h('div', { class: 'adm-preview-box' }, preview),
       h(
         'div',
-        { class: 'photo-fields' },
-        h('div', { class: 'field' }, h('label', { for: urlInput.id }, 'Foto (endereço)'), urlInput),
+        { class: 'adm-photo-fields' },
+        h('div', { class: 'adm-field' }, h('label', { for: urlInput.id }, 'Foto (endereço)'), urlInput),
         h(
           'div',
-          { class: 'field' },
+          { class: 'adm-field' },
           h('label', { for: fileInput.id }, 'Ou enviar arquivo'),
           fileInput,
-          h('span', { id: `cand-${n}-file-hint`, class: 'small muted' }, 'PNG, JPEG ou WebP, até 1 MB.'),
+          h('span', { id: `cand-${n}-file-hint`, class: 'adm-small-text adm-muted' }, 'PNG, JPEG ou WebP, até 1 MB.'),
         ),
         photoStatus,
       ),
@@ -507,9 +510,9 @@ function addCandidateRow(name: string, imageUrl: string): HTMLLIElement {
 function renumberRows(): void {
   const rows = [...ui.candidateRows.children] as HTMLElement[];
   rows.forEach((row, i) => {
-    const label = row.querySelector('.row-label');
+    const label = row.querySelector('.adm-row-label');
     if (label) label.textContent = `Participante ${i + 1}`;
-    const remove = row.querySelector<HTMLButtonElement>('.row-head button');
+    const remove = row.querySelector<HTMLButtonElement>('.adm-row-head button');
     if (remove) {
       remove.disabled = rows.length <= MIN_CANDIDATES;
       remove.setAttribute('aria-label', `Remover participante ${i + 1}`);
@@ -634,14 +637,15 @@ let resultsFor: Paredao | undefined;
 async function openResults(p: Paredao): Promise<void> {
   resultsFor = p;
   ui.resultsTitle.textContent = `Resultado: ${p.title}`;
+  ui.resultsKicker.textContent = p.status === 'open' ? 'Parcial' : 'Resultado final';
   ui.resultsKind.textContent =
     p.status === 'open' ? 'Parcial, votação aberta: atualiza a cada 2 segundos.' : `Resultado final. Votação encerrada em ${formatDateTime(p.closedAt)}.`;
   ui.resultsError.textContent = '';
   ui.resultsCandidates.replaceChildren();
   ui.resultsHourly.tHead?.replaceChildren();
   ui.resultsHourly.tBodies[0]?.replaceChildren();
-  ui.resultsTotal.textContent = '…';
-  ui.resultsUpdated.textContent = '';
+  ui.resultsTotal.textContent = '–';
+  ui.resultsUpdated.textContent = '–';
   showView('results');
   ui.resultsTitle.focus();
   await pollResults(p, p.status === 'open');
@@ -657,6 +661,7 @@ async function pollResults(p: Paredao, again: boolean): Promise<void> {
     if (again && r.status === 'closed') {
       // Closed meanwhile (on schedule, or by someone else): this is now the final result.
       again = false;
+      ui.resultsKicker.textContent = 'Resultado final';
       ui.resultsKind.textContent = `Resultado final. Votação encerrada em ${formatDateTime(r.closedAt ?? undefined)}.`;
     }
   } catch (err) {
@@ -674,39 +679,40 @@ function stopResults(): void {
 }
 
 function renderResults(p: Paredao, r: Results): void {
-  ui.resultsTotal.textContent = formatVotes(r.total);
+  ui.resultsTotal.textContent = formatInt(r.total);
   ui.resultsCandidates.replaceChildren(
-    ...r.candidates.map((c) => {
-      const bar = h('span', { class: 'bar-fill' });
-      bar.style.width = `${Math.max(0, Math.min(100, c.percent))}%`;
+    ...r.candidates.map((c, i) => {
+      const fill = h('span', { class: 'bar-fill' });
+      // A custom property set through CSSOM: allowed by a `default-src 'self'` CSP, unlike a style attribute.
+      fill.style.setProperty('--pct', barWidth(c.percent));
       return h(
         'li',
-        { class: 'bar', 'data-candidate-id': c.id },
-        h('span', { class: 'bar-name' }, c.name),
-        h('span', { class: 'bar-value' }, h('strong', {}, formatPercent(c.percent)), ` · ${formatVotes(c.votes)}`),
-        h('span', { class: 'bar-track', 'aria-hidden': 'true' }, bar),
+        { class: `result c${colourIndex(i)}`, 'data-candidate-id': c.id },
+        h('div', { class: 'result-head' }, h('span', { class: 'result-name' }, c.name), h('span', { class: 'result-pct' }, formatPercent(c.percent))),
+        h('div', { class: 'bar', 'aria-hidden': 'true' }, fill),
+        h('p', { class: 'result-votes' }, formatVotes(c.votes)),
       );
     }),
   );
 
   const names = r.candidates.length ? r.candidates : p.candidates.map((c) => ({ id: c.id, name: c.name }));
   ui.resultsHourly.tHead?.replaceChildren(
-    h('tr', {}, h('th', { scope: 'col' }, 'Hora'), ...names.map((c) => h('th', { scope: 'col', class: 'num' }, c.name)), h('th', { scope: 'col', class: 'num' }, 'Total')),
+    h('tr', {}, h('th', { scope: 'col' }, 'Hora'), ...names.map((c) => h('th', { scope: 'col' }, c.name)), h('th', { scope: 'col' }, 'Total')),
   );
   ui.resultsHourly.tBodies[0]?.replaceChildren(
     ...r.hourly.map((row) =>
       h(
         'tr',
         {},
-        h('th', { scope: 'row' }, h('time', { datetime: row.hour }, formatHourBucket(row.hour))),
-        ...names.map((c) => h('td', { class: 'num' }, (row.byCandidate[c.id] ?? 0).toLocaleString('pt-BR'))),
-        h('td', { class: 'num' }, row.total.toLocaleString('pt-BR')),
+        h('th', { scope: 'row' }, h('time', { datetime: row.hour }, formatHourRange(row.hour))),
+        ...names.map((c) => h('td', {}, formatInt(row.byCandidate[c.id] ?? 0))),
+        h('td', {}, formatInt(row.total)),
       ),
     ),
   );
-  show(ui.resultsHourly, r.hourly.length > 0);
+  show(ui.resultsHourlyWrap, r.hourly.length > 0);
   show(ui.resultsHourlyEmpty, r.hourly.length === 0);
-  ui.resultsUpdated.textContent = `Atualizado em ${formatDateTime(r.updatedAt)} (horário de Brasília).`;
+  ui.resultsUpdated.textContent = formatClock(r.updatedAt);
 }
 
 ui.resultsBack.addEventListener('click', () => {

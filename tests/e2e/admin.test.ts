@@ -91,7 +91,7 @@ describe('administration page (issue 9): a paredão from draft to audited result
     // Log in.
     await login(page, stack.url, PASSWORD);
     await page.getByRole('heading', { name: 'Paredões' }).waitFor();
-    expect(await page.getByText('Conectado como').textContent()).toContain('admin');
+    expect(await page.locator('#whoami').textContent()).toContain('Conectado como admin');
 
     // Create a three-participant draft, with an uploaded photo for the first one.
     await page.getByRole('button', { name: 'Novo paredão' }).click();

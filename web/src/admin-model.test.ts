@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from './admin-http.ts';
-import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft } from './admin-model.ts';
+import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft, waitText } from './admin-model.ts';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
 const form = (over: Partial<DraftForm> = {}): DraftForm => ({
@@ -80,6 +80,11 @@ describe('labels and errors', () => {
     expect(isImageUrl('https://a.test/x.png')).toBe(true);
     expect(isImageUrl('//a.test/x.png')).toBe(false);
     expect(isImageUrl('data:image/png;base64,xx')).toBe(false);
+  });
+  it('says a login wait in seconds, then minutes', () => {
+    expect(waitText(45)).toBe('45 s');
+    expect(waitText(300)).toBe('5 min');
+    expect(waitText(270)).toBe('4 min 30 s');
   });
   it('reads Retry-After as seconds or as an HTTP date, unclamped: the login lockout is 300 s', () => {
     expect(parseRetryAfter('300')).toBe(300);

@@ -177,6 +177,14 @@ export function safeNext(search: string): string | undefined {
   }
 }
 
+/** A wait, as the login form says it: "45 s", "5 min", "4 min 30 s". */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return s ? `${m} min ${s} s` : `${m} min`;
+}
+
 /** Messages for the error codes of the admin API, in the team's words. */
 export function errorMessage(status: number, code: string | undefined, serverMessage: string | undefined): string {
   switch (code) {

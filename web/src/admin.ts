@@ -16,6 +16,7 @@ import {
   STATUS_LABEL,
   safeNext,
   validateDraft,
+  waitText,
 } from './admin-model.ts';
 import { formatDateTime, isoToLocalInput } from './admin-time.ts';
 import { barWidth, colourIndex, formatClock, formatHourRange, formatInt, formatPercent, formatVotes } from './format.ts';
@@ -31,6 +32,7 @@ const ui = {
   loginUser: byId<HTMLInputElement>('login-user'),
   loginPass: byId<HTMLInputElement>('login-pass'),
   loginError: byId('login-error'),
+  loginWait: byId('login-wait'),
   loginNotice: byId('login-notice'),
   loginSubmit: byId<HTMLButtonElement>('login-submit'),
   whoami: byId('whoami'),
@@ -70,6 +72,7 @@ const ui = {
   confirmTitle: byId('confirm-title'),
   confirmText: byId('confirm-text'),
   confirmOk: byId<HTMLButtonElement>('confirm-ok'),
+  confirmCancel: byId<HTMLButtonElement>('confirm-cancel'),
 };
 
 let paredoes: Paredao[] = [];
@@ -166,27 +169,32 @@ async function login(): Promise<void> {
   }
 }
 
-/** Counts down Retry-After on the login form; true while the button must stay disabled. */
+/**
+ * Counts down Retry-After on the login form; true while the button must stay disabled. The ticking
+ * text lives outside the alert, so screen readers hear the message once, not every second.
+ */
 function startLoginCountdown(seconds: number | undefined): boolean {
   window.clearInterval(loginCountdown);
   if (!seconds) {
     ui.loginError.textContent = 'Muitas tentativas. Aguarde um instante e tente de novo.';
     return false;
   }
+  ui.loginError.textContent = `Muitas tentativas. Aguarde ${waitText(seconds)} para tentar de novo.`;
   let left = seconds;
   const render = () => {
-    ui.loginError.textContent = `Muitas tentativas. Tente de novo em ${left} s.`;
+    ui.loginWait.textContent = `Você poderá tentar de novo em ${waitText(left)}.`;
   };
   render();
+  show(ui.loginWait, true);
   loginCountdown = window.setInterval(() => {
     left--;
     if (left > 0) {
-      // Only the number changes: update quietly, the alert already announced the wait.
       render();
       return;
     }
     window.clearInterval(loginCountdown);
-    ui.loginError.textContent = 'Você já pode tentar de novo.';
+    show(ui.loginWait, false);
+    ui.loginError.textContent = '';
     ui.loginSubmit.disabled = false;
   }, 1000);
   return true;
@@ -327,7 +335,8 @@ function confirmDialog(title: string, text: string, ok: string, destructive = fa
   return new Promise((resolve) => {
     ui.confirm.addEventListener('close', () => resolve(ui.confirm.returnValue === 'ok'), { once: true });
     ui.confirm.showModal();
-    ui.confirmOk.focus();
+    // An irreversible action is never one Enter away.
+    (destructive ? ui.confirmCancel : ui.confirmOk).focus();
   });
 }
 
@@ -382,21 +391,22 @@ function auditReport(p: Paredao, a: Audit): HTMLElement {
   if (a.matches) {
     return h('p', { class: 'adm-audit adm-audit-ok' }, h('strong', {}, 'Confere.'), ` A contagem (${formatVotes(total)}) bate com a recontagem voto a voto.`);
   }
+  // A list rather than a table: it fits a phone without hiding the recount column.
   const rows = ids.map((id) => {
     const t = a.tally[id] ?? 0;
     const r = a.recomputed[id] ?? 0;
-    return h('tr', { class: t === r ? '' : 'adm-mismatch' }, h('th', { scope: 'row' }, names.get(id) ?? id), h('td', {}, String(t)), h('td', {}, String(r)));
+    return h(
+      'li',
+      { class: t === r ? '' : 'adm-mismatch' },
+      h('strong', {}, names.get(id) ?? id),
+      `: contagem ${formatInt(t)}, recontagem ${formatInt(r)}${t === r ? '' : ' (diferente)'}`,
+    );
   });
   return h(
     'div',
     { class: 'adm-audit adm-audit-bad' },
     h('p', {}, h('strong', {}, 'Não confere.'), ' A contagem difere da recontagem voto a voto:'),
-    h(
-      'table',
-      {},
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Participante'), h('th', { scope: 'col' }, 'Contagem'), h('th', { scope: 'col' }, 'Recontagem'))),
-      h('tbody', {}, ...rows),
-    ),
+    h('ul', {}, ...rows),
   );
 }
 

@@ -15,6 +15,20 @@ env_file="${1:-$root/.env}"
 # Hex from the kernel's CSPRNG: URL-safe, so it can go into amqp:// URLs as it is.
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
+# The api's password format (api/src/auth.ts): scrypt:N:r:p:salt:hash, base64. Node where there is one,
+# else OpenSSL 3's scrypt KDF (a Docker host need not have Node).
+scrypt_hash() {
+  if command -v node >/dev/null; then
+    node "$root/scripts/hash-password.mjs" "$1"
+    return
+  fi
+  local salt_hex salt_b64 hash_b64
+  salt_hex="$(random_hex 16)"
+  salt_b64="$(printf '%s' "$salt_hex" | xxd -r -p | base64 -w0)"
+  hash_b64="$(openssl kdf -keylen 32 -kdfopt "pass:$1" -kdfopt "hexsalt:$salt_hex" -kdfopt n:16384 -kdfopt r:8 -kdfopt p:1 -binary SCRYPT | base64 -w0)"
+  printf 'scrypt:16384:8:1:%s:%s\n' "$salt_b64" "$hash_b64"
+}
+
 sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
 # The value of KEY in the env file, or nothing.
@@ -33,6 +47,12 @@ secret_value() {
         return 1
       fi
       sha256_of "$password"
+      ;;
+    ADMIN_PASSWORD_HASH)
+      local password
+      password="$(current ADMIN_PASSWORD)"
+      [ -n "$password" ] || { echo >&2 "gen-env: ADMIN_PASSWORD is empty; cannot derive ADMIN_PASSWORD_HASH"; return 1; }
+      scrypt_hash "$password"
       ;;
     *) random_hex 24 ;;
   esac

@@ -9,7 +9,8 @@ export interface Candidate {
 export interface Paredao {
   id: string;
   title: string;
-  status: 'open' | 'closed';
+  /** `draft` paredões are being prepared by the production team and take no votes yet. */
+  status: 'draft' | 'open' | 'closed';
   candidates: Candidate[];
   opensAt?: string;
   closesAt?: string;
@@ -109,7 +110,7 @@ export function isParedao(x: unknown): x is Paredao {
   return (
     typeof p.id === 'string' &&
     typeof p.title === 'string' &&
-    (p.status === 'open' || p.status === 'closed') &&
+    (p.status === 'draft' || p.status === 'open' || p.status === 'closed') &&
     Array.isArray(p.candidates) &&
     p.candidates.every((c) => typeof c?.id === 'string' && typeof c.name === 'string')
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barWidth, formatClock, formatHourRange, formatHourShort, formatInt, formatPercent, formatVotes, initials, utcHourStart } from './format.ts';
+import { barWidth, formatClock, formatDateTime, formatHourRange, formatHourShort, formatInt, formatPercent, formatVotes, initials, utcHourStart } from './format.ts';
 
 describe('pt-BR numbers', () => {
   it('groups thousands with dots', () => {
@@ -46,6 +46,10 @@ describe('hours in America/Sao_Paulo', () => {
   it('keeps the historic daylight-saving offset for old dates', () => {
     // 2018-12-01 was under Brazilian summer time (UTC−2).
     expect(formatHourShort('2018-12-01T14:00:00Z')).toBe('12h');
+  });
+
+  it('formats a scheduled opening as Brasília date and time', () => {
+    expect(formatDateTime('2026-11-24T00:30:00Z')).toBe('23/11 às 21:30');
   });
 
   it('formats a timestamp as a 24-hour wall clock', () => {

@@ -82,6 +82,12 @@ export function formatClock(iso: string): string {
   return `${p.hour}:${p.minute}:${p.second}`;
 }
 
+/** A moment as Brasília date and time: "23/11 às 21:30". */
+export function formatDateTime(iso: string): string {
+  const p = parts(dayAndHour, iso);
+  return `${p.day}/${p.month} às ${p.hour}:${p.minute}`;
+}
+
 /** The UTC start of the hour holding `at`, as the API writes it ("2026-11-23T14:00:00.000Z"). */
 export function utcHourStart(at: Date): string {
   const d = new Date(at.getTime());

@@ -1,5 +1,5 @@
 import './style.css';
-import { getParedao, type Results } from './api.ts';
+import { getParedao, type Paredao, type Results } from './api.ts';
 import { fillHours, layoutStackedBars, type Hour } from './chart.ts';
 import { colourIndex, formatClock, formatHourRange, formatHourShort, formatInt, formatPercent, utcHourStart } from './format.ts';
 import { showMode } from './live.ts';
@@ -180,16 +180,23 @@ new ResizeObserver(() => {
   }, 150);
 }).observe(chart);
 
-getParedao().then(
-  (p) => {
-    name.textContent = `${p.title} · ${p.status === 'open' ? 'votação aberta' : 'votação encerrada'}`;
-  },
-  () => {
-    name.textContent = 'Não foi possível carregar os dados do paredão.';
-  },
-);
+const statusText: Record<Paredao['status'], string> = {
+  draft: 'em preparação',
+  open: 'votação aberta',
+  closed: 'votação encerrada',
+};
+
+function showParedao(p: Paredao): void {
+  name.textContent = `${p.title} · ${statusText[p.status]}`;
+}
+
+getParedao().then(showParedao, () => {
+  name.textContent = 'Não foi possível carregar os dados do paredão.';
+});
 
 subscribeResults({
   onResults: render,
+  // Opening and closing show up here as they happen.
+  onParedao: showParedao,
   onMode: (mode) => showMode(badge, badgeText, mode),
 });

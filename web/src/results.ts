@@ -1,12 +1,14 @@
 // Live results: Server-Sent Events first (EventSource reconnects by itself), polling when SSE keeps failing
 // (a proxy that buffers or drops the stream, say), and a periodic attempt to go back to SSE.
-import { getResults, isResults, type Results } from './api.ts';
+import { getResults, isParedao, isResults, type Paredao, type Results } from './api.ts';
 
 export type LiveMode = 'connecting' | 'live' | 'polling' | 'offline';
 
 export interface LiveOptions {
   onResults: (r: Results) => void;
   onMode?: (mode: LiveMode) => void;
+  /** The stream also sends the current paredão as a named `paredao` event (on connect and on change). */
+  onParedao?: (p: Paredao) => void;
   streamUrl?: string;
   /** Consecutive SSE errors without a message before falling back to polling. */
   maxStreamErrors?: number;
@@ -97,6 +99,14 @@ export function subscribeResults(opts: LiveOptions): () => void {
       setMode('live');
       deliver(data);
     };
+    es.addEventListener('paredao', (ev: MessageEvent<string>) => {
+      try {
+        const p: unknown = JSON.parse(ev.data);
+        if (isParedao(p)) opts.onParedao?.(p);
+      } catch {
+        // A malformed frame is skipped; the next one replaces it.
+      }
+    });
     es.onerror = () => {
       streamErrors += 1;
       // CLOSED means the browser gave up (an HTTP error or a non-event-stream answer): it will not reconnect.

@@ -2,7 +2,7 @@ import './style.css';
 import './antibot.ts';
 import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
-import { colourIndex, initials } from './format.ts';
+import { colourIndex, formatDateTime, initials } from './format.ts';
 import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -15,7 +15,9 @@ const form = byId<HTMLFormElement>('form-voto');
 const title = byId<HTMLHeadingElement>('titulo');
 const kicker = document.querySelector<HTMLElement>('.kicker');
 const loading = byId<HTMLElement>('carregando');
-const closedNotice = byId<HTMLElement>('encerrado');
+const notice = byId<HTMLElement>('aviso');
+const noticeTitle = byId<HTMLElement>('aviso-titulo');
+const noticeText = byId<HTMLElement>('aviso-texto');
 const fieldset = byId<HTMLFieldSetElement>('participantes');
 const list = byId<HTMLElement>('lista-participantes');
 const honeypot = byId<HTMLInputElement>('website');
@@ -275,17 +277,47 @@ function fail(err: unknown): void {
   }
 }
 
-function closeVoting(): void {
+function showNotice(titleText: string, body: (string | Node)[]): void {
+  noticeTitle.textContent = titleText;
+  noticeText.replaceChildren(...body);
+  notice.hidden = false;
+}
+
+function resultsLink(text: string): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = '/resultado.html';
+  a.textContent = text;
+  return a;
+}
+
+/** No votes are taken (closed, not open yet, or no paredão): hide the form and stop the proof of work. */
+function stopVoting(): void {
   state.closed = true;
-  closedNotice.hidden = false;
   fieldset.hidden = true;
   antibot.hidden = true;
-  // Stops any proof-of-work still running: it has no use now.
   widget.reset();
   button.hidden = true;
   hint.hidden = true;
-  if (kicker) kicker.textContent = 'Votação encerrada';
   update();
+}
+
+function closeVoting(): void {
+  stopVoting();
+  if (kicker) kicker.textContent = 'Votação encerrada';
+  showNotice('Votação encerrada', ['Obrigado por participar! ', resultsLink('Veja o resultado'), '.']);
+}
+
+/** While there is nothing to vote on, look again now and then: the production team may open it. */
+const RECHECK_MS = 30_000;
+
+function notOpenYet(p: Paredao | null): void {
+  stopVoting();
+  if (kicker) kicker.textContent = 'Em breve';
+  const when = p?.opensAt ? ` A abertura está prevista para ${formatDateTime(p.opensAt)}.` : '';
+  showNotice(p ? 'A votação ainda não começou' : 'Nenhum paredão no momento', [
+    `Volte em instantes: esta página se atualiza sozinha.${when}`,
+  ]);
+  window.setTimeout(() => window.location.reload(), RECHECK_MS);
 }
 
 form.addEventListener('change', (ev) => {
@@ -327,8 +359,14 @@ async function load(): Promise<void> {
     loading.hidden = true;
     renderCandidates(p);
     if (p.status === 'closed') closeVoting();
+    else if (p.status === 'draft') notOpenYet(p);
     update();
   } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      loading.hidden = true;
+      notOpenYet(null);
+      return;
+    }
     loadAttempts += 1;
     const seconds = err instanceof ApiError && err.retryAfter !== null ? err.retryAfter : backoffSeconds(loadAttempts - 1);
     loading.textContent = 'Não foi possível carregar os participantes.';

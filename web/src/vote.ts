@@ -193,10 +193,17 @@ const statusText: Record<WidgetState, string> = {
 
 // ---- the anti-bot widget -----------------------------------------------------------------------
 
+// The element's methods exist once the widget has mounted ('load' event); before that there is
+// nothing to reset and auto="onload" starts the first verification anyway.
+function resetWidget(): boolean {
+  if (typeof widget.reset !== 'function') return false;
+  widget.reset();
+  return true;
+}
+
 function restartAntibot(): void {
   state.payload = null;
-  widget.reset();
-  void widget.verify();
+  if (resetWidget()) void widget.verify();
 }
 
 widget.addEventListener('statechange', (ev) => {
@@ -295,7 +302,7 @@ function stopVoting(): void {
   state.closed = true;
   fieldset.hidden = true;
   antibot.hidden = true;
-  widget.reset();
+  resetWidget();
   button.hidden = true;
   hint.hidden = true;
   update();

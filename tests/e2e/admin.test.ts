@@ -102,6 +102,26 @@ describe.skipIf(!haveChromium)('administration page (issue 9): a paredão from d
     }
   });
 
+  it('when the login came from the panel (?next=/painel.html), then a successful login lands on the panel', async () => {
+    const ctx = await browser.newContext({ locale: 'pt-BR' });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(`${stack.url}/admin.html?next=${encodeURIComponent('/painel.html')}`);
+      await p.getByLabel('Usuário').fill(ADMIN_USER);
+      await p.getByLabel('Senha').fill(ADMIN_PASSWORD);
+      await p.getByRole('button', { name: 'Entrar' }).click();
+      await p.waitForURL(`${stack.url}/painel.html`);
+      // Already logged in: the login page forwards at once; a foreign next= is ignored.
+      await p.goto(`${stack.url}/admin.html?next=/painel.html`);
+      await p.waitForURL(`${stack.url}/painel.html`);
+      await p.goto(`${stack.url}/admin.html?next=${encodeURIComponent('//example.com/')}`);
+      await p.getByRole('heading', { name: 'Paredões' }).waitFor();
+      expect(new URL(p.url()).pathname).toBe('/admin.html');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('when the team creates, opens, follows, closes, exports and audits a paredão, then every step shows the one vote cast', async () => {
     // Log in.
     const res = await login(page, stack.url, ADMIN_PASSWORD);

@@ -17,6 +17,7 @@ export default defineConfig({
         index: resolve(root, 'index.html'),
         resultado: resolve(root, 'resultado.html'),
         painel: resolve(root, 'painel.html'),
+        admin: resolve(root, 'admin.html'),
       },
     },
     // The CSP will be `default-src 'self'`: never inline assets as data: URLs.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHourRange, utcHourStart } from '../../web/src/format.js';
+import { adminCookie } from '../support/admin.js';
 import { waitFor } from '../support/ports.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -82,7 +83,16 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
     expect(pageErrors).toEqual([]);
   });
 
+  it('when someone without a session opens the production panel, then they are sent to the login', async () => {
+    await page.goto(`${stack.url}/painel.html`);
+    await page.waitForURL(/\/admin\.html\?next=\/painel\.html$/);
+    const direct = await fetch(`${stack.url}/painel`, { redirect: 'manual' });
+    expect(direct.status).toBe(302);
+  });
+
   it('when the production panel opens, then it shows the total and the hour of the vote in Brasília time', async () => {
+    const [name, value] = (await adminCookie(stack.url)).split('=') as [string, string];
+    await context.addCookies([{ name, value, url: stack.url }]);
     const results = await stack.results();
     const voteHour = results.hourly[0]?.hour;
     expect(voteHour).toBeDefined();

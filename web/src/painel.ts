@@ -194,9 +194,59 @@ getParedao().then(showParedao, () => {
   name.textContent = 'Não foi possível carregar os dados do paredão.';
 });
 
-subscribeResults({
-  onResults: render,
-  // Opening and closing show up here as they happen.
-  onParedao: showParedao,
-  onMode: (mode) => showMode(badge, badgeText, mode),
-});
+// The panel follows the current paredão live; the picker shows any other one (past results stay),
+// from the production team's API. Without a session, back to the login.
+const picker = byId<HTMLSelectElement>('paredao-escolha');
+const toLogin = () => window.location.assign('/admin.html?next=/painel.html');
+let stopLive: (() => void) | null = null;
+let pollTimer: number | undefined;
+
+function followCurrent(): void {
+  window.clearTimeout(pollTimer);
+  stopLive ??= subscribeResults({
+    onResults: render,
+    // Opening and closing show up here as they happen.
+    onParedao: showParedao,
+    onMode: (mode) => showMode(badge, badgeText, mode),
+  });
+}
+
+async function follow(p: Paredao): Promise<void> {
+  stopLive?.();
+  stopLive = null;
+  window.clearTimeout(pollTimer);
+  showParedao(p);
+  const res = await fetch(`/api/admin/paredoes/${encodeURIComponent(p.id)}/results`, { headers: { accept: 'application/json' } });
+  if (res.status === 401) return toLogin();
+  if (!res.ok) {
+    name.textContent = 'Não foi possível carregar o resultado deste paredão.';
+    return;
+  }
+  const r = (await res.json()) as Results & { status: Paredao['status'] };
+  if (picker.value !== p.id) return; // another choice was made meanwhile
+  render(r);
+  showMode(badge, badgeText, r.status === 'open' ? 'polling' : 'offline');
+  if (r.status === 'open') pollTimer = window.setTimeout(() => void follow({ ...p, status: r.status }), 2000);
+}
+
+async function loadPicker(): Promise<void> {
+  const res = await fetch('/api/admin/paredoes', { headers: { accept: 'application/json' } });
+  if (res.status === 401) return toLogin();
+  if (!res.ok) return;
+  const list = (await res.json()) as Paredao[];
+  for (const p of list) {
+    const opt = document.createElement('option');
+    opt.value = p.id;
+    opt.textContent = `${p.title} (${statusText[p.status]})`;
+    picker.append(opt);
+  }
+  picker.disabled = false;
+  picker.addEventListener('change', () => {
+    const chosen = list.find((p) => p.id === picker.value);
+    if (chosen) void follow(chosen);
+    else followCurrent();
+  });
+}
+
+followCurrent();
+void loadPicker();

@@ -112,4 +112,24 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
     expect(await text(page, '#tabela-participantes tbody tr[data-candidate="participante-1"] td:last-child')).toBe('100,0%');
     expect(pageErrors).toEqual([]);
   });
+
+  it('when the production team closes voting and opens a new paredão, then the open vote page follows live', async () => {
+    const cookie = await adminCookie(stack.url);
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    await page.goto(`${stack.url}/`);
+    await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 30_000 });
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
+    expect((await admin('POST', `/api/admin/paredoes/${current.id}/close`)).status).toBe(200);
+    await page.getByText('Votação encerrada').first().waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão seguinte', candidates: [{ name: 'Dora' }, { name: 'Edu' }, { name: 'Fabi' }] })).json()) as { id: string };
+    expect((await admin('POST', `/api/admin/paredoes/${created.id}/open`)).status).toBe(200);
+    await page.getByText('Paredão seguinte').first().waitFor({ timeout: 15_000 });
+    await page.getByText('Fabi').first().waitFor();
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import './style.css';
 import './antibot.ts';
 import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
+import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
 import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
 
@@ -324,6 +325,7 @@ function notOpenYet(p: Paredao | null): void {
   showNotice(p ? 'A votação ainda não começou' : 'Nenhum paredão no momento', [
     `Volte em instantes: esta página se atualiza sozinha.${when}`,
   ]);
+  // The stream (followParedao) reloads when it opens; this is the fallback if the stream is down.
   window.setTimeout(() => window.location.reload(), RECHECK_MS);
 }
 
@@ -382,5 +384,26 @@ async function load(): Promise<void> {
   }
 }
 
+/**
+ * Follow the paredão live (the results stream's `paredao` frames): voting closing shows at once, and a
+ * new paredão opening (or this one opening) reloads the page with its participants. No reload polling.
+ */
+function followParedao(): void {
+  subscribeResults({
+    onResults: () => {},
+    onParedao: (p) => {
+      const shown = state.paredao;
+      const opened = p.status === 'open' && shown?.status !== 'open';
+      if (shown?.id !== p.id || opened) {
+        // Another paredão, or this one opening: start over with its participants.
+        if (shown || p.status === 'open') window.location.reload();
+      } else if (shown.status === 'open' && p.status === 'closed') {
+        state.paredao = p;
+        closeVoting();
+      }
+    },
+  });
+}
+
 update();
-void load();
+void load().then(followParedao);

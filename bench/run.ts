@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
 import { freePort, waitFor } from '../tests/support/ports.js';
-import { AMQP_URL, ROOT, startStack, type Stack } from '../tests/support/stack.js';
+import { AMQP_URL, ROOT, Stack, startStack } from '../tests/support/stack.js';
 import { ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
 
@@ -259,11 +259,24 @@ async function main() {
     // What production runs: the harness's debug level would log a line per vote.
     LOG_LEVEL: 'info',
   };
+  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env };
+  let stack: Stack;
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
-    env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+    // node refuses --cpu-prof in NODE_OPTIONS, so the api's command line carries it.
+    const profiled = new (class extends Stack {
+      override command(name: Parameters<Stack['command']>[0]): string[] {
+        const [cmd, ...rest] = super.command(name);
+        return name === 'api' ? [cmd!, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...rest] : [cmd!, ...rest];
+      }
+    })(opts);
+    stack = await profiled.start().catch(async (err: unknown) => {
+      await profiled.stop().catch(() => {});
+      throw err;
+    });
+  } else {
+    stack = await startStack(opts);
   }
-  const stack = await startStack({ apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env });
   const steps: StepReport[] = [];
   let baseline: StepReport[] = [];
   try {

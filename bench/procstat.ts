@@ -123,3 +123,11 @@ export function pgrep(pattern: string): number[] {
     .map(Number)
     .filter((p) => p !== process.pid);
 }
+
+/** Busy CPU time of the whole machine so far (all cores, /proc/stat), µs: to tell how much of it others used. */
+export function machineBusyUs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait was busy.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return ((user + nice + system + irq + softirq + steal) * 1e6) / CLK_TCK;
+}

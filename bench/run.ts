@@ -16,7 +16,7 @@ import amqp from 'amqplib';
 import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
 import { freePort, waitFor } from '../tests/support/ports.js';
 import { AMQP_URL, ROOT, Stack, startStack } from '../tests/support/stack.js';
-import { ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
+import { machineBusyUs, ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
 
 const args = new Map(
@@ -93,6 +93,8 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   const loadAvgBefore = loadavg();
   const before = groups.snapshot();
   const selfBefore = process.cpuUsage();
+  const busyBefore = machineBusyUs();
+  const loadStart = performance.now();
   const votes = drive(stack.url, rate, proofs, `${kind} ${rate}/s`);
   const reads = kind === 'votes+results' ? runLoad({ url: `${stack.url}/api/results`, method: 'GET', ratePerSec: resultsRate, durationSec, connections: 64 }) : null;
   const r = await votes;
@@ -109,6 +111,8 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   }
   const after = groups.snapshot();
   const self = process.cpuUsage(selfBefore);
+  const busy = machineBusyUs() - busyBefore;
+  const wallUs = (performance.now() - loadStart) * 1000;
   // One more snapshot period, so a vote counted twice has time to show.
   await new Promise((res) => setTimeout(res, 1500));
   counted = (await resultsTotal(stack.apiUrl)) - base;
@@ -141,6 +145,7 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
     cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer']) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
+    otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
   };
   if (rr) report.results = { rate: resultsRate, sent: rr.sent, statuses: rr.statuses, networkErrors: rr.errors, latency: rr.latency };
   log(
@@ -184,9 +189,13 @@ async function baselineStep(url: string, groups: ProcessGroups, rate: number, bo
   const loadAvgBefore = loadavg();
   const before = groups.snapshot();
   const selfBefore = process.cpuUsage();
+  const busyBefore = machineBusyUs();
+  const loadStart = performance.now();
   const r = await drive(url, rate, new Array<string>(scheduled).fill(body), `baseline ${rate}/s`);
   const cpu = usageBetween(before, groups.snapshot());
   const self = process.cpuUsage(selfBefore);
+  const busy = machineBusyUs() - busyBefore;
+  const wallUs = (performance.now() - loadStart) * 1000;
   const accepted = r.accepted.length;
   const rate_ = errorRate(r, scheduled);
   log(`baseline ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
@@ -210,6 +219,7 @@ async function baselineStep(url: string, groups: ProcessGroups, rate: number, bo
     cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api']) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
+    otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
   };
 }
 

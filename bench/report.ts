@@ -31,6 +31,8 @@ export interface StepReport {
   loadAvgBefore: number[];
   /** Cores' worth of CPU that processes outside the stack and the load generator used during the step (a shared machine). */
   otherProcessesCores: number;
+  /** The api's CPU per GET /api/challenge while the step's proofs were presolved (every real vote needs one). */
+  challengeApiCpuUs?: number;
   results?: { rate: number; sent: number; statuses: Record<number, number>; networkErrors: number; latency: LatencySummary };
 }
 
@@ -133,7 +135,9 @@ export function renderMarkdown(out: BenchOutput): string {
   if (at1000) {
     const ok = at1000.latency.p99 < 25 && at1000.errorRate === 0 && at1000.lost === 0 && at1000.doubled === 0;
     lines.push(`| 1000 votes/s: p99 < 25 ms, no errors, 0 lost, 0 doubled | p99 ${ms(at1000.latency.p99)} ms, errors ${pct(at1000.errorRate)}, lost ${at1000.lost}, doubled ${at1000.doubled} | ${mark(ok)} |`);
-    lines.push(`| ≤ 200 µs CPU per vote (whole stack, at 1000/s) | ${at1000.cpuUsPerVote.toFixed(0)} µs (${at1000.cpuUsPerVoteWithoutBroker.toFixed(0)} without RabbitMQ) | ${mark(at1000.cpuUsPerVote <= 200)} |`);
+    lines.push(
+      `| ≤ 200 µs CPU per vote (whole stack, at 1000/s) | ${at1000.cpuUsPerVote.toFixed(0)} µs (${at1000.cpuUsPerVoteWithoutBroker.toFixed(0)} without RabbitMQ), plus ${at1000.challengeApiCpuUs?.toFixed(0) ?? '–'} µs in the api for the vote's challenge | ${mark(at1000.cpuUsPerVote <= 200)} |`,
+    );
   }
   lines.push(`| highest step with p99 < 100 ms and < 0.1 % errors ≥ 5000 votes/s | ${summary.highestPassingVotesPerSec.toFixed(0)} votes/s | ${mark(summary.highestPassingVotesPerSec >= 5000)} |`);
   if (summary.ratioToBaseline !== null) {

@@ -85,8 +85,11 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   const scheduled = rate * durationSec;
   log(`${kind} ${rate}/s: presolving ${scheduled} proofs`);
   const t = performance.now();
+  const beforeSolve = groups.snapshot();
   // Straight from the api: presolving is setup, not part of the measured traffic.
   const proofs = await presolve(stack.apiUrl, scheduled, { concurrency: 32 });
+  // What the api spent issuing those challenges: part of every real vote, outside the step's figures.
+  const challengeCpuUs = (usageBetween(beforeSolve, groups.snapshot()).api?.cpuUs ?? 0) / scheduled;
   log(`presolved in ${((performance.now() - t) / 1000).toFixed(1)} s; settling`);
   await new Promise((r) => setTimeout(r, 2000));
   const base = await resultsTotal(stack.apiUrl);
@@ -146,12 +149,13 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
     otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
+    challengeApiCpuUs: challengeCpuUs,
   };
   if (rr) report.results = { rate: resultsRate, sent: rr.sent, statuses: rr.statuses, networkErrors: rr.errors, latency: rr.latency };
   log(
     `${kind} ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} max ${r.latency.max.toFixed(1)} ms, ` +
       `statuses ${JSON.stringify(r.statuses)}, errors ${r.errors}, dropped ${r.dropped}, counted ${counted} (+${report.lastCountedAfterMs} ms), ` +
-      `CPU ${report.cpuUsPerVote.toFixed(0)} µs/vote${rr ? `, results p99 ${rr.latency.p99.toFixed(1)} ms` : ''}`,
+      `CPU ${report.cpuUsPerVote.toFixed(0)} µs/vote (+ ${challengeCpuUs.toFixed(0)} µs in the api for its challenge)${rr ? `, results p99 ${rr.latency.p99.toFixed(1)} ms` : ''}`,
   );
   return report;
 }

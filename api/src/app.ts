@@ -113,7 +113,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/api/challenge', async (_req, res) => {
     // A challenge is single use: never cached.
-    res.set('cache-control', 'no-store').json(await antibot.challenge(now()));
+    res.set('cache-control', 'no-store').json(antibot.challenge(now()));
   });
 
   app.get('/api/results', (_req, res) => {
@@ -156,7 +156,7 @@ export function createApp(deps: AppDeps) {
     if (!paredao || !acceptsVotesAt(paredao, now())) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
     if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
-    const voteId = await antibot.verify(altcha);
+    const voteId = antibot.verify(altcha, now());
     if (!replayGuard.claim(voteId, now())) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }

@@ -104,6 +104,24 @@ describe('hostile input (issue 8): refused cleanly, never queued, services still
   }, 30_000);
 
 
+  it('when a page or an api answer comes through nginx, then it carries the CSP and the security headers', async () => {
+    for (const path of ['/', '/index.html', '/resultado.html', '/api/paredao', '/no-such-page']) {
+      const res = await fetch(`${stack.url}${path}`);
+      await res.arrayBuffer();
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp, path).toContain("script-src 'self';");
+      expect(csp, path).toContain("worker-src 'self';");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toMatch(/'unsafe-(inline|eval)'/);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('referrer-policy'), path).toBe('strict-origin-when-cross-origin');
+      expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
+      expect(res.headers.get('server'), path).toBe('nginx'); // server_tokens off: no version
+    }
+  });
+
   it('when all of that is done, then nothing was queued or counted, both services are ready and a real vote still gets 202', async () => {
     await new Promise((r) => setTimeout(r, 1500)); // longer than a consumer batch wait
     expect(await stack.queueDepths()).toEqual({ ready: 0, dead: 0 });

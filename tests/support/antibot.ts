@@ -11,5 +11,10 @@ export async function solvedPayload(baseUrl: string): Promise<string> {
 export async function solve(challenge: Challenge): Promise<string> {
   const solution = await solveChallenge({ challenge, deriveKey });
   if (!solution) throw new Error('challenge not solved');
+  return encodePayload(challenge, solution);
+}
+
+/** The widget's payload: base64 of `{ challenge, solution: { counter, derivedKey } }`. */
+export function encodePayload(challenge: Challenge, solution: { counter: number; derivedKey: string }): string {
   return Buffer.from(JSON.stringify({ challenge, solution: { counter: solution.counter, derivedKey: solution.derivedKey } })).toString('base64');
 }

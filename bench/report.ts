@@ -1,0 +1,140 @@
+import type { LatencySummary } from '../tests/support/load.js';
+import type { GroupUsage } from './procstat.js';
+
+export interface StepReport {
+  kind: 'votes' | 'baseline' | 'votes+results';
+  rate: number;
+  durationSec: number;
+  scheduled: number;
+  sent: number;
+  dropped: number;
+  accepted: number;
+  acceptedPerSec: number;
+  statuses: Record<number, number>;
+  networkErrors: number;
+  /** (non-202 + network errors + dropped sends) / scheduled. */
+  errorRate: number;
+  latency: LatencySummary;
+  sendLag: LatencySummary;
+  passed: boolean;
+  /** From the last 202 to the results URL showing it counted (includes the ≤ 1 s results snapshot). */
+  lastCountedAfterMs?: number;
+  counted?: number;
+  lost?: number;
+  doubled?: number;
+  deadLettered?: number;
+  cpu: Record<string, GroupUsage>;
+  /** Stack CPU (nginx, api, consumer, RabbitMQ) per accepted vote. */
+  cpuUsPerVote: number;
+  cpuUsPerVoteWithoutBroker: number;
+  loadGeneratorCpuUs: number;
+  loadAvgBefore: number[];
+  results?: { rate: number; sent: number; statuses: Record<number, number>; networkErrors: number; latency: LatencySummary };
+}
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  nginx: string;
+  rabbitmq: string;
+  kernel: string;
+  date: string;
+  command: string;
+  gitCommit: string;
+  loadAvgAtStart: number[];
+}
+
+export interface BenchOutput {
+  machine: Machine;
+  settings: { durationSec: number; stepRates: number[]; p99LimitMs: number; errorLimit: number; connections: number; resultsRate: number; apiWorkers: number; difficulty: number };
+  summary: {
+    highestPassingVotesPerSec: number;
+    highestPassingBaselinePerSec: number | null;
+    ratioToBaseline: number | null;
+    maxAcceptedPerSec: number;
+    maxBaselineAcceptedPerSec: number | null;
+  };
+  steps: StepReport[];
+  baseline: StepReport[];
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+const pct = (v: number) => `${(v * 100).toFixed(v && v < 0.001 ? 3 : 2)} %`;
+const statusText = (s: Record<number, number>, networkErrors: number, dropped: number) => {
+  const parts = Object.entries(s)
+    .filter(([code]) => code !== '202')
+    .map(([code, n]) => `${code}×${n}`);
+  if (networkErrors) parts.push(`network×${networkErrors}`);
+  if (dropped) parts.push(`dropped×${dropped}`);
+  return parts.join(', ') || 'none';
+};
+const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
+
+/** The dated section appended to docs/BENCHMARKS.md after a full run. */
+export function renderMarkdown(out: BenchOutput): string {
+  const { machine: m, summary, steps, baseline, settings } = out;
+  const votes = steps.filter((s) => s.kind === 'votes');
+  const mixed = steps.find((s) => s.kind === 'votes+results');
+  const at1000 = votes.find((s) => s.rate === 1000);
+  const lines: string[] = [];
+  lines.push(`## Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC`);
+  lines.push('');
+  lines.push(
+    `\`${m.command}\` at commit \`${m.gitCommit}\` on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, nginx ${m.nginx}, RabbitMQ ${m.rabbitmq}. ` +
+      `Load average at start ${m.loadAvgAtStart.map((l) => l.toFixed(2)).join(' / ')}. ${settings.durationSec} s per step, ${settings.apiWorkers} api workers, ` +
+      `ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off, load generator on the same machine (its CPU is the last column).`,
+  );
+  lines.push('');
+  lines.push('| votes/s offered | accepted/s | p50 ms | p95 ms | p99 ms | max ms | errors | error % | last vote counted after | lost | doubled | CPU µs/vote (without broker) | peak RSS MiB nginx / api / consumer / rabbitmq | load generator CPU % | passes |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|');
+  for (const s of steps) {
+    const rss = ['nginx', 'api', 'consumer', 'rabbitmq'].map((g) => (s.cpu[g] ? s.cpu[g].sumPeakRssMiB.toFixed(0) : '–')).join(' / ');
+    const label = s.kind === 'votes+results' ? `${s.rate} + ${s.results?.rate ?? 0} results reads/s` : String(s.rate);
+    lines.push(
+      `| ${label} | ${s.acceptedPerSec.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p95)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${statusText(s.statuses, s.networkErrors, s.dropped)} | ${pct(s.errorRate)} | ` +
+        `${s.lastCountedAfterMs ?? '–'} ms | ${s.lost ?? '–'} | ${s.doubled ?? '–'} | ${s.cpuUsPerVote.toFixed(0)} (${s.cpuUsPerVoteWithoutBroker.toFixed(0)}) | ${rss} | ` +
+        `${((s.loadGeneratorCpuUs / (s.durationSec * 1e6)) * 100).toFixed(0)} | ${mark(s.passed)} |`,
+    );
+  }
+  if (mixed?.results) {
+    lines.push('');
+    const r = mixed.results;
+    const delta = at1000 && mixed.rate === at1000.rate ? ` (votes alone at ${at1000.rate}/s: p50 ${ms(at1000.latency.p50)}, p99 ${ms(at1000.latency.p99)} ms)` : '';
+    lines.push(
+      `Results URL at ${r.rate} reads/s alongside ${mixed.rate} votes/s: p50 ${ms(r.latency.p50)}, p95 ${ms(r.latency.p95)}, p99 ${ms(r.latency.p99)}, max ${ms(r.latency.max)} ms, ` +
+        `non-200: ${statusText(Object.fromEntries(Object.entries(r.statuses).filter(([c]) => c !== '200')), r.networkErrors, 0)}. ` +
+        `Votes in that step: p50 ${ms(mixed.latency.p50)}, p99 ${ms(mixed.latency.p99)} ms${delta}.`,
+    );
+  }
+  if (baseline.length) {
+    lines.push('');
+    lines.push('Baseline (Express 5, one JSON POST route that does nothing, 2 cluster workers, same nginx config, same rates):');
+    lines.push('');
+    lines.push('| req/s offered | accepted/s | p50 ms | p99 ms | max ms | errors | CPU µs/request (nginx + app) | passes | ours / baseline accepted |');
+    lines.push('|---:|---:|---:|---:|---:|---|---:|---|---:|');
+    for (const b of baseline) {
+      const ours = votes.find((s) => s.rate === b.rate);
+      lines.push(
+        `| ${b.rate} | ${b.acceptedPerSec.toFixed(0)} | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} | ${statusText(b.statuses, b.networkErrors, b.dropped)} | ${b.cpuUsPerVote.toFixed(0)} | ${mark(b.passed)} | ${ours ? (ours.acceptedPerSec / b.acceptedPerSec).toFixed(2) : 'not run (ours saturated earlier)'} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('Targets (issue 7) beside the figures:');
+  lines.push('');
+  lines.push('| target | measured | met |');
+  lines.push('|---|---|---|');
+  if (at1000) {
+    const ok = at1000.latency.p99 < 25 && at1000.errorRate === 0 && at1000.lost === 0 && at1000.doubled === 0;
+    lines.push(`| 1000 votes/s: p99 < 25 ms, no errors, 0 lost, 0 doubled | p99 ${ms(at1000.latency.p99)} ms, errors ${pct(at1000.errorRate)}, lost ${at1000.lost}, doubled ${at1000.doubled} | ${mark(ok)} |`);
+    lines.push(`| ≤ 200 µs CPU per vote (whole stack, at 1000/s) | ${at1000.cpuUsPerVote.toFixed(0)} µs (${at1000.cpuUsPerVoteWithoutBroker.toFixed(0)} without RabbitMQ) | ${mark(at1000.cpuUsPerVote <= 200)} |`);
+  }
+  lines.push(`| highest step with p99 < 100 ms and < 0.1 % errors ≥ 5000 votes/s | ${summary.highestPassingVotesPerSec.toFixed(0)} votes/s | ${mark(summary.highestPassingVotesPerSec >= 5000)} |`);
+  if (summary.ratioToBaseline !== null) {
+    lines.push(`| ≥ 0.8 × baseline (highest passing step, ours / baseline) | ${summary.highestPassingVotesPerSec.toFixed(0)} / ${summary.highestPassingBaselinePerSec?.toFixed(0)} = ${summary.ratioToBaseline.toFixed(2)} | ${mark(summary.ratioToBaseline >= 0.8)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

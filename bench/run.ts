@@ -1,0 +1,332 @@
+/**
+ * Prime-time benchmark (issue 7): the whole stack on this machine, driven open-loop through nginx in
+ * steps of votes/s until it saturates, against a do-nothing Express baseline behind the same nginx.
+ *
+ *   npm run bench                 full run: 1000, 2000, … votes/s, 30 s each; writes bench/results/latest.json
+ *                                 and appends a dated table to docs/BENCHMARKS.md
+ *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
+ *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
+ *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp from 'amqplib';
+import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
+import { freePort, waitFor } from '../tests/support/ports.js';
+import { AMQP_URL, ROOT, startStack, type Stack } from '../tests/support/stack.js';
+import { ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
+import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const quick = args.has('quick');
+const durationSec = Number(args.get('duration') ?? (quick ? 10 : 30));
+const maxRate = Number(args.get('max') ?? (quick ? 1000 : 10_000));
+const stepRates = args.get('steps')?.split(',').map(Number) ?? (quick ? [500, 1000] : Array.from({ length: Math.floor(maxRate / 1000) }, (_, i) => (i + 1) * 1000));
+const profileDir = args.get('profile');
+const withBaseline = !args.has('no-baseline') && !profileDir;
+const withResultsStep = !args.has('no-results-step') && !profileDir;
+const writeDocs = !quick && !args.has('no-docs') && !profileDir && !args.has('steps');
+const resultsRate = quick ? 500 : 1000;
+const candidates = ['participante-1', 'participante-2'];
+/** Saturation: the first step over either limit ends the run. */
+const P99_LIMIT_MS = 100;
+const ERROR_LIMIT = 0.001;
+const CONNECTIONS = 256;
+
+/** Unmeasured traffic first, so the JIT has compiled the hot paths before the first step is timed. */
+const WARMUP_RATE = 200;
+const WARMUP_SEC = 8;
+async function warmUp(url: string, proofs: string[]) {
+  const r = await runLoad({ url, ratePerSec: WARMUP_RATE, durationSec: WARMUP_SEC, proofs, candidates, connections: 32 });
+  log(`warm-up: ${r.accepted.length}/${r.sent} accepted, p99 ${r.latency.p99.toFixed(1)} ms (not reported)`);
+}
+
+function log(msg: string) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function errorRate(r: LoadResult, scheduled: number): number {
+  const ok = r.statuses[202] ?? 0;
+  return scheduled === 0 ? 0 : (scheduled - ok) / scheduled;
+}
+
+async function resultsTotal(apiUrl: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/api/results`);
+  if (!res.ok) throw new Error(`results: HTTP ${res.status}`);
+  return ((await res.json()) as { total: number }).total;
+}
+
+function cpuOf(usage: Record<string, GroupUsage>, groups: string[]) {
+  return groups.reduce((s, g) => s + (usage[g]?.cpuUs ?? 0), 0);
+}
+
+async function drive(url: string, rate: number, proofs: string[], label: string): Promise<LoadResult> {
+  return runLoad({
+    url,
+    ratePerSec: rate,
+    durationSec,
+    proofs,
+    candidates,
+    connections: CONNECTIONS,
+    onTick: (t) => {
+      if (Math.round(t.elapsedSec) % 10 === 0) log(`${label}: ${Math.round(t.elapsedSec)} s, sent ${t.sent}, in flight ${t.outstanding}, dropped ${t.dropped}`);
+    },
+  });
+}
+
+async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind: 'votes' | 'votes+results'): Promise<StepReport> {
+  const scheduled = rate * durationSec;
+  log(`${kind} ${rate}/s: presolving ${scheduled} proofs`);
+  const t = performance.now();
+  // Straight from the api: presolving is setup, not part of the measured traffic.
+  const proofs = await presolve(stack.apiUrl, scheduled, { concurrency: 32 });
+  log(`presolved in ${((performance.now() - t) / 1000).toFixed(1)} s; settling`);
+  await new Promise((r) => setTimeout(r, 2000));
+  const base = await resultsTotal(stack.apiUrl);
+  const loadAvgBefore = loadavg();
+  const before = groups.snapshot();
+  const selfBefore = process.cpuUsage();
+  const votes = drive(stack.url, rate, proofs, `${kind} ${rate}/s`);
+  const reads = kind === 'votes+results' ? runLoad({ url: `${stack.url}/api/results`, method: 'GET', ratePerSec: resultsRate, durationSec, connections: 64 }) : null;
+  const r = await votes;
+  const rr = await reads;
+  // Counting: wait for the results URL to show every accepted vote (or give up: the rest is lost).
+  const expected = base + r.accepted.length;
+  let counted = await resultsTotal(stack.apiUrl);
+  let countedAt = Date.now();
+  const deadline = Date.now() + 60_000;
+  while (counted < expected && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 50));
+    counted = await resultsTotal(stack.apiUrl);
+    countedAt = Date.now();
+  }
+  const after = groups.snapshot();
+  const self = process.cpuUsage(selfBefore);
+  // One more snapshot period, so a vote counted twice has time to show.
+  await new Promise((res) => setTimeout(res, 1500));
+  counted = (await resultsTotal(stack.apiUrl)) - base;
+  const depths = await stack.queueDepths();
+  const cpu = usageBetween(before, after);
+  const accepted = r.accepted.length;
+  const rate_ = errorRate(r, scheduled);
+  const report: StepReport = {
+    kind,
+    rate,
+    durationSec,
+    scheduled,
+    sent: r.sent,
+    dropped: r.dropped,
+    accepted,
+    acceptedPerSec: accepted / durationSec,
+    statuses: r.statuses,
+    networkErrors: r.errors,
+    errorRate: rate_,
+    latency: r.latency,
+    sendLag: r.sendLag,
+    passed: r.latency.p99 <= P99_LIMIT_MS && rate_ <= ERROR_LIMIT,
+    lastCountedAfterMs: r.lastAcceptedAt ? countedAt - r.lastAcceptedAt : 0,
+    counted,
+    lost: Math.max(0, accepted - counted),
+    doubled: Math.max(0, counted - accepted),
+    deadLettered: depths.dead,
+    cpu,
+    cpuUsPerVote: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer', 'rabbitmq']) / accepted : 0,
+    cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer']) / accepted : 0,
+    loadGeneratorCpuUs: self.user + self.system,
+    loadAvgBefore,
+  };
+  if (rr) report.results = { rate: resultsRate, sent: rr.sent, statuses: rr.statuses, networkErrors: rr.errors, latency: rr.latency };
+  log(
+    `${kind} ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} max ${r.latency.max.toFixed(1)} ms, ` +
+      `statuses ${JSON.stringify(r.statuses)}, errors ${r.errors}, dropped ${r.dropped}, counted ${counted} (+${report.lastCountedAfterMs} ms), ` +
+      `CPU ${report.cpuUsPerVote.toFixed(0)} µs/vote${rr ? `, results p99 ${rr.latency.p99.toFixed(1)} ms` : ''}`,
+  );
+  return report;
+}
+
+/** The do-nothing Express app (2 cluster workers) behind nginx rendered from the same template. */
+async function startBaseline(): Promise<{ url: string; groups: ProcessGroups; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'paredao-baseline-'));
+  const [appPort, httpPort] = [await freePort(), await freePort()];
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0' };
+  const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(dir, 'nginx')], { env, encoding: 'utf8' });
+  if (rendered.status !== 0) throw new Error(`render-local.sh failed: ${rendered.stderr}`);
+  const procs: ChildProcess[] = [];
+  const app = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-app.ts'], { cwd: ROOT, env: { ...env, BASELINE_PORT: String(appPort), BASELINE_WORKERS: '2' }, stdio: 'ignore' });
+  procs.push(app);
+  const nginx = spawn('nginx', ['-c', join(dir, 'nginx/nginx.conf'), '-p', join(dir, 'nginx')], { cwd: ROOT, env, stdio: 'ignore' });
+  procs.push(nginx);
+  const url = `http://127.0.0.1:${httpPort}`;
+  await waitFor('baseline app behind nginx', async () => (await fetch(`${url}/api/paredao`)).ok, 30_000);
+  return {
+    url,
+    groups: new ProcessGroups({ nginx: [nginx.pid!], api: [app.pid!] }),
+    async stop() {
+      for (const p of procs.reverse()) {
+        if (p.exitCode !== null || p.signalCode !== null) continue;
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+async function baselineStep(url: string, groups: ProcessGroups, rate: number, body: string): Promise<StepReport> {
+  const scheduled = rate * durationSec;
+  const loadAvgBefore = loadavg();
+  const before = groups.snapshot();
+  const selfBefore = process.cpuUsage();
+  const r = await drive(url, rate, new Array<string>(scheduled).fill(body), `baseline ${rate}/s`);
+  const cpu = usageBetween(before, groups.snapshot());
+  const self = process.cpuUsage(selfBefore);
+  const accepted = r.accepted.length;
+  const rate_ = errorRate(r, scheduled);
+  log(`baseline ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
+  return {
+    kind: 'baseline',
+    rate,
+    durationSec,
+    scheduled,
+    sent: r.sent,
+    dropped: r.dropped,
+    accepted,
+    acceptedPerSec: accepted / durationSec,
+    statuses: r.statuses,
+    networkErrors: r.errors,
+    errorRate: rate_,
+    latency: r.latency,
+    sendLag: r.sendLag,
+    passed: r.latency.p99 <= P99_LIMIT_MS && rate_ <= ERROR_LIMIT,
+    cpu,
+    cpuUsPerVote: accepted ? cpuOf(cpu, ['nginx', 'api']) / accepted : 0,
+    cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api']) / accepted : 0,
+    loadGeneratorCpuUs: self.user + self.system,
+    loadAvgBefore,
+  };
+}
+
+function sh(cmd: string, argv: string[]): string {
+  try {
+    const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  } catch {
+    return '';
+  }
+}
+
+async function machine() {
+  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  let rabbitmq = 'unknown';
+  try {
+    const conn = await amqp.connect(AMQP_URL);
+    rabbitmq = String((conn.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version ?? 'unknown');
+    await conn.close();
+  } catch {
+    // reported as unknown
+  }
+  return {
+    cpuModel,
+    cores: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    nginx: sh('nginx', ['-v']).replace(/^nginx version:\s*/, ''),
+    rabbitmq,
+    kernel: sh('uname', ['-r']),
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    gitCommit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    loadAvgAtStart: loadavg(),
+  };
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'api/dist/main.js')) || !existsSync(join(ROOT, 'consumer/dist/main.js'))) {
+    throw new Error('build the services first: npx tsc -b core api consumer (or npm run build)');
+  }
+  const info = await machine();
+  log(`machine: ${info.cpuModel}, ${info.cores} cores, load average ${info.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  const env: Record<string, string> = {
+    // Proofs for a whole step are solved before it starts; big steps take longer than the default 120 s.
+    ANTIBOT_EXPIRY_SECONDS: '3600',
+    // What production runs: the harness's debug level would log a line per vote.
+    LOG_LEVEL: 'info',
+  };
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
+  }
+  const stack = await startStack({ apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env });
+  const steps: StepReport[] = [];
+  let baseline: StepReport[] = [];
+  try {
+    const rabbit = pgrep('beam.smp');
+    const groups = new ProcessGroups({ nginx: [stack.pid('proxy')!], api: [stack.pid('api')!], consumer: [stack.pid('consumer')!], rabbitmq: rabbit });
+    log(`stack up at ${stack.url} (api ${stack.apiUrl}); RabbitMQ pids ${rabbit.join(',') || 'not found'}`);
+    await warmUp(stack.url, await presolve(stack.apiUrl, WARMUP_RATE * WARMUP_SEC));
+    for (const rate of stepRates) {
+      const s = await voteStep(stack, groups, rate, 'votes');
+      steps.push(s);
+      if (!s.passed) {
+        log(`saturated at ${rate}/s (p99 ${s.latency.p99.toFixed(1)} ms, errors ${(s.errorRate * 100).toFixed(2)} %)`);
+        break;
+      }
+    }
+    if (withResultsStep) steps.push(await voteStep(stack, groups, resultsRate, 'votes+results'));
+  } finally {
+    await stack.stop();
+  }
+  if (withBaseline) {
+    // Same body size as a real vote: the altcha payload is most of it.
+    const body = 'x'.repeat(700);
+    const b = await startBaseline();
+    try {
+      await warmUp(b.url, new Array<string>(WARMUP_RATE * WARMUP_SEC).fill(body));
+      const rates = stepRates.filter((r) => r <= maxRate);
+      for (const rate of rates) {
+        const s = await baselineStep(b.url, b.groups, rate, body);
+        baseline.push(s);
+        // Keep going past our own saturation point (the ratio needs the baseline's ceiling), but stop at its own.
+        if (!s.passed) break;
+      }
+    } finally {
+      await b.stop();
+    }
+  }
+  const voteSteps = steps.filter((s) => s.kind === 'votes');
+  const best = (list: StepReport[]) => list.filter((s) => s.passed).reduce((m, s) => Math.max(m, s.acceptedPerSec), 0);
+  const summary = {
+    highestPassingVotesPerSec: best(voteSteps),
+    highestPassingBaselinePerSec: baseline.length ? best(baseline) : null,
+    ratioToBaseline: baseline.length && best(baseline) ? best(voteSteps) / best(baseline) : null,
+    maxAcceptedPerSec: Math.max(0, ...voteSteps.map((s) => s.acceptedPerSec)),
+    maxBaselineAcceptedPerSec: baseline.length ? Math.max(...baseline.map((s) => s.acceptedPerSec)) : null,
+  };
+  const out: BenchOutput = { machine: info, settings: { durationSec, stepRates, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1 }, summary, steps, baseline };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results', profileDir ? 'profile.json' : quick ? 'quick.json' : args.has('steps') ? 'custom.json' : 'latest.json');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  const md = renderMarkdown(out);
+  if (writeDocs) {
+    appendFileSync(join(ROOT, 'docs/BENCHMARKS.md'), `\n${md}`);
+    log(`appended to docs/BENCHMARKS.md`);
+  }
+  process.stdout.write(`${md}\n`);
+  log(`wrote ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+

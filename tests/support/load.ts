@@ -1,0 +1,267 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Challenge } from 'altcha-lib';
+import { Pool } from 'undici';
+import { encodePayload } from './antibot.js';
+
+/**
+ * Open-loop load for `POST /api/votes`: request i is sent at start + i/rate whether or not earlier ones
+ * have answered, so a slow server meets the same arrival rate (no coordinated omission). Latency is
+ * measured from the scheduled instant, so time a request waited in the driver counts against the run;
+ * `sendLagMs` says how late the driver itself was (it shares the CPU with the system under test).
+ */
+export interface LoadOptions {
+  /** Base URL (`http://127.0.0.1:8080`) or a full URL; a bare base gets `path`. */
+  url: string;
+  ratePerSec: number;
+  durationSec: number;
+  /** Pre-solved ALTCHA payloads, one per vote (see presolve); needs ratePerSec × durationSec of them. */
+  proofs?: string[];
+  candidates?: string[];
+  /** Keep-alive connections (pipelining 1). Default 128. */
+  connections?: number;
+  /** Requests allowed in flight; a send due while this many are outstanding is dropped and counted. Default 4 × connections. */
+  maxOutstanding?: number;
+  /** Default `POST /api/votes` with `{ candidateId, altcha }`; `GET` sends no body (results reads). */
+  method?: 'POST' | 'GET';
+  path?: string;
+  /** Called about once a second while the run lasts. */
+  onTick?: (t: LoadTick) => void;
+}
+
+export interface LoadTick {
+  elapsedSec: number;
+  sent: number;
+  completed: number;
+  outstanding: number;
+  dropped: number;
+  statuses: Record<number, number>;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface LoadResult {
+  /** Requests handed to the connection pool. */
+  sent: number;
+  /** Sends skipped because maxOutstanding were already in flight. */
+  dropped: number;
+  /** voteIds of every 202. */
+  accepted: string[];
+  statuses: Record<number, number>;
+  /** Network failures (connection refused/reset, timeouts): no HTTP status. */
+  errors: number;
+  /** Per completed request (any status), ms from its scheduled send instant to the end of the response body. */
+  latenciesMs: Float64Array;
+  latency: LatencySummary;
+  /** How late the driver dispatched each request versus its schedule, ms. */
+  sendLag: LatencySummary;
+  /** Date.now() when the last 202 arrived; 0 if none. */
+  lastAcceptedAt: number;
+  startedAt: number;
+  /** Wall time from the first scheduled send to the last response, s. */
+  elapsedSec: number;
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const method = opts.method ?? 'POST';
+  const target = new URL(opts.url);
+  const path = target.pathname !== '/' ? target.pathname + target.search : (opts.path ?? '/api/votes');
+  const total = Math.round(opts.ratePerSec * opts.durationSec);
+  const proofs = opts.proofs ?? [];
+  const candidates = opts.candidates ?? [];
+  if (method === 'POST') {
+    if (proofs.length < total) throw new RangeError(`runLoad needs ${total} proofs for ${opts.ratePerSec}/s × ${opts.durationSec} s, got ${proofs.length}`);
+    if (candidates.length === 0) throw new RangeError('runLoad needs at least one candidate');
+  }
+  const connections = opts.connections ?? 128;
+  const maxOutstanding = opts.maxOutstanding ?? connections * 4;
+  const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+
+  const latencies = new Float64Array(total);
+  const lags = new Float64Array(total);
+  const accepted: string[] = [];
+  const statuses: Record<number, number> = {};
+  let sent = 0;
+  let dropped = 0;
+  let completed = 0;
+  let errors = 0;
+  let lastAcceptedAt = 0;
+  let lastDoneAt = 0;
+  let next = 0;
+  const intervalMs = 1000 / opts.ratePerSec;
+  const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
+
+  const fire = (i: number, scheduledAt: number) => {
+    const body = method === 'POST' ? JSON.stringify({ candidateId: candidates[i % candidates.length], altcha: proofs[i] }) : undefined;
+    lags[sent++] = performance.now() - scheduledAt;
+    pool.request({ origin: target.origin, path, method, headers, body }).then(
+      async (res) => {
+        const text = await res.body.text();
+        const status = res.statusCode;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 202 && method === 'POST') {
+          accepted.push((JSON.parse(text) as { voteId: string }).voteId);
+          lastAcceptedAt = Date.now();
+        }
+        lastDoneAt = performance.now();
+        latencies[completed++] = lastDoneAt - scheduledAt;
+      },
+      () => {
+        errors++;
+        lastDoneAt = performance.now();
+      },
+    );
+  };
+
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  let lastTick = t0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      // Absolute schedule: everything due by now goes out, however late this tick ran.
+      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
+      for (; next < due; next++) {
+        if (sent - completed - errors >= maxOutstanding) dropped++;
+        else fire(next, t0 + next * intervalMs);
+      }
+      if (opts.onTick && now - lastTick >= 1000) {
+        lastTick = now;
+        opts.onTick({ elapsedSec: (now - t0) / 1000, sent, completed, outstanding: sent - completed - errors, dropped, statuses: { ...statuses } });
+      }
+      if (next >= total) return resolve();
+      const wait = t0 + next * intervalMs - performance.now();
+      setTimeout(tick, Math.max(0, Math.min(wait, 1)));
+    };
+    tick();
+  });
+  // Everything is sent; wait for the stragglers (undici's timeouts bound this).
+  while (completed + errors < sent) await new Promise((r) => setTimeout(r, 5));
+  await pool.close();
+  const done = latencies.subarray(0, completed);
+  return {
+    sent,
+    dropped,
+    accepted,
+    statuses,
+    errors,
+    latenciesMs: done,
+    latency: summarize(done),
+    sendLag: summarize(lags.subarray(0, sent)),
+    lastAcceptedAt,
+    startedAt,
+    elapsedSec: ((lastDoneAt || performance.now()) - t0) / 1000,
+  };
+}
+
+/** Nearest-rank percentiles (ms) of a set of latencies. */
+export function summarize(values: Float64Array): LatencySummary {
+  const n = values.length;
+  if (n === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { count: n, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1]!, mean: sum / n };
+}
+
+export interface PresolveOptions {
+  /** Challenge requests in flight. Default 32. */
+  concurrency?: number;
+  /** Solver threads. Default: available cores. */
+  workers?: number;
+  /** Challenges per message to a solver thread. Default 200. */
+  batch?: number;
+  /** Give up on a challenge after this counter. Default 10 million. */
+  maxCounter?: number;
+  onProgress?: (done: number, n: number) => void;
+}
+
+/**
+ * Fetches n challenges from `${url}/api/challenge` and solves them in worker threads, as fast as the
+ * machine allows (altcha-lib's solveChallenge awaits every hash). Returns the widget's payloads
+ * (tests/support/antibot.ts encoding), one per vote. Run it before a load step, not during one.
+ */
+export async function presolve(url: string, n: number, opts: PresolveOptions = {}): Promise<string[]> {
+  const concurrency = opts.concurrency ?? 32;
+  const batch = opts.batch ?? 200;
+  const workerCount = Math.max(1, opts.workers ?? availableParallelism());
+  const maxCounter = opts.maxCounter ?? 10_000_000;
+  const origin = new URL(url).origin;
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./presolve-worker.mjs', import.meta.url)));
+  const idle = [...workers];
+  const waiting: ((w: Worker) => void)[] = [];
+  const takeWorker = () => new Promise<Worker>((r) => (idle.length ? r(idle.pop()!) : waiting.push(r)));
+  const giveWorker = (w: Worker) => (waiting.length ? waiting.shift()!(w) : idle.push(w));
+  let msgId = 0;
+  const solveBatch = async (challenges: Challenge[]): Promise<{ counter: number; derivedKey: string }[]> => {
+    const w = await takeWorker();
+    try {
+      const id = ++msgId;
+      return await new Promise((resolve, reject) => {
+        const onMessage = (m: { id: number; solutions?: ({ counter: number; derivedKey: string } | null)[]; error?: string }) => {
+          if (m.id !== id) return;
+          w.off('message', onMessage);
+          w.off('error', reject);
+          if (m.error) return reject(new Error(m.error));
+          const missing = m.solutions!.findIndex((s) => s === null);
+          if (missing >= 0) return reject(new Error(`challenge not solved within counter ${maxCounter}`));
+          resolve(m.solutions as { counter: number; derivedKey: string }[]);
+        };
+        w.on('message', onMessage);
+        w.once('error', reject);
+        w.postMessage({ id, challenges, maxCounter });
+      });
+    } finally {
+      giveWorker(w);
+    }
+  };
+
+  const out = new Array<string>(n);
+  let fetched = 0;
+  let solved = 0;
+  try {
+    const fetchChallenge = async (): Promise<Challenge> => {
+      const res = await pool.request({ path: '/api/challenge', method: 'GET' });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`challenge: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+      return JSON.parse(text) as Challenge;
+    };
+    // Fetch in batches; solving one batch overlaps fetching the next.
+    const pending: Promise<void>[] = [];
+    let failure: unknown;
+    while (fetched < n) {
+      const from = fetched;
+      const size = Math.min(batch, n - from);
+      fetched += size;
+      const challenges: Challenge[] = [];
+      for (let i = 0; i < size; i += concurrency) {
+        challenges.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, size - i) }, fetchChallenge))));
+      }
+      pending.push(
+        solveBatch(challenges).then((solutions) => {
+          for (let i = 0; i < size; i++) out[from + i] = encodePayload(challenges[i]!, solutions[i]!);
+          solved += size;
+          opts.onProgress?.(solved, n);
+        }, (err: unknown) => void (failure ??= err)),
+      );
+      if (failure) throw failure;
+      // Keep memory bounded: no more than two batches per solver thread waiting.
+      if (pending.length >= workerCount * 2) await pending.shift();
+    }
+    await Promise.all(pending);
+    if (failure) throw failure;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
+  }
+  return out;
+}

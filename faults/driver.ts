@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { solvedPayload } from '../tests/support/antibot.js';
 
 /**
  * Open-loop vote load that behaves like the web page under faults (issue 8): a 503 is retried after
@@ -14,7 +15,7 @@ export interface FaultLoadOptions {
   url: string;
   ratePerSec: number;
   durationSec: number;
-  /** Solved payloads; first attempts use one each, retries draw from the rest. */
+  /** Solved payloads; first attempts use one each, retries draw from the rest, then solve on demand. */
   proofs: string[];
   candidates: string[];
   /** Retries of one vote after 503s; afterwards the vote is given up (and reported). */
@@ -33,7 +34,7 @@ export interface FaultLoadResult {
   /** By HTTP status, or `error` for a request without one. */
   statuses: Record<string, number>;
   retries: number;
-  /** Votes abandoned after maxRetries, or for lack of proofs. */
+  /** Votes abandoned after maxRetries. */
   gaveUp: number;
   elapsedSec: number;
 }
@@ -47,7 +48,7 @@ export function voteIdOfProof(payload: string): string {
 export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadResult> {
   const total = Math.round(opts.ratePerSec * opts.durationSec);
   if (opts.proofs.length < total) throw new RangeError(`need at least ${total} proofs, got ${opts.proofs.length}`);
-  const maxRetries = opts.maxRetries ?? 8;
+  const maxRetries = opts.maxRetries ?? 30;
   const origin = new URL(opts.url).origin;
   const pool = new Pool(origin, { connections: opts.connections ?? 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const accepted: string[] = [];
@@ -93,7 +94,8 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
       return;
     }
     await new Promise((r) => setTimeout(r, retryAfterMs));
-    const fresh = opts.proofs[spare++];
+    // Out of presolved proofs: solve one now, as the page does (the challenge endpoint needs no broker).
+    const fresh = opts.proofs[spare++] ?? (await solvedPayload(origin).catch(() => undefined));
     if (fresh === undefined) {
       gaveUp++;
       return;

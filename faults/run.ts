@@ -45,21 +45,29 @@ const statusText = (s: Record<string, number>) =>
     .filter(([k]) => k !== '202')
     .map(([k, v]) => `${v}× ${k}`)
     .join(', ') || '—';
-const header = '| scenario | fault | load | requests | 202 | other answers | counted | lost | counted without 202 | doubled | hourly adds up | DLQ | all 202 counted after | notes |';
-const lines = [
-  header,
-  '|---|---|---|--:|--:|---|--:|--:|--:|--:|---|--:|--:|---|',
-  ...rows.map(
-    (r) =>
-      `| ${r.scenario} | ${r.fault} | ${r.ratePerSec}/s × ${r.durationSec} s | ${r.requests} | ${r.accepted} | ${statusText(r.statuses)}${r.retries ? ` (${r.retries} retried with a new proof${r.gaveUp ? `, ${r.gaveUp} given up` : ''})` : ''} | ${r.counted} | **${r.lost}** | ${r.extraWithout202}${r.unknown ? ` (+${r.unknown} unknown!)` : ''} | **${r.doubled}** | ${r.hourlyAddsUp ? 'yes' : '**no**'} | ${r.dead} | ${r.drainSec.toFixed(1)} s | ${r.notes} |`,
-  ),
-];
+const header = '| scenario | fault | load | requests | 202 | other answers | counted | lost | counted without 202 | doubled | hourly adds up | DLQ | all 202 counted after | notes | measured (UTC) |';
+const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+const rowLine = (r: FaultRow) =>
+  `| ${r.scenario} | ${r.fault} | ${r.ratePerSec}/s × ${r.durationSec} s | ${r.requests} | ${r.accepted} | ${statusText(r.statuses)}${r.retries ? ` (${r.retries} retried with a new proof${r.gaveUp ? `, ${r.gaveUp} given up` : ''})` : ''} | ${r.counted} | **${r.lost}** | ${r.extraWithout202}${r.unknown ? ` (+${r.unknown} unknown!)` : ''} | **${r.doubled}** | ${r.hourlyAddsUp ? 'yes' : '**no**'} | ${r.dead} | ${r.drainSec.toFixed(1)} s | ${r.notes} | ${when} |`;
 const cpu = cpus();
 const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}, host ${hostname()}`;
+
+const doc = readFileSync(DOC, 'utf8');
+const from = doc.indexOf(BEGIN);
+const to = doc.indexOf(END);
+if (from < 0 || to < 0) throw new Error(`markers not found in ${DOC}`);
+// A partial run (npm run faults -- 2) replaces its own rows and keeps the others.
+const byScenario = new Map<string, string>();
+for (const l of doc.slice(from, to).split('\n')) {
+  const m = /^\| (\d)\. /.exec(l);
+  if (m) byScenario.set(m[1]!, l);
+}
+for (const r of rows) byScenario.set(r.scenario.slice(0, 1), rowLine(r));
+const lines = [header, '|---|---|---|--:|--:|---|--:|--:|--:|--:|---|--:|--:|---|---|', ...[...byScenario].sort(([a], [b]) => a.localeCompare(b)).map(([, l]) => l)];
 const block = [
   BEGIN,
   '',
-  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine} (the driver, nginx, api ×2, consumer, RabbitMQ and SQLite all on this machine).`,
+  `Machine: ${machine}. The driver, nginx, api ×2, consumer, RabbitMQ and SQLite all run on it, next to other people's work (the load average was often above 8 on 2 cores).`,
   '',
   ...lines,
   '',
@@ -67,10 +75,6 @@ const block = [
 ].join('\n');
 
 console.log(`\n${lines.join('\n')}\n`);
-const doc = readFileSync(DOC, 'utf8');
-const from = doc.indexOf(BEGIN);
-const to = doc.indexOf(END);
-if (from < 0 || to < 0) throw new Error(`markers not found in ${DOC}`);
 writeFileSync(DOC, doc.slice(0, from) + block + doc.slice(to + END.length));
 console.log(`written to ${DOC}`);
 const bad = rows.filter((r) => r.lost || r.doubled || r.unknown || r.dead || !r.hourlyAddsUp);

@@ -323,7 +323,7 @@ export const scenarios = {
     name: '2. RabbitMQ restart',
     ratePerSec: rate,
     durationSec,
-    spare: 1,
+    spare: 0.5,
     fault: (stack) => restartBroker(stack, 5000, downMs),
   }),
   storeLocked: (rate = 300, durationSec = 45, holdMs = 30_000): Scenario => ({

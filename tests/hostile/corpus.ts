@@ -34,10 +34,10 @@ function request(method: string, path: string, headers: [string, string][], body
 }
 
 /** A POST of `body` with a correct Content-Length and the given content type. */
-function post(body: Buffer | string, contentType: string | null = 'application/json', extra: [string, string][] = []): Buffer {
+function post(body: Buffer | string, contentType: string | null = 'application/json', extra: [string, string][] = [], path = VOTE): Buffer {
   const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const headers: [string, string][] = [...(contentType === null ? [] : [['Content-Type', contentType] as [string, string]]), ['Content-Length', String(b.length)], ...extra];
-  return request('POST', VOTE, headers, b);
+  return request('POST', path, headers, b);
 }
 
 const json = (v: unknown) => post(JSON.stringify(v));
@@ -160,4 +160,14 @@ const traversal: HostileCase[] = [
   '/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
 ].map((p) => ({ name: `GET ${p}`, raw: request('GET', p, []), code: 'not_found', closeOk: false }));
 
-export const corpus: HostileCase[] = [...bodies, ...types, ...framing, ...methods, ...traversal];
+/** The production team's routes (issue 9) refuse anyone without a valid session. */
+const admin: HostileCase[] = [
+  { name: 'admin list without a session', raw: request('GET', '/api/admin/paredoes', []), code: 'unauthenticated' },
+  { name: 'admin close without a session', raw: request('POST', '/api/admin/paredoes/bbb26-paredao-1/close', [['Content-Length', '0']]), code: 'unauthenticated' },
+  { name: 'admin with a forged session cookie', raw: request('GET', '/api/admin/paredoes', [['Cookie', 'paredao_admin=eyJ1IjoiYWRtaW4ifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']]), code: 'unauthenticated' },
+  { name: 'admin with a cookie of 6 KiB', raw: request('GET', '/api/admin/session', [['Cookie', `paredao_admin=${'A'.repeat(6 * 1024)}`]]), code: 'unauthenticated' },
+  { name: 'admin login with a wrong password', raw: post(JSON.stringify({ username: 'admin', password: 'wrong' }), 'application/json', [], '/api/admin/login'), code: ['invalid_credentials', 'rate_limited'] },
+  { name: 'admin login with password as an object', raw: post(JSON.stringify({ username: 'admin', password: { $gt: '' } }), 'application/json', [], '/api/admin/login'), code: ['invalid_credentials', 'invalid_body', 'rate_limited'] },
+];
+
+export const corpus: HostileCase[] = [...bodies, ...types, ...framing, ...methods, ...traversal, ...admin];

@@ -20,8 +20,6 @@ export interface HostileCase {
   alsoOk?: { status: number; why: string };
   /** A known bug in the api: the case runs as `it.fails` until it is fixed (see docs/SECURITY.md). */
   bug?: string;
-  /** Only meaningful through nginx (the static site) or only against the api. */
-  only?: 'proxy' | 'api';
 }
 
 const VOTE = '/api/votes';
@@ -120,7 +118,8 @@ const framing: HostileCase[] = [
   { name: 'Content-Length not a number', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', 'abc']], body), closeOk: true },
   { name: 'Content-Length negative', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', '-1']], body), closeOk: true },
   { name: 'two different Content-Lengths', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Content-Length', '5']], body), closeOk: true },
-  { name: 'Content-Length shorter than the body', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', '5']], body), code: 'invalid_body' },
+  // The rest of the body is read as a second, garbage request: Node may answer that one (bare 400) first.
+  { name: 'Content-Length shorter than the body', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', '5']], body), code: 'invalid_body', closeOk: true },
   { name: 'Content-Length longer than the body, then half-close', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', '400']], body), code: ['request_aborted', 'invalid_body'], closeOk: true, halfClose: true },
   { name: 'Transfer-Encoding chunked plus Content-Length (smuggling)', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Content-Length', '4'], ['Transfer-Encoding', 'chunked']], `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\nGET /api/votes HTTP/1.1\r\nHost: x\r\n\r\n`), code: 'antibot_missing', closeOk: true },
   { name: 'Transfer-Encoding with a bad chunk size', raw: request('POST', VOTE, [['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], `zz\r\n${body}\r\n0\r\n\r\n`), closeOk: true },

@@ -59,6 +59,7 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
   let retries = 0;
   let gaveUp = 0;
   const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
 
   const attempt = async (i: number, proof: string, tries: number): Promise<void> => {
     const voteId = voteIdOfProof(proof);
@@ -113,9 +114,11 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
       const now = performance.now();
       const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
       for (; next < due; next++) {
-        const p = attempt(next, opts.proofs[next]!, 0);
+        // A failure is kept and thrown at the end, so the caller's finally (stack.stop) still runs.
+        const p: Promise<void> = attempt(next, opts.proofs[next]!, 0)
+          .catch((err: unknown) => void (failure ??= err))
+          .finally(() => inFlight.delete(p));
         inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
       }
       if (opts.onTick && now - lastTick >= 1000) {
         lastTick = now;
@@ -128,5 +131,6 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
   });
   while (inFlight.size) await Promise.all([...inFlight]);
   await pool.close();
+  if (failure) throw failure;
   return { accepted, unconfirmed, sent, statuses, retries, gaveUp, elapsedSec: (performance.now() - t0) / 1000 };
 }

@@ -3,7 +3,6 @@ import { acceptsVotesAt, encodeVote, type Store } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { adminRouter } from './admin.js';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
@@ -13,6 +12,7 @@ import { openApiDocument } from './openapi.js';
 import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ResultsService } from './results.js';
+import { voteBody } from './vote-body.js';
 
 export interface VotePublisher {
   readonly ready: boolean;
@@ -42,15 +42,6 @@ declare module 'express-serve-static-core' {
     log: Logger;
   }
 }
-
-const voteBody = z
-  .object({
-    candidateId: z.string().min(1).max(64),
-    altcha: z.string().max(4096).optional(),
-    /** Honeypot: hidden from people, filled in by naive bots. */
-    website: z.string().max(256).optional(),
-  })
-  .strict();
 
 /** Builds the api; never listens (STYLE.md §2), so tests run it in-process. */
 export function createApp(deps: AppDeps) {

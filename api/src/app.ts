@@ -200,7 +200,11 @@ function toAppError(err: unknown): AppError {
       return new AppError(415, 'unsupported_media_type', 'Codificação não suportada; use UTF-8.');
     case 'request.aborted':
       return new AppError(400, 'request_aborted', 'Requisição interrompida.');
-    default:
+    default: {
+      // body-parser marks other client faults (a body that says gzip but is not, say) with a 4xx status.
+      const status = (err as { status?: unknown } | null)?.status;
+      if (typeof status === 'number' && status >= 400 && status < 500) return new AppError(400, 'invalid_body', 'Corpo da requisição inválido.');
       return new AppError(500, 'internal', 'Erro interno.');
+    }
   }
 }

@@ -25,6 +25,8 @@ const schema = z.object({
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** On SIGTERM, how long to keep serving with `Connection: close` before closing the server. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(1000),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: flag(false),
   GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),

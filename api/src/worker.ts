@@ -100,9 +100,14 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         if (timer) clearTimeout(timer);
         timer = null;
+        // nginx keeps reusing its keep-alive connections. First answer everything with
+        // `Connection: close` for a moment, so the busy connections end after their next response;
+        // only then close the server, which also closes the connections that are idle: nginx may be
+        // writing a request into one of those at that instant (a 502), so the fewer the better.
+        server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+        await new Promise((r) => setTimeout(r, Math.min(config.SHUTDOWN_DRAIN_MS, Math.max(0, deadline - Date.now()))));
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         results.stop(); // ends SSE streams, which would otherwise hold server.close() open
-        server.closeIdleConnections();
         await Promise.race([closed, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
         server.closeAllConnections();
         await publisher.stop(deadline);

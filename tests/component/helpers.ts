@@ -28,6 +28,7 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
     RATE_LIMIT_PER_IP: '0',
     RESULTS_REFRESH_MS: '200',
     PUBLISH_TIMEOUT_MS: '2000',
+    SHUTDOWN_DRAIN_MS: '0',
     ADMIN_PASSWORD_HASH: testPasswordHash(),
     ...env,
   };

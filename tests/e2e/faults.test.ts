@@ -37,4 +37,13 @@ describe('faults under load (issue 8)', () => {
     expect(r.accepted).toBe(200 * 12);
     expectNothingLostNothingDoubled(r);
   }, 150_000);
+
+  it('when one api worker gets SIGTERM three times under load, then in-flight votes finish, the other worker serves, and no request fails', async () => {
+    const r = await runScenario(scenarios.apiWorkerTerm(300, 20));
+    expect(r.injected).toBe(3);
+    expectNothingLostNothingDoubled(r);
+    // A graceful stop: no 502 from nginx for a vote cut in flight, and nothing counted without its 202.
+    expect(r.statuses['502']).toBeUndefined();
+    expect(r.extraWithout202).toBe(0);
+  }, 150_000);
 });

@@ -119,12 +119,12 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
       fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     await page.goto(`${stack.url}/`);
     await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 30_000 });
-    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
     const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
     expect((await admin('POST', `/api/admin/paredoes/${current.id}/close`)).status).toBe(200);
     await page.getByText('Votação encerrada').first().waitFor({ timeout: 15_000 });
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
     const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão seguinte', candidates: [{ name: 'Dora' }, { name: 'Edu' }, { name: 'Fabi' }] })).json()) as { id: string };
     expect((await admin('POST', `/api/admin/paredoes/${created.id}/open`)).status).toBe(200);

@@ -1,33 +1,14 @@
 // Types of the admin API (docs: ADMIN-API contract, issue 9) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
 import { localInputToIso } from './admin-time.ts';
+import type { Candidate, Paredao as PublicParedao, ParedaoStatus, Results as PublicResults } from './api.ts';
 
-export type ParedaoStatus = 'draft' | 'open' | 'closed';
+export type { Candidate, ParedaoStatus };
 
-export interface Candidate {
-  id: string;
-  name: string;
-  imageUrl?: string;
-}
+/** A paredão as the admin API lists it: the public shape, with its creation time always there. */
+export type Paredao = PublicParedao & { createdAt: string };
 
-export interface Paredao {
-  id: string;
-  title: string;
-  status: ParedaoStatus;
-  candidates: Candidate[];
-  opensAt?: string;
-  closesAt?: string;
-  openedAt?: string;
-  closedAt?: string;
-  createdAt: string;
-}
-
-export interface Results {
-  paredaoId: string;
-  total: number;
-  candidates: { id: string; name: string; votes: number; percent: number }[];
-  hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
-  updatedAt: string;
+export interface Results extends PublicResults {
   /** Sent by the admin results route, not by the public one. */
   status?: ParedaoStatus;
   closedAt?: string | null;

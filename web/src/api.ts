@@ -6,14 +6,20 @@ export interface Candidate {
   imageUrl?: string;
 }
 
+export type ParedaoStatus = 'draft' | 'open' | 'closed';
+
 export interface Paredao {
   id: string;
   title: string;
   /** `draft` paredões are being prepared by the production team and take no votes yet. */
-  status: 'draft' | 'open' | 'closed';
+  status: ParedaoStatus;
   candidates: Candidate[];
   opensAt?: string;
   closesAt?: string;
+  /** When voting opened and closed (or will close); the admin API always sends createdAt. */
+  openedAt?: string;
+  closedAt?: string;
+  createdAt?: string;
 }
 
 export interface Results {

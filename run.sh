@@ -3,6 +3,8 @@
 #   ./run.sh            the whole system on this machine, no Docker: RabbitMQ (started if needed),
 #                       consumer, api, nginx on http://localhost:${HTTP_PORT:-8080}, supervised;
 #                       Ctrl-C stops everything it started.
+#   ./run.sh compose [up|down|logs|ps]   the whole stack in Docker Compose (docs/DEPLOY.md)
+#   ./run.sh ansible [playbook options]  deploy to the hosts of ansible/inventory.ini
 # Run ./preflight.sh once first. Configuration: environment or .env (see .env.example, README).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -57,19 +59,73 @@ run_local() {
   ln -sfn "$run_dir" "$root/run/current"
   proxy/render-local.sh "$run_dir" >/dev/null
   nginx -t -q -c "$run_dir/nginx.conf" -p "$run_dir" || die "nginx config invalid (see above)"
+  # Prometheus scrapes the local processes; its config comes from the same job list as compose's.
+  local prometheus=()
+  export PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+  if ! command -v prometheus >/dev/null; then
+    say "prometheus is not installed (./preflight.sh installs it): running without metrics storage"
+  elif port_open "$PROMETHEUS_PORT"; then
+    say "port $PROMETHEUS_PORT is taken: not starting Prometheus (set PROMETHEUS_PORT)"
+  else
+    node --import tsx monitoring/prometheus/render-local.ts "$run_dir/prometheus.yml" >/dev/null
+    prometheus=(--service prometheus -- prometheus --config.file="$run_dir/prometheus.yml"
+      --storage.tsdb.path="$root/run/prometheus-data" --storage.tsdb.retention.time=7d
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT")
+  fi
   say "logs: $run_dir/{consumer,api,proxy}.log (nginx access log: nginx-access.log)"
   say "site:     http://localhost:$HTTP_PORT/"
   say "results:  http://localhost:$HTTP_PORT/api/results   panel: http://localhost:$HTTP_PORT/painel.html"
   say "api docs: http://localhost:$HTTP_PORT/api/docs   metrics: http://127.0.0.1:$API_PORT/metrics, http://127.0.0.1:$CONSUMER_PORT/metrics"
+  [[ ${#prometheus[@]} -gt 0 ]] && say "prometheus: http://127.0.0.1:$PROMETHEUS_PORT/ (alerts, graphs; dashboards: docs/MONITORING.md)"
+  say "admin:    http://localhost:$HTTP_PORT/admin.html (login in .env: ADMIN_USER / ADMIN_PASSWORD)"
   say "Ctrl-C stops everything."
   exec node scripts/supervise.mjs --run-dir "$run_dir" \
     --service consumer -- node consumer/dist/main.js \
     --service api -- node api/dist/main.js \
-    --service proxy -- nginx -c "$run_dir/nginx.conf" -p "$run_dir"
+    --service proxy -- nginx -c "$run_dir/nginx.conf" -p "$run_dir" \
+    "${prometheus[@]}"
+}
+
+# ./run.sh compose [up|down|logs|ps] [docker compose options…]: the stack in Docker (docs/DEPLOY.md).
+run_compose() {
+  command -v docker >/dev/null || die "docker is missing: run ./preflight.sh docker"
+  docker compose version >/dev/null 2>&1 || die "the Docker Compose plugin (v2) is missing: run ./preflight.sh docker"
+  scripts/gen-env.sh >/dev/null
+  local action=${1:-up}
+  [[ $# -gt 0 ]] && shift
+  case "$action" in
+    up)
+      docker compose up --detach --build --wait "$@"
+      set -a
+      # shellcheck disable=SC1091
+      . ./.env
+      set +a
+      say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
+      say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/"
+      say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"
+      ;;
+    down) exec docker compose down "$@" ;;
+    logs) exec docker compose logs --follow --tail=200 "$@" ;;
+    ps) exec docker compose ps "$@" ;;
+    *) die "usage: ./run.sh compose [up|down|logs|ps] [docker compose options…]" ;;
+  esac
+}
+
+# ./run.sh ansible [ansible-playbook options…]: deploy to the hosts in ansible/inventory.ini.
+run_ansible() {
+  command -v ansible-playbook >/dev/null || die "ansible is missing: run ./preflight.sh ansible"
+  [[ -f ansible/inventory.ini ]] || die "no ansible/inventory.ini: copy ansible/inventory.example.ini and list your hosts"
+  [[ -f ansible/group_vars/all/vault.yml ]] || die "no ansible/group_vars/all/vault.yml: see ansible/group_vars/all/vault.yml.example"
+  local vault=(--ask-vault-pass)
+  [[ -n ${ANSIBLE_VAULT_PASSWORD_FILE:-} ]] && vault=()
+  cd ansible
+  exec ansible-playbook site.yml "${vault[@]}" "$@"
 }
 
 case "${1:-local}" in
   local) run_local ;;
-  -h|--help|help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
+  compose) shift; run_compose "$@" ;;
+  ansible) shift; run_ansible "$@" ;;
+  -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown mode '$1' (try ./run.sh --help)" ;;
 esac

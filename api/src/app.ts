@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { encodeVote, type Paredao } from '@paredao/core';
+import { acceptsVotesAt, encodeVote, type Store } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { adminRouter } from './admin.js';
 import type { Antibot } from './antibot.js';
+import type { Auth } from './auth.js';
 import { AppError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ResultsService } from './results.js';
+import { voteBody } from './vote-body.js';
 
 export interface VotePublisher {
   readonly ready: boolean;
@@ -17,7 +20,10 @@ export interface VotePublisher {
 }
 
 export interface AppDeps {
-  paredao: Paredao;
+  store: Store;
+  paredoes: ParedaoService;
+  auth: Auth;
+  closeGraceMs: number;
   log: Logger;
   metrics: ApiMetrics;
   metricsText: () => Promise<{ contentType: string; body: string }>;
@@ -37,20 +43,10 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const voteBody = z
-  .object({
-    candidateId: z.string().min(1).max(64),
-    altcha: z.string().max(4096).optional(),
-    /** Honeypot: hidden from people, filled in by naive bots. */
-    website: z.string().max(256).optional(),
-  })
-  .strict();
-
 /** Builds the api; never listens (STYLE.md §2), so tests run it in-process. */
 export function createApp(deps: AppDeps) {
-  const { paredao, log, metrics, publisher, results, antibot, replayGuard } = deps;
+  const { store, paredoes, log, metrics, publisher, results, antibot, replayGuard } = deps;
   const now = deps.now ?? Date.now;
-  const candidates = new Set(paredao.candidates.map((c) => c.id));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -89,7 +85,17 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/api/paredao', (_req, res) => {
-    res.set('cache-control', 'public, max-age=5').json(paredao);
+    const p = paredoes.current;
+    if (!p) throw new AppError(404, 'no_paredao', 'Nenhum paredão aberto no momento.');
+    res.set('cache-control', 'no-cache').json(p);
+  });
+
+  app.get('/api/images/:id', async (req, res) => {
+    const id = String(req.params.id);
+    const img = /^[0-9a-f]{24}$/.test(id) ? await store.getImage(id) : null;
+    if (!img) throw new AppError(404, 'not_found', 'Imagem inexistente.');
+    // Image ids are random and never reused: cache for good.
+    res.set('cache-control', 'public, max-age=31536000, immutable').type(img.contentType).send(img.bytes);
   });
 
   app.get('/api/docs', (_req, res) => {
@@ -98,10 +104,11 @@ export function createApp(deps: AppDeps) {
 
   app.get('/api/challenge', async (_req, res) => {
     // A challenge is single use: never cached.
-    res.set('cache-control', 'no-store').json(await antibot.challenge(now()));
+    res.set('cache-control', 'no-store').json(antibot.challenge(now()));
   });
 
   app.get('/api/results', (_req, res) => {
+    if (!results.current) throw new AppError(404, 'no_paredao', 'Nenhum paredão no momento.');
     res.set('cache-control', 'no-store').type('application/json').send(results.currentJson);
   });
 
@@ -136,10 +143,11 @@ export function createApp(deps: AppDeps) {
       throw new AppError(400, 'invalid_body', `Corpo do voto inválido${issue ? ` (${issue.path.join('.') || 'corpo'}: ${issue.message})` : ''}.`);
     }
     const { candidateId, altcha, website } = parsed.data;
-    if (!candidates.has(candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
-    if (paredao.status !== 'open') throw new AppError(409, 'voting_closed', 'A votação deste paredão está encerrada.');
+    const paredao = paredoes.current;
+    if (!paredao || !acceptsVotesAt(paredao, now())) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
+    if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
-    const voteId = await antibot.verify(altcha);
+    const voteId = antibot.verify(altcha, now());
     if (!replayGuard.claim(voteId, now())) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
@@ -154,6 +162,8 @@ export function createApp(deps: AppDeps) {
     req.log.debug({ voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
     res.status(202).json({ voteId });
   });
+
+  app.use(adminRouter({ store, auth: deps.auth, paredoes, closeGraceMs: deps.closeGraceMs, now }));
 
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));

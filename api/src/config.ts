@@ -8,7 +8,14 @@ const schema = z.object({
   STORE_URL: z.string().default('sqlite:data/paredao.db'),
   AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
   QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
+  /** The first paredão, taken into an empty store at start (afterwards the production team uses admin.html). */
   PAREDAO_FILE: z.string().default('config/paredao.json'),
+  ADMIN_USER: z.string().min(1).max(64).default('admin'),
+  /** scrypt hash from `node scripts/hash-password.mjs`; unset = administration disabled. */
+  ADMIN_PASSWORD_HASH: z.string().regex(/^scrypt:\d+:\d+:\d+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'run node scripts/hash-password.mjs PASSWORD').optional(),
+  ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).max(168).default(8),
+  /** Votes accepted this long after "close" still count: every instance learns of the close within a refresh. */
+  CLOSE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   ANTIBOT_SECRET: z.string().min(32, 'must be at least 32 characters (run ./preflight.sh to generate one)'),
   /** Thousands of hash attempts a voter's browser makes on average per vote; 1 is the minimum. */
   ANTIBOT_DIFFICULTY: z.coerce.number().int().min(1).max(100_000).default(50),
@@ -20,7 +27,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: flag(false),
-  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+$/, 'udp://host:port or tcp://host:port').optional(),
+  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

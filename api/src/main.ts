@@ -1,18 +1,25 @@
 import cluster, { type Worker } from 'node:cluster';
-import { backoffDelay, ConfigError, redactUrl } from '@paredao/core';
+import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { loadApiConfig, type ApiConfig } from './config.js';
 import { startApi } from './worker.js';
 
-function makeLogger(config: Pick<ApiConfig, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, base: { service: 'api', pid: process.pid } });
+function makeLogger(config: ApiConfig): Logger {
+  return createLogger({ service: 'api', level: config.LOG_LEVEL, gelfUrl: config.GELF_URL, pretty: config.LOG_PRETTY });
+}
+
+/** Exits after the log backlog (GELF included) is flushed. */
+async function exit(logger: Logger, code: number): Promise<never> {
+  await closeLogger(logger).catch(() => {});
+  process.exit(code);
 }
 
 let config: ApiConfig;
 try {
   config = loadApiConfig();
 } catch (err) {
+  // No valid config, so no configured logger: a plain JSON line on stdout.
   const log = pino({ base: { service: 'api' } });
   log.fatal({ err: err instanceof ConfigError ? undefined : err }, err instanceof Error ? err.message : String(err));
   process.exit(78); // EX_CONFIG
@@ -24,7 +31,7 @@ if (cluster.isPrimary && config.API_WORKERS > 1) {
 } else {
   runWorker(config, log).catch((err: unknown) => {
     log.fatal({ err }, 'api cannot start');
-    process.exit(1);
+    void exit(log, 1);
   });
 }
 
@@ -42,11 +49,11 @@ async function runWorker(cfg: ApiConfig, logger: Logger) {
     api.stop().then(
       () => {
         logger.info('api stopped');
-        process.exit(0);
+        void exit(logger, 0);
       },
       (err: unknown) => {
         logger.error({ err }, 'api stop failed');
-        process.exit(1);
+        void exit(logger, 1);
       },
     );
   };
@@ -95,11 +102,11 @@ function runPrimary(cfg: ApiConfig, logger: Logger) {
     }, cfg.SHUTDOWN_TIMEOUT_MS + 3000);
     hard.unref();
     let left = workers.length;
-    if (left === 0) process.exit(0);
+    if (left === 0) void exit(logger, 0);
     cluster.on('exit', () => {
       if (--left === 0) {
         logger.info('api stopped');
-        process.exit(0);
+        void exit(logger, 0);
       }
     });
   };

@@ -18,7 +18,7 @@ export const REJECTION_REASONS = [
   'broker_unavailable',
 ] as const;
 
-export function createApiMetrics(registry: Registry, candidateIds: readonly string[]) {
+export function createApiMetrics(registry: Registry) {
   const m = {
     httpRequests: new Counter({
       name: 'http_requests_total',
@@ -59,7 +59,6 @@ export function createApiMetrics(registry: Registry, candidateIds: readonly stri
       aggregator: 'min',
     }),
   };
-  for (const c of candidateIds) m.votesAccepted.inc({ candidate: c }, 0);
   for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r }, 0);
   for (const [route, method, code] of [
     ['/api/votes', 'POST', '202'],
@@ -75,3 +74,8 @@ export function createApiMetrics(registry: Registry, candidateIds: readonly stri
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+/** Gives each candidate of a new paredão its zero series, so per-candidate panels show it from the start. */
+export function initCandidateSeries(m: ApiMetrics, candidateIds: readonly string[]): void {
+  for (const c of candidateIds) m.votesAccepted.inc({ candidate: c }, 0);
+}

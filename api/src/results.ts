@@ -3,33 +3,28 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 
 /**
- * The results snapshot: one store read per refresh interval whatever the request rate, pushed to every
- * SSE client when it changes (SPEC, "Results under load").
+ * The results snapshot of the current paredão: one store read per refresh whatever the request rate,
+ * pushed to every SSE client when it changes (SPEC, "Results under load"). SSE clients also get an
+ * `event: paredao` frame when the current paredão changes (opened, closed, a new one).
  */
 export class ResultsService {
-  private snapshot: Results;
-  private json: string;
+  private snapshot: Results | null = null;
+  private json = 'null';
+  private paredaoJson = 'null';
   private readonly clients = new Set<Response>();
-  private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private storeOk = false;
 
   constructor(
     private readonly store: Store,
-    private readonly paredao: Paredao,
-    private readonly refreshMs: number,
     private readonly log: Logger,
-    /** Called after every refresh (the replay guard syncs on the same beat). */
-    private readonly onTick: () => Promise<void> = async () => {},
-  ) {
-    this.snapshot = buildResults(paredao, { byCandidate: {}, hourly: [] }, new Date());
-    this.json = JSON.stringify(this.snapshot);
-  }
+  ) {}
 
-  get current(): Results {
+  get current(): Results | null {
     return this.snapshot;
   }
 
+  /** The snapshot as JSON text (serialised once per refresh, not per request). */
   get currentJson(): string {
     return this.json;
   }
@@ -38,34 +33,32 @@ export class ResultsService {
     return this.storeOk;
   }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    const tick = async () => {
-      await this.refresh();
-      await this.onTick();
-      if (this.timer) this.timer = setTimeout(tick, this.refreshMs);
-    };
-    this.timer = setTimeout(tick, this.refreshMs);
+  start(): void {
     // Comments keep idle SSE connections open through proxies.
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) c.write(': keepalive\n\n');
     }, 15_000);
   }
 
-  async refresh(): Promise<void> {
+  async refresh(paredao: Paredao | null): Promise<void> {
     try {
-      const tally = await this.store.tally(this.paredao.id);
-      const next = buildResults(this.paredao, tally, new Date());
+      const next = paredao ? buildResults(paredao, await this.store.tally(paredao.id), new Date()) : null;
       if (!this.storeOk) this.log.info('store readable');
       this.storeOk = true;
-      const changed = next.total !== this.snapshot.total;
+      const changed = next?.total !== this.snapshot?.total || next?.paredaoId !== this.snapshot?.paredaoId;
       this.snapshot = next;
       this.json = JSON.stringify(next);
-      if (changed) this.broadcast();
+      if (changed) this.broadcast(`data: ${this.json}\n\n`);
     } catch (err) {
       if (this.storeOk) this.log.error({ err }, 'store unreadable; serving the last results snapshot');
       this.storeOk = false;
     }
+  }
+
+  /** Tells every SSE client that the current paredão changed. */
+  paredaoChanged(paredao: Paredao | null): void {
+    this.paredaoJson = JSON.stringify(paredao);
+    this.broadcast(`event: paredao\ndata: ${this.paredaoJson}\n\n`);
   }
 
   subscribe(res: Response): void {
@@ -76,20 +69,18 @@ export class ResultsService {
       // nginx: do not buffer this response.
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 3000\ndata: ${this.json}\n\n`);
+    res.write(`retry: 3000\nevent: paredao\ndata: ${this.paredaoJson}\n\ndata: ${this.json}\n\n`);
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
   }
 
-  private broadcast(): void {
-    const frame = `data: ${this.json}\n\n`;
+  private broadcast(frame: string): void {
     for (const c of this.clients) c.write(frame);
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     for (const c of this.clients) c.end();
     this.clients.clear();
   }

@@ -1,13 +1,15 @@
 import cluster from 'node:cluster';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { createRegistry, loadParedao, openStore } from '@paredao/core';
+import { createRegistry, openStore } from '@paredao/core';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { Antibot } from './antibot.js';
 import { createApp } from './app.js';
+import { Auth } from './auth.js';
 import type { ApiConfig } from './config.js';
-import { createApiMetrics } from './metrics.js';
+import { createApiMetrics, initCandidateSeries } from './metrics.js';
+import { ParedaoService } from './paredoes.js';
 import { Publisher } from './publisher.js';
 import { ReplayGuard } from './replay-guard.js';
 import { ResultsService } from './results.js';
@@ -22,22 +24,57 @@ export interface RunningApi {
  * and returns a stop() that drains gracefully (STYLE.md §5).
  */
 export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
-  const paredao = loadParedao(config.PAREDAO_FILE);
   const registry = createRegistry('api');
-  const metrics = createApiMetrics(registry, paredao.candidates.map((c) => c.id));
+  const metrics = createApiMetrics(registry);
   const metricsText = cluster.isWorker ? clusterMetricsText(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
 
   const store = await openStore(config.STORE_URL);
+  const paredoes = new ParedaoService(store, log);
+  await paredoes.seed(config.PAREDAO_FILE);
+  const results = new ResultsService(store, log);
+  paredoes.on('change', (p: typeof paredoes.current) => {
+    if (p) initCandidateSeries(metrics, p.candidates.map((c) => c.id));
+    results.paredaoChanged(p);
+    void results.refresh(p);
+  });
   const publisher = new Publisher({ url: config.AMQP_URL, queue: config.QUEUE_NAME, timeoutMs: config.PUBLISH_TIMEOUT_MS, log, metrics });
   const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log);
-  await replayGuard.sync();
-  const results = new ResultsService(store, paredao, config.RESULTS_REFRESH_MS, log, () => replayGuard.sync());
-  await results.start();
+
+  // One beat for everything that follows the store: the paredão, the results snapshot, the replay guard.
+  const tick = async () => {
+    try {
+      await paredoes.refresh();
+    } catch (err) {
+      log.error({ err }, 'could not read the current paredão from the store');
+    }
+    await results.refresh(paredoes.current);
+    await replayGuard.sync();
+  };
+  await tick();
+  let timer: NodeJS.Timeout | null = null;
+  const loop = () => {
+    timer = setTimeout(() => void tick().finally(() => timer && loop()), config.RESULTS_REFRESH_MS);
+  };
+  loop();
+  results.start();
   await publisher.start();
+
   const antibot = new Antibot({ secret: config.ANTIBOT_SECRET, difficulty: config.ANTIBOT_DIFFICULTY, expirySeconds: config.ANTIBOT_EXPIRY_SECONDS });
+  const auth = new Auth({
+    username: config.ADMIN_USER,
+    passwordHash: config.ADMIN_PASSWORD_HASH,
+    // Sessions are signed with a key of their own, derived from the one configured secret.
+    sessionKey: createHash('sha256').update(`paredao-session:${config.ANTIBOT_SECRET}`).digest('hex'),
+    sessionTtlMs: config.ADMIN_SESSION_HOURS * 3_600_000,
+    failureDelayMs: 1000,
+  });
+  if (!auth.configured) log.warn('ADMIN_PASSWORD_HASH is not set: administration and the production panel are disabled');
 
   const app = createApp({
-    paredao,
+    store,
+    paredoes,
+    auth,
+    closeGraceMs: config.CLOSE_GRACE_MS,
     log,
     metrics,
     metricsText,
@@ -61,6 +98,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     stop() {
       stopping ??= (async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        if (timer) clearTimeout(timer);
+        timer = null;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         results.stop(); // ends SSE streams, which would otherwise hold server.close() open
         server.closeIdleConnections();

@@ -14,7 +14,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: flag(false),
-  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+$/, 'udp://host:port or tcp://host:port').optional(),
+  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
 });
 
 export type ConsumerConfig = z.infer<typeof schema>;

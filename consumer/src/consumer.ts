@@ -125,12 +125,18 @@ export class VoteConsumer {
         metrics.batchSize.observe(votes.length);
         metrics.applied.inc(outcome.applied);
         metrics.duplicates.inc(outcome.duplicates);
+        metrics.outsideWindow.inc(outcome.outsideWindow);
         for (const v of votes) metrics.voteToCount.observe(Math.max(0, committedAt - v.acceptedAt) / 1000);
         if (!this.storeOk) log.info('store available again; resuming');
         this.storeOk = true;
         metrics.storeUp.set(1);
         log.debug({ size: votes.length, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
+        if (log.isLevelEnabled('trace')) {
+          // Per vote, with the request id the api gave it, so one vote can be followed end to end.
+          for (const v of votes) log.trace({ reqId: v.reqId, voteId: v.voteId, candidateId: v.candidateId, paredaoId: v.paredaoId }, 'vote in committed batch');
+        }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
+        if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
         try {
           ch.ack(batch[batch.length - 1]!.msg, true);
         } catch (err) {

@@ -1,4 +1,4 @@
-import { ConfigError, createRegistry, openStore, redactUrl, startOpsServer, backoffDelay, sleep, type Store } from '@paredao/core';
+import { backoffDelay, closeLogger, ConfigError, createLogger, createRegistry, openStore, redactUrl, sleep, startOpsServer, type Store } from '@paredao/core';
 import { pino } from 'pino';
 import { loadConsumerConfig, type ConsumerConfig } from './config.js';
 import { VoteConsumer } from './consumer.js';
@@ -11,7 +11,7 @@ try {
   pino({ base: { service: 'consumer' } }).fatal({ err: err instanceof ConfigError ? undefined : err }, (err as Error).message);
   process.exit(78);
 }
-const log = pino({ level: config.LOG_LEVEL, base: { service: 'consumer', pid: process.pid } });
+const log = createLogger({ service: 'consumer', level: config.LOG_LEVEL, gelfUrl: config.GELF_URL, pretty: config.LOG_PRETTY });
 
 async function main(cfg: ConsumerConfig) {
   const registry = createRegistry('consumer');
@@ -79,13 +79,15 @@ async function main(cfg: ConsumerConfig) {
     await store?.close();
     ops.close();
     log.info('consumer stopped');
+    await closeLogger(log).catch(() => {});
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main(config).catch((err: unknown) => {
+main(config).catch(async (err: unknown) => {
   log.fatal({ err }, 'consumer cannot start');
+  await closeLogger(log).catch(() => {});
   process.exit(1);
 });

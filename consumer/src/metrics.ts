@@ -9,6 +9,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Votes delivered again (redelivery or replay) and not counted twice.',
       registers: [registry],
     }),
+    outsideWindow: new Counter({
+      name: 'paredao_consumer_votes_outside_window_total',
+      help: 'Votes accepted outside their paredão voting window (after it closed): not counted.',
+      registers: [registry],
+    }),
     deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Poison messages sent to the dead-letter queue.', registers: [registry] }),
     batchSize: new Histogram({
       name: 'paredao_consumer_batch_size',

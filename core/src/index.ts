@@ -7,3 +7,4 @@ export * from './backoff.js';
 export * from './metrics.js';
 export * from './http.js';
 export * from './topology.js';
+export * from './log/logger.js';

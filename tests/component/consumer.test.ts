@@ -32,6 +32,17 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
 
   beforeAll(async () => {
     store = await openStore(tempStoreUrl());
+    await store.insertParedao({
+      id: paredaoId,
+      title: 'Teste',
+      status: 'open',
+      candidates: [
+        { id: 'participante-1', name: 'Um' },
+        { id: 'participante-2', name: 'Dois' },
+      ],
+      openedAt: new Date(Date.now() - 60_000).toISOString(),
+      createdAt: new Date().toISOString(),
+    });
     consumer = new VoteConsumer({ amqpUrl: AMQP_URL, queue, prefetch: 200, batchMax: 100, batchMaxWaitMs: 20, store, log: quietLog(), metrics });
     consumer.start();
     await waitFor('consumer ready', async () => consumer.readiness() === null);

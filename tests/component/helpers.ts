@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadApiConfig } from '../../api/src/config.js';
 import { startApi, type RunningApi } from '../../api/src/worker.js';
+import { testPasswordHash } from '../support/admin.js';
 import { AMQP_URL } from '../support/stack.js';
 
 export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -27,6 +28,7 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
     RATE_LIMIT_PER_IP: '0',
     RESULTS_REFRESH_MS: '200',
     PUBLISH_TIMEOUT_MS: '2000',
+    ADMIN_PASSWORD_HASH: testPasswordHash(),
     ...env,
   };
   const api = await startApi(loadApiConfig(full), quietLog());

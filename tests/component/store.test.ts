@@ -27,6 +27,17 @@ for (const t of targets) {
 
     beforeAll(async () => {
       store = await openStore(t.url!);
+      await store.insertParedao({
+        id: paredaoId,
+        title: 'Contrato',
+        status: 'open',
+        candidates: [
+          { id: 'a', name: 'A' },
+          { id: 'b', name: 'B' },
+        ],
+        openedAt: '2026-01-01T00:00:00.000Z',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
     });
     afterAll(async () => {
       await store?.close();
@@ -34,7 +45,7 @@ for (const t of targets) {
 
     it('when a batch is applied, then tallies and hourly rows count each vote once', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0003', 'b', Date.UTC(2026, 10, 23, 22, 1))], Date.now());
-      expect(outcome).toEqual({ applied: 3, duplicates: 0 });
+      expect(outcome).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0 });
       const tally = await store.tally(paredaoId);
       expect(tally.byCandidate).toEqual({ a: 2, b: 1 });
       expect(tally.hourly).toEqual([
@@ -45,13 +56,13 @@ for (const t of targets) {
 
     it('when the same batch is delivered again, then nothing is counted twice', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0004', 'b')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 2 });
+      expect(outcome).toEqual({ applied: 1, duplicates: 2, outsideWindow: 0 });
       expect((await store.tally(paredaoId)).byCandidate).toEqual({ a: 2, b: 2 });
     });
 
     it('when one batch holds the same vote id twice, then it counts once', async () => {
       const outcome = await store.applyBatch([vote('v-0005', 'a'), vote('v-0005', 'a')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 1 });
+      expect(outcome).toEqual({ applied: 1, duplicates: 1, outsideWindow: 0 });
       expect((await store.tally(paredaoId)).byCandidate.a).toBe(3);
     });
 
@@ -71,6 +82,72 @@ for (const t of targets) {
       expect(rows.map((r) => r.voteId).sort()).toEqual(['s-1', 's-2']);
       expect(rows.every((r) => r.appliedAt === since)).toBe(true);
       expect(await store.appliedSince(since + 1, 10)).toEqual([]);
+    });
+
+    it('when the applied votes are recounted, then the audit matches the tallies', async () => {
+      const tally = await store.tally(paredaoId);
+      expect(await store.recount(paredaoId)).toEqual(tally.byCandidate);
+    });
+
+    it('when paredões are created, opened and closed, then at most one is open and votes count only inside the window', async () => {
+      const mk = (id: string) => ({
+        id,
+        title: id,
+        status: 'draft' as const,
+        candidates: [
+          { id: 'x', name: 'X' },
+          { id: 'y', name: 'Y' },
+          { id: 'z', name: 'Z' },
+        ],
+        createdAt: new Date().toISOString(),
+      });
+      const p1 = `life-1-${Date.now()}`;
+      const p2 = `life-2-${Date.now()}`;
+      await store.insertParedao(mk(p1));
+      await store.insertParedao(mk(p2));
+      expect((await store.getParedao(p1))?.status).toBe('draft');
+      // The contract paredão above is open: nothing else may open.
+      expect(await store.openParedao(p1, new Date())).toEqual({ ok: false, code: 'another_open' });
+      expect((await store.closeParedao(paredaoId, new Date())).ok).toBe(true);
+      expect(await store.closeParedao(paredaoId, new Date())).toEqual({ ok: false, code: 'not_open' });
+
+      const edited = await store.updateDraft({ ...mk(p1), title: 'Editado' });
+      expect(edited.ok && edited.paredao.title).toBe('Editado');
+      const openedAt = new Date(Date.now() - 60_000);
+      const opened = await store.openParedao(p1, openedAt);
+      expect(opened.ok && opened.paredao.status).toBe('open');
+      expect(await store.openParedao(p2, new Date())).toEqual({ ok: false, code: 'another_open' });
+      expect(await store.updateDraft(mk(p1))).toEqual({ ok: false, code: 'not_draft' });
+      expect((await store.currentParedao())?.id).toBe(p1);
+
+      const closedAt = new Date(Date.now() - 30_000);
+      expect((await store.closeParedao(p1, closedAt)).ok).toBe(true);
+      const v = (id: string, c: string, at: number): VoteMessage => ({ v: 1, voteId: id, paredaoId: p1, candidateId: c, acceptedAt: at });
+      const outcome = await store.applyBatch(
+        [
+          v(`${p1}-in`, 'x', closedAt.getTime() - 1), // queued before closing, applied after: counts
+          v(`${p1}-late`, 'x', closedAt.getTime()), // accepted at the closing instant: does not
+          v(`${p1}-early`, 'y', openedAt.getTime() - 1), // before opening: does not
+          v(`${p1}-ghost`, 'nobody', closedAt.getTime() - 1), // not a candidate of this paredão
+          { ...v(`${p1}-other`, 'x', Date.now()), paredaoId: 'no-such-paredao' },
+        ],
+        Date.now(),
+      );
+      expect(outcome).toEqual({ applied: 1, duplicates: 0, outsideWindow: 4 });
+      expect((await store.tally(p1)).byCandidate).toEqual({ x: 1 });
+      // With none open, the current one is the paredão whose closing time is the latest.
+      expect((await store.currentParedao())?.id).toBe(paredaoId);
+      const list = await store.listParedoes();
+      expect(list.map((p) => p.id)).toEqual(expect.arrayContaining([p1, p2, paredaoId]));
+    });
+
+    it('when an image is stored, then it comes back byte for byte', async () => {
+      const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+      await store.putImage('img-contract-1', { contentType: 'image/png', bytes });
+      const back = await store.getImage('img-contract-1');
+      expect(back?.contentType).toBe('image/png');
+      expect(Buffer.compare(back!.bytes, bytes)).toBe(0);
+      expect(await store.getImage('nope')).toBeNull();
     });
 
     it('when pinged, then it answers', async () => {

@@ -73,15 +73,20 @@ describe('the whole pipeline on one machine: nginx → api → RabbitMQ → cons
     expect((await stack.queueDepths()).dead).toBe(0);
   });
 
-  it('when results are streamed, then the first event carries the current snapshot', async () => {
+  it('when results are streamed, then the first frames carry the current paredão and the results snapshot', async () => {
     const res = await fetch(`${stack.url}/api/results/stream`);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
-    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    while ((text.match(/\n\n/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    const data = text.split('\n').find((l) => l.startsWith('data: '))!;
-    expect(JSON.parse(data.slice(6)).paredaoId).toBe('bbb26-paredao-1');
+    const frames = text.split('\n\n').filter((f) => f.includes('data: '));
+    const paredaoFrame = frames.find((f) => f.includes('event: paredao'))!;
+    const resultsFrame = frames.find((f) => !f.includes('event: '))!;
+    const data = (f: string) => JSON.parse(f.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+    expect(data(paredaoFrame).id).toBe('bbb26-paredao-1');
+    expect(data(resultsFrame).paredaoId).toBe('bbb26-paredao-1');
+    expect(data(resultsFrame).total).toBeGreaterThanOrEqual(1100);
   });
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Results } from '@paredao/core';
 import amqp from 'amqplib';
+import { testPasswordHash } from './admin.js';
 import { solvedPayload } from './antibot.js';
 import { freePort, waitFor } from './ports.js';
 
@@ -36,7 +37,7 @@ export class Stack {
   consumerUrl = '';
   private ports = { http: 0, api: 0, consumer: 0 };
   private readonly procs = new Map<ServiceName, ChildProcess>();
-  private env: NodeJS.ProcessEnv = {};
+  env: NodeJS.ProcessEnv = {};
 
   constructor(private readonly opts: StackOptions = {}) {}
 
@@ -59,6 +60,8 @@ export class Stack {
       ANTIBOT_DIFFICULTY: String(this.opts.difficulty ?? 1),
       RATE_LIMIT_PER_IP: String(this.opts.rateLimitPerIp ?? 0),
       LOG_LEVEL: 'debug',
+      ADMIN_USER: 'admin',
+      ADMIN_PASSWORD_HASH: testPasswordHash(),
       ...this.opts.env,
     };
     const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(this.dir, 'nginx')], { env: this.env, encoding: 'utf8' });

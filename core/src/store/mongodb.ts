@@ -1,15 +1,21 @@
-import { MongoClient, type AnyBulkWriteOperation } from 'mongodb';
+import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession } from 'mongodb';
+import { acceptsVotesAt, paredaoSchema, type Paredao } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, type ApplyOutcome, type Store, type Tally } from './types.js';
+import { aggregate, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
 
 interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date }
 interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes: number }
 interface HourlyDoc { _id: string; paredaoId: string; hour: string; candidateId: string; votes: number }
+type ParedaoDoc = Omit<Paredao, 'id'> & { _id: string; closedAtDate?: Date; createdAtDate: Date };
+interface ImageDoc { _id: string; contentType: string; bytes: Buffer }
+
+const TXN = { readConcern: { level: 'snapshot' as const }, writeConcern: { w: 'majority' as const } };
 
 /**
  * The production store. A batch is one multi-document transaction (MongoDB needs a replica set for
  * that; compose runs a single-node one). Tally documents have deterministic _ids, so concurrent upserts
- * cannot create duplicates (FIELD-NOTES, MongoDB).
+ * cannot create duplicates (FIELD-NOTES, MongoDB). At most one paredão is open: a partial unique index
+ * on status "open" enforces it even against two admins at once.
  */
 export async function openMongoStore(url: string): Promise<Store> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
@@ -18,56 +24,96 @@ export async function openMongoStore(url: string): Promise<Store> {
   const applied = db.collection<AppliedDoc>('applied_votes');
   const tallies = db.collection<TallyDoc>('tallies');
   const hourly = db.collection<HourlyDoc>('hourly');
+  const paredoes = db.collection<ParedaoDoc>('paredoes');
+  const images = db.collection<ImageDoc>('images');
   await applied.createIndex({ appliedAt: 1 });
+  await applied.createIndex({ paredaoId: 1, candidateId: 1 });
   await tallies.createIndex({ paredaoId: 1 });
   await hourly.createIndex({ paredaoId: 1, hour: 1 });
+  await paredoes.createIndex({ status: 1 }, { unique: true, partialFilterExpression: { status: 'open' }, name: 'one_open_paredao' });
+  await paredoes.createIndex({ createdAtDate: -1 });
+
+  const toParedao = (d: ParedaoDoc | null): Paredao | null => {
+    if (!d) return null;
+    const { _id, closedAtDate: _c, createdAtDate: _cr, ...rest } = d;
+    return paredaoSchema.parse({ ...rest, id: _id });
+  };
+  const toDoc = (p: Paredao): ParedaoDoc => {
+    const { id, ...rest } = p;
+    return { ...rest, _id: id, createdAtDate: new Date(p.createdAt ?? 0), ...(p.closedAt ? { closedAtDate: new Date(p.closedAt) } : {}) };
+  };
+
+  async function inTransaction<T>(fn: (session: ClientSession) => Promise<T>): Promise<T> {
+    const session = client.startSession();
+    try {
+      // withTransaction retries on transient errors (write conflicts with a concurrent consumer).
+      return await session.withTransaction(fn, TXN);
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async function transition(id: string, change: (p: Paredao, session: ClientSession) => Promise<Paredao | TransitionResult>): Promise<TransitionResult> {
+    try {
+      return await inTransaction(async (session) => {
+        const p = toParedao(await paredoes.findOne({ _id: id }, { session }));
+        if (!p) return { ok: false, code: 'not_found' } as const;
+        const next = await change(p, session);
+        if ('ok' in next) return next;
+        await paredoes.replaceOne({ _id: id }, toDoc(next), { session });
+        return { ok: true, paredao: next } as const;
+      });
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) return { ok: false, code: 'another_open' };
+      throw err;
+    }
+  }
 
   return {
     kind: 'mongodb',
     async applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome> {
-      const session = client.startSession();
-      try {
-        // withTransaction retries on transient errors (write conflicts with a concurrent consumer).
-        return await session.withTransaction(async () => {
-          const ids = [...new Set(votes.map((v) => v.voteId))];
-          const seen = new Set(
-            (await applied.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id),
+      return inTransaction(async (session) => {
+        const pIds = [...new Set(votes.map((v) => v.paredaoId))];
+        const windows = new Map((await paredoes.find({ _id: { $in: pIds } }, { session }).toArray()).map((d) => [d._id, toParedao(d)!]));
+        const inWindow = votes.filter((v) => {
+          const p = windows.get(v.paredaoId);
+          return !!p && acceptsVotesAt(p, v.acceptedAt) && p.candidates.some((c) => c.id === v.candidateId);
+        });
+        const ids = [...new Set(inWindow.map((v) => v.voteId))];
+        const seen = new Set((await applied.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id));
+        const fresh: VoteMessage[] = [];
+        for (const v of inWindow) {
+          if (seen.has(v.voteId)) continue;
+          seen.add(v.voteId); // the same id twice inside one batch counts once
+          fresh.push(v);
+        }
+        if (fresh.length > 0) {
+          const at = new Date(appliedAt);
+          await applied.insertMany(
+            fresh.map((v) => ({ _id: v.voteId, paredaoId: v.paredaoId, candidateId: v.candidateId, acceptedAt: v.acceptedAt, appliedAt: at })),
+            { session },
           );
-          const fresh: VoteMessage[] = [];
-          for (const v of votes) {
-            if (seen.has(v.voteId)) continue;
-            seen.add(v.voteId); // the same id twice inside one batch counts once
-            fresh.push(v);
-          }
-          if (fresh.length > 0) {
-            const at = new Date(appliedAt);
-            await applied.insertMany(
-              fresh.map((v) => ({ _id: v.voteId, paredaoId: v.paredaoId, candidateId: v.candidateId, acceptedAt: v.acceptedAt, appliedAt: at })),
-              { session },
-            );
-            const { candidates, hours } = aggregate(fresh, hourBucket);
-            const tOps: AnyBulkWriteOperation<TallyDoc>[] = candidates.map((c) => ({
-              updateOne: {
-                filter: { _id: `${c.paredaoId}:${c.candidateId}` },
-                update: { $inc: { votes: c.n }, $setOnInsert: { paredaoId: c.paredaoId, candidateId: c.candidateId } },
-                upsert: true,
-              },
-            }));
-            const hOps: AnyBulkWriteOperation<HourlyDoc>[] = hours.map((h) => ({
-              updateOne: {
-                filter: { _id: `${h.paredaoId}:${h.hour}:${h.candidateId}` },
-                update: { $inc: { votes: h.n }, $setOnInsert: { paredaoId: h.paredaoId, hour: h.hour, candidateId: h.candidateId } },
-                upsert: true,
-              },
-            }));
-            await tallies.bulkWrite(tOps, { session, ordered: false });
-            await hourly.bulkWrite(hOps, { session, ordered: false });
-          }
-          return { applied: fresh.length, duplicates: votes.length - fresh.length };
-        }, { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } });
-      } finally {
-        await session.endSession();
-      }
+          const { candidates, hours } = aggregate(fresh, hourBucket);
+          const tOps: AnyBulkWriteOperation<TallyDoc>[] = candidates.map((c) => ({
+            updateOne: {
+              filter: { _id: `${c.paredaoId}:${c.candidateId}` },
+              update: { $inc: { votes: c.n }, $setOnInsert: { paredaoId: c.paredaoId, candidateId: c.candidateId } },
+              upsert: true,
+            },
+          }));
+          const hOps: AnyBulkWriteOperation<HourlyDoc>[] = hours.map((h) => ({
+            updateOne: {
+              filter: { _id: `${h.paredaoId}:${h.hour}:${h.candidateId}` },
+              update: { $inc: { votes: h.n }, $setOnInsert: { paredaoId: h.paredaoId, hour: h.hour, candidateId: h.candidateId } },
+              upsert: true,
+            },
+          }));
+          await tallies.bulkWrite(tOps, { session, ordered: false });
+          await hourly.bulkWrite(hOps, { session, ordered: false });
+        }
+        const outsideWindow = votes.length - inWindow.length;
+        return { applied: fresh.length, duplicates: votes.length - fresh.length - outsideWindow, outsideWindow };
+      });
     },
     async tally(paredaoId): Promise<Tally> {
       const byCandidate: Record<string, number> = {};
@@ -79,6 +125,44 @@ export async function openMongoStore(url: string): Promise<Store> {
         hours.set(d.hour, row);
       }
       return { byCandidate, hourly: [...hours].map(([hour, bc]) => ({ hour, byCandidate: bc })) };
+    },
+    async recount(paredaoId) {
+      const rows = await applied.aggregate<{ _id: string; n: number }>([{ $match: { paredaoId } }, { $group: { _id: '$candidateId', n: { $sum: 1 } } }]).toArray();
+      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+    },
+    async listParedoes() {
+      return (await paredoes.find().sort({ createdAtDate: -1, _id: 1 }).toArray()).map((d) => toParedao(d)!);
+    },
+    async getParedao(id) {
+      return toParedao(await paredoes.findOne({ _id: id }));
+    },
+    async currentParedao() {
+      return toParedao(await paredoes.findOne({ status: 'open' })) ?? toParedao(await paredoes.find({ status: 'closed' }).sort({ closedAtDate: -1 }).limit(1).next());
+    },
+    async insertParedao(p) {
+      await paredoes.insertOne(toDoc(paredaoSchema.parse(p)));
+    },
+    async updateDraft(p) {
+      return transition(p.id, async (cur) => (cur.status === 'draft' ? { ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt } : { ok: false, code: 'not_draft' }));
+    },
+    async openParedao(id, at) {
+      return transition(id, async (cur, session) => {
+        if (cur.status !== 'draft') return { ok: false, code: 'not_draft' };
+        if (await paredoes.findOne({ status: 'open' }, { session })) return { ok: false, code: 'another_open' };
+        return { ...cur, status: 'open', openedAt: at.toISOString() };
+      });
+    },
+    async closeParedao(id, at) {
+      return transition(id, async (cur) => (cur.status === 'open' ? { ...cur, status: 'closed', closedAt: at.toISOString() } : { ok: false, code: 'not_open' }));
+    },
+    async putImage(id, image: StoredImage) {
+      await images.replaceOne({ _id: id }, { contentType: image.contentType, bytes: image.bytes }, { upsert: true });
+    },
+    async getImage(id) {
+      const d = await images.findOne({ _id: id });
+      // The driver hands binary fields back as BSON Binary, whose bytes are in .buffer.
+      const raw = d?.bytes as unknown as { buffer?: Uint8Array } | undefined;
+      return d ? { contentType: d.contentType, bytes: Buffer.from(raw?.buffer ?? d.bytes) } : null;
     },
     async appliedSince(since, limit) {
       const docs = await applied

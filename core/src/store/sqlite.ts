@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { acceptsVotesAt, paredaoSchema, type Paredao } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, type ApplyOutcome, type Store, type Tally } from './types.js';
+import { aggregate, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_votes (
@@ -13,6 +14,7 @@ CREATE TABLE IF NOT EXISTS applied_votes (
   applied_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS applied_votes_applied_at ON applied_votes (applied_at);
+CREATE INDEX IF NOT EXISTS applied_votes_paredao ON applied_votes (paredao_id, candidate_id);
 CREATE TABLE IF NOT EXISTS tallies (
   paredao_id TEXT NOT NULL,
   candidate_id TEXT NOT NULL,
@@ -26,11 +28,23 @@ CREATE TABLE IF NOT EXISTS hourly (
   votes INTEGER NOT NULL,
   PRIMARY KEY (paredao_id, hour, candidate_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS paredoes (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  closed_at TEXT,
+  doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  bytes BLOB NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
- * The embedded store: one SQLite file in WAL mode. Several processes may open it (the api reads the
- * tally, the consumer writes); better-sqlite3 is synchronous, which suits short transactions.
+ * The embedded store: one SQLite file in WAL mode. Several processes may open it (the api reads, the
+ * consumer writes); better-sqlite3 is synchronous, which suits short transactions.
  */
 export function openSqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -53,19 +67,50 @@ export function openSqliteStore(path: string): Store {
   );
   const selectTallies = db.prepare('SELECT candidate_id AS c, votes AS n FROM tallies WHERE paredao_id = ?');
   const selectHourly = db.prepare('SELECT hour AS h, candidate_id AS c, votes AS n FROM hourly WHERE paredao_id = ? ORDER BY hour');
+  const selectRecount = db.prepare('SELECT candidate_id AS c, COUNT(*) AS n FROM applied_votes WHERE paredao_id = ? GROUP BY candidate_id');
   const selectSince = db.prepare(
     'SELECT vote_id AS voteId, applied_at AS appliedAt FROM applied_votes WHERE applied_at >= ? ORDER BY applied_at LIMIT ?',
   );
+  const selectParedao = db.prepare('SELECT doc FROM paredoes WHERE id = ?');
+  const selectParedoes = db.prepare('SELECT doc FROM paredoes ORDER BY created_at DESC, id');
+  const selectOpen = db.prepare("SELECT doc FROM paredoes WHERE status = 'open' LIMIT 1");
+  const selectLastClosed = db.prepare("SELECT doc FROM paredoes WHERE status = 'closed' ORDER BY closed_at DESC LIMIT 1");
+  const upsertParedao = db.prepare(
+    'INSERT INTO paredoes (id, status, created_at, closed_at, doc) VALUES (@id, @status, @createdAt, @closedAt, @doc) ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, doc = excluded.doc',
+  );
+  const insertParedaoStmt = db.prepare('INSERT INTO paredoes (id, status, created_at, closed_at, doc) VALUES (@id, @status, @createdAt, @closedAt, @doc)');
+  const putImageStmt = db.prepare('INSERT OR REPLACE INTO images (id, content_type, bytes) VALUES (?, ?, ?)');
+  const getImageStmt = db.prepare('SELECT content_type AS contentType, bytes FROM images WHERE id = ?');
+
+  const parse = (row: unknown): Paredao | null => (row ? paredaoSchema.parse(JSON.parse((row as { doc: string }).doc)) : null);
+  const rowOf = (p: Paredao) => ({ id: p.id, status: p.status, createdAt: p.createdAt ?? new Date(0).toISOString(), closedAt: p.closedAt ?? null, doc: JSON.stringify(p) });
 
   const apply = db.transaction((votes: readonly VoteMessage[], appliedAt: number): ApplyOutcome => {
+    const windows = new Map<string, Paredao | null>();
     const fresh: VoteMessage[] = [];
+    let outsideWindow = 0;
     for (const v of votes) {
+      if (!windows.has(v.paredaoId)) windows.set(v.paredaoId, parse(selectParedao.get(v.paredaoId)));
+      const p = windows.get(v.paredaoId);
+      if (!p || !acceptsVotesAt(p, v.acceptedAt) || !p.candidates.some((c) => c.id === v.candidateId)) {
+        outsideWindow++;
+        continue;
+      }
       if (insertApplied.run(v.voteId, v.paredaoId, v.candidateId, v.acceptedAt, appliedAt).changes === 1) fresh.push(v);
     }
     const { candidates, hours } = aggregate(fresh, hourBucket);
     for (const c of candidates) addTally.run(c.paredaoId, c.candidateId, c.n);
     for (const h of hours) addHourly.run(h.paredaoId, h.hour, h.candidateId, h.n);
-    return { applied: fresh.length, duplicates: votes.length - fresh.length };
+    return { applied: fresh.length, duplicates: votes.length - fresh.length - outsideWindow, outsideWindow };
+  });
+
+  const transition = db.transaction((id: string, change: (p: Paredao) => Paredao | TransitionResult): TransitionResult => {
+    const p = parse(selectParedao.get(id));
+    if (!p) return { ok: false, code: 'not_found' };
+    const next = change(p);
+    if ('ok' in next) return next;
+    upsertParedao.run(rowOf(next));
+    return { ok: true, paredao: next };
   });
 
   return {
@@ -84,6 +129,41 @@ export function openSqliteStore(path: string): Store {
         hours.set(r.h, row);
       }
       return { byCandidate, hourly: [...hours].map(([hour, bc]) => ({ hour, byCandidate: bc })) };
+    },
+    async recount(paredaoId) {
+      return Object.fromEntries((selectRecount.all(paredaoId) as { c: string; n: number }[]).map((r) => [r.c, r.n]));
+    },
+    async listParedoes() {
+      return selectParedoes.all().map((r) => parse(r)!);
+    },
+    async getParedao(id) {
+      return parse(selectParedao.get(id));
+    },
+    async currentParedao() {
+      return parse(selectOpen.get()) ?? parse(selectLastClosed.get());
+    },
+    async insertParedao(p) {
+      insertParedaoStmt.run(rowOf(paredaoSchema.parse(p)));
+    },
+    async updateDraft(p) {
+      return transition.immediate(p.id, (cur) => (cur.status === 'draft' ? { ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt } : { ok: false, code: 'not_draft' }));
+    },
+    async openParedao(id, at) {
+      return transition.immediate(id, (cur) => {
+        if (cur.status !== 'draft') return { ok: false, code: 'not_draft' };
+        const open = parse(selectOpen.get());
+        if (open) return { ok: false, code: 'another_open' };
+        return { ...cur, status: 'open', openedAt: at.toISOString() };
+      });
+    },
+    async closeParedao(id, at) {
+      return transition.immediate(id, (cur) => (cur.status === 'open' ? { ...cur, status: 'closed', closedAt: at.toISOString() } : { ok: false, code: 'not_open' }));
+    },
+    async putImage(id, image: StoredImage) {
+      putImageStmt.run(id, image.contentType, image.bytes);
+    },
+    async getImage(id) {
+      return (getImageStmt.get(id) as StoredImage | undefined) ?? null;
     },
     async appliedSince(since, limit) {
       return selectSince.all(since, limit) as { voteId: string; appliedAt: number }[];

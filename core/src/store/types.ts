@@ -1,3 +1,4 @@
+import type { Paredao } from '../paredao.js';
 import type { VoteMessage } from '../vote.js';
 
 export interface Tally {
@@ -10,6 +11,15 @@ export interface ApplyOutcome {
   applied: number;
   /** Votes whose id had been applied before (redelivery or replay): not counted again. */
   duplicates: number;
+  /** Votes accepted outside their paredão's voting window (or for an unknown paredão): never counted. */
+  outsideWindow: number;
+}
+
+export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };
+
+export interface StoredImage {
+  contentType: string;
+  bytes: Buffer;
 }
 
 /**
@@ -18,8 +28,30 @@ export interface ApplyOutcome {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
+  /**
+   * Counts the votes of a batch that are new and were accepted inside their paredão's voting window
+   * (`acceptsVotesAt`), records their ids, and adds them to the tallies: all in one atomic write.
+   */
   applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome>;
   tally(paredaoId: string): Promise<Tally>;
+  /** The per-candidate count recomputed from the applied votes themselves (the audit). */
+  recount(paredaoId: string): Promise<Record<string, number>>;
+
+  listParedoes(): Promise<Paredao[]>;
+  getParedao(id: string): Promise<Paredao | null>;
+  /** The open paredão, else the one closed most recently, else null. */
+  currentParedao(): Promise<Paredao | null>;
+  insertParedao(p: Paredao): Promise<void>;
+  /** Replaces a draft (the status must still be draft). */
+  updateDraft(p: Paredao): Promise<TransitionResult>;
+  /** draft → open at `at`, unless another paredão is open. */
+  openParedao(id: string, at: Date): Promise<TransitionResult>;
+  /** open → closed; votes accepted from `at` on do not count. */
+  closeParedao(id: string, at: Date): Promise<TransitionResult>;
+
+  putImage(id: string, image: StoredImage): Promise<void>;
+  getImage(id: string): Promise<StoredImage | null>;
+
   /** Ids of votes applied at or after `since` (epoch ms), oldest first, at most `limit`. */
   appliedSince(since: number, limit: number): Promise<{ voteId: string; appliedAt: number }[]>;
   /** Throws if the store cannot be used right now. */

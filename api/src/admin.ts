@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { buildResults, draftFromInput, paredaoInputSchema, type Paredao, type Store } from '@paredao/core';
+import express, { Router, type Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Auth } from './auth.js';
+import { sessionOf } from './auth.js';
+import { AppError } from './errors.js';
+import type { ParedaoService } from './paredoes.js';
+
+export interface AdminDeps {
+  store: Store;
+  auth: Auth;
+  paredoes: ParedaoService;
+  /** Votes accepted up to this long after "close" still count: every instance learns of the close within a refresh. */
+  closeGraceMs: number;
+  now: () => number;
+}
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
+
+/** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
+export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminDeps): Router {
+  const r = Router();
+  const json = express.json({ limit: '64kb' });
+
+  const loginLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: 20,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'Muitas tentativas de login. Aguarde alguns minutos.', { 'Retry-After': '300' })),
+  });
+
+  r.post('/api/admin/login', loginLimiter, json, async (req, res) => {
+    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
+    const token = await auth.login(body.username, body.password);
+    req.log.info({ username: body.username }, 'admin logged in');
+    res.setHeader('set-cookie', auth.cookie(token, req.secure));
+    res.status(204).end();
+  });
+
+  r.post('/api/admin/logout', (_req, res) => {
+    res.setHeader('set-cookie', auth.clearCookie());
+    res.status(204).end();
+  });
+
+  r.use('/api/admin', auth.required);
+
+  r.get('/api/admin/session', (req, res) => {
+    const s = sessionOf(req);
+    res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() });
+  });
+
+  r.get('/api/admin/paredoes', async (_req, res) => {
+    res.set('cache-control', 'no-store').json(await store.listParedoes());
+  });
+
+  const parseInput = (req: Request) => {
+    const parsed = paredaoInputSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new AppError(400, 'invalid_paredao', `Paredão inválido${i ? ` (${i.path.join('.') || 'corpo'}: ${i.message})` : ''}.`);
+    }
+    return parsed.data;
+  };
+
+  const load = async (id: string): Promise<Paredao> => {
+    const p = await store.getParedao(id);
+    if (!p) throw new AppError(404, 'not_found', 'Paredão inexistente.');
+    return p;
+  };
+
+  const conflict = (code: string): AppError =>
+    new AppError(409, code, {
+      not_draft: 'Só um rascunho pode ser alterado ou aberto.',
+      not_open: 'Este paredão não está aberto.',
+      another_open: 'Já existe um paredão aberto: encerre-o antes.',
+      not_found: 'Paredão inexistente.',
+    }[code] ?? code);
+
+  r.post('/api/admin/paredoes', json, async (req, res) => {
+    const draft = draftFromInput(parseInput(req), new Date(now()));
+    await store.insertParedao(draft);
+    req.log.info({ paredaoId: draft.id, username: sessionOf(req).username }, 'paredão created');
+    res.status(201).json(draft);
+  });
+
+  r.put('/api/admin/paredoes/:id', json, async (req, res) => {
+    const cur = await load(String(req.params.id));
+    const next = { ...draftFromInput(parseInput(req), new Date(now()), cur.id), createdAt: cur.createdAt };
+    const result = await store.updateDraft(next);
+    if (!result.ok) throw conflict(result.code);
+    res.json(result.paredao);
+  });
+
+  r.post('/api/admin/paredoes/:id/open', async (req, res) => {
+    await load(String(req.params.id));
+    const result = await store.openParedao(String(req.params.id), new Date(now()));
+    if (!result.ok) throw conflict(result.code);
+    paredoes.set(result.paredao);
+    req.log.info({ paredaoId: result.paredao.id, username: sessionOf(req).username }, 'voting opened');
+    res.json(result.paredao);
+  });
+
+  r.post('/api/admin/paredoes/:id/close', async (req, res) => {
+    await load(String(req.params.id));
+    const result = await store.closeParedao(String(req.params.id), new Date(now() + closeGraceMs));
+    if (!result.ok) throw conflict(result.code);
+    paredoes.set(result.paredao);
+    req.log.info({ paredaoId: result.paredao.id, closedAt: result.paredao.closedAt, username: sessionOf(req).username }, 'voting closed');
+    res.json(result.paredao);
+  });
+
+  const resultsOf = async (p: Paredao) => buildResults(p, await store.tally(p.id), new Date(now()));
+
+  r.get('/api/admin/paredoes/:id/results', async (req, res) => {
+    const p = await load(String(req.params.id));
+    res.set('cache-control', 'no-store').json({ ...(await resultsOf(p)), status: p.status, closedAt: p.closedAt ?? null });
+  });
+
+  r.get('/api/admin/paredoes/:id/export', async (req, res) => {
+    const p = await load(String(req.params.id));
+    const results = await resultsOf(p);
+    const format = req.query.format === 'csv' ? 'csv' : 'json';
+    res.set('content-disposition', `attachment; filename="paredao-${p.id}.${format}"`).set('cache-control', 'no-store');
+    if (format === 'json') {
+      res.json({ paredao: p, results });
+      return;
+    }
+    const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+    // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export.
+    const lines = [
+      'participante_id,participante,votos,percentual',
+      ...results.candidates.map((c) => `${c.id},${q(c.name)},${c.votes},${c.percent.toFixed(1)}`),
+      `total,,${results.total},${results.total ? '100.0' : '0.0'}`,
+    ];
+    res.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
+  });
+
+  r.get('/api/admin/paredoes/:id/audit', async (req, res) => {
+    const p = await load(String(req.params.id));
+    const [tally, recomputed] = await Promise.all([store.tally(p.id), store.recount(p.id)]);
+    const ids = new Set([...Object.keys(tally.byCandidate), ...Object.keys(recomputed)]);
+    const hourlySum = tally.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0);
+    const total = Object.values(tally.byCandidate).reduce((a, b) => a + b, 0);
+    const matches = [...ids].every((id) => (tally.byCandidate[id] ?? 0) === (recomputed[id] ?? 0)) && hourlySum === total;
+    res.json({ matches, tally: tally.byCandidate, recomputed, hourlyTotal: hourlySum, total });
+  });
+
+  r.post('/api/admin/images', express.raw({ type: [...IMAGE_TYPES], limit: '1mb' }), async (req, res) => {
+    const type = req.get('content-type')?.split(';')[0]?.trim() ?? '';
+    if (!IMAGE_TYPES.has(type) || !Buffer.isBuffer(req.body) || req.body.length === 0) {
+      throw new AppError(415, 'unsupported_media_type', 'Envie uma imagem PNG, JPEG ou WebP.');
+    }
+    const id = randomBytes(12).toString('hex');
+    await store.putImage(id, { contentType: type, bytes: req.body });
+    res.status(201).json({ imageUrl: `/api/images/${id}` });
+  });
+
+  return r;
+}

@@ -1,0 +1,136 @@
+import { Pool } from 'undici';
+import { solvedPayload } from '../tests/support/antibot.js';
+
+/**
+ * Open-loop vote load that behaves like the web page under faults (issue 8): a 503 is retried after
+ * its Retry-After with a NEW proof (a proof is single use; the page solves a fresh one), and every
+ * request's vote id is known up front — it is the first 32 hex characters of the challenge signature
+ * (api/src/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
+ * including requests that never got their 202.
+ *
+ * tests/support/load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
+ * retries and per-request bookkeeping, which the fault scenarios need.
+ */
+export interface FaultLoadOptions {
+  url: string;
+  ratePerSec: number;
+  durationSec: number;
+  /** Solved payloads; first attempts use one each, retries draw from the rest, then solve on demand. */
+  proofs: string[];
+  candidates: string[];
+  /** Retries of one vote after 503s; afterwards the vote is given up (and reported). */
+  maxRetries?: number;
+  connections?: number;
+  onTick?: (t: { elapsedSec: number; accepted: number; statuses: Record<string, number> }) => void;
+}
+
+export interface FaultLoadResult {
+  /** Vote ids that got a 202: the api promised these are safe. */
+  accepted: string[];
+  /** Vote ids of every request that did not get a 202 (503, 502, reset, …): may or may not be counted. */
+  unconfirmed: string[];
+  /** Every vote id sent, to recognise a counted id that no request carried. */
+  sent: Set<string>;
+  /** By HTTP status, or `error` for a request without one. */
+  statuses: Record<string, number>;
+  retries: number;
+  /** Votes abandoned after maxRetries. */
+  gaveUp: number;
+  elapsedSec: number;
+}
+
+/** The vote id the api will derive from a widget payload (api/src/antibot.ts voteIdOf). */
+export function voteIdOfProof(payload: string): string {
+  const p = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { challenge: { signature: string } };
+  return p.challenge.signature.slice(0, 32);
+}
+
+export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadResult> {
+  const total = Math.round(opts.ratePerSec * opts.durationSec);
+  if (opts.proofs.length < total) throw new RangeError(`need at least ${total} proofs, got ${opts.proofs.length}`);
+  const maxRetries = opts.maxRetries ?? 30;
+  const origin = new URL(opts.url).origin;
+  const pool = new Pool(origin, { connections: opts.connections ?? 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const accepted: string[] = [];
+  const unconfirmed: string[] = [];
+  const sent = new Set<string>();
+  const statuses: Record<string, number> = {};
+  let spare = total;
+  let retries = 0;
+  let gaveUp = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+
+  const attempt = async (i: number, proof: string, tries: number): Promise<void> => {
+    const voteId = voteIdOfProof(proof);
+    sent.add(voteId);
+    let status: string;
+    let retryAfterMs = 0;
+    try {
+      const res = await pool.request({
+        path: '/api/votes',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ candidateId: opts.candidates[i % opts.candidates.length], altcha: proof }),
+      });
+      const text = await res.body.text();
+      status = String(res.statusCode);
+      if (res.statusCode === 202) {
+        const got = (JSON.parse(text) as { voteId: string }).voteId;
+        if (got !== voteId) throw new Error(`api answered voteId ${got} for a proof whose id is ${voteId}`);
+        accepted.push(voteId);
+      } else {
+        unconfirmed.push(voteId);
+        retryAfterMs = Number(res.headers['retry-after'] ?? 1) * 1000;
+      }
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('api answered')) throw err;
+      status = 'error';
+      unconfirmed.push(voteId);
+    }
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== '503') return;
+    if (tries >= maxRetries) {
+      gaveUp++;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, retryAfterMs));
+    // Out of presolved proofs: solve one now, as the page does (the challenge endpoint needs no broker).
+    const fresh = opts.proofs[spare++] ?? (await solvedPayload(origin).catch(() => undefined));
+    if (fresh === undefined) {
+      gaveUp++;
+      return;
+    }
+    retries++;
+    return attempt(i, fresh, tries + 1);
+  };
+
+  const t0 = performance.now();
+  const intervalMs = 1000 / opts.ratePerSec;
+  let next = 0;
+  let lastTick = t0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
+      for (; next < due; next++) {
+        // A failure is kept and thrown at the end, so the caller's finally (stack.stop) still runs.
+        const p: Promise<void> = attempt(next, opts.proofs[next]!, 0)
+          .catch((err: unknown) => void (failure ??= err))
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      if (opts.onTick && now - lastTick >= 1000) {
+        lastTick = now;
+        opts.onTick({ elapsedSec: (now - t0) / 1000, accepted: accepted.length, statuses: { ...statuses } });
+      }
+      if (next >= total) return resolve();
+      setTimeout(tick, Math.max(0, Math.min(t0 + next * intervalMs - performance.now(), 1)));
+    };
+    tick();
+  });
+  while (inFlight.size) await Promise.all([...inFlight]);
+  await pool.close();
+  if (failure) throw failure;
+  return { accepted, unconfirmed, sent, statuses, retries, gaveUp, elapsedSec: (performance.now() - t0) / 1000 };
+}

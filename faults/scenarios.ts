@@ -1,0 +1,347 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import Database from 'better-sqlite3';
+import { presolve } from '../tests/support/load.js';
+import { waitFor } from '../tests/support/ports.js';
+import { startStack, type Stack, type StackOptions } from '../tests/support/stack.js';
+import { runFaultLoad, type FaultLoadResult } from './driver.js';
+
+const CANDIDATES = ['participante-1', 'participante-2'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What one scenario measured; one row of the table in docs/RELIABILITY.md. */
+export interface FaultRow {
+  scenario: string;
+  fault: string;
+  ratePerSec: number;
+  durationSec: number;
+  requests: number;
+  accepted: number;
+  statuses: Record<string, number>;
+  retries: number;
+  gaveUp: number;
+  counted: number;
+  /** 202 whose vote id is not among the applied ids: must be 0. */
+  lost: number;
+  /** Counted ids that got no 202 (publish confirmed after a timeout, or worker died before answering). */
+  extraWithout202: number;
+  /** Counted ids that no request of the driver carried: must be 0. */
+  unknown: number;
+  /** counted − distinct applied ids, plus tallies or hourly rows that disagree: must be 0. */
+  doubled: number;
+  hourlyAddsUp: boolean;
+  dead: number;
+  /** From the end of the load until every 202 was counted, s. */
+  drainSec: number;
+  notes: string;
+  /** How many times the fault was injected (kills, restarts, …). */
+  injected: number;
+}
+
+export interface Scenario {
+  name: string;
+  ratePerSec: number;
+  durationSec: number;
+  stack?: StackOptions;
+  /** Spare proofs for retries, as a share of the planned votes. */
+  spare?: number;
+  /** Injects the fault while the load runs (started together with it); returns a note for the table. */
+  fault: (stack: Stack, loadDone: Promise<unknown>) => Promise<{ fault: string; notes?: string; injected: number }>;
+}
+
+export async function runScenario(s: Scenario, log: (msg: string) => void = () => {}): Promise<FaultRow> {
+  const stack = await startStack({ apiWorkers: 2, ...s.stack });
+  try {
+    const n = Math.round(s.ratePerSec * s.durationSec);
+    log(`${s.name}: solving ${n} proofs (+${Math.round(n * (s.spare ?? 0.1))} spare)`);
+    const proofs = await presolve(stack.url, n + Math.round(n * (s.spare ?? 0.1)));
+    log(`${s.name}: ${s.ratePerSec} votes/s for ${s.durationSec} s`);
+    const load = runFaultLoad({
+      url: stack.url,
+      ratePerSec: s.ratePerSec,
+      durationSec: s.durationSec,
+      proofs,
+      candidates: CANDIDATES,
+      onTick: (t) => {
+        if (Math.round(t.elapsedSec) % 5 === 0) log(`  t=${t.elapsedSec.toFixed(0)} s accepted=${t.accepted} ${JSON.stringify(t.statuses)}`);
+      },
+    });
+    const [result, injected] = await Promise.all([load, s.fault(stack, load)]);
+    log(`${s.name}: load done; ${injected.fault}; waiting for the count`);
+    return { ...(await audit(stack, result)), scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/**
+ * Waits until every 202 is counted (or 90 s pass) and the queue is empty, then compares the store's
+ * applied vote ids (SQLite, opened read-only) with what the driver saw.
+ */
+export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<FaultRow, 'scenario' | 'fault' | 'notes' | 'injected' | 'ratePerSec' | 'durationSec'>> {
+  const started = Date.now();
+  const accepted = new Set(load.accepted);
+  const db = new Database(stack.storePath, { readonly: true, fileMustExist: true });
+  try {
+    const paredaoId = (await stack.results(stack.apiUrl)).paredaoId;
+    const appliedIds = () => (db.prepare('SELECT vote_id AS id FROM applied_votes WHERE paredao_id = ?').all(paredaoId) as { id: string }[]).map((r) => r.id);
+    const missing = () => {
+      const applied = new Set(appliedIds());
+      let m = 0;
+      for (const id of accepted) if (!applied.has(id)) m++;
+      return m;
+    };
+    await waitFor('every 202 counted', async () => missing() === 0, 90_000, 250).catch(() => {});
+    const drainSec = (Date.now() - started) / 1000;
+    // Redeliveries of unconfirmed votes may still be in flight: wait for an empty queue and a stable count.
+    let last = -1;
+    await waitFor('queue empty and count stable', async () => {
+      const n = appliedIds().length;
+      const stable = n === last && (await stack.queueDepths()).ready === 0;
+      last = n;
+      return stable;
+    }, 30_000, 1000).catch(() => {});
+    const applied = appliedIds();
+    const appliedSet = new Set(applied);
+    // The results snapshot refreshes about once a second.
+    const results = await waitFor('results snapshot caught up', async () => {
+      const r = await stack.results(stack.apiUrl);
+      return r.total === applied.length ? r : undefined;
+    }, 10_000).catch(() => stack.results(stack.apiUrl));
+    const tallySum = (db.prepare('SELECT COALESCE(SUM(votes), 0) AS n FROM tallies WHERE paredao_id = ?').get(paredaoId) as { n: number }).n;
+    const hourlySum = (db.prepare('SELECT COALESCE(SUM(votes), 0) AS n FROM hourly WHERE paredao_id = ?').get(paredaoId) as { n: number }).n;
+    const unconfirmed = new Set(load.unconfirmed);
+    let lost = 0;
+    for (const id of accepted) if (!appliedSet.has(id)) lost++;
+    let extraWithout202 = 0;
+    let unknown = 0;
+    for (const id of applied) {
+      if (accepted.has(id)) continue;
+      if (unconfirmed.has(id)) extraWithout202++;
+      else unknown++;
+    }
+    const apiHourly = results.hourly.reduce((s, h) => s + h.total, 0);
+    const apiByCandidate = results.candidates.reduce((s, c) => s + c.votes, 0);
+    const doubled =
+      Math.max(0, results.total - appliedSet.size) +
+      Math.abs(tallySum - appliedSet.size) +
+      Math.abs(hourlySum - appliedSet.size) +
+      (load.accepted.length - accepted.size); // the api never hands out one vote id twice
+    return {
+      requests: Object.values(load.statuses).reduce((a, b) => a + b, 0),
+      accepted: load.accepted.length,
+      statuses: load.statuses,
+      retries: load.retries,
+      gaveUp: load.gaveUp,
+      counted: results.total,
+      lost,
+      extraWithout202,
+      unknown,
+      doubled,
+      hourlyAddsUp: apiHourly === results.total && apiByCandidate === results.total,
+      dead: (await stack.queueDepths()).dead,
+      drainSec,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// ---- faults -------------------------------------------------------------------------------------
+
+/**
+ * SIGKILLs the consumer, restarts it and lets it run `upMs` before the next kill, at least `minKills`
+ * times and for as long as the load runs.
+ */
+export async function killConsumerRepeatedly(stack: Stack, loadDone: Promise<unknown>, upMs: number, minKills: number) {
+  let done = false;
+  void loadDone.finally(() => (done = true));
+  let kills = 0;
+  const downMs: number[] = [];
+  while (!done || kills < minKills) {
+    await sleep(upMs);
+    const t = Date.now();
+    await stack.signal('consumer', 'SIGKILL');
+    kills++;
+    await stack.startService('consumer');
+    downMs.push(Date.now() - t);
+  }
+  const mean = downMs.reduce((a, b) => a + b, 0) / downMs.length;
+  return { fault: `consumer SIGKILLed ${kills}×, restarted each time, ${upMs / 1000} s up between kills`, notes: `consumer down ${(mean / 1000).toFixed(1)} s per kill (until ready again)`, injected: kills };
+}
+
+const RABBITMQCTL = 'rabbitmqctl';
+let brokerStopped = false;
+
+function startApp(): void {
+  spawnSync(RABBITMQCTL, ['start_app'], { stdio: 'ignore', timeout: 60_000 });
+  brokerStopped = false;
+}
+
+/** Whatever happens to this process, a broker we stopped is started again: it is shared (SPEC.md). */
+function onExit() {
+  if (brokerStopped) startApp();
+}
+function onSignal(sig: NodeJS.Signals) {
+  onExit();
+  process.kill(process.pid, sig);
+}
+
+export function brokerAvailable(): string | null {
+  const r = spawnSync(RABBITMQCTL, ['-q', 'status'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.error) return `rabbitmqctl not runnable: ${r.error.message}`;
+  if (r.status !== 0) return `rabbitmqctl status failed (not allowed to control the broker?): ${(r.stderr || r.stdout).trim().slice(0, 200)}`;
+  return null;
+}
+
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Stops the broker's application (`rabbitmqctl stop_app`: quick, the Erlang node stays up) for about
+ * `downMs`, `afterMs` into the load, then starts it and waits for 5672. The shared broker is always
+ * brought back: in `finally`, on process exit, and on SIGINT/SIGTERM.
+ */
+export async function restartBroker(stack: Stack, afterMs: number, downMs: number) {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  process.once('exit', onExit);
+  for (const s of signals) process.once(s, onSignal);
+  const t = { stop: 0, port: 0, apiReady: 0, consumerReady: 0 };
+  try {
+    await sleep(afterMs);
+    const began = Date.now();
+    brokerStopped = true;
+    const r = spawnSync(RABBITMQCTL, ['stop_app'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`rabbitmqctl stop_app failed: ${r.stderr}`);
+    t.stop = Date.now() - began;
+    await sleep(downMs);
+  } finally {
+    if (brokerStopped) {
+      const began = Date.now();
+      startApp();
+      await waitFor('RabbitMQ on 5672', () => portOpen(5672), 60_000, 100);
+      t.port = Date.now() - began;
+    }
+    process.off('exit', onExit);
+    for (const s of signals) process.off(s, onSignal);
+  }
+  const back = Date.now();
+  await waitFor('api ready again', async () => (await fetch(`${stack.apiUrl}/readyz`)).ok, 30_000, 100);
+  t.apiReady = Date.now() - back;
+  await waitFor('consumer ready again', async () => (await fetch(`${stack.consumerUrl}/readyz`)).ok, 30_000, 100);
+  t.consumerReady = Date.now() - back;
+  return {
+    fault: `RabbitMQ stop_app ${(downMs / 1000).toFixed(0)} s (+${(t.stop / 1000).toFixed(1)} s to stop), then start_app`,
+    notes: `5672 open ${(t.port / 1000).toFixed(1)} s after start_app; api ready +${(t.apiReady / 1000).toFixed(1)} s, consumer ready +${(t.consumerReady / 1000).toFixed(1)} s after that`,
+    injected: 1,
+  };
+}
+
+/** Holds an EXCLUSIVE transaction on the SQLite file for `holdMs`, `afterMs` into the load. */
+export async function lockStore(stack: Stack, afterMs: number, holdMs: number) {
+  await sleep(afterMs);
+  const db = new Database(stack.storePath, { fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  try {
+    db.exec('BEGIN EXCLUSIVE');
+    const began = Date.now();
+    let consumerNotReady = false;
+    while (Date.now() - began < holdMs) {
+      await sleep(500);
+      if (!(await fetch(`${stack.consumerUrl}/readyz`)).ok) consumerNotReady = true;
+    }
+    db.exec('COMMIT');
+    const released = Date.now();
+    await waitFor('consumer ready again', async () => (await fetch(`${stack.consumerUrl}/readyz`)).ok, 60_000, 100).catch(() => {});
+    return {
+      fault: `SQLite locked (BEGIN EXCLUSIVE from another connection) for ${holdMs / 1000} s`,
+      notes: `consumer readyz ${consumerNotReady ? 'went 503 during the lock' : 'stayed 200 during the lock'}; ready again ${((Date.now() - released) / 1000).toFixed(1)} s after release`,
+      injected: 1,
+    };
+  } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.close();
+  }
+}
+
+/** Pids whose parent is `ppid` (the api primary's cluster workers). */
+export function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // Field 4 of /proc/pid/stat, after the parenthesised command name.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Sends `sig` to one api worker `times` times, `everyMs` apart, waiting for the primary to replace it. */
+export async function signalApiWorker(stack: Stack, sig: NodeJS.Signals, afterMs: number, everyMs: number, times: number) {
+  const primary = stack.pid('api');
+  if (!primary) throw new Error('no api primary');
+  const workers = await waitFor('two api workers', async () => (childrenOf(primary).length >= 2 ? childrenOf(primary) : undefined));
+  await sleep(afterMs);
+  const replacedMs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const before = childrenOf(primary);
+    const victim = before[0]!;
+    const t = Date.now();
+    process.kill(victim, sig);
+    await waitFor('worker replaced', async () => {
+      const now = childrenOf(primary);
+      return !now.includes(victim) && now.length >= 2;
+    }, 30_000, 50);
+    replacedMs.push(Date.now() - t);
+    if (i < times - 1) await sleep(everyMs);
+  }
+  void workers;
+  const mean = replacedMs.reduce((a, b) => a + b, 0) / replacedMs.length;
+  return { fault: `${sig} to one of 2 api workers, ${times}× (every ${everyMs / 1000} s)`, notes: `worker replaced by the primary after ${Math.round(mean)} ms on average`, injected: times };
+}
+
+// ---- the scenarios of issue 8 ----------------------------------------------------------------------
+
+export const scenarios = {
+  consumerKill: (rate = 300, durationSec = 30): Scenario => ({
+    name: '1. consumer SIGKILL',
+    ratePerSec: rate,
+    durationSec,
+    fault: (stack, done) => killConsumerRepeatedly(stack, done, 700, 10),
+  }),
+  brokerRestart: (rate = 300, durationSec = 20, downMs = 5000): Scenario => ({
+    name: '2. RabbitMQ restart',
+    ratePerSec: rate,
+    durationSec,
+    spare: 0.5,
+    fault: (stack) => restartBroker(stack, 5000, downMs),
+  }),
+  storeLocked: (rate = 300, durationSec = 45, holdMs = 30_000): Scenario => ({
+    name: '3. store unavailable',
+    ratePerSec: rate,
+    durationSec,
+    fault: (stack) => lockStore(stack, 5000, holdMs),
+  }),
+  apiWorkerTerm: (rate = 300, durationSec = 30): Scenario => ({
+    name: '4. api worker SIGTERM',
+    ratePerSec: rate,
+    durationSec,
+    fault: (stack) => signalApiWorker(stack, 'SIGTERM', 4000, 6000, 3),
+  }),
+  apiWorkerKill: (rate = 300, durationSec = 30): Scenario => ({
+    name: '5. api worker SIGKILL',
+    ratePerSec: rate,
+    durationSec,
+    fault: (stack) => signalApiWorker(stack, 'SIGKILL', 4000, 6000, 3),
+  }),
+};

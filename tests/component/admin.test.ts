@@ -1,0 +1,142 @@
+import { createRegistry, openStore, type Paredao, type Results, type Store } from '@paredao/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VoteConsumer } from '../../consumer/src/consumer.js';
+import { createConsumerMetrics } from '../../consumer/src/metrics.js';
+import { ADMIN_PASSWORD, adminCookie } from '../support/admin.js';
+import { solvedPayload } from '../support/antibot.js';
+import { waitFor } from '../support/ports.js';
+import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { postJson, quietLog, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
+
+describe('administration: a paredão from draft to final result', () => {
+  const queue = uniqueQueue('admin');
+  const storeUrl = tempStoreUrl();
+  let t: ApiUnderTest;
+  let cookie: string;
+  let store: Store;
+  let consumer: VoteConsumer | null = null;
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${t.url}${path}`, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, json: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string } }) : null };
+  };
+  const startConsumer = async () => {
+    consumer = new VoteConsumer({ amqpUrl: AMQP_URL, queue, prefetch: 100, batchMax: 50, batchMaxWaitMs: 10, store, log: quietLog(), metrics: createConsumerMetrics(createRegistry('consumer')) });
+    consumer.start();
+    await waitFor('consumer ready', async () => consumer!.readiness() === null);
+  };
+  const vote = async (candidateId: string) => postJson(`${t.url}/api/votes`, { candidateId, altcha: await solvedPayload(t.url) });
+
+  beforeAll(async () => {
+    t = await startApiInProcess({ QUEUE_NAME: queue, STORE_URL: storeUrl, CLOSE_GRACE_MS: '0', RESULTS_REFRESH_MS: '100' });
+    store = await openStore(storeUrl);
+    cookie = await adminCookie(t.url);
+  });
+  afterAll(async () => {
+    await consumer?.stop(Date.now() + 5000);
+    await t?.api.stop();
+    await store?.close();
+    await deleteQueues(queue);
+  });
+
+  it('when there is no session, then every admin route answers 401', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/admin/paredoes'],
+      ['POST', '/api/admin/paredoes'],
+      ['GET', '/api/admin/session'],
+      ['POST', '/api/admin/paredoes/x/open'],
+      ['GET', '/api/admin/paredoes/x/export?format=csv'],
+    ] as const) {
+      const res = await fetch(`${t.url}${path}`, { method, headers: { cookie: 'paredao_admin=forged.token' } });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
+    }
+  });
+
+  it('when the password is wrong, then 401 and the answer is slowed down', async () => {
+    const started = Date.now();
+    const res = await postJson(`${t.url}/api/admin/login`, { username: 'admin', password: `${ADMIN_PASSWORD}x` });
+    expect(res.status).toBe(401);
+    expect(res.json?.error?.code).toBe('invalid_credentials');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('when a three-participant paredão is created, opened, voted on and closed, then queued votes count and late ones get 409', async () => {
+    const bad = await admin('POST', '/api/admin/paredoes', { title: 'Só um', candidates: [{ name: 'Ana' }] });
+    expect(bad.status).toBe(400);
+
+    const created = await admin('POST', '/api/admin/paredoes', { title: 'Paredão triplo', candidates: [{ name: 'Ana Lúcia' }, { name: 'Bruno' }, { name: 'Carla', imageUrl: '/api/images/abc' }] });
+    expect(created.status).toBe(201);
+    const p = created.json as unknown as Paredao;
+    expect(p.status).toBe('draft');
+    expect(p.candidates.map((c) => c.id)).toEqual(['ana-lucia', 'bruno', 'carla']);
+
+    const edited = await admin('PUT', `/api/admin/paredoes/${p.id}`, { title: 'Paredão triplo da semana', candidates: [{ name: 'Ana Lúcia' }, { name: 'Bruno' }, { name: 'Carla' }] });
+    expect(edited.status).toBe(200);
+    expect(edited.json?.title).toBe('Paredão triplo da semana');
+
+    // The seeded paredão from config/paredao.json is open: only one may be.
+    expect((await admin('POST', `/api/admin/paredoes/${p.id}/open`)).json?.error?.code).toBe('another_open');
+    const seeded = ((await admin('GET', '/api/admin/paredoes')).json as unknown as Paredao[]).find((x) => x.status === 'open')!;
+    expect((await admin('POST', `/api/admin/paredoes/${seeded.id}/close`)).status).toBe(200);
+    expect((await vote('participante-1')).json?.error?.code).toBe('voting_closed');
+
+    const opened = await admin('POST', `/api/admin/paredoes/${p.id}/open`);
+    expect(opened.status).toBe(200);
+    expect((await admin('PUT', `/api/admin/paredoes/${p.id}`, { title: 'x', candidates: [{ name: 'A' }, { name: 'B' }] })).json?.error?.code).toBe('not_draft');
+    const publicView = (await (await fetch(`${t.url}/api/paredao`)).json()) as Paredao;
+    expect(publicView.id).toBe(p.id);
+
+    // Votes accepted while open but still in the queue when voting closes (the consumer is not running yet).
+    for (const c of ['bruno', 'bruno', 'carla']) expect((await vote(c)).status).toBe(202);
+    expect((await vote('participante-1')).json?.error?.code).toBe('unknown_candidate');
+    const closed = await admin('POST', `/api/admin/paredoes/${p.id}/close`);
+    expect(closed.status).toBe(200);
+    expect(closed.json?.status).toBe('closed');
+    expect((await admin('POST', `/api/admin/paredoes/${p.id}/close`)).json?.error?.code).toBe('not_open');
+    const late = await vote('bruno');
+    expect(late.status).toBe(409);
+    expect(late.json?.error?.code).toBe('voting_closed');
+
+    await startConsumer();
+    const final = await waitFor('queued votes counted', async () => {
+      const r = (await admin('GET', `/api/admin/paredoes/${p.id}/results`)).json as unknown as Results & { status: string };
+      return r.total === 3 ? r : undefined;
+    });
+    expect(final.status).toBe('closed');
+    expect(final.candidates.map((c) => [c.id, c.votes])).toEqual([
+      ['ana-lucia', 0],
+      ['bruno', 2],
+      ['carla', 1],
+    ]);
+
+    const csv = await admin('GET', `/api/admin/paredoes/${p.id}/export?format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(csv.headers.get('content-disposition')).toContain(`paredao-${p.id}.csv`);
+    expect(csv.text).toContain('bruno,"Bruno",2,66.7');
+    expect(csv.text).toContain('total,,3,100.0');
+    const json = await admin('GET', `/api/admin/paredoes/${p.id}/export?format=json`);
+    expect((json.json as { results: Results }).results.total).toBe(3);
+
+    const audit = await admin('GET', `/api/admin/paredoes/${p.id}/audit`);
+    expect(audit.json).toMatchObject({ matches: true, total: 3, hourlyTotal: 3, recomputed: { bruno: 2, carla: 1 } });
+  });
+
+  it('when an image is uploaded, then it is served back with its type', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0c1e3ae0000000049454e44ae426082', 'hex');
+    const res = await fetch(`${t.url}/api/admin/images`, { method: 'POST', headers: { cookie, 'content-type': 'image/png' }, body: png });
+    expect(res.status).toBe(201);
+    const { imageUrl } = (await res.json()) as { imageUrl: string };
+    const back = await fetch(`${t.url}${imageUrl}`);
+    expect(back.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.compare(Buffer.from(await back.arrayBuffer()), png)).toBe(0);
+    const wrong = await fetch(`${t.url}/api/admin/images`, { method: 'POST', headers: { cookie, 'content-type': 'text/html' }, body: '<script>' });
+    expect(wrong.status).toBe(415);
+  });
+});

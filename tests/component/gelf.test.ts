@@ -1,0 +1,281 @@
+// The logger against real GELF listeners (a dgram socket and a net server in this process, on random
+// ports): what Graylog's GELF inputs would receive, byte for byte.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeLogger, createLogger } from '../../core/src/log/logger.js';
+
+type Gelf = Record<string, unknown>;
+
+/** GELF 1.1 as Graylog's GelfCodec validates it, plus our own rules on additional fields. */
+function expectValidGelf(message: Gelf): void {
+  expect(message.version).toBe('1.1');
+  expect(typeof message.host).toBe('string');
+  expect((message.host as string).length).toBeGreaterThan(0);
+  expect(typeof message.short_message).toBe('string');
+  expect((message.short_message as string).length).toBeGreaterThan(0);
+  expect(typeof message.timestamp).toBe('number');
+  expect(Math.abs((message.timestamp as number) - Date.now() / 1000)).toBeLessThan(120);
+  expect(Number.isInteger(message.level)).toBe(true);
+  expect(message.level).toBeGreaterThanOrEqual(0);
+  expect(message.level).toBeLessThanOrEqual(7);
+  if ('full_message' in message) expect(typeof message.full_message).toBe('string');
+  expect(message).not.toHaveProperty('_id');
+  const standard = new Set(['version', 'host', 'short_message', 'full_message', 'timestamp', 'level']);
+  for (const [key, value] of Object.entries(message)) {
+    if (standard.has(key)) continue;
+    expect(key).toMatch(/^_[\w.-]*$/);
+    expect(['string', 'number']).toContain(typeof value);
+  }
+}
+
+async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A GELF UDP input: plain, gzipped and chunked datagrams, chunks reassembled by message id. */
+class UdpListener {
+  readonly socket = dgram.createSocket('udp4');
+  readonly messages: Gelf[] = [];
+  readonly raw: string[] = [];
+  chunkedMessages = 0;
+  private readonly partial = new Map<string, { count: number; parts: Map<number, Buffer> }>();
+
+  async start(): Promise<number> {
+    this.socket.on('message', (datagram) => this.receive(datagram));
+    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', resolve));
+    return this.socket.address().port;
+  }
+
+  private receive(datagram: Buffer): void {
+    if (datagram[0] === 0x1e && datagram[1] === 0x0f) {
+      const id = datagram.subarray(2, 10).toString('hex');
+      const seq = datagram[10] as number;
+      const count = datagram[11] as number;
+      const entry = this.partial.get(id) ?? { count, parts: new Map<number, Buffer>() };
+      entry.parts.set(seq, datagram.subarray(12));
+      this.partial.set(id, entry);
+      if (entry.parts.size < entry.count) return;
+      this.partial.delete(id);
+      this.chunkedMessages++;
+      const ordered = Array.from({ length: entry.count }, (_, i) => entry.parts.get(i) as Buffer);
+      this.decode(Buffer.concat(ordered));
+      return;
+    }
+    this.decode(datagram);
+  }
+
+  private decode(payload: Buffer): void {
+    const json = payload[0] === 0x1f && payload[1] === 0x8b ? gunzipSync(payload) : payload;
+    const text = json.toString('utf8');
+    this.raw.push(text);
+    this.messages.push(JSON.parse(text) as Gelf);
+  }
+
+  find(shortMessage: string): Gelf | undefined {
+    return this.messages.find((m) => m.short_message === shortMessage);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A GELF TCP input: NUL-terminated JSON frames. */
+class TcpListener {
+  private readonly sockets = new Set<net.Socket>();
+  readonly server = net.createServer((socket) => {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (data: string) => {
+      pending += data;
+      let end: number;
+      while ((end = pending.indexOf('\0')) >= 0) {
+        this.messages.push(JSON.parse(pending.slice(0, end)) as Gelf);
+        pending = pending.slice(end + 1);
+      }
+    });
+    socket.on('error', () => {});
+  });
+  readonly messages: Gelf[] = [];
+
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = new TcpListener();
+  const port = await probe.start();
+  await probe.close();
+  return port;
+}
+
+describe('GELF over UDP from createLogger', () => {
+  const listener = new UdpListener();
+  let log: ReturnType<typeof createLogger>;
+
+  beforeAll(async () => {
+    const port = await listener.start();
+    log = createLogger({ service: 'api', level: 'debug', gelfUrl: `udp://127.0.0.1:${port}`, destination: '/dev/null' });
+  });
+
+  afterAll(async () => {
+    await closeLogger(log);
+    listener.close();
+  });
+
+  it('when the api logs at each level, then each arrives as valid GELF 1.1 with the syslog level', async () => {
+    const cases = [
+      ['debug', 7],
+      ['info', 6],
+      ['warn', 4],
+      ['error', 3],
+      ['fatal', 2],
+    ] as const;
+    for (const [level] of cases) log[level]({ reqId: `req-${level}`, voteId: `vote-${level}` }, `level check ${level}`);
+    for (const [level, syslog] of cases) {
+      const message = await eventually(() => listener.find(`level check ${level}`), `the ${level} record`);
+      expectValidGelf(message);
+      expect(message.level).toBe(syslog);
+      expect(message._reqId).toBe(`req-${level}`);
+      expect(message._voteId).toBe(`vote-${level}`);
+      expect(message._service).toBe('api');
+      expect(message._pid).toBe(process.pid);
+    }
+  });
+
+  it('when an error is logged, then its stack is the full message and its type an additional field', async () => {
+    log.error({ err: new TypeError('store unreachable'), candidateId: 'ana' }, 'apply failed');
+    const message = await eventually(() => listener.find('apply failed'), 'the error record');
+    expectValidGelf(message);
+    expect(message.full_message).toMatch(/^TypeError: store unreachable\n\s+at /);
+    expect(message._err_type).toBe('TypeError');
+    expect(message._err_message).toBe('store unreachable');
+    expect(message._candidateId).toBe('ana');
+  });
+
+  it('when a record carries credentials, then no secret leaves the process', async () => {
+    log.info(
+      {
+        req: { method: 'POST', headers: { authorization: 'Bearer top-secret-token', cookie: 'sid=top-secret-cookie' } },
+        res: { headers: { 'set-cookie': 'sid=top-secret-set-cookie' } },
+        password: 'top-secret-password',
+        user: { password: 'top-secret-nested' },
+        config: { antibotSecret: 'top-secret-antibot', amqpUrl: 'amqp://guest:top-secret-amqp@rabbit:5672', storeUrl: 'mongodb://u:top-secret-mongo@mongo/db' },
+        env: { ANTIBOT_SECRET: 'top-secret-env', AMQP_URL: 'amqp://guest:top-secret-env-amqp@rabbit:5672' },
+      },
+      'secrets check',
+    );
+    const message = await eventually(() => listener.find('secrets check'), 'the secrets record');
+    expectValidGelf(message);
+    const raw = listener.raw.find((text) => text.includes('secrets check')) as string;
+    expect(raw).not.toMatch(/top-secret/);
+    expect(message._req_method).toBe('POST');
+    expect(message._req_headers_authorization).toBe('[Redacted]');
+    expect(message._config_amqpUrl).toBe('amqp://guest:***@rabbit:5672');
+    expect(message._config_storeUrl).toBe('mongodb://u:***@mongo/db');
+    expect(message._env_AMQP_URL).toBe('amqp://guest:***@rabbit:5672');
+    expect(message._env_ANTIBOT_SECRET).toBe('[Redacted]');
+  });
+
+  it('when a record is larger than 8192 bytes, then it arrives whole through GELF chunks', async () => {
+    const chunkedBefore = listener.chunkedMessages;
+    const fields = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`part${i}`, `${i}`.repeat(9_000)]));
+    log.warn({ big: fields }, 'large record');
+    const message = await eventually(() => listener.find('large record'), 'the large record');
+    expectValidGelf(message);
+    expect(listener.chunkedMessages).toBeGreaterThan(chunkedBefore);
+    for (let i = 0; i < 4; i++) expect(message[`_big_part${i}`]).toBe(`${i}`.repeat(9_000));
+  });
+});
+
+describe('GELF over TCP from createLogger', () => {
+  it('when 10,000 records are logged, then all 10,000 arrive exactly once', async () => {
+    const listener = new TcpListener();
+    const port = await listener.start();
+    const log = createLogger({ service: 'consumer', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
+    try {
+      for (let seq = 0; seq < 10_000; seq++) log.info({ seq, voteId: `v${seq}` }, 'bulk');
+      // Shipping runs continuously; closing is not what delivers them.
+      await eventually(() => (listener.messages.length >= 10_000 ? true : undefined), '10,000 records', 20_000);
+      await closeLogger(log);
+      expect(listener.messages).toHaveLength(10_000);
+      const seqs = new Set(listener.messages.map((m) => m._seq));
+      expect(seqs.size).toBe(10_000);
+      expectValidGelf(listener.messages[9_999] as Gelf);
+      expect(listener.messages[0]?._service).toBe('consumer');
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('when Graylog is down at first, then records wait in the buffer and arrive after it comes up', async () => {
+    const port = await freePort();
+    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
+    const listener = new TcpListener();
+    try {
+      for (let seq = 0; seq < 100; seq++) log.info({ seq }, 'while down');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await listener.start(port);
+      await eventually(() => (listener.messages.length >= 100 ? true : undefined), 'the buffered records');
+      expect(listener.messages.map((m) => m._seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await closeLogger(log);
+      await listener.close();
+    }
+  });
+
+  it('when Graylog goes away and comes back, then the logger reconnects and later records arrive', async () => {
+    const first = new TcpListener();
+    const port = await first.start();
+    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
+    const second = new TcpListener();
+    try {
+      log.info('before the outage');
+      await eventually(() => (first.messages.length === 1 ? true : undefined), 'the first record');
+      await first.close();
+      // Give the worker time to see the connection close before the next records.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let seq = 0; seq < 100; seq++) log.info({ seq }, 'after the outage');
+      await second.start(port);
+      await eventually(() => (second.messages.length >= 100 ? true : undefined), 'the records logged during the outage');
+      expect(second.messages.map((m) => m._seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await closeLogger(log);
+      await second.close();
+    }
+  });
+
+  it('when the backlog outgrows the buffer, then the oldest records are dropped and the newest kept', async () => {
+    const port = await freePort();
+    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}?buffer=50`, destination: '/dev/null' });
+    const listener = new TcpListener();
+    try {
+      for (let seq = 0; seq < 200; seq++) log.info({ seq }, 'overflow');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await listener.start(port);
+      await eventually(() => (listener.messages.length >= 50 ? true : undefined), 'the newest 50 records');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(listener.messages.map((m) => m._seq)).toEqual(Array.from({ length: 50 }, (_, i) => 150 + i));
+    } finally {
+      await closeLogger(log);
+      await listener.close();
+    }
+  });
+});

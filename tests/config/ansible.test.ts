@@ -1,0 +1,150 @@
+// Offline checks of the Ansible deployment and the YAML of the compose stack (issue 6), with the real
+// tools: ansible-playbook --syntax-check, ansible-lint (production profile, offline) and yamllint.
+// A missing tool skips its check loudly; nothing here touches a remote host.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ansibleDir = join(root, 'ansible');
+
+function hasTool(tool: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
+  if (!found) console.warn(`SKIPPED: ${tool} is not installed here (Debian: apt-get install ${tool}); its checks did not run`);
+  return found;
+}
+
+// Ansible's own scratch files, removed with the rest after the run.
+const ansibleTemp = mkdtempSync(join(tmpdir(), 'paredao-ansible-tmp-'));
+afterAll(() => rmSync(ansibleTemp, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ANSIBLE_LOCAL_TEMP: ansibleTemp, ...env },
+    timeout: 45_000,
+  });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+const ansiblePlaybook = hasTool('ansible-playbook');
+const ansibleLint = hasTool('ansible-lint');
+const yamllint = hasTool('yamllint');
+
+describe('Ansible', () => {
+  it.skipIf(!ansiblePlaybook)('site.yml passes ansible-playbook --syntax-check with the example inventory', () => {
+    const r = run('ansible-playbook', ['--syntax-check', '-i', 'inventory.example.ini', 'site.yml'], ansibleDir);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it.skipIf(!ansiblePlaybook)('site.yml tags each role, so one part can be re-run alone', () => {
+    const r = run('ansible-playbook', ['--list-tags', '-i', 'inventory.example.ini', 'site.yml'], ansibleDir);
+    expect(r.status, r.output).toBe(0);
+    for (const tag of ['docker_host', 'firewall', 'stack']) expect(r.output).toContain(tag);
+  });
+
+  it.skipIf(!ansibleLint)('passes ansible-lint --offline with the production profile', () => {
+    const r = run('ansible-lint', ['--offline', '--profile', 'production', 'site.yml', 'roles'], ansibleDir);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('runs compose through the CLI with chdir and a changed_when (no docker_compose_v2 in Ansible 7)', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
+    expect(tasks).toMatch(/cmd: docker compose up --detach --wait\b.*--build/);
+    expect(tasks).toContain('chdir: "{{ paredao_dir }}"');
+    expect(tasks).toMatch(/changed_when: /);
+    expect(tasks).not.toMatch(/community\.docker\.docker_compose/);
+  });
+
+  it('documents every vaulted variable the roles use in vault.yml.example', () => {
+    const example = readFileSync(join(ansibleDir, 'group_vars/all/vault.yml.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^(vault_[a-z0-9_]+):/gm)].map((m) => m[1]!));
+    const files = ['roles/stack/templates/env.j2', 'roles/stack/tasks/main.yml', 'roles/stack/defaults/main.yml'];
+    const used = new Set(files.flatMap((f) => [...readFileSync(join(ansibleDir, f), 'utf8').matchAll(/\b(vault_[a-z0-9_]+)/g)].map((m) => m[1]!)));
+    expect([...used].filter((v) => !documented.has(v))).toEqual([]);
+    expect([...documented].filter((v) => !used.has(v))).toEqual([]);
+  });
+
+  it.skipIf(!ansiblePlaybook)('the .env template renders every key of .env.example, mode 0600, with the derived SHA-256', () => {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-'));
+    try {
+      const out = join(work, 'env');
+      const playbook = join(work, 'render.yml');
+      // A local play that renders the real template with the real group_vars and made-up secrets.
+      writeFileSync(
+        playbook,
+        [
+          '- name: Render the stack .env template',
+          '  hosts: localhost',
+          '  connection: local',
+          '  gather_facts: false',
+          `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}]`,
+          '  vars:',
+          '    vault_antibot_secret: antibot0',
+          '    vault_rabbitmq_password: rabbit0',
+          '    vault_grafana_admin_password: grafana0',
+          '    vault_graylog_password_secret: pepper0',
+          '    vault_graylog_root_password: graylog0',
+          '    vault_admin_password_hash: "scrypt:1024:8:1:c2FsdA==:aGFzaA=="',
+          '  tasks:',
+          '    - name: Render',
+          '      ansible.builtin.template:',
+          `        src: ${JSON.stringify(join(ansibleDir, 'roles/stack/templates/env.j2'))}`,
+          `        dest: ${JSON.stringify(out)}`,
+          '        mode: "0600"',
+          '',
+        ].join('\n'),
+      );
+      const r = run('ansible-playbook', ['-i', 'localhost,', playbook], work);
+      expect(r.status, r.output).toBe(0);
+      const rendered = readFileSync(out, 'utf8');
+      const keys = (text: string) => [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!).sort();
+      expect(keys(rendered)).toEqual(keys(readFileSync(join(root, '.env.example'), 'utf8')));
+      expect(rendered).toContain('HTTP_PORT=80\n');
+      expect(rendered).toContain('COMPOSE_PROFILES=logging\n');
+      expect(rendered).toContain('GELF_URL=udp://graylog:12201\n');
+      expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');
+      expect(rendered).toContain('ADMIN_PASSWORD_HASH=scrypt:1024:8:1:c2FsdA==:aGFzaA==\n');
+      expect(rendered).toContain(`GRAYLOG_ROOT_PASSWORD_SHA2=${createHash('sha256').update('graylog0').digest('hex')}\n`);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('YAML style', () => {
+  // Not --strict: long lines are warnings by design (.yamllint), everything else is an error.
+  it.skipIf(!yamllint)('ansible/, the compose files and .yamllint pass yamllint', () => {
+    const targets = ['ansible', '.yamllint', 'docker-compose.yml', 'logging/docker-compose.graylog.yml'].filter((p) =>
+      existsSync(join(root, p)),
+    );
+    const r = run('yamllint', ['--format', 'parsable', ...targets], root);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it.skipIf(!yamllint)('yamllint does flag a bad file, so the check above can fail', () => {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-yamllint-'));
+    try {
+      writeFileSync(join(work, 'bad.yml'), 'a: 1\na: 2\nb:   [1,2]\n');
+      const r = run('yamllint', ['-c', join(root, '.yamllint'), join(work, 'bad.yml')], root);
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(/duplication of key/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+it('a committed vault file is encrypted', () => {
+  const tracked = execFileSync('git', ['ls-files', 'ansible/group_vars'], { cwd: root, encoding: 'utf8' }).split('\n');
+  for (const file of tracked.filter((f) => /vault\.ya?ml$/.test(f))) {
+    expect(readFileSync(join(root, file), 'utf8').startsWith('$ANSIBLE_VAULT;'), `${file} is not encrypted`).toBe(true);
+  }
+  expect(existsSync(join(ansibleDir, 'group_vars/all/vault.yml.example'))).toBe(true);
+});

@@ -1,0 +1,718 @@
+// Offline checks of the Docker Compose stack (issue 6). No Docker engine runs on the development
+// machines or in CI, so the files are held to the Compose Specification schema and to the house
+// rules (STYLE.md §11) here, and every file they mount or copy must exist in the repository.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, scryptSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const rel = (p: string) => relative(root, p) || '.';
+
+type Service = {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  healthcheck?: { test?: unknown; disable?: boolean };
+  ports?: (string | { host_ip?: string; published?: string | number; target?: number })[];
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
+  networks?: string[] | Record<string, unknown>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  profiles?: string[];
+  restart?: string;
+  mem_limit?: string;
+  deploy?: { replicas?: number; resources?: { limits?: { memory?: string } } };
+  command?: unknown;
+  environment?: Record<string, unknown> | string[];
+};
+type ComposeFile = {
+  name?: string;
+  include?: (string | { path: string | string[] })[];
+  services?: Record<string, Service>;
+  networks?: Record<string, unknown>;
+  volumes?: Record<string, unknown>;
+};
+/** A service with the directory its relative paths resolve against (each included file has its own). */
+type Located = { name: string; svc: Service; dir: string; file: string };
+
+const mainFile = join(root, 'docker-compose.yml');
+const readYaml = (file: string): ComposeFile => parse(readFileSync(file, 'utf8'), { merge: true }) as ComposeFile;
+const main = readYaml(mainFile);
+
+const includePaths = (main.include ?? []).flatMap((entry) =>
+  typeof entry === 'string' ? [entry] : Array.isArray(entry.path) ? entry.path : [entry.path],
+);
+const includedFiles = includePaths.map((p) => join(root, p));
+const presentIncludes = includedFiles.filter((f) => existsSync(f));
+
+/** The model compose builds: the main file's services plus every included file's, each with its own project directory. */
+const services: Located[] = [
+  ...Object.entries(main.services ?? {}).map(([name, svc]) => ({ name, svc, dir: root, file: mainFile })),
+  ...presentIncludes.flatMap((file) =>
+    Object.entries(readYaml(file).services ?? {}).map(([name, svc]) => ({ name, svc, dir: dirname(file), file })),
+  ),
+];
+const byName = new Map(services.map((s) => [s.name, s]));
+
+/**
+ * Jobs that run once and exit: no healthcheck (there is nothing long-lived to probe) and no restart
+ * policy. Listed by name, so a new service cannot slip through by accident.
+ */
+const ONE_SHOT: Record<string, string> = {
+  k6: 'load test run (profile loadtest), exits when the scenario ends',
+  'graylog-provision': 'creates the Graylog inputs and streams, then exits',
+};
+/** Long-running services that Docker cannot probe from inside; Prometheus scrapes them (up{job=…}). */
+const NO_PROBE_INSIDE: Record<string, string> = {
+  'nginx-exporter': 'scratch image without a shell or an HTTP client; watched through up{job="nginx"}',
+  'mongodb-exporter': 'scratch image without a shell or an HTTP client; watched through up{job="mongodb"}',
+};
+/** Mounts of work another issue delivers; missing ones are reported loudly but do not fail. */
+const PENDING_MOUNTS: Record<string, string> = {
+  loadtest: 'issue 7 writes loadtest/vote.ts (the k6 scenario)',
+};
+/** The only service whose ports may be reachable from other machines. */
+const PUBLIC_SERVICES = new Set(['proxy']);
+/** The broker and the databases: never published at all, whatever the address. */
+const NEVER_PUBLISHED: Record<string, number[]> = { rabbitmq: [5672, 15692], mongo: [27017] };
+
+/** Resolves ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?msg} as compose would with an empty environment. */
+function interpolate(value: string): string {
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (_m, _name, op: string | undefined, arg: string) =>
+      op === ':-' || op === '-' ? arg : '',
+    )
+    .replace(/\$\$/g, '$');
+}
+
+const isOneShot = (name: string) => name in ONE_SHOT;
+const buildOf = (svc: Service) => (typeof svc.build === 'string' ? { context: svc.build } : svc.build);
+function dockerfileOf(s: Located): string | undefined {
+  const build = buildOf(s.svc);
+  if (!build) return undefined;
+  const context = resolve(s.dir, build.context ?? '.');
+  return resolve(context, build.dockerfile ?? 'Dockerfile');
+}
+
+type Instruction = { op: string; args: string; stage: number };
+/** Dockerfile instructions with line continuations joined and comments dropped. */
+function instructions(file: string): Instruction[] {
+  const joined = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  let stage = -1;
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [op = '', ...rest] = l.split(/\s+/);
+      if (op.toUpperCase() === 'FROM') stage += 1;
+      return { op: op.toUpperCase(), args: rest.join(' '), stage };
+    });
+}
+
+/** An exact version: digits with at least major.minor.patch (optionally v-prefixed and suffixed), or a digest. */
+const EXACT_TAG = /^v?\d+\.\d+\.\d+([-.+][A-Za-z0-9.-]+)?$/;
+function isPinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const lastSlash = image.lastIndexOf('/');
+  const colon = image.indexOf(':', lastSlash + 1);
+  if (colon < 0) return false;
+  return EXACT_TAG.test(image.slice(colon + 1));
+}
+
+type Port = { hostIp: string; published: string; target: string };
+function parsePort(spec: NonNullable<Service['ports']>[number]): Port {
+  if (typeof spec !== 'string') {
+    return {
+      hostIp: spec.host_ip ?? '',
+      published: String(spec.published ?? ''),
+      target: String(spec.target ?? ''),
+    };
+  }
+  const noProto = interpolate(spec).replace(/\/(tcp|udp|sctp)$/, '');
+  const parts = noProto.split(':');
+  if (parts.length === 3) return { hostIp: parts[0]!, published: parts[1]!, target: parts[2]! };
+  if (parts.length === 2) return { hostIp: '', published: parts[0]!, target: parts[1]! };
+  return { hostIp: '', published: '', target: parts[0]! };
+}
+
+/** Host paths of bind mounts, resolved against the service's project directory. Named volumes are skipped. */
+function bindSources(s: Located): { source: string; raw: string }[] {
+  return (s.svc.volumes ?? []).flatMap((v) => {
+    let source: string | undefined;
+    if (typeof v === 'string') {
+      const first = interpolate(v).split(':')[0]!;
+      if (first.startsWith('.') || first.startsWith('/') || first.startsWith('~')) source = first;
+    } else if (v.type === 'bind' && v.source) {
+      source = interpolate(v.source);
+    }
+    if (source === undefined) return [];
+    return [{ source: resolve(s.dir, source), raw: source }];
+  });
+}
+
+/**
+ * The vendored Compose Specification schema, compiled. Its `$schema` names draft-07 by an https URL
+ * that Ajv does not register (Ajv knows the http one); Ajv's default dialect is draft-07 anyway.
+ */
+function composeValidator() {
+  const { $schema: _dialect, ...schema } = JSON.parse(
+    readFileSync(join(root, 'tests/config/schema/compose-spec.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  return { ajv, validate: ajv.compile(schema) };
+}
+
+describe('compose file structure', () => {
+  it('has a project name and includes the logging overlay', () => {
+    expect(main.name).toBe('paredao');
+    expect(includePaths).toContain('logging/docker-compose.graylog.yml');
+  });
+
+  it('every file compose loads exists (an include of a missing file stops compose)', () => {
+    const missing = includedFiles.filter((f) => !existsSync(f)).map(rel);
+    expect(missing, `included compose files missing: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('validates against the Compose Specification schema, the main file and every included file', () => {
+    const { ajv, validate } = composeValidator();
+    for (const file of [mainFile, ...presentIncludes]) {
+      const ok = validate(readYaml(file));
+      expect(ok, `${rel(file)}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`).toBe(true);
+    }
+  });
+
+  it('the schema rejects a broken file, so the check above can fail', () => {
+    const { validate } = composeValidator();
+    expect(validate({ services: { api: { image: 'x', healthcheck: { interval: 5 }, no_such_key: 1 } } })).toBe(false);
+  });
+
+  it('no service name is defined twice across the main file and the included files', () => {
+    const names = services.map((s) => s.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  it('every service of the logging overlay belongs to the logging profile and joins the back network', () => {
+    if (presentIncludes.length === 0) {
+      console.warn('SKIPPED CHECK: logging/docker-compose.graylog.yml is not in this tree yet (logging branch)');
+    }
+    const wrong = services
+      .filter((s) => s.file !== mainFile)
+      .filter((s) => !(s.svc.profiles ?? []).includes('logging'))
+      .map((s) => s.name);
+    expect(wrong, 'included services that would start without --profile logging').toEqual([]);
+    const graylog = byName.get('graylog');
+    if (graylog) {
+      const nets = Array.isArray(graylog.svc.networks) ? graylog.svc.networks : Object.keys(graylog.svc.networks ?? {});
+      expect(nets, 'api and consumer ship GELF to graylog over the back network').toContain('back');
+    }
+  });
+});
+
+// The consistency rules docker compose applies after the schema (compose-go, loader/validate.go).
+describe('compose consistency rules', () => {
+  const files = [main, ...presentIncludes.map(readYaml)];
+  const networks = new Set(files.flatMap((f) => Object.keys(f.networks ?? {})));
+  const volumes = new Set(files.flatMap((f) => Object.keys(f.volumes ?? {})));
+
+  it.each(services.map((s) => [s.name, s] as const))('%s has an image or a build, and only declared networks and volumes', (name, s) => {
+    expect(s.svc.image ?? s.svc.build, `${name}: neither image nor build`).toBeDefined();
+    const nets = Array.isArray(s.svc.networks) ? s.svc.networks : Object.keys(s.svc.networks ?? {});
+    for (const n of nets) expect(networks.has(n), `${name} refers to undefined network ${n}`).toBe(true);
+    for (const v of s.svc.volumes ?? []) {
+      const source = typeof v === 'string' ? v.split(':')[0]! : v.type === 'volume' ? (v.source ?? '') : '';
+      if (typeof v === 'string' && v.split(':').length < 2) continue; // anonymous volume
+      if (source === '' || /^[.~/$]/.test(source)) continue; // bind mount or interpolated path
+      expect(volumes.has(source), `${name} refers to undefined volume ${source}`).toBe(true);
+    }
+    const test = s.svc.healthcheck?.test;
+    if (Array.isArray(test)) expect(['CMD', 'CMD-SHELL', 'NONE']).toContain(test[0]);
+  });
+});
+
+describe('every service', () => {
+  it.each(services.map((s) => [s.name, s] as const))('%s has a healthcheck (compose or its image)', (name, s) => {
+    if (isOneShot(name) || name in NO_PROBE_INSIDE) return;
+    const hc = s.svc.healthcheck;
+    if (hc) {
+      expect(hc.disable, `${name}: healthcheck disabled`).not.toBe(true);
+      expect(hc.test, `${name}: healthcheck without a test`).toBeTruthy();
+      return;
+    }
+    const dockerfile = dockerfileOf(s);
+    expect(dockerfile, `${name}: no compose healthcheck and no Dockerfile to carry one`).toBeDefined();
+    expect(instructions(dockerfile!).some((i) => i.op === 'HEALTHCHECK' && !/^NONE\b/i.test(i.args))).toBe(true);
+  });
+
+  it('the healthcheck exemptions name real services, so the lists cannot go stale', () => {
+    for (const name of Object.keys(NO_PROBE_INSIDE)) expect(byName.has(name), name).toBe(true);
+    expect(byName.has('k6')).toBe(true);
+  });
+
+  it.each(services.map((s) => [s.name, s] as const))('%s runs a pinned image or builds one', (name, s) => {
+    if (s.svc.build) return;
+    expect(s.svc.image, `${name}: no image`).toBeDefined();
+    const image = interpolate(s.svc.image!);
+    expect(isPinned(image), `${name}: image ${image} is not pinned to an exact version`).toBe(true);
+  });
+
+  it('the pin rule rejects floating tags', () => {
+    for (const image of ['mongo', 'mongo:latest', 'mongo:8', 'mongo:8.0', 'rabbitmq:4-management', 'prom/prometheus:v3'])
+      expect(isPinned(image), image).toBe(false);
+    for (const image of ['mongo:8.0.17', 'rabbitmq:4.1.4-management', 'prom/prometheus:v3.5.0', 'localhost:5000/x:1.2.3'])
+      expect(isPinned(image), image).toBe(true);
+  });
+
+  it.each(services.map((s) => [s.name, s] as const))('%s has a memory limit', (name, s) => {
+    const memory = s.svc.deploy?.resources?.limits?.memory ?? s.svc.mem_limit;
+    expect(memory, `${name}: no deploy.resources.limits.memory`).toMatch(/^\d+(\.\d+)?[kmgKMG]?[bB]?$/);
+  });
+
+  it.each(services.map((s) => [s.name, s] as const))('%s restarts unless stopped (one-shot jobs excepted)', (name, s) => {
+    if (isOneShot(name)) return;
+    expect(s.svc.restart, name).toBe('unless-stopped');
+  });
+
+  it.each(services.map((s) => [s.name, s] as const))('%s waits for healthy dependencies', (name, s) => {
+    const deps = s.svc.depends_on;
+    if (!deps) return;
+    const entries = Array.isArray(deps) ? deps.map((d) => [d, {}] as const) : Object.entries(deps);
+    for (const [dep, spec] of entries) {
+      const target = byName.get(dep);
+      const optional = (spec as { required?: boolean }).required === false;
+      if (!target && optional && presentIncludes.length < includedFiles.length) {
+        console.warn(`SKIPPED CHECK: ${name} → ${dep} (optional) not checked: an included file is missing`);
+        continue;
+      }
+      expect(target, `${name} depends on unknown service ${dep}`).toBeDefined();
+      const expected = isOneShot(dep)
+        ? 'service_completed_successfully'
+        : dep in NO_PROBE_INSIDE
+          ? 'service_started'
+          : 'service_healthy';
+      expect((spec as { condition?: string }).condition, `${name} → ${dep}`).toBe(expected);
+    }
+  });
+});
+
+describe('exposure', () => {
+  it('only the proxy publishes ports beyond 127.0.0.1', () => {
+    const offenders: string[] = [];
+    for (const s of services) {
+      if (PUBLIC_SERVICES.has(s.name)) continue;
+      for (const spec of s.svc.ports ?? []) {
+        const p = parsePort(spec);
+        if (p.hostIp !== '127.0.0.1') offenders.push(`${s.name}: ${JSON.stringify(spec)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('the broker and the database publish neither their protocol nor their metrics ports', () => {
+    for (const [name, ports] of Object.entries(NEVER_PUBLISHED)) {
+      const svc = byName.get(name);
+      expect(svc, name).toBeDefined();
+      const targets = (svc!.svc.ports ?? []).map((p) => Number(parsePort(p).target));
+      for (const port of ports) expect(targets, `${name} publishes ${port}`).not.toContain(port);
+    }
+  });
+
+  it('the proxy is the one service on both networks that faces outside; data services stay on back', () => {
+    const nets = (s: Service) => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {}));
+    expect(nets(byName.get('proxy')!.svc).sort()).toEqual(['back', 'front']);
+    for (const name of ['api', 'consumer', 'rabbitmq', 'mongo']) expect(nets(byName.get(name)!.svc), name).toEqual(['back']);
+  });
+
+  it('the port parser understands the forms used above', () => {
+    expect(parsePort('127.0.0.1:${PROMETHEUS_PORT:-9090}:9090')).toEqual({ hostIp: '127.0.0.1', published: '9090', target: '9090' });
+    expect(parsePort('${HTTP_BIND:-0.0.0.0}:${HTTP_PORT:-8080}:8080')).toEqual({ hostIp: '0.0.0.0', published: '8080', target: '8080' });
+    expect(parsePort('12201:12201/udp').hostIp).toBe('');
+  });
+});
+
+describe('files the stack mounts or copies', () => {
+  it('every bind-mounted path exists in the repository', () => {
+    const missing: string[] = [];
+    for (const s of services) {
+      for (const { source, raw } of bindSources(s)) {
+        if (!source.startsWith(root + '/') && source !== root) continue; // host paths (node-exporter reads /)
+        if (existsSync(source)) continue;
+        const pending = Object.entries(PENDING_MOUNTS).find(([p]) => rel(source) === p || rel(source).startsWith(p + '/'));
+        if (pending) {
+          console.warn(`PENDING MOUNT: ${s.name} mounts ${rel(source)}, not written yet: ${pending[1]}`);
+          continue;
+        }
+        missing.push(`${s.name}: ${raw} (${rel(source)})`);
+      }
+    }
+    expect(missing, `missing bind-mount sources:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('every build context, Dockerfile and COPY source exists', () => {
+    const missing: string[] = [];
+    for (const s of services) {
+      const dockerfile = dockerfileOf(s);
+      if (!dockerfile) continue;
+      const context = resolve(s.dir, buildOf(s.svc)!.context ?? '.');
+      if (!existsSync(dockerfile)) {
+        missing.push(`${s.name}: ${rel(dockerfile)}`);
+        continue;
+      }
+      for (const ins of instructions(dockerfile)) {
+        if ((ins.op !== 'COPY' && ins.op !== 'ADD') || /--from=/.test(ins.args)) continue;
+        const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+        for (const src of words.slice(0, -1)) if (!existsSync(join(context, src))) missing.push(`${s.name}: COPY ${src}`);
+      }
+    }
+    expect(missing, `missing build inputs:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('.dockerignore keeps host builds, data and secrets out of the build context', () => {
+    const lines = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', '**/dist', 'data', 'run', '.git', '.env']) expect(lines, entry).toContain(entry);
+  });
+});
+
+describe('Dockerfiles', () => {
+  const dockerfiles = ['api/Dockerfile', 'consumer/Dockerfile', 'proxy/Dockerfile'];
+
+  it.each(dockerfiles)('%s is multi-stage, pins every base image and runs its final stage as a non-root user', (file) => {
+    const ins = instructions(join(root, file));
+    const froms = ins.filter((i) => i.op === 'FROM');
+    expect(froms.length, 'multi-stage').toBeGreaterThanOrEqual(2);
+    const stageNames = new Set(froms.map((f) => f.args.split(/\s+AS\s+/i)[1]).filter(Boolean));
+    for (const f of froms) {
+      const image = f.args.replace(/--platform=\S+\s+/, '').split(/\s+/)[0]!;
+      if (stageNames.has(image)) continue;
+      expect(isPinned(image), `${file}: FROM ${image}`).toBe(true);
+    }
+    const last = froms.length - 1;
+    const users = ins.filter((i) => i.op === 'USER' && i.stage === last);
+    expect(users.length, `${file}: final stage sets no USER`).toBeGreaterThan(0);
+    expect(users.at(-1)!.args).not.toMatch(/^(root|0)(:|$)/);
+    expect(ins.some((i) => i.op === 'HEALTHCHECK' && i.stage === last), `${file}: no HEALTHCHECK`).toBe(true);
+  });
+
+  it.each(['api/Dockerfile', 'consumer/Dockerfile', 'proxy/Dockerfile'])('%s builds from the root lockfile with npm ci', (file) => {
+    const ins = instructions(join(root, file));
+    expect(ins.some((i) => i.op === 'COPY' && /\bpackage-lock\.json\b/.test(i.args))).toBe(true);
+    expect(ins.some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args))).toBe(true);
+  });
+
+  it.each([
+    ['api', 'api/dist/main.js'],
+    ['consumer', 'consumer/dist/main.js'],
+  ])('the %s image starts with the same command as the local run', (pkg, entry) => {
+    const expected = ['node', entry];
+    const cmd = instructions(join(root, `${pkg}/Dockerfile`)).filter((i) => i.op === 'CMD').at(-1);
+    expect(cmd, `${pkg}/Dockerfile has no CMD`).toBeDefined();
+    expect(JSON.parse(cmd!.args)).toEqual(expected);
+    const runSh = join(root, 'run.sh');
+    if (existsSync(runSh)) {
+      const text = readFileSync(runSh, 'utf8').replace(/\s+/g, ' ');
+      expect(text, `run.sh does not start "${expected.join(' ')}"`).toContain(expected.join(' '));
+    } else {
+      console.warn(`run.sh not in this tree yet: compared ${pkg}'s CMD with docs/ARCHITECTURE.md instead`);
+      expect(readFileSync(join(root, 'docs/ARCHITECTURE.md'), 'utf8')).toContain(`\`${expected.join(' ')}\``);
+    }
+  });
+
+  it.each([
+    ['api', 'API_PORT', '3000'],
+    ['consumer', 'CONSUMER_PORT', '3001'],
+  ])('the %s image listens on all interfaces and probes its own /healthz', (pkg, portVar, port) => {
+    const ins = instructions(join(root, `${pkg}/Dockerfile`));
+    const env = ins.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+    expect(env).toMatch(new RegExp(`${portVar.replace('PORT', 'HOST')}=0\\.0\\.0\\.0`));
+    expect(env).toContain(`${portVar}=${port}`);
+    const hc = ins.find((i) => i.op === 'HEALTHCHECK')!;
+    expect(hc.args).toContain('/healthz');
+    expect(hc.args).toContain(`process.env.${portVar}`);
+  });
+});
+
+describe('the proxy image renders a config nginx accepts', () => {
+  const hasTools = ['nginx', 'envsubst'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+  if (!hasTools) console.warn('SKIPPED: nginx or envsubst (gettext-base) missing; the proxy image config was not rendered');
+
+  /**
+   * Does what the official nginx image's entrypoint does at start: source /docker-entrypoint.d/*.envsh,
+   * then envsubst every defined variable into each template; then wraps the result in an http block
+   * like the image's nginx.conf and asks nginx to check it. `api` does not resolve outside compose,
+   * so the upstream is pointed at 127.0.0.1 for the check, and the access log at a file.
+   */
+  function renderAndCheck(overrides: Record<string, string>) {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-proxy-'));
+    try {
+      const dockerEnv = Object.fromEntries(
+        instructions(join(root, 'proxy/Dockerfile'))
+          .filter((i) => i.op === 'ENV')
+          .flatMap((i) => [...i.args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
+      );
+      const composeEnv = Object.fromEntries(
+        Object.entries((byName.get('proxy')!.svc.environment ?? {}) as Record<string, string>).map(([k, v]) => [
+          k,
+          interpolate(String(v)),
+        ]),
+      );
+      mkdirSync(join(work, 'conf.d'));
+      const script = [
+        'set -e',
+        'for f in "$PROXY_DIR"/*.envsh; do . "$f"; done',
+        `defined=$(printf '\${%s} ' $(env | cut -d= -f1))`,
+        'for t in "$PROXY_DIR"/templates/*.template; do',
+        '  envsubst "$defined" < "$t" > "$WORK/conf.d/$(basename "$t" .template)"',
+        'done',
+      ].join('\n');
+      execFileSync('sh', ['-c', script], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: work,
+          ...dockerEnv,
+          ...composeEnv,
+          API_UPSTREAM: '127.0.0.1:3000',
+          // /dev/stdout is the container's stdout in the image; here the test runner's stdout is a
+          // socket, which nginx cannot open by path.
+          ACCESS_LOG: join(work, 'access.log'),
+          ...overrides,
+          PROXY_DIR: join(root, 'proxy'),
+          WORK: work,
+        },
+        stdio: 'pipe',
+      });
+      writeFileSync(
+        join(work, 'nginx.conf'),
+        [
+          'worker_processes 1;',
+          `pid ${work}/nginx.pid;`,
+          'error_log stderr;',
+          'events {}',
+          'http {',
+          '  include /etc/nginx/mime.types;',
+          '  default_type application/octet-stream;',
+          `  client_body_temp_path ${work}/body;`,
+          `  proxy_temp_path ${work}/proxy;`,
+          `  include ${work}/conf.d/*.conf;`,
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const r = spawnSync('nginx', ['-t', '-q', '-p', work, '-c', join(work, 'nginx.conf')], { encoding: 'utf8' });
+      const rendered = readFileSync(join(work, 'conf.d/default.conf'), 'utf8');
+      return { status: r.status, output: `${r.stdout}${r.stderr}`, rendered };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!hasTools)('with the compose settings', () => {
+    const r = renderAndCheck({});
+    expect(r.status, r.output).toBe(0);
+    const directives = r.rendered.split('\n').filter((l) => !/^\s*#/.test(l));
+    expect(directives.filter((l) => /\$\{[A-Z_]+\}/.test(l)), 'placeholders left unrendered').toEqual([]);
+    expect(r.rendered).toMatch(/listen 8080;/);
+    expect(r.rendered).toContain('stub_status');
+  });
+
+  it.skipIf(!hasTools)('with rate limiting off (load tests)', () => {
+    const r = renderAndCheck({ RATE_LIMIT_PER_IP: '0' });
+    expect(r.status, r.output).toBe(0);
+  });
+});
+
+describe('RabbitMQ configuration', () => {
+  const dir = join(root, 'deploy/rabbitmq');
+  type Defs = {
+    queues: { name: string; arguments: Record<string, unknown> }[];
+    exchanges: { name: string; type: string }[];
+    bindings: { source: string; destination: string }[];
+  };
+  const defs = JSON.parse(readFileSync(join(dir, 'definitions.json'), 'utf8')) as Defs;
+
+  it('declares the votes quorum queue with its dead-letter exchange and queue (ARCHITECTURE.md)', () => {
+    const votes = defs.queues.find((q) => q.name === 'votes');
+    expect(votes?.arguments).toMatchObject({ 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'votes.dlx' });
+    expect(votes?.arguments['x-delivery-limit']).toBeGreaterThan(0);
+    expect(defs.exchanges.map((e) => e.name)).toContain('votes.dlx');
+    expect(defs.queues.map((q) => q.name)).toContain('votes.dead');
+    expect(defs.bindings).toContainEqual(expect.objectContaining({ source: 'votes.dlx', destination: 'votes.dead' }));
+  });
+
+  it('enables the management and prometheus plugins', () => {
+    const plugins = readFileSync(join(dir, 'enabled_plugins'), 'utf8');
+    expect(plugins.trim()).toMatch(/^\[.*\]\.$/s);
+    expect(plugins).toContain('rabbitmq_management');
+    expect(plugins).toContain('rabbitmq_prometheus');
+  });
+
+  it('imports definitions from the directory the entrypoint writes', () => {
+    const conf = readFileSync(join(dir, 'rabbitmq.conf'), 'utf8');
+    const path = /^definitions\.local\.path\s*=\s*(\S+)/m.exec(conf)?.[1];
+    expect(path).toBeDefined();
+    expect(readFileSync(join(dir, 'entrypoint.sh'), 'utf8')).toContain(`:-${path}}`);
+  });
+
+  function runEntrypoint(env: Record<string, string>) {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-rmq-'));
+    // A stand-in for the image's docker-entrypoint.sh, which is not on this machine: it records argv.
+    writeFileSync(join(work, 'docker-entrypoint.sh'), '#!/bin/sh\necho "handed over: $*"\n', { mode: 0o755 });
+    try {
+      const out = execFileSync('bash', [join(dir, 'entrypoint.sh'), 'rabbitmq-server'], {
+        env: {
+          PATH: `${work}:${process.env.PATH ?? ''}`,
+          PAREDAO_DEFINITIONS_DIR: join(work, 'defs'),
+          PAREDAO_TOPOLOGY_FILE: join(dir, 'definitions.json'),
+          ...env,
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const users = JSON.parse(readFileSync(join(work, 'defs/10-users.json'), 'utf8')) as {
+        users: { name: string; password: string }[];
+        permissions: { user: string; vhost: string }[];
+      };
+      const topology = JSON.parse(readFileSync(join(work, 'defs/20-topology.json'), 'utf8')) as Defs;
+      const mode = statSync(join(work, 'defs/10-users.json')).mode & 0o777;
+      return { out, users, topology, mode };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  it('the entrypoint writes the user from the environment and hands over to the image entrypoint', () => {
+    const { out, users, topology, mode } = runEntrypoint({ RABBITMQ_USER: 'paredao', RABBITMQ_PASSWORD: 'abc123' });
+    expect(out.trim()).toBe('handed over: rabbitmq-server');
+    expect(users.users).toEqual([expect.objectContaining({ name: 'paredao', password: 'abc123' })]);
+    expect(users.permissions).toEqual([expect.objectContaining({ user: 'paredao', vhost: '/' })]);
+    expect(topology.queues.map((q) => q.name)).toContain('votes');
+    expect(mode).toBe(0o600);
+  });
+
+  it('the entrypoint refuses a password that would break the JSON it writes', () => {
+    expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao', RABBITMQ_PASSWORD: 'a"b' })).toThrow(/may only use/);
+    expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao' })).toThrow(/RABBITMQ_PASSWORD is required/);
+  });
+});
+
+describe('RabbitMQ definitions agree with what the services declare', () => {
+  const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+  // The api and the consumer assert the same topology at start (core/src/topology.ts); a queue that
+  // exists with other arguments makes that fail with PRECONDITION_FAILED, so the broker itself judges.
+  it('declaring the services\' topology and then the definitions\' on a real broker is accepted', async () => {
+    const amqp = await import('amqplib');
+    let conn: Awaited<ReturnType<typeof amqp.connect>>;
+    try {
+      conn = await amqp.connect(amqpUrl);
+    } catch (err) {
+      console.warn(`SKIPPED CHECK: no RabbitMQ at ${amqpUrl} (${String(err)}); definitions not compared with core/src/topology.ts`);
+      return;
+    }
+    const { assertTopology } = await import('../../core/src/topology.js');
+    const defs = JSON.parse(readFileSync(join(root, 'deploy/rabbitmq/definitions.json'), 'utf8')) as {
+      queues: { name: string; durable: boolean; arguments: Record<string, unknown> }[];
+      exchanges: { name: string; type: string; durable: boolean }[];
+    };
+    // Same shape under a private name, so the shared broker's real queues are never touched.
+    const q = `deploy-check-${process.pid}-${Date.now()}`;
+    const rename = (v: unknown) => (typeof v === 'string' ? v.replace(/^votes(?=$|\.)/, q) : v);
+    try {
+      const ch = await conn.createChannel();
+      await assertTopology(ch, q);
+      for (const ex of defs.exchanges) await ch.assertExchange(rename(ex.name) as string, ex.type, { durable: ex.durable });
+      for (const queue of defs.queues) {
+        const args = Object.fromEntries(Object.entries(queue.arguments).map(([k, v]) => [k, rename(v)]));
+        await ch.assertQueue(rename(queue.name) as string, { durable: queue.durable, arguments: args });
+      }
+      await ch.close();
+    } finally {
+      const ch = await conn.createChannel();
+      await ch.deleteQueue(q);
+      await ch.deleteQueue(`${q}.dead`);
+      await ch.deleteExchange(`${q}.dlx`);
+      await conn.close();
+    }
+  });
+});
+
+describe('MongoDB replica-set healthcheck', () => {
+  it('initiates rs0 with the member name the api connects to, and passes only on the primary', () => {
+    const js = readFileSync(join(root, 'deploy/mongo/healthcheck.js'), 'utf8');
+    execFileSync(process.execPath, ['--check', join(root, 'deploy/mongo/healthcheck.js')]);
+    expect(js).toContain("host: 'mongo:27017'");
+    expect(js).toContain("_id: 'rs0'");
+    expect(js).toMatch(/isWritablePrimary\)\s*quit\(1\)/);
+    const env = byName.get('api')!.svc.environment as Record<string, string>;
+    expect(env.STORE_URL).toBe('mongodb://mongo:27017/paredao?replicaSet=rs0');
+  });
+});
+
+describe('.env generation (scripts/gen-env.sh)', () => {
+  const example = readFileSync(join(root, '.env.example'), 'utf8');
+  const exampleKeys = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+  const secretKeys = [...example.matchAll(/^# secret[^\n]*\n([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+  const parseEnvFile = (text: string) =>
+    Object.fromEntries([...text.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+
+  it('every variable the compose files read is documented in .env.example', () => {
+    const files = [mainFile, ...presentIncludes];
+    const used = new Set(
+      files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]!)),
+    );
+    const undocumented = [...used].filter((v) => !exampleKeys.includes(v));
+    expect(undocumented).toEqual([]);
+    for (const key of exampleKeys) {
+      const line = example.split('\n').findIndex((l) => l.startsWith(`${key}=`));
+      expect(example.split('\n')[line - 1], `${key} has no comment above it`).toMatch(/^#/);
+    }
+  });
+
+  it('every required (${VAR:?}) variable is a generated secret', () => {
+    const required = [...readFileSync(mainFile, 'utf8').matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]!);
+    expect(required.length).toBeGreaterThan(0);
+    for (const key of required) expect(secretKeys, key).toContain(key);
+  });
+
+  it('creates .env with every key and fresh secrets, mode 0600, and never overwrites a key', () => {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-env-'));
+    const envFile = join(work, '.env');
+    try {
+      writeFileSync(envFile, 'RABBITMQ_PASSWORD=kept-by-operator\n');
+      execFileSync('bash', [join(root, 'scripts/gen-env.sh'), envFile], { stdio: 'pipe' });
+      const first = readFileSync(envFile, 'utf8');
+      const values = parseEnvFile(first);
+      expect(Object.keys(values).sort()).toEqual([...exampleKeys].sort());
+      expect(values.RABBITMQ_PASSWORD).toBe('kept-by-operator');
+      for (const key of secretKeys.filter((k) => k !== 'RABBITMQ_PASSWORD' && k !== 'ADMIN_PASSWORD_HASH')) {
+        expect(values[key], key).toMatch(/^[0-9a-f]{48,}$/);
+      }
+      // The api's scrypt format, derived from the generated password: it must verify against it.
+      const [, n, r, p, salt, hash] = values.ADMIN_PASSWORD_HASH!.split(':');
+      expect(
+        scryptSync(values.ADMIN_PASSWORD!, Buffer.from(salt!, 'base64'), 32, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }).toString('base64'),
+      ).toBe(hash);
+      expect(values.GRAYLOG_PASSWORD_SECRET!.length).toBeGreaterThanOrEqual(64);
+      expect(values.GRAYLOG_ROOT_PASSWORD_SHA2).toBe(
+        createHash('sha256').update(values.GRAYLOG_ROOT_PASSWORD!).digest('hex'),
+      );
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+
+      execFileSync('bash', [join(root, 'scripts/gen-env.sh'), envFile], { stdio: 'pipe' });
+      expect(readFileSync(envFile, 'utf8')).toBe(first);
+
+      const other = join(work, 'other.env');
+      execFileSync('bash', [join(root, 'scripts/gen-env.sh'), other], { stdio: 'pipe' });
+      expect(parseEnvFile(readFileSync(other, 'utf8')).ANTIBOT_SECRET).not.toBe(values.ANTIBOT_SECRET);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatHourRange, utcHourStart } from '../../web/src/format.js';
+import { adminCookie } from '../support/admin.js';
+import { waitFor } from '../support/ports.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`SKIPPED tests/e2e/vote.test.ts: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+// Records when the ALTCHA widget reports success; the event does not bubble, so listen in the capture phase.
+const RECORD_VERIFIED = `window.addEventListener('verified', () => { window.__verifiedAt ??= performance.now(); }, true);`;
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
+
+describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx, against the real pipeline', () => {
+  let stack: Stack;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack();
+    userDataDir = mkdtempSync(join(tmpdir(), 'paredao-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 360, height: 740 },
+      locale: 'pt-BR',
+      // Far from Brasília on purpose: the pages must show hours in America/Sao_Paulo whatever the device says.
+      timezoneId: 'Asia/Tokyo',
+    });
+    await context.addInitScript(RECORD_VERIFIED);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await stack?.stop();
+  });
+
+  it('when a person picks participant 1 and votes, then the results page confirms it and the stream shows the vote', async () => {
+    await page.goto(`${stack.url}/`);
+    await page.getByRole('radio', { name: 'Participante 1' }).waitFor();
+
+    // The proof of work starts on load and really runs in Chromium's workers.
+    await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
+    const verifiedAt = Number(await page.evaluate('window.__verifiedAt'));
+    const loadEnd = Number(await page.evaluate('performance.getEntriesByType("navigation")[0].loadEventEnd'));
+    console.log(
+      `anti-bot widget verified ${Math.round(verifiedAt)} ms after navigation start, ` +
+        `${Math.round(verifiedAt - loadEnd)} ms after the load event (measured, not asserted)`,
+    );
+    expect(verifiedAt).toBeGreaterThan(0);
+
+    const votar = page.getByRole('button', { name: 'Votar' });
+    expect(await votar.isDisabled()).toBe(true);
+    await page.getByRole('radio', { name: 'Participante 1' }).check();
+    await page.locator('#votar:not([disabled])').waitFor();
+    await votar.click();
+
+    await page.waitForURL(/\/resultado\.html\?voto=participante-1$/u, { timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Seu voto para Participante 1 foi confirmado!' }).waitFor();
+
+    // A fresh store: once the consumer has applied the vote, the stream pushes 1 vote, all of it for participant 1.
+    await waitFor('the results page to show 1 voto', async () => (await text(page, '#total')) === '1 voto', 20_000, 200);
+    expect(await text(page, 'li[data-candidate="participante-1"] .result-pct')).toBe('100,0%');
+    expect(await text(page, 'li[data-candidate="participante-2"] .result-pct')).toBe('0,0%');
+    expect(await text(page, 'li[data-candidate="participante-1"] .result-badge')).toBe('Seu voto');
+    // Delivered by Server-Sent Events through nginx, not by the polling fallback.
+    expect(await page.locator('#ao-vivo').getAttribute('data-mode')).toBe('live');
+    expect((await stack.results()).total).toBeGreaterThanOrEqual(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('when someone without a session opens the production panel, then they are sent to the login', async () => {
+    await page.goto(`${stack.url}/painel.html`);
+    await page.waitForURL(/\/admin\.html\?next=\/painel\.html$/);
+    const direct = await fetch(`${stack.url}/painel`, { redirect: 'manual' });
+    expect(direct.status).toBe(302);
+  });
+
+  it('when the production panel opens, then it shows the total and the hour of the vote in Brasília time', async () => {
+    const [name, value] = (await adminCookie(stack.url)).split('=') as [string, string];
+    await context.addCookies([{ name, value, url: stack.url }]);
+    const results = await stack.results();
+    const voteHour = results.hourly[0]?.hour;
+    expect(voteHour).toBeDefined();
+    const hourKey = new Date(voteHour!).toISOString();
+
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${stack.url}/painel.html`);
+    await waitFor('the panel total', async () => (await text(page, '#total-geral')) === String(results.total), 15_000, 200);
+
+    const row = page.locator(`#tabela-horas tr[data-hour="${hourKey}"]`);
+    await row.waitFor();
+    expect(await text(page, `#tabela-horas tr[data-hour="${hourKey}"] th`)).toContain(formatHourRange(hourKey));
+    expect(await text(page, `#tabela-horas tr[data-hour="${hourKey}"] td:last-child`)).toBe('1');
+    // The hour on air is always listed (with zero votes if it has none yet).
+    await page.locator(`#tabela-horas tr[data-hour="${utcHourStart(new Date())}"]`).waitFor();
+    expect(await page.locator('#grafico svg rect.seg').count()).toBeGreaterThanOrEqual(1);
+    expect(await text(page, '#tabela-participantes tbody tr[data-candidate="participante-1"] td:last-child')).toBe('100,0%');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('when the production team closes voting and opens a new paredão, then the open vote page follows live', async () => {
+    const cookie = await adminCookie(stack.url);
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    await page.goto(`${stack.url}/`);
+    await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 30_000 });
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
+    expect((await admin('POST', `/api/admin/paredoes/${current.id}/close`)).status).toBe(200);
+    await page.getByText('Votação encerrada').first().waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+
+    const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão seguinte', candidates: [{ name: 'Dora' }, { name: 'Edu' }, { name: 'Fabi' }] })).json()) as { id: string };
+    expect((await admin('POST', `/api/admin/paredoes/${created.id}/open`)).status).toBe(200);
+    await page.getByText('Paredão seguinte').first().waitFor({ timeout: 15_000 });
+    await page.getByText('Fabi').first().waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { parseRetryAfter } from './admin-http.ts';
+import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft, waitText } from './admin-model.ts';
+
+const now = new Date('2026-11-23T12:00:00.000Z');
+const form = (over: Partial<DraftForm> = {}): DraftForm => ({
+  title: 'Paredão 1',
+  candidates: [
+    { name: 'Ana', imageUrl: '' },
+    { name: 'Bruno', imageUrl: '/api/images/abc' },
+  ],
+  opensAt: '',
+  closesAt: '',
+  ...over,
+});
+
+describe('validateDraft', () => {
+  it('when the draft is valid, then the body has trimmed names, image URLs only where given, UTC dates', () => {
+    const { body, errors } = validateDraft(
+      form({ title: '  Paredão 1 ', candidates: [{ name: ' Ana ', imageUrl: '' }, { name: 'Bruno', imageUrl: 'https://x.test/b.png' }], opensAt: '2026-11-23T21:00', closesAt: '2026-11-25T22:30' }),
+      now,
+    );
+    expect(errors).toEqual([]);
+    expect(body).toEqual({
+      title: 'Paredão 1',
+      candidates: [{ name: 'Ana' }, { name: 'Bruno', imageUrl: 'https://x.test/b.png' }],
+      opensAt: '2026-11-24T00:00:00.000Z',
+      closesAt: '2026-11-26T01:30:00.000Z',
+    });
+  });
+
+  it('when there are fewer than 2 or more than 4 participants, then it is refused', () => {
+    const one = validateDraft(form({ candidates: [{ name: 'Ana', imageUrl: '' }] }), now);
+    expect(one.body).toBeUndefined();
+    expect(one.errors.map((e) => e.field)).toEqual(['candidates']);
+    const five = validateDraft(form({ candidates: ['A', 'B', 'C', 'D', 'E'].map((name) => ({ name, imageUrl: '' })) }), now);
+    expect(five.errors.map((e) => e.field)).toEqual(['candidates']);
+  });
+
+  it('when a name is empty or repeats another (ignoring case and accents), then that row is marked', () => {
+    const { errors } = validateDraft(form({ candidates: [{ name: 'Júlia', imageUrl: '' }, { name: ' ', imageUrl: '' }, { name: 'julia', imageUrl: '' }] }), now);
+    expect(errors.map((e) => e.field)).toEqual(['candidate-1-name', 'candidate-2-name']);
+    expect(errors[1]?.message).toBe('O participante 3 tem o mesmo nome do participante 1.');
+    const dashed = validateDraft(form({ candidates: [{ name: 'Ana Clara', imageUrl: '' }, { name: 'ana-clara', imageUrl: '' }] }), now);
+    expect(dashed.errors.map((e) => e.field)).toEqual(['candidate-1-name']);
+  });
+
+  it('when the title is missing or an image URL is not http(s), then each is reported', () => {
+    const { errors } = validateDraft(form({ title: ' ', candidates: [{ name: 'Ana', imageUrl: 'javascript:alert(1)' }, { name: 'Bia', imageUrl: '' }] }), now);
+    expect(errors.map((e) => e.field)).toEqual(['title', 'candidate-0-image']);
+  });
+
+  it('when closing is before opening or in the past, then it is refused', () => {
+    expect(validateDraft(form({ opensAt: '2026-11-24T21:00', closesAt: '2026-11-24T20:00' }), now).errors.map((e) => e.field)).toEqual(['closesAt']);
+    expect(validateDraft(form({ closesAt: '2026-11-22T20:00' }), now).errors.map((e) => e.field)).toEqual(['closesAt']);
+  });
+});
+
+describe('safeNext', () => {
+  it('when next is a path on this site, then it is followed', () => {
+    expect(safeNext('?next=/painel.html')).toBe('/painel.html');
+    expect(safeNext('?next=%2Fpainel.html%3Fx%3D1')).toBe('/painel.html?x=1');
+  });
+  it('when next points elsewhere or is absent, then there is no redirect', () => {
+    for (const s of ['', '?next=', '?next=https://evil.test/', '?next=//evil.test/', '?next=/\\evil.test', '?next=painel.html']) {
+      expect(safeNext(s)).toBeUndefined();
+    }
+  });
+});
+
+describe('labels and errors', () => {
+  it('maps the admin API error codes to the team’s words and keeps server 400 messages', () => {
+    expect(errorMessage(401, 'invalid_credentials', 'x')).toBe('Usuário ou senha incorretos.');
+    expect(errorMessage(409, 'another_open', 'x')).toMatch(/^Já existe um paredão aberto/);
+    expect(errorMessage(400, 'invalid_body', 'candidates: nomes repetidos')).toBe('candidates: nomes repetidos');
+    expect(errorMessage(502, undefined, undefined)).toMatch(/servidor/);
+  });
+  it('accepts site paths and http(s) URLs as photos, nothing else', () => {
+    expect(isImageUrl('/api/images/1')).toBe(true);
+    expect(isImageUrl('https://a.test/x.png')).toBe(true);
+    expect(isImageUrl('//a.test/x.png')).toBe(false);
+    expect(isImageUrl('data:image/png;base64,xx')).toBe(false);
+  });
+  it('says a login wait in seconds, then minutes', () => {
+    expect(waitText(45)).toBe('45 s');
+    expect(waitText(300)).toBe('5 min');
+    expect(waitText(270)).toBe('4 min 30 s');
+  });
+  it('reads Retry-After as seconds or as an HTTP date, unclamped: the login lockout is 300 s', () => {
+    expect(parseRetryAfter('300')).toBe(300);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:45 GMT', now)).toBe(45);
+  });
+});

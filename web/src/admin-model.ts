@@ -1,0 +1,207 @@
+// Types of the admin API (docs: ADMIN-API contract, issue 9) and the page's pure rules: draft
+// validation, labels, the post-login redirect.
+import { localInputToIso } from './admin-time.ts';
+
+export type ParedaoStatus = 'draft' | 'open' | 'closed';
+
+export interface Candidate {
+  id: string;
+  name: string;
+  imageUrl?: string;
+}
+
+export interface Paredao {
+  id: string;
+  title: string;
+  status: ParedaoStatus;
+  candidates: Candidate[];
+  opensAt?: string;
+  closesAt?: string;
+  openedAt?: string;
+  closedAt?: string;
+  createdAt: string;
+}
+
+export interface Results {
+  paredaoId: string;
+  total: number;
+  candidates: { id: string; name: string; votes: number; percent: number }[];
+  hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
+  updatedAt: string;
+  /** Sent by the admin results route, not by the public one. */
+  status?: ParedaoStatus;
+  closedAt?: string | null;
+}
+
+export interface Audit {
+  matches: boolean;
+  tally: Record<string, number>;
+  recomputed: Record<string, number>;
+}
+
+export interface Session {
+  username: string;
+  expiresAt: string;
+}
+
+export interface DraftBody {
+  title: string;
+  candidates: { name: string; imageUrl?: string }[];
+  opensAt?: string;
+  closesAt?: string;
+}
+
+/** What the editor form holds: raw strings as typed. */
+export interface DraftForm {
+  title: string;
+  candidates: { name: string; imageUrl: string }[];
+  opensAt: string;
+  closesAt: string;
+}
+
+/** Where a validation message belongs, so the page can mark that field. */
+export type FieldRef = 'title' | 'candidates' | `candidate-${number}-name` | `candidate-${number}-image` | 'opensAt' | 'closesAt';
+
+export interface FieldError {
+  field: FieldRef;
+  message: string;
+}
+
+export const MIN_CANDIDATES = 2;
+export const MAX_CANDIDATES = 4;
+// Same limits as the server's paredão schema (core/src/paredao.ts).
+export const MAX_TITLE = 120;
+export const MAX_NAME = 80;
+
+/**
+ * Checks a draft before it is sent and builds the request body. Names are compared as the server
+ * compares them (without case, accents or punctuation): "Ana" and "aná" would confuse voters.
+ */
+export function validateDraft(form: DraftForm, now = new Date()): { body?: DraftBody; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const title = form.title.trim();
+  if (!title) errors.push({ field: 'title', message: 'Informe o título do paredão.' });
+  else if (title.length > MAX_TITLE) errors.push({ field: 'title', message: `O título pode ter até ${MAX_TITLE} caracteres.` });
+
+  const n = form.candidates.length;
+  if (n < MIN_CANDIDATES || n > MAX_CANDIDATES) {
+    errors.push({ field: 'candidates', message: `O paredão precisa de ${MIN_CANDIDATES} a ${MAX_CANDIDATES} participantes.` });
+  }
+  const seen = new Map<string, number>();
+  form.candidates.forEach((c, i) => {
+    const name = c.name.trim();
+    if (!name) {
+      errors.push({ field: `candidate-${i}-name`, message: `Informe o nome do participante ${i + 1}.` });
+      return;
+    }
+    if (name.length > MAX_NAME) {
+      errors.push({ field: `candidate-${i}-name`, message: `O nome do participante ${i + 1} pode ter até ${MAX_NAME} caracteres.` });
+    }
+    const key = nameKey(name);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push({ field: `candidate-${i}-name`, message: `O participante ${i + 1} tem o mesmo nome do participante ${first + 1}.` });
+    } else seen.set(key, i);
+    const url = c.imageUrl.trim();
+    if (url && !isImageUrl(url)) {
+      errors.push({ field: `candidate-${i}-image`, message: `A foto do participante ${i + 1} precisa ser um endereço http(s) ou um envio de arquivo.` });
+    }
+  });
+
+  const opensAt = form.opensAt ? localInputToIso(form.opensAt) : undefined;
+  const closesAt = form.closesAt ? localInputToIso(form.closesAt) : undefined;
+  if (form.opensAt && !opensAt) errors.push({ field: 'opensAt', message: 'Data de abertura inválida.' });
+  if (form.closesAt && !closesAt) errors.push({ field: 'closesAt', message: 'Data de encerramento inválida.' });
+  if (closesAt && closesAt <= now.toISOString()) {
+    errors.push({ field: 'closesAt', message: 'O encerramento agendado precisa estar no futuro.' });
+  }
+  if (opensAt && closesAt && closesAt <= opensAt) {
+    errors.push({ field: 'closesAt', message: 'O encerramento precisa ser depois da abertura.' });
+  }
+
+  if (errors.length) return { errors };
+  const body: DraftBody = {
+    title,
+    candidates: form.candidates.map((c) => {
+      const url = c.imageUrl.trim();
+      return url ? { name: c.name.trim(), imageUrl: url } : { name: c.name.trim() };
+    }),
+  };
+  if (opensAt) body.opensAt = opensAt;
+  if (closesAt) body.closesAt = closesAt;
+  return { body, errors };
+}
+
+/** The server derives candidate ids from names this way (core slugify), so names that collide there collide here. */
+function nameKey(name: string): string {
+  const key = name
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return key || 'participante';
+}
+
+/** An absolute http(s) URL, or a path on this site (what POST /api/admin/images returns). */
+export function isImageUrl(url: string): boolean {
+  if (url.startsWith('/') && !url.startsWith('//')) return true;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+export const STATUS_LABEL: Record<ParedaoStatus, string> = {
+  draft: 'Rascunho',
+  open: 'Aberto',
+  closed: 'Encerrado',
+};
+
+/**
+ * The page to go to after logging in, from `?next=`: only a path on this site, so the login page
+ * cannot be used to send someone elsewhere.
+ */
+export function safeNext(search: string): string | undefined {
+  const next = new URLSearchParams(search).get('next');
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return undefined;
+  try {
+    const u = new URL(next, 'https://paredao.invalid');
+    if (u.origin !== 'https://paredao.invalid') return undefined;
+    return u.pathname + u.search + u.hash;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A wait, as the login form says it: "45 s", "5 min", "4 min 30 s". */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return s ? `${m} min ${s} s` : `${m} min`;
+}
+
+/** Messages for the error codes of the admin API, in the team's words. */
+export function errorMessage(status: number, code: string | undefined, serverMessage: string | undefined): string {
+  switch (code) {
+    case 'invalid_credentials':
+      return 'Usuário ou senha incorretos.';
+    case 'another_open':
+      return 'Já existe um paredão aberto. Encerre-o antes de abrir outro.';
+    case 'not_draft':
+      return 'Este paredão já foi aberto e não pode mais ser alterado.';
+    case 'not_open':
+      return 'Este paredão não está aberto.';
+    case 'unauthenticated':
+      return 'Sua sessão expirou. Entre de novo.';
+  }
+  if (status === 413) return 'Arquivo grande demais (até 1 MB).';
+  if (status === 415) return 'Formato de arquivo não aceito: use PNG, JPEG ou WebP.';
+  if (status === 429) return 'Muitas tentativas. Aguarde um instante.';
+  if (status >= 500 || status === 0) return 'O servidor não respondeu como esperado. Tente de novo em instantes.';
+  return serverMessage || `Erro ${status}.`;
+}

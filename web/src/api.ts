@@ -1,0 +1,167 @@
+// The HTTP contract of SPEC.md, typed, with errors turned into one shape the pages can act on.
+
+export interface Candidate {
+  id: string;
+  name: string;
+  imageUrl?: string;
+}
+
+export interface Paredao {
+  id: string;
+  title: string;
+  /** `draft` paredões are being prepared by the production team and take no votes yet. */
+  status: 'draft' | 'open' | 'closed';
+  candidates: Candidate[];
+  opensAt?: string;
+  closesAt?: string;
+}
+
+export interface Results {
+  paredaoId: string;
+  total: number;
+  candidates: { id: string; name: string; votes: number; percent: number }[];
+  hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
+  updatedAt: string;
+}
+
+export interface VoteRequest {
+  candidateId: string;
+  altcha: string;
+  website: string;
+}
+
+/** Used when a 429/503 comes without a usable Retry-After (an nginx error page, say). */
+export const DEFAULT_RETRY_SECONDS = 5;
+/** A misconfigured header must not make someone wait for an hour. */
+export const MAX_RETRY_SECONDS = 120;
+
+export class ApiError extends Error {
+  constructor(
+    /** HTTP status, or 0 when the request never got an answer. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait before retrying, for 429/503/network failures; null when retrying will not help. */
+    readonly retryAfter: number | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get retryable(): boolean {
+    return this.retryAfter !== null;
+  }
+}
+
+/**
+ * `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns whole seconds
+ * to wait (at least 1, at most MAX_RETRY_SECONDS), or null when the header is absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+  if (value == null) return null;
+  const v = value.trim();
+  if (v === '') return null;
+  let seconds: number;
+  if (/^\d+$/u.test(v)) {
+    seconds = Number(v);
+  } else {
+    // Date.parse is lenient ("-5" is a year): an HTTP-date always names a weekday and month.
+    if (!/[a-z]{3}/iu.test(v)) return null;
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return null;
+    seconds = Math.ceil((at - now) / 1000);
+  }
+  return Math.min(MAX_RETRY_SECONDS, Math.max(1, seconds));
+}
+
+/** Reads `{ error: { code, message } }` out of any body; null when it is not that shape. */
+export function parseErrorBody(body: unknown): { code: string; message: string } | null {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return null;
+  const err = (body as { error: unknown }).error;
+  if (typeof err !== 'object' || err === null) return null;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return null;
+  return { code, message: typeof message === 'string' ? message : '' };
+}
+
+/** Which failures are worth retrying on their own, and after how long. */
+export function retryDelayFor(status: number, retryAfterHeader: string | null, now: number = Date.now()): number | null {
+  if (status === 429 || status === 503) return parseRetryAfter(retryAfterHeader, now) ?? DEFAULT_RETRY_SECONDS;
+  if (status === 502 || status === 504) return DEFAULT_RETRY_SECONDS;
+  return null;
+}
+
+/** A minimal runtime check, so a proxy error page or an old cached body never crashes a page. */
+export function isResults(x: unknown): x is Results {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<Results>;
+  return (
+    typeof r.total === 'number' &&
+    Array.isArray(r.candidates) &&
+    r.candidates.every((c) => typeof c?.id === 'string' && typeof c.name === 'string' && typeof c.votes === 'number' && typeof c.percent === 'number') &&
+    Array.isArray(r.hourly) &&
+    r.hourly.every((h) => typeof h?.hour === 'string' && typeof h.total === 'number' && typeof h.byCandidate === 'object' && h.byCandidate !== null)
+  );
+}
+
+export function isParedao(x: unknown): x is Paredao {
+  if (typeof x !== 'object' || x === null) return false;
+  const p = x as Partial<Paredao>;
+  return (
+    typeof p.id === 'string' &&
+    typeof p.title === 'string' &&
+    (p.status === 'draft' || p.status === 'open' || p.status === 'closed') &&
+    Array.isArray(p.candidates) &&
+    p.candidates.every((c) => typeof c?.id === 'string' && typeof c.name === 'string')
+  );
+}
+
+async function request(path: string, init?: RequestInit): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+  } catch (err) {
+    throw new ApiError(0, 'network_error', err instanceof Error ? err.message : String(err), DEFAULT_RETRY_SECONDS);
+  }
+  let body: unknown = null;
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+  }
+  if (!res.ok) {
+    const parsed = parseErrorBody(body);
+    throw new ApiError(
+      res.status,
+      parsed?.code ?? `http_${res.status}`,
+      parsed?.message ?? res.statusText,
+      retryDelayFor(res.status, res.headers.get('retry-after')),
+    );
+  }
+  return body;
+}
+
+export async function getParedao(): Promise<Paredao> {
+  const body = await request('/api/paredao');
+  if (!isParedao(body)) throw new ApiError(502, 'bad_response', 'unexpected /api/paredao body', DEFAULT_RETRY_SECONDS);
+  return body;
+}
+
+export async function getResults(): Promise<Results> {
+  const body = await request('/api/results', { cache: 'no-store' });
+  if (!isResults(body)) throw new ApiError(502, 'bad_response', 'unexpected /api/results body', DEFAULT_RETRY_SECONDS);
+  return body;
+}
+
+export async function postVote(vote: VoteRequest): Promise<{ voteId: string }> {
+  const body = await request('/api/votes', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(vote),
+  });
+  const voteId = typeof body === 'object' && body !== null && 'voteId' in body ? String((body as { voteId: unknown }).voteId) : '';
+  return { voteId };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api.ts';
+import { backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
+
+describe('what the vote page does after a failure', () => {
+  it('when rate limited, then it counts down from Retry-After and retries', () => {
+    expect(planVoteFailure(new ApiError(429, 'rate_limited', 'x', 12))).toMatchObject({ kind: 'retry', seconds: 12 });
+  });
+
+  it('when the broker is down, then it retries after the server hint', () => {
+    const plan = planVoteFailure(new ApiError(503, 'broker_unavailable', 'x', 3));
+    expect(plan).toMatchObject({ kind: 'retry', seconds: 3 });
+    expect(plan.message).toMatch(/não foi registrado/u);
+  });
+
+  it('when the network fails, then it retries too', () => {
+    expect(planVoteFailure(new ApiError(0, 'network_error', 'x', 5)).kind).toBe('retry');
+    expect(planVoteFailure(new TypeError('Failed to fetch')).kind).toBe('retry');
+  });
+
+  it('when the anti-bot proof is refused, then it asks for a fresh challenge', () => {
+    for (const code of ['antibot_missing', 'antibot_invalid', 'antibot_expired', 'antibot_replayed']) {
+      expect(planVoteFailure(new ApiError(403, code, 'x', null)).kind).toBe('antibot');
+    }
+  });
+
+  it('when voting is closed, then it says so and stops', () => {
+    const plan = planVoteFailure(new ApiError(409, 'voting_closed', 'x', null));
+    expect(plan.kind).toBe('closed');
+    expect(plan.message).toMatch(/^Votação encerrada/u);
+  });
+
+  it('when the request is malformed, then it explains without retrying by itself', () => {
+    expect(planVoteFailure(new ApiError(400, 'unknown_candidate', 'x', null))).toMatchObject({ kind: 'fatal' });
+    expect(planVoteFailure(new ApiError(400, 'invalid_body', 'x', null)).message).toMatch(/inválido/u);
+    expect(planVoteFailure(new ApiError(500, 'internal', 'x', null)).message).toMatch(/erro 500/u);
+  });
+
+  it('counts down in Portuguese with the right plural', () => {
+    expect(countdownText(1)).toBe('Nova tentativa em 1 segundo…');
+    expect(countdownText(5)).toBe('Nova tentativa em 5 segundos…');
+  });
+
+  it('backs off exponentially up to 30 s', () => {
+    expect([0, 1, 2, 3, 4, 10].map(backoffSeconds)).toEqual([2, 4, 8, 16, 30, 30]);
+  });
+});

@@ -1,0 +1,57 @@
+// What the vote page tells a person when something fails, and what it does next. Pure, so it is tested.
+import { ApiError, DEFAULT_RETRY_SECONDS } from './api.ts';
+
+export type VoteFailure =
+  /** Transient (rate limit, broker down, network): count down, then send the same vote again. */
+  | { kind: 'retry'; message: string; seconds: number }
+  /** The anti-bot proof was refused: solve a fresh challenge, then the person presses Votar again. */
+  | { kind: 'antibot'; message: string }
+  /** Voting is over: no retry makes sense. */
+  | { kind: 'closed'; message: string }
+  /** Retrying the same request will not help by itself; offer a manual retry. */
+  | { kind: 'fatal'; message: string };
+
+/** Consecutive automatic retries before only the "Tentar novamente" button is left. */
+export const MAX_AUTO_RETRIES = 5;
+
+export function planVoteFailure(err: unknown): VoteFailure {
+  if (!(err instanceof ApiError)) {
+    return { kind: 'retry', message: 'Não conseguimos falar com o servidor. Confira sua conexão.', seconds: DEFAULT_RETRY_SECONDS };
+  }
+  const seconds = err.retryAfter ?? DEFAULT_RETRY_SECONDS;
+  if (err.status === 0) {
+    return { kind: 'retry', message: 'Sem conexão com o servidor. Confira sua internet; seu voto ainda não foi registrado.', seconds };
+  }
+  if (err.status === 429) {
+    return { kind: 'retry', message: 'Muitos votos seguidos deste aparelho ou rede. Seu voto ainda não foi registrado.', seconds };
+  }
+  if (err.status === 503 || err.status === 502 || err.status === 504) {
+    return { kind: 'retry', message: 'A votação está com muito movimento agora. Seu voto ainda não foi registrado.', seconds };
+  }
+  if (err.status === 403 || err.code.startsWith('antibot_')) {
+    return {
+      kind: 'antibot',
+      message: 'A verificação anti-robô expirou ou já foi usada. Estamos fazendo uma nova; quando terminar, toque em Votar de novo.',
+    };
+  }
+  if (err.status === 409 || err.code === 'voting_closed') {
+    return { kind: 'closed', message: 'Votação encerrada. Seu voto não foi registrado.' };
+  }
+  if (err.code === 'unknown_candidate') {
+    return { kind: 'fatal', message: 'Esse participante não está neste paredão. Recarregue a página e escolha de novo.' };
+  }
+  if (err.status === 400 || err.status === 413 || err.status === 415) {
+    return { kind: 'fatal', message: 'Não foi possível registrar o voto: o pedido chegou inválido. Recarregue a página e tente de novo.' };
+  }
+  return { kind: 'fatal', message: `Algo deu errado do nosso lado (erro ${err.status}). Seu voto não foi registrado; tente novamente.` };
+}
+
+/** "Nova tentativa em 5 segundos" / "em 1 segundo". */
+export function countdownText(seconds: number): string {
+  return `Nova tentativa em ${seconds} ${seconds === 1 ? 'segundo' : 'segundos'}…`;
+}
+
+/** Backoff for things we retry without a server hint (loading the paredão, the anti-bot challenge). */
+export function backoffSeconds(attempt: number): number {
+  return Math.min(30, 2 ** Math.max(0, attempt) * 2);
+}

@@ -1,0 +1,409 @@
+import './style.css';
+import './antibot.ts';
+import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
+import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
+import { subscribeResults } from './results.ts';
+import { colourIndex, formatDateTime, initials } from './format.ts';
+import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing from the page`);
+  return el as T;
+}
+
+const form = byId<HTMLFormElement>('form-voto');
+const title = byId<HTMLHeadingElement>('titulo');
+const kicker = document.querySelector<HTMLElement>('.kicker');
+const loading = byId<HTMLElement>('carregando');
+const notice = byId<HTMLElement>('aviso');
+const noticeTitle = byId<HTMLElement>('aviso-titulo');
+const noticeText = byId<HTMLElement>('aviso-texto');
+const fieldset = byId<HTMLFieldSetElement>('participantes');
+const list = byId<HTMLElement>('lista-participantes');
+const honeypot = byId<HTMLInputElement>('website');
+const antibot = byId<HTMLElement>('antibot');
+const widget = byId<AltchaWidgetElement>('altcha');
+const antibotStatus = byId<HTMLElement>('antibot-status');
+const button = byId<HTMLButtonElement>('votar');
+const hint = byId<HTMLElement>('dica-votar');
+const alertBox = byId<HTMLElement>('alerta');
+const retryPanel = byId<HTMLElement>('nova-tentativa');
+const countdown = byId<HTMLElement>('contagem');
+const retryButton = byId<HTMLButtonElement>('tentar-novamente');
+
+const state = {
+  paredao: null as Paredao | null,
+  candidateId: null as string | null,
+  payload: null as string | null,
+  widgetState: 'verifying' as WidgetState,
+  submitting: false,
+  /** A retry fired while the widget was solving a fresh challenge: send as soon as it is verified. */
+  sendWhenVerified: false,
+  closed: false,
+  autoRetries: 0,
+  antibotRetries: 0,
+};
+
+// ---- alerts and retries -------------------------------------------------------------------------
+
+let cancelRetry: (() => void) | null = null;
+let retryNow: (() => void) | null = null;
+/** What the alert on screen is about, so the event that resolves it can clear it. */
+let alertAbout: 'load' | 'antibot' | 'vote' | null = null;
+
+let alertSeq = 0;
+
+function showAlert(message: string, about: 'load' | 'antibot' | 'vote'): void {
+  alertAbout = about;
+  const seq = ++alertSeq;
+  // A role="alert" region announces changes; clearing first makes a repeated message announce again.
+  alertBox.textContent = '';
+  alertBox.classList.add('is-visible');
+  window.setTimeout(() => {
+    if (seq === alertSeq) alertBox.textContent = message;
+  }, 50);
+}
+
+function clearAlert(): void {
+  alertAbout = null;
+  alertSeq += 1;
+  alertBox.textContent = '';
+  alertBox.classList.remove('is-visible');
+  stopRetry();
+}
+
+function stopRetry(): void {
+  cancelRetry?.();
+  cancelRetry = null;
+  retryNow = null;
+  retryPanel.hidden = true;
+}
+
+/**
+ * Offers "Tentar novamente" and, when `seconds` is given, counts down and runs `action` by itself.
+ * The ticking text lives outside the alert so screen readers hear the message once, not every second.
+ */
+function offerRetry(action: () => void, seconds: number | null): void {
+  stopRetry();
+  retryPanel.hidden = false;
+  retryNow = () => {
+    stopRetry();
+    action();
+  };
+  if (seconds === null) {
+    countdown.textContent = '';
+    return;
+  }
+  let left = seconds;
+  countdown.textContent = countdownText(left);
+  const timer = window.setInterval(() => {
+    left -= 1;
+    if (left > 0) {
+      countdown.textContent = countdownText(left);
+      return;
+    }
+    const run = retryNow;
+    stopRetry();
+    run?.();
+  }, 1000);
+  cancelRetry = () => window.clearInterval(timer);
+}
+
+retryButton.addEventListener('click', () => {
+  // A manual retry starts a fresh series of automatic ones.
+  state.autoRetries = 0;
+  retryNow?.();
+});
+
+// ---- rendering ---------------------------------------------------------------------------------
+
+function avatar(c: Candidate, position: number): HTMLElement {
+  const span = document.createElement('span');
+  span.className = `avatar c${colourIndex(position)}`;
+  span.setAttribute('aria-hidden', 'true');
+  const fallback = () => {
+    span.replaceChildren(document.createTextNode(initials(c.name)));
+    span.classList.add('avatar-initials');
+  };
+  if (c.imageUrl) {
+    const img = document.createElement('img');
+    img.src = c.imageUrl;
+    img.alt = '';
+    img.decoding = 'async';
+    img.width = 96;
+    img.height = 96;
+    img.addEventListener('error', fallback, { once: true });
+    span.append(img);
+  } else {
+    fallback();
+  }
+  return span;
+}
+
+function renderCandidates(p: Paredao): void {
+  const items = p.candidates.map((c, i) => {
+    const label = document.createElement('label');
+    label.className = `candidate c${colourIndex(i)}`;
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'candidato';
+    input.value = c.id;
+    input.className = 'candidate-radio';
+    input.required = true;
+    const name = document.createElement('span');
+    name.className = 'candidate-name';
+    name.textContent = c.name;
+    label.append(input, avatar(c, i), name);
+    return label;
+  });
+  list.replaceChildren(...items);
+  list.classList.toggle('candidate-grid-3', p.candidates.length === 3);
+  fieldset.hidden = false;
+}
+
+function candidateName(id: string | null): string {
+  return state.paredao?.candidates.find((c) => c.id === id)?.name ?? '';
+}
+
+function update(): void {
+  const verified = state.widgetState === 'verified' && state.payload !== null;
+  const ready = !state.closed && state.paredao !== null && state.candidateId !== null && verified;
+  button.disabled = !ready || state.submitting;
+  button.textContent = state.submitting ? 'Enviando…' : 'Votar';
+  form.setAttribute('aria-busy', String(state.submitting));
+  form.dataset.antibot = state.widgetState;
+
+  let text: string;
+  if (state.closed) text = 'A votação está encerrada.';
+  else if (state.submitting) text = `Enviando seu voto para ${candidateName(state.candidateId)}…`;
+  else if (state.candidateId === null) text = 'Escolha um participante para votar.';
+  else if (!verified) text = 'Aguarde a verificação anti-robô terminar para votar.';
+  else text = `Seu voto vai para ${candidateName(state.candidateId)}.`;
+  hint.textContent = text;
+}
+
+const statusText: Record<WidgetState, string> = {
+  unverified: 'Aguardando a verificação anti-robô…',
+  verifying: 'Verificando que você é uma pessoa… Isso leva alguns segundos.',
+  verified: 'Verificação concluída. Você já pode votar.',
+  expired: 'A verificação expirou. Fazendo uma nova…',
+  error: 'A verificação anti-robô falhou.',
+  code: 'Digite o código mostrado para continuar.',
+};
+
+// ---- the anti-bot widget -----------------------------------------------------------------------
+
+// The element's methods exist once the widget has mounted ('load' event); before that there is
+// nothing to reset and auto="onload" starts the first verification anyway.
+function resetWidget(): boolean {
+  if (typeof widget.reset !== 'function') return false;
+  widget.reset();
+  return true;
+}
+
+function restartAntibot(): void {
+  state.payload = null;
+  if (resetWidget()) void widget.verify();
+}
+
+widget.addEventListener('statechange', (ev) => {
+  const detail = (ev as CustomEvent<{ state: WidgetState; payload: string | null }>).detail;
+  state.widgetState = detail.state;
+  if (detail.state !== 'verified') state.payload = null;
+  antibotStatus.textContent = statusText[detail.state] ?? '';
+  antibotStatus.dataset.state = detail.state;
+  if (detail.state === 'error' && !state.closed) {
+    // Fetching or solving the challenge failed (network, api down): retry with backoff, then by hand.
+    const wait = backoffSeconds(state.antibotRetries);
+    state.antibotRetries += 1;
+    showAlert('Não conseguimos concluir a verificação anti-robô. Vamos tentar de novo.', 'antibot');
+    offerRetry(restartAntibot, state.antibotRetries <= MAX_AUTO_RETRIES ? wait : null);
+  }
+  update();
+});
+
+widget.addEventListener('verified', (ev) => {
+  state.payload = (ev as CustomEvent<{ payload: string }>).detail.payload;
+  state.widgetState = 'verified';
+  state.antibotRetries = 0;
+  if (alertAbout === 'antibot') clearAlert();
+  update();
+  if (state.sendWhenVerified) {
+    state.sendWhenVerified = false;
+    void submit();
+  }
+});
+
+// The widget's challenge has a short lifetime; a person who waits before choosing gets a fresh one.
+widget.addEventListener('expired', () => {
+  if (!state.closed) restartAntibot();
+});
+
+// ---- voting ------------------------------------------------------------------------------------
+
+async function submit(): Promise<void> {
+  const candidateId = state.candidateId;
+  if (state.submitting || state.closed || candidateId === null) return;
+  if (state.payload === null) {
+    state.sendWhenVerified = true;
+    update();
+    return;
+  }
+  state.submitting = true;
+  stopRetry();
+  update();
+  try {
+    await postVote({ candidateId, altcha: state.payload, website: honeypot.value });
+    window.location.assign(`/resultado.html?voto=${encodeURIComponent(candidateId)}`);
+    return;
+  } catch (err) {
+    state.submitting = false;
+    fail(err);
+  }
+  update();
+}
+
+function fail(err: unknown): void {
+  const plan = planVoteFailure(err);
+  showAlert(plan.message, 'vote');
+  switch (plan.kind) {
+    case 'retry': {
+      state.autoRetries += 1;
+      offerRetry(() => void submit(), state.autoRetries <= MAX_AUTO_RETRIES ? plan.seconds : null);
+      break;
+    }
+    case 'antibot':
+      restartAntibot();
+      break;
+    case 'closed':
+      closeVoting();
+      break;
+    case 'fatal':
+      offerRetry(() => void submit(), null);
+      break;
+  }
+}
+
+function showNotice(titleText: string, body: (string | Node)[]): void {
+  noticeTitle.textContent = titleText;
+  noticeText.replaceChildren(...body);
+  notice.hidden = false;
+}
+
+function resultsLink(text: string): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = '/resultado.html';
+  a.textContent = text;
+  return a;
+}
+
+/** No votes are taken (closed, not open yet, or no paredão): hide the form and stop the proof of work. */
+function stopVoting(): void {
+  state.closed = true;
+  fieldset.hidden = true;
+  antibot.hidden = true;
+  resetWidget();
+  button.hidden = true;
+  hint.hidden = true;
+  update();
+}
+
+function closeVoting(): void {
+  stopVoting();
+  if (kicker) kicker.textContent = 'Votação encerrada';
+  showNotice('Votação encerrada', ['Obrigado por participar! ', resultsLink('Veja o resultado'), '.']);
+}
+
+/** While there is nothing to vote on, look again now and then: the production team may open it. */
+const RECHECK_MS = 30_000;
+
+function notOpenYet(p: Paredao | null): void {
+  stopVoting();
+  if (kicker) kicker.textContent = 'Em breve';
+  const when = p?.opensAt ? ` A abertura está prevista para ${formatDateTime(p.opensAt)}.` : '';
+  showNotice(p ? 'A votação ainda não começou' : 'Nenhum paredão no momento', [
+    `Volte em instantes: esta página se atualiza sozinha.${when}`,
+  ]);
+  // The stream (followParedao) reloads when it opens; this is the fallback if the stream is down.
+  window.setTimeout(() => window.location.reload(), RECHECK_MS);
+}
+
+form.addEventListener('change', (ev) => {
+  const target = ev.target;
+  if (target instanceof HTMLInputElement && target.name === 'candidato') {
+    state.candidateId = target.value;
+    update();
+  }
+});
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.autoRetries = 0;
+  clearAlert();
+  void submit();
+});
+
+// Back from the results page (bfcache): the proof on this page was spent by the vote just made.
+window.addEventListener('pageshow', (ev) => {
+  if (!ev.persisted) return;
+  state.submitting = false;
+  clearAlert();
+  if (!state.closed) restartAntibot();
+  update();
+});
+
+// ---- loading the paredão -----------------------------------------------------------------------
+
+let loadAttempts = 0;
+
+async function load(): Promise<void> {
+  try {
+    const p = await getParedao();
+    state.paredao = p;
+    loadAttempts = 0;
+    clearAlert();
+    title.textContent = p.title;
+    document.title = `${p.title} · Vote agora`;
+    loading.hidden = true;
+    renderCandidates(p);
+    if (p.status === 'closed') closeVoting();
+    else if (p.status === 'draft') notOpenYet(p);
+    update();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      loading.hidden = true;
+      notOpenYet(null);
+      return;
+    }
+    loadAttempts += 1;
+    const seconds = err instanceof ApiError && err.retryAfter !== null ? err.retryAfter : backoffSeconds(loadAttempts - 1);
+    loading.textContent = 'Não foi possível carregar os participantes.';
+    showAlert('Não conseguimos carregar o paredão agora.', 'load');
+    offerRetry(() => void load(), loadAttempts <= MAX_AUTO_RETRIES ? seconds : null);
+  }
+}
+
+/**
+ * Follow the paredão live (the results stream's `paredao` frames): voting closing shows at once, and a
+ * new paredão opening (or this one opening) reloads the page with its participants. No reload polling.
+ */
+function followParedao(): void {
+  subscribeResults({
+    onResults: () => {},
+    onParedao: (p) => {
+      const shown = state.paredao;
+      const opened = p.status === 'open' && shown?.status !== 'open';
+      if (shown?.id !== p.id || opened) {
+        // Another paredão, or this one opening: start over with its participants.
+        if (shown || p.status === 'open') window.location.reload();
+      } else if (shown.status === 'open' && p.status === 'closed') {
+        state.paredao = p;
+        closeVoting();
+      }
+    },
+  });
+}
+
+update();
+void load().then(followParedao);

@@ -5,6 +5,7 @@ import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presolve, runLoad } from '../support/load.js';
 import { startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
+import { freePort } from '../support/ports.js';
 import { deleteQueues } from '../support/stack.js';
 
 const hmacSignatureSecret = 'load-test-signature-secret';
@@ -99,5 +100,14 @@ describe('runLoad: sends on schedule whatever the server does', () => {
     expect(run.statuses[200]).toBe(run.sent);
     expect(run.latency.p50).toBeGreaterThanOrEqual(395);
     expect(run.elapsedSec).toBeLessThan(2);
+  });
+
+  it('when nothing listens, then every send is a network error and the run still ends', async () => {
+    const port = await freePort();
+    const run = await runLoad({ url: `http://127.0.0.1:${port}/api/results`, method: 'GET', ratePerSec: 50, durationSec: 0.4 });
+    expect(run.sent).toBe(20);
+    expect(run.errors).toBe(20);
+    expect(run.statuses).toEqual({});
+    expect(run.latency.count).toBe(0);
   });
 });

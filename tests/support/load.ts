@@ -101,23 +101,28 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const fire = (i: number, scheduledAt: number) => {
     const body = method === 'POST' ? JSON.stringify({ candidateId: candidates[i % candidates.length], altcha: proofs[i] }) : undefined;
     lags[sent++] = performance.now() - scheduledAt;
-    pool.request({ origin: target.origin, path, method, headers, body }).then(
-      async (res) => {
+    pool
+      .request({ origin: target.origin, path, method, headers, body })
+      .then(async (res) => {
         const text = await res.body.text();
-        const status = res.statusCode;
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if (status === 202 && method === 'POST') {
-          accepted.push((JSON.parse(text) as { voteId: string }).voteId);
-          lastAcceptedAt = Date.now();
-        }
-        lastDoneAt = performance.now();
-        latencies[completed++] = lastDoneAt - scheduledAt;
-      },
-      () => {
-        errors++;
-        lastDoneAt = performance.now();
-      },
-    );
+        return { status: res.statusCode, text };
+      })
+      .then(
+        ({ status, text }) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status === 202 && method === 'POST') {
+            accepted.push(voteIdOf(text));
+            lastAcceptedAt = Date.now();
+          }
+          lastDoneAt = performance.now();
+          latencies[completed++] = lastDoneAt - scheduledAt;
+        },
+        // No status: refused, reset, timed out, or the body broke off.
+        () => {
+          errors++;
+          lastDoneAt = performance.now();
+        },
+      );
   };
 
   const startedAt = Date.now();
@@ -159,6 +164,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     startedAt,
     elapsedSec: ((lastDoneAt || performance.now()) - t0) / 1000,
   };
+}
+
+function voteIdOf(body: string): string {
+  try {
+    return String((JSON.parse(body) as { voteId?: unknown }).voteId ?? '');
+  } catch {
+    return '';
+  }
 }
 
 /** Nearest-rank percentiles (ms) of a set of latencies. */

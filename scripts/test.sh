@@ -21,8 +21,8 @@ echo "RabbitMQ is up"
 step "build"
 npm run --silent build
 
-step "type-check the tests"
-npx tsc -p tests --noEmit
+step "type-check the tests and the tools (bench, faults, monitoring generators)"
+for project in tests bench faults monitoring; do npx tsc -p "$project" --noEmit; done
 
 step "tests"
 npx vitest run "$@"

@@ -7,6 +7,9 @@
  *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
  *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
+ *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
+ *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
+ *                           and report how many arrived against how many the services wrote (issue 5)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -261,6 +264,29 @@ async function machine() {
   };
 }
 
+/** A GELF TCP input as Graylog has it: NUL-terminated JSON records, counted. */
+async function gelfListener(): Promise<{ port: number; received: () => number; close: () => void }> {
+  const { createServer } = await import('node:net');
+  let received = 0;
+  const server = createServer((socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 0) received++;
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, received: () => received, close: () => server.close() };
+}
+
+/** Log lines the services wrote to stdout (their log files in the stack's folder). */
+function linesWritten(stack: Stack): number {
+  let n = 0;
+  for (const name of ['api', 'consumer']) {
+    const path = join(stack.dir, `${name}.log`);
+    if (existsSync(path)) n += readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{')).length;
+  }
+  return n;
+}
+
 async function main() {
   if (!existsSync(join(ROOT, 'api/dist/main.js')) || !existsSync(join(ROOT, 'consumer/dist/main.js'))) {
     throw new Error('build the services first: npx tsc -b core api consumer (or npm run build)');
@@ -271,8 +297,10 @@ async function main() {
     // Proofs for a whole step are solved before it starts; big steps take longer than the default 120 s.
     ANTIBOT_EXPIRY_SECONDS: '3600',
     // What production runs: the harness's debug level would log a line per vote.
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: args.get('log-level') ?? 'info',
   };
+  const gelf = args.has('gelf') ? await gelfListener() : null;
+  if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;
   const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env };
   let stack: Stack;
   if (profileDir) {
@@ -309,6 +337,13 @@ async function main() {
     if (withResultsStep) steps.push(await voteStep(stack, groups, resultsRate, 'votes+results'));
   } finally {
     await stack.stop();
+    if (gelf) {
+      // The services flush their GELF backlog on a graceful stop; give the last bytes a moment.
+      await new Promise((r) => setTimeout(r, 1000));
+      const written = linesWritten(stack);
+      log(`GELF: ${gelf.received()} records received over TCP, ${written} log lines written to stdout by api and consumer${gelf.received() === written ? ' (none lost)' : ` (${written - gelf.received()} missing)`}`);
+      gelf.close();
+    }
   }
   if (withBaseline) {
     // Same body size as a real vote: the altcha payload is most of it.

@@ -52,6 +52,9 @@ describe('the whole pipeline on one machine: nginx → api → RabbitMQ → cons
   });
 
   it('when the consumer is SIGKILLed in the middle of a burst and restarted, then counted equals accepted', async () => {
+    // Each api worker refreshes its own snapshot every second: wait one period so whichever worker
+    // answers has seen everything the previous test counted.
+    await new Promise((r) => setTimeout(r, 1200));
     const before = (await stack.results(stack.apiUrl)).total;
     let killed = false;
     const { accepted } = await burst(stack, 600, 20, async (i) => {

@@ -125,22 +125,9 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   const depths = await stack.queueDepths();
   const cpu = usageBetween(before, after);
   const accepted = r.accepted.length;
-  const rate_ = errorRate(r, scheduled);
   const report: StepReport = {
     kind,
-    rate,
-    durationSec,
-    scheduled,
-    sent: r.sent,
-    dropped: r.dropped,
-    accepted,
-    acceptedPerSec: accepted / durationSec,
-    statuses: r.statuses,
-    networkErrors: r.errors,
-    errorRate: rate_,
-    latency: r.latency,
-    sendLag: r.sendLag,
-    passed: r.latency.p99 <= P99_LIMIT_MS && rate_ <= ERROR_LIMIT,
+    ...loadFigures(r, rate, durationSec, scheduled),
     lastCountedAfterMs: r.lastAcceptedAt ? countedAt - r.lastAcceptedAt : 0,
     counted,
     lost: Math.max(0, accepted - counted),
@@ -204,23 +191,10 @@ async function baselineStep(url: string, groups: ProcessGroups, rate: number, bo
   const busy = machineBusyUs() - busyBefore;
   const wallUs = (performance.now() - loadStart) * 1000;
   const accepted = r.accepted.length;
-  const rate_ = errorRate(r, scheduled);
   log(`baseline ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
   return {
     kind: 'baseline',
-    rate,
-    durationSec,
-    scheduled,
-    sent: r.sent,
-    dropped: r.dropped,
-    accepted,
-    acceptedPerSec: accepted / durationSec,
-    statuses: r.statuses,
-    networkErrors: r.errors,
-    errorRate: rate_,
-    latency: r.latency,
-    sendLag: r.sendLag,
-    passed: r.latency.p99 <= P99_LIMIT_MS && rate_ <= ERROR_LIMIT,
+    ...loadFigures(r, rate, durationSec, scheduled),
     cpu,
     cpuUsPerVote: accepted ? cpuOf(cpu, ['nginx', 'api']) / accepted : 0,
     cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api']) / accepted : 0,
@@ -261,6 +235,27 @@ async function machine() {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     gitCommit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
     loadAvgAtStart: loadavg(),
+  };
+}
+
+/** The figures every step reports, votes or baseline, from the load driver's result. */
+function loadFigures(r: LoadResult, rate: number, durationSec: number, scheduled: number) {
+  const accepted = r.accepted.length;
+  const rate_ = errorRate(r, scheduled);
+  return {
+    rate,
+    durationSec,
+    scheduled,
+    sent: r.sent,
+    dropped: r.dropped,
+    accepted,
+    acceptedPerSec: accepted / durationSec,
+    statuses: r.statuses,
+    networkErrors: r.errors,
+    errorRate: rate_,
+    latency: r.latency,
+    sendLag: r.sendLag,
+    passed: r.latency.p99 <= P99_LIMIT_MS && rate_ <= ERROR_LIMIT,
   };
 }
 

@@ -1,13 +1,11 @@
-import { flag, logLevel, parseEnv, port } from '@paredao/core';
+import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
 
 const schema = z.object({
+  ...serviceEnv,
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
   API_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
-  STORE_URL: z.string().default('sqlite:data/paredao.db'),
-  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
-  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
   /** The first paredão, taken into an empty store at start (afterwards the production team uses admin.html). */
   PAREDAO_FILE: z.string().default('config/paredao.json'),
   ADMIN_USER: z.string().min(1).max(64).default('admin'),
@@ -24,12 +22,8 @@ const schema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** On SIGTERM, how long to keep serving with `Connection: close` before closing the server. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(1000),
-  LOG_LEVEL: logLevel,
-  LOG_PRETTY: flag(false),
-  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
 });
 
 export type ApiConfig = z.infer<typeof schema>;

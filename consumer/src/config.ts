@@ -1,20 +1,14 @@
-import { flag, logLevel, parseEnv, port } from '@paredao/core';
+import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
 
 const schema = z.object({
+  ...serviceEnv,
   CONSUMER_HOST: z.string().default('127.0.0.1'),
   CONSUMER_PORT: port(3001),
-  STORE_URL: z.string().default('sqlite:data/paredao.db'),
-  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
-  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
   /** Unacked messages the broker may push to us; about two batches, so one fills while the other commits. */
   PREFETCH: z.coerce.number().int().min(1).max(65535).default(1000),
   BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
   BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  LOG_LEVEL: logLevel,
-  LOG_PRETTY: flag(false),
-  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
 });
 
 export type ConsumerConfig = z.infer<typeof schema>;

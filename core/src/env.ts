@@ -31,6 +31,20 @@ export const flag = (fallback: boolean) =>
 
 export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info');
 
+/**
+ * The settings api and consumer share, with one definition: spread into each service's own schema.
+ * (Both must agree on the store, the broker and the queue, and log the same way.)
+ */
+export const serviceEnv = {
+  STORE_URL: z.string().default('sqlite:data/paredao.db'),
+  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  LOG_LEVEL: logLevel,
+  LOG_PRETTY: flag(false),
+  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
+};
+
 /** Hides the password of a URL (amqp://user:***@host) for log lines and config summaries. */
 export function redactUrl(url: string): string {
   try {

@@ -29,7 +29,7 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
     RESULTS_REFRESH_MS: '200',
     PUBLISH_TIMEOUT_MS: '2000',
     SHUTDOWN_DRAIN_MS: '0',
-    ADMIN_PASSWORD_HASH: testPasswordHash(),
+    ADMIN_PASSWORD_HASH: await testPasswordHash(),
     ...env,
   };
   const api = await startApi(loadApiConfig(full), quietLog());

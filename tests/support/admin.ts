@@ -1,13 +1,11 @@
-import { scryptSync, randomBytes } from 'node:crypto';
+import { hashPassword } from '../../api/src/auth.js';
 
 export const ADMIN_USER = 'admin';
 export const ADMIN_PASSWORD = 'paredao-test-password';
 
-/** The ADMIN_PASSWORD_HASH for the test password, in the format of scripts/hash-password.mjs (cheap N for tests). */
-export function testPasswordHash(): string {
-  const [N, r, p] = [1024, 8, 1];
-  const salt = randomBytes(16);
-  return `scrypt:${N}:${r}:${p}:${salt.toString('base64')}:${scryptSync(ADMIN_PASSWORD, salt, 32, { N, r, p }).toString('base64')}`;
+/** The ADMIN_PASSWORD_HASH for the test password, made by the api's own hashing (a cheap N for tests). */
+export function testPasswordHash(): Promise<string> {
+  return hashPassword(ADMIN_PASSWORD, 1024);
 }
 
 /** Logs in and returns the session cookie to send back. */

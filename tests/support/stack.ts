@@ -61,7 +61,7 @@ export class Stack {
       RATE_LIMIT_PER_IP: String(this.opts.rateLimitPerIp ?? 0),
       LOG_LEVEL: 'debug',
       ADMIN_USER: 'admin',
-      ADMIN_PASSWORD_HASH: testPasswordHash(),
+      ADMIN_PASSWORD_HASH: await testPasswordHash(),
       ...this.opts.env,
     };
     const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(this.dir, 'nginx')], { env: this.env, encoding: 'utf8' });

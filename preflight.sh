@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# shellcheck source=scripts/load-env.sh
+. scripts/load-env.sh
+
 say() { printf '\033[1m[preflight]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[preflight] %s\033[0m\n' "$*" >&2; exit 1; }
 
@@ -89,7 +92,9 @@ check_docker() {
   version_ge "$engine_v" 25.0 || die "Docker Engine $engine_v is too old: 25 or newer (healthcheck start_interval)"
   say "docker engine $engine_v, compose $compose_v"
   scripts/gen-env.sh
-  if grep -q '^COMPOSE_PROFILES=.*logging' .env; then
+  # What compose will see: the environment, then .env for the keys the environment lacks.
+  load_env_file .env
+  if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then
     need_gib=8
     local mmc
     mmc=$(sysctl -n vm.max_map_count)
@@ -97,9 +102,7 @@ check_docker() {
   fi
   mem_gib=$(awk '/^MemTotal:/ { print int($2 / 1048576) }' /proc/meminfo)
   (( mem_gib >= need_gib )) || say "warning: ${mem_gib} GiB of memory; the stack wants ${need_gib} GiB"
-  local http_port
-  http_port=$(sed -n 's/^HTTP_PORT=//p' .env | tail -n 1)
-  ! port_open "${http_port:-8080}" || die "port ${http_port:-8080} is in use: set HTTP_PORT in .env"
+  ! port_open "${HTTP_PORT:-8080}" || die "port ${HTTP_PORT:-8080} is in use: set HTTP_PORT (environment or .env)"
   say "ready: ./run.sh compose up"
 }
 

@@ -15,13 +15,14 @@ die() { printf '\033[31m[run] %s\033[0m\n' "$*" >&2; exit 1; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# shellcheck source=scripts/load-env.sh
+. scripts/load-env.sh
+
 load_env() {
   # The same .env for every mode: created from .env.example with fresh secrets, existing keys kept.
+  # A variable set in the environment wins over .env (HTTP_PORT=8081 ./run.sh).
   scripts/gen-env.sh >/dev/null
-  set -a
-  # shellcheck disable=SC1091
-  . ./.env
-  set +a
+  load_env_file .env
 }
 
 run_local() {
@@ -79,10 +80,7 @@ run_compose() {
   case "$action" in
     up)
       docker compose up --detach --build --wait "$@"
-      set -a
-      # shellcheck disable=SC1091
-      . ./.env
-      set +a
+      load_env_file .env
       say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
       say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/"
       say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"

@@ -1,20 +1,30 @@
 import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
 
-const schema = z.object({
+/**
+ * The consumer's settings. Each `.describe()` is the documentation: the README's settings table and
+ * .env.example are generated from it (`npm run gen:settings`), so a new key needs a description.
+ */
+export const consumerEnv = z.object({
   ...serviceEnv,
-  CONSUMER_HOST: z.string().default('127.0.0.1'),
-  CONSUMER_PORT: port(3001),
-  /** Unacked messages the broker may push to us; about two batches, so one fills while the other commits. */
-  PREFETCH: z.coerce.number().int().min(1).max(65535).default(1000),
-  BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
-  BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  CONSUMER_HOST: z.string().default('127.0.0.1').describe('Address the consumer listens on'),
+  CONSUMER_PORT: port(3001).describe('consumer HTTP port (`/metrics`, `/readyz`)'),
+  PREFETCH: z
+    .coerce.number()
+    .int()
+    .min(1)
+    .max(65535)
+    // About two batches, so one fills while the other commits.
+    .default(1000)
+    .describe('Unacknowledged votes the broker may push to the consumer'),
+  BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500).describe('Votes applied in one atomic write, at most (not above `PREFETCH`)'),
+  BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50).describe('Longest wait to fill a batch before writing it'),
 });
 
-export type ConsumerConfig = z.infer<typeof schema>;
+export type ConsumerConfig = z.infer<typeof consumerEnv>;
 
 export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
-  const cfg = parseEnv(schema, env);
+  const cfg = parseEnv(consumerEnv, env);
   if (cfg.BATCH_MAX > cfg.PREFETCH) throw new Error(`BATCH_MAX (${cfg.BATCH_MAX}) must not exceed PREFETCH (${cfg.PREFETCH})`);
   return cfg;
 }

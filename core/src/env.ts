@@ -36,13 +36,17 @@ export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fata
  * (Both must agree on the store, the broker and the queue, and log the same way.)
  */
 export const serviceEnv = {
-  STORE_URL: z.string().default('sqlite:data/paredao.db'),
-  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
-  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  LOG_LEVEL: logLevel,
-  LOG_PRETTY: flag(false),
-  GELF_URL: z.string().regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port').optional(),
+  STORE_URL: z.string().default('sqlite:data/paredao.db').describe('Where votes and tallies live: `sqlite:<path>` or `mongodb://…` (MongoDB needs a replica set)'),
+  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672').describe('RabbitMQ'),
+  QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes').describe('The vote queue; dead letters go to `<name>.dead`'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('On SIGTERM, the longest a graceful stop may take before the process exits anyway'),
+  LOG_LEVEL: logLevel.describe('pino level: trace, debug, info, warn, error, fatal, silent'),
+  LOG_PRETTY: flag(false).describe('Readable log lines instead of JSON on stdout (./run.sh prettifies by itself)'),
+  GELF_URL: z
+    .string()
+    .regex(/^(udp|tcp):\/\/[^:/]+:\d+(\?.*)?$/, 'udp://host:port or tcp://host:port')
+    .optional()
+    .describe('Also ship logs to Graylog as GELF: `udp://host:port` or `tcp://host:port`; unset = stdout only'),
 };
 
 /** Hides the password of a URL (amqp://user:***@host) for log lines and config summaries. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { acceptsVotesAt, encodeVote, type Store } from '@paredao/core';
+import { acceptsVotesAt, type Store, type VoteMessage } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
@@ -16,7 +16,8 @@ import { voteBody } from './vote-body.js';
 
 export interface VotePublisher {
   readonly ready: boolean;
-  publish(body: Buffer, messageId: string): Promise<void>;
+  /** Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise. */
+  publish(vote: Omit<VoteMessage, 'v'>): Promise<void>;
 }
 
 export interface AppDeps {
@@ -151,9 +152,8 @@ export function createApp(deps: AppDeps) {
     if (!replayGuard.claim(voteId, now())) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
-    const vote = { v: 1 as const, voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId: req.id };
     try {
-      await publisher.publish(encodeVote(vote), voteId);
+      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId: req.id });
     } catch (err) {
       replayGuard.release(voteId);
       throw err;

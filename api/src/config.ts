@@ -44,6 +44,22 @@ export const apiEnv = z.object({
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(1200).describe('Votes per minute per client IP, at nginx and in the api; 0 turns limits off'),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1).describe('Proxies in front of the api whose `X-Forwarded-For` is trusted'),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe('Longest wait for the broker to confirm a vote before answering 503'),
+  // Group commit (docs/ARCHITECTURE.md, the vote message): one publish, confirm, delivery and ack for many votes.
+  PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500).describe('Group commit: at most this many votes per message to the broker'),
+  PUBLISH_BATCH_MAX_BYTES: z
+    .coerce.number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024)
+    .describe('Group commit: about this many bytes at most per message to the broker'),
+  PUBLISH_BATCH_WAIT_MS: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .describe("Group commit: the longest a vote waits for the previous message's confirm before going out without it"),
   RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000).describe('How often each api process re-reads the paredões, the results and the applied vote ids from the store'),
   SHUTDOWN_DRAIN_MS: z
     .coerce.number()

@@ -47,8 +47,14 @@ export function createApiMetrics(registry: Registry) {
     }),
     publishConfirm: new Histogram({
       name: 'paredao_publish_confirm_seconds',
-      help: 'Time from publish to broker confirm.',
+      help: 'Time from publishing one message (a group of votes) to its broker confirm.',
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    publishBatchSize: new Histogram({
+      name: 'paredao_publish_batch_size',
+      help: 'Votes per confirmed message (group commit).',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers: [registry],
     }),
     brokerConnected: new Gauge({

@@ -1,8 +1,8 @@
 import { EventEmitter, once } from 'node:events';
-import { assertTopology, backoffDelay, redactUrl, sleep } from '@paredao/core';
+import { assertTopology, backoffDelay, encodeBatch, encodeBatchEntry, redactUrl, sleep, type VoteMessage } from '@paredao/core';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
-import { brokerUnavailable } from './errors.js';
+import { AppError, brokerUnavailable } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface PublisherOptions {
@@ -10,21 +10,36 @@ export interface PublisherOptions {
   queue: string;
   /** A publish that has no confirm by then fails with 503 (the vote may still arrive; see docs/RELIABILITY.md). */
   timeoutMs: number;
+  /** Group commit bounds: votes and bytes per message, and the longest a vote waits for the previous confirm. */
+  batch: { maxVotes: number; maxBytes: number; maxWaitMs: number };
   log: Logger;
   metrics: ApiMetrics;
 }
 
+interface Waiting {
+  entry: string;
+  voteId: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 /**
- * Publishes votes on a confirm channel and resolves only once the broker has confirmed each one. Many
- * publishes are in flight at once (no serial waitForConfirms). When the channel's write buffer is full,
- * further publishes wait for 'drain' (back-pressure). Without a channel it fails at once with 503 and
- * keeps reconnecting in the background.
+ * Publishes votes on a confirm channel, many per message (group commit, see publish()), and answers each
+ * vote only once the broker has confirmed its message. When the channel's write buffer is full, further
+ * messages wait for 'drain' (back-pressure). Without a channel a vote fails at once with 503 and the
+ * connection keeps being retried in the background.
  */
 export class Publisher extends EventEmitter {
   private conn: ChannelModel | null = null;
   private ch: ConfirmChannel | null = null;
   private draining: Promise<unknown> | null = null;
+  /** Votes handed to publish() and not yet answered (pending or in a message awaiting its confirm). */
   private inFlight = 0;
+  private pending: Waiting[] = [];
+  private pendingBytes = 0;
+  private messagesInFlight = 0;
+  private flushSoon: NodeJS.Immediate | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
 
@@ -80,21 +95,58 @@ export class Publisher extends EventEmitter {
     }
   }
 
-  /** Resolves when the broker has confirmed the message; rejects with a 503 AppError otherwise. */
-  async publish(body: Buffer, messageId: string): Promise<void> {
-    if (this.draining) await this.draining;
-    const ch = this.ch;
-    if (!ch) throw brokerUnavailable();
+  /**
+   * Resolves once the broker has confirmed the message holding this vote; rejects with a 503 AppError
+   * otherwise (nack, timeout, channel lost: every vote of that message gets the same answer).
+   *
+   * Group commit: a vote accepted while no message awaits a confirm goes out at the end of this event
+   * loop turn (with whatever else arrived in it); votes accepted while one does wait for that confirm
+   * and then go out together as one message, bounded by `batch.maxVotes`, `batch.maxBytes` and
+   * `batch.maxWaitMs`. One publish, confirm, delivery and ack then carry many votes: RabbitMQ's cost
+   * was per message (docs/BENCHMARKS.md).
+   */
+  publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
+    if (!this.ch) return Promise.reject(brokerUnavailable());
+    const entry = encodeBatchEntry(vote);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ entry, voteId: vote.voteId, resolve, reject });
+      this.pendingBytes += entry.length + 1;
+      this.inFlight++;
+      const { maxVotes, maxBytes, maxWaitMs } = this.opts.batch;
+      if (this.pending.length >= maxVotes || this.pendingBytes >= maxBytes) this.flush();
+      else if (this.messagesInFlight === 0) this.flushSoon ??= setImmediate(() => this.flush());
+      else this.flushTimer ??= setTimeout(() => this.flush(), maxWaitMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.flushSoon) clearImmediate(this.flushSoon);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushSoon = null;
+    this.flushTimer = null;
+    if (this.pending.length === 0) return;
+    const group = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    void this.send(group);
+  }
+
+  private async send(group: Waiting[]): Promise<void> {
+    this.messagesInFlight++;
     const started = process.hrtime.bigint();
-    this.inFlight++;
     try {
+      if (this.draining) await this.draining;
+      const ch = this.ch;
+      if (!ch) throw brokerUnavailable();
+      const body = encodeBatch(group.map((w) => w.entry));
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(brokerUnavailable()), this.opts.timeoutMs);
         let ok: boolean;
         try {
-          ok = ch.sendToQueue(this.opts.queue, body, { persistent: true, contentType: 'application/json', messageId }, (err) => {
+          // messageId: the first vote's id, so a dead-lettered message can be traced to its voters.
+          ok = ch.sendToQueue(this.opts.queue, body, { persistent: true, contentType: 'application/json', messageId: group[0]!.voteId }, (err) => {
             clearTimeout(timer);
-            // A nack or a channel closed before the confirm: the vote is not safe, so the client retries.
+            // A nack or a channel closed before the confirm: the votes are not safe, so the clients retry.
             if (err) reject(brokerUnavailable());
             else resolve();
           });
@@ -107,8 +159,16 @@ export class Publisher extends EventEmitter {
         }
       });
       this.opts.metrics.publishConfirm.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.opts.metrics.publishBatchSize.observe(group.length);
+      for (const w of group) w.resolve();
+    } catch (err) {
+      const e = err instanceof AppError ? err : brokerUnavailable();
+      for (const w of group) w.reject(e);
     } finally {
-      this.inFlight--;
+      this.messagesInFlight--;
+      this.inFlight -= group.length;
+      // The confirm the waiting votes were held for has come (or failed): they go now.
+      if (this.messagesInFlight === 0 && this.pending.length > 0) this.flush();
       if (this.inFlight === 0) this.emit('idle');
     }
   }
@@ -116,6 +176,7 @@ export class Publisher extends EventEmitter {
   /** Waits (up to the deadline) for in-flight confirms, then closes the connection. */
   async stop(deadline: number): Promise<void> {
     this.stopping.abort();
+    this.flush();
     if (this.inFlight > 0) await Promise.race([once(this, 'idle'), sleep(Math.max(0, deadline - Date.now()))]);
     try {
       await this.conn?.close();

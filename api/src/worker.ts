@@ -37,7 +37,14 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     results.paredaoChanged(p);
     void results.refresh(p);
   });
-  const publisher = new Publisher({ url: config.AMQP_URL, queue: config.QUEUE_NAME, timeoutMs: config.PUBLISH_TIMEOUT_MS, log, metrics });
+  const publisher = new Publisher({
+    url: config.AMQP_URL,
+    queue: config.QUEUE_NAME,
+    timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS },
+    log,
+    metrics,
+  });
   const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log);
 
   // One beat for everything that follows the store: the paredão, the results snapshot, the replay guard.

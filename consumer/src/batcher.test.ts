@@ -45,4 +45,16 @@ describe('Batcher', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(batches).toEqual([]);
   });
+
+  it('when items carry weights, then a batch holds at most max weight and an over-heavy item goes alone', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number>(10, 10_000, async (x) => void batches.push(x));
+    b.add(1, 4);
+    b.add(2, 4);
+    b.add(3, 4); // 12 ≥ 10: [1, 2] goes (8), 3 waits
+    b.add(4, 25); // 29: [3] alone would be 4, with 4 it is 29 > 10, so [3] then [4]
+    await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toEqual([[1, 2], [3], [4]]);
+    expect(b.pending).toBe(0);
+  });
 });

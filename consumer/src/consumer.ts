@@ -1,4 +1,4 @@
-import { assertTopology, backoffDelay, decodeVote, redactUrl, sleep, type Store, type VoteMessage } from '@paredao/core';
+import { assertTopology, backoffDelay, decodeMessage, redactUrl, sleep, type Store, type VoteMessage } from '@paredao/core';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
@@ -17,7 +17,8 @@ export interface VoteConsumerOptions {
 
 interface Delivery {
   msg: ConsumeMessage;
-  vote: VoteMessage;
+  /** One vote (the single-vote format) or many (a batch message). */
+  votes: VoteMessage[];
   ch: Channel;
 }
 
@@ -25,7 +26,8 @@ interface Delivery {
  * Consumes votes in batches: a batch is applied to the store in one atomic write (tallies, hourly rows
  * and applied vote ids together), then acknowledged with one multiple-ack. A crash anywhere before the
  * ack means redelivery, and the store's applied ids make the second apply a no-op: exactly once.
- * Messages that are not votes are rejected to the dead-letter queue at once.
+ * Messages that are not votes are rejected to the dead-letter queue at once; a malformed entry inside a
+ * batch message is counted and logged on its own, and the rest of that message is applied.
  */
 export class VoteConsumer {
   private conn: ChannelModel | null = null;
@@ -92,13 +94,19 @@ export class VoteConsumer {
   }
 
   private onMessage(ch: Channel, msg: ConsumeMessage): void {
-    const decoded = decodeVote(msg.content);
-    if (!decoded.ok) {
-      this.opts.metrics.deadLettered.inc();
-      this.opts.log.error(
-        { reason: decoded.reason, messageId: msg.properties.messageId, bytes: msg.content.length, redelivered: msg.fields.redelivered },
-        'poison message sent to the dead-letter queue',
+    const { log, metrics } = this.opts;
+    const decoded = decodeMessage(msg.content);
+    const poison = !decoded.ok ? decoded.reason : decoded.votes.length === 0 ? 'no valid vote in the batch' : null;
+    if (decoded.ok && decoded.rejected.length > 0) {
+      metrics.entriesRejected.inc(decoded.rejected.length);
+      log.error(
+        { messageId: msg.properties.messageId, rejected: decoded.rejected.slice(0, 10), count: decoded.rejected.length, votes: decoded.votes.length },
+        'malformed votes inside a batch message dropped; the others are applied',
       );
+    }
+    if (poison !== null) {
+      metrics.deadLettered.inc();
+      log.error({ reason: poison, messageId: msg.properties.messageId, bytes: msg.content.length, redelivered: msg.fields.redelivered }, 'poison message sent to the dead-letter queue');
       try {
         ch.nack(msg, false, false);
       } catch {
@@ -106,7 +114,7 @@ export class VoteConsumer {
       }
       return;
     }
-    this.batcher.add({ msg, vote: decoded.vote, ch });
+    if (decoded.ok) this.batcher.add({ msg, votes: decoded.votes, ch }, decoded.votes.length);
   }
 
   /** Applies one batch, retrying the store with backoff; acks only after the commit. */
@@ -114,7 +122,7 @@ export class VoteConsumer {
     const { store, log, metrics } = this.opts;
     const ch = batch[0]?.ch;
     if (!ch) return;
-    const votes = batch.map((d) => d.vote);
+    const votes = batch.length === 1 ? batch[0]!.votes : batch.flatMap((d) => d.votes);
     for (let attempt = 0; ; attempt++) {
       if (ch !== this.ch) return; // channel lost: these deliveries will be redelivered
       const started = process.hrtime.bigint();

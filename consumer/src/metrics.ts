@@ -14,6 +14,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Votes accepted outside their paredão voting window (after it closed): not counted.',
       registers: [registry],
     }),
+    entriesRejected: new Counter({
+      name: 'paredao_consumer_batch_entries_rejected_total',
+      help: 'Malformed votes inside a batch message: dropped on their own, the rest of the message applied.',
+      registers: [registry],
+    }),
     deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Poison messages sent to the dead-letter queue.', registers: [registry] }),
     batchSize: new Histogram({
       name: 'paredao_consumer_batch_size',

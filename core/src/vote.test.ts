@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeVote, encodeVote, hourBucket } from './vote.js';
+import { decodeMessage, encodeBatch, encodeBatchEntry, encodeVote, hourBucket } from './vote.js';
 
 describe('hourBucket', () => {
   it('when a vote is cast at 14:59:59.999 UTC, then it counts in the 14:00 hour', () => {
@@ -10,19 +10,37 @@ describe('hourBucket', () => {
   });
 });
 
-describe('decodeVote', () => {
+describe('decodeMessage', () => {
   const vote = { v: 1 as const, voteId: 'abcdef0123456789', paredaoId: 'p1', candidateId: 'a', acceptedAt: 1_700_000_000_000 };
+  const { v: _v, ...entry } = vote;
 
-  it('when the message is a vote, then it round-trips', () => {
-    expect(decodeVote(encodeVote(vote))).toEqual({ ok: true, vote });
+  it('when the message is a single vote (v1), then it round-trips', () => {
+    expect(decodeMessage(encodeVote(vote))).toEqual({ ok: true, votes: [vote], rejected: [] });
+  });
+  it('when the message is a batch (v2), then every vote comes out in order, as v1 votes', () => {
+    const second = { ...vote, voteId: 'fedcba9876543210', candidateId: 'b', reqId: 'r-2' };
+    const body = encodeBatch([encodeBatchEntry(vote), encodeBatchEntry(second)]);
+    expect(decodeMessage(body)).toEqual({ ok: true, votes: [vote, second], rejected: [] });
+  });
+  it('when one entry of a batch is malformed, then only that entry is rejected, by index', () => {
+    const body = Buffer.from(JSON.stringify({ v: 2, votes: [entry, { ...entry, candidateId: 3 }, 'junk', { ...entry, voteId: '0123456789abcdef' }] }));
+    const d = decodeMessage(body);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.votes.map((v) => v.voteId)).toEqual([vote.voteId, '0123456789abcdef']);
+    expect(d.rejected.map((r) => r.index)).toEqual([1, 2]);
   });
   it('when the message is not JSON, then it is poison', () => {
-    expect(decodeVote(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'not JSON' });
+    expect(decodeMessage(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'not JSON' });
+  });
+  it('when a batch has no vote list, then it is poison', () => {
+    expect(decodeMessage(Buffer.from('{"v":2}')).ok).toBe(false);
+    expect(decodeMessage(Buffer.from('{"v":2,"votes":[]}')).ok).toBe(false);
   });
   it('when a field is missing or of the wrong type, then it is poison', () => {
-    expect(decodeVote(Buffer.from(JSON.stringify({ ...vote, candidateId: 3 }))).ok).toBe(false);
+    expect(decodeMessage(Buffer.from(JSON.stringify({ ...vote, candidateId: 3 }))).ok).toBe(false);
     const { voteId: _drop, ...noId } = vote;
-    expect(decodeVote(Buffer.from(JSON.stringify(noId))).ok).toBe(false);
-    expect(decodeVote(Buffer.from(JSON.stringify({ ...vote, v: 2 }))).ok).toBe(false);
+    expect(decodeMessage(Buffer.from(JSON.stringify(noId))).ok).toBe(false);
+    expect(decodeMessage(Buffer.from(JSON.stringify({ ...vote, v: 3 }))).ok).toBe(false);
   });
 });

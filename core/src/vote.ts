@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What travels on the queue from api to consumer (docs/ARCHITECTURE.md). */
+/** One vote as it travels on the queue from api to consumer (docs/ARCHITECTURE.md). */
 export const voteMessageSchema = z.object({
   v: z.literal(1),
   voteId: z.string().min(8).max(128),
@@ -11,23 +11,65 @@ export const voteMessageSchema = z.object({
 });
 export type VoteMessage = z.infer<typeof voteMessageSchema>;
 
-export type DecodeResult = { ok: true; vote: VoteMessage } | { ok: false; reason: string };
+/** A vote inside a batch message: the single-vote message without its version field. */
+const batchedVoteSchema = voteMessageSchema.omit({ v: true });
 
-/** Parses a queue message body; anything else is poison and goes to the dead-letter queue. */
-export function decodeVote(body: Buffer): DecodeResult {
+/**
+ * What a queue message holds, either format: `votes` are the valid ones, `rejected` the entries of a
+ * batch that are not votes (each on its own: one bad entry never holds back the others). A message that
+ * is neither format at all is poison (`ok: false`) and goes to the dead-letter queue whole.
+ */
+export type DecodeResult =
+  | { ok: true; votes: VoteMessage[]; rejected: { index: number; reason: string }[] }
+  | { ok: false; reason: string };
+
+/**
+ * Parses a queue message body. Two formats live in the queue during a rolling deploy: the single vote
+ * (`{ v: 1, voteId, … }`, from older api processes) and the batch (`{ v: 2, votes: [{ voteId, … }] }`,
+ * the votes one api process accepted while its previous publish awaited a confirm).
+ */
+export function decodeMessage(body: Buffer): DecodeResult {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
+  if (json !== null && typeof json === 'object' && (json as { v?: unknown }).v === 2) {
+    const list = (json as { votes?: unknown }).votes;
+    if (!Array.isArray(list) || list.length === 0) return { ok: false, reason: 'batch without votes' };
+    const votes: VoteMessage[] = [];
+    const rejected: { index: number; reason: string }[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const parsed = batchedVoteSchema.safeParse(list[i]);
+      if (parsed.success) votes.push({ v: 1, ...parsed.data });
+      else rejected.push({ index: i, reason: issueText(parsed.error) });
+    }
+    return { ok: true, votes, rejected };
+  }
   const parsed = voteMessageSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]?.message ?? 'invalid' };
-  return { ok: true, vote: parsed.data };
+  if (!parsed.success) return { ok: false, reason: issueText(parsed.error) };
+  return { ok: true, votes: [parsed.data], rejected: [] };
 }
 
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid';
+}
+
+/** The single-vote format (v1): still read by the consumer; tests and older api processes write it. */
 export function encodeVote(vote: VoteMessage): Buffer {
   return Buffer.from(JSON.stringify(vote));
+}
+
+/** One vote as a batch entry, serialised once when accepted (the publisher joins entries as they are). */
+export function encodeBatchEntry(vote: Omit<VoteMessage, 'v'>): string {
+  return JSON.stringify({ voteId: vote.voteId, paredaoId: vote.paredaoId, candidateId: vote.candidateId, acceptedAt: vote.acceptedAt, reqId: vote.reqId });
+}
+
+/** The batch format (v2) from entries made by `encodeBatchEntry`. */
+export function encodeBatch(entries: readonly string[]): Buffer {
+  return Buffer.from(`{"v":2,"votes":[${entries.join(',')}]}`);
 }
 
 /** Start of the UTC hour containing `ms`, as ISO-8601 (`2026-11-23T14:00:00.000Z`). */

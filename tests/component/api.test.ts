@@ -1,4 +1,4 @@
-import { openStore, decodeVote, type Store, type VoteMessage } from '@paredao/core';
+import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solve, solvedPayload } from '../support/antibot.js';
@@ -9,16 +9,20 @@ import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTe
 
 /** Takes every message waiting in the queue (and acks it), as the consumer would. */
 async function drainQueue(queue: string): Promise<VoteMessage[]> {
+  return (await drainMessages(queue)).votes;
+}
+
+async function drainMessages(queue: string): Promise<{ messages: number; votes: VoteMessage[] }> {
   const conn = await amqp.connect(AMQP_URL);
   try {
     const ch = await conn.createChannel();
     const out: VoteMessage[] = [];
-    for (;;) {
+    for (let messages = 0; ; messages++) {
       const msg = await ch.get(queue, { noAck: true });
-      if (!msg) return out;
-      const d = decodeVote(msg.content);
-      if (!d.ok) throw new Error(`queued message is not a vote: ${d.reason}`);
-      out.push(d.vote);
+      if (!msg) return { messages, votes: out };
+      const d = decodeMessage(msg.content);
+      if (!d.ok || d.rejected.length > 0) throw new Error(`queued message is not a vote: ${d.ok ? JSON.stringify(d.rejected) : d.reason}`);
+      out.push(...d.votes);
     }
   } finally {
     await conn.close();
@@ -98,6 +102,19 @@ describe('api, in-process, against the real RabbitMQ', () => {
         expect(await drainQueue(queue)).toEqual([]);
       });
     }
+  });
+
+  it('when many votes arrive at once, then they share a few confirmed messages and each is queued exactly once', async () => {
+    await drainQueue(queue);
+    const proofs = await Promise.all(Array.from({ length: 60 }, () => solvedPayload(t.url)));
+    const answers = await Promise.all(proofs.map((altcha, i) => vote({ candidateId: i % 2 ? 'participante-1' : 'participante-2', altcha })));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+    const { messages, votes } = await drainMessages(queue);
+    expect(votes.map((v) => v.voteId).sort()).toEqual(answers.map((a) => a.json!.voteId!).sort());
+    // Group commit: fewer messages than votes (60 requests in flight together cannot all go alone).
+    expect(messages).toBeLessThan(60);
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(sample(text, 'paredao_publish_batch_size_sum', {})).toBeGreaterThanOrEqual(60);
   });
 
   it('when the same proof is sent twice, then the second is refused as replayed and not queued', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createRegistry, encodeVote, openStore, type Store, type VoteMessage } from '@paredao/core';
+import { createRegistry, encodeBatch, encodeBatchEntry, encodeVote, openStore, type Store, type VoteMessage } from '@paredao/core';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
@@ -96,5 +96,27 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
       await conn.close();
     }
     expect(sample(await registry.metrics(), 'paredao_consumer_dead_lettered_total', {})).toBe(2);
+  });
+
+  it('when batch messages (v2) and single votes (v1) are both queued, then every vote is counted once and a malformed entry only drops itself', async () => {
+    const before = await total();
+    const votes = Array.from({ length: 90 }, (_, i) => vote(i % 2 ? 'participante-1' : 'participante-2'));
+    const entries = votes.map(({ v: _v, ...e }) => encodeBatchEntry(e));
+    const withBad = [...entries.slice(0, 30), JSON.stringify({ voteId: 'x', candidateId: 7 }), ...entries.slice(30, 60)];
+    // A rolling deploy: old api processes publish single votes while new ones publish batches; one
+    // vote also arrives twice (in a batch and alone, as a replay across instances might).
+    await publish(queue, [encodeBatch(withBad), ...votes.slice(60).map(encodeVote), encodeVote(votes[0]!)]);
+    await waitFor('90 more counted', async () => (await total()) === before + 90);
+    const text = await registry.metrics();
+    expect(sample(text, 'paredao_consumer_batch_entries_rejected_total', {})).toBe(1);
+    await waitFor('the replayed one skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 301);
+    expect(await total()).toBe(before + 90);
+    const conn = await amqp.connect(AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);
+    } finally {
+      await conn.close();
+    }
   });
 });

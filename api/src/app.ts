@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { acceptsVotesAt, type Store, type VoteMessage } from '@paredao/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store, VoteMessage } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { adminRouter } from './admin.js';
 import type { Antibot } from './antibot.js';
@@ -12,7 +13,8 @@ import { openApiDocument } from './openapi.js';
 import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ResultsService } from './results.js';
-import { voteBody } from './vote-body.js';
+import { withHotPath } from './hot-path.js';
+import { VoteService } from './votes.js';
 
 export interface VotePublisher {
   readonly ready: boolean;
@@ -44,10 +46,17 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Builds the api; never listens (STYLE.md §2), so tests run it in-process. */
-export function createApp(deps: AppDeps) {
+/**
+ * Builds the api's request listener; never listens (STYLE.md §2), so tests run it in-process. The vote
+ * and challenge requests take the lean node:http path (hot-path.ts); every other request, and a vote
+ * body that is not plain JSON, goes to the Express app.
+ */
+export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, paredoes, log, metrics, publisher, results, antibot, replayGuard } = deps;
   const now = deps.now ?? Date.now;
+  const votes = new VoteService({ paredoes, antibot, replayGuard, publisher, metrics, log, now });
+  // One count per address for both paths that take votes.
+  const rateLimitStore = new MemoryStore();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -103,6 +112,7 @@ export function createApp(deps: AppDeps) {
     res.json(openApiDocument);
   });
 
+  // GET is answered by hot-path.ts before it gets here; this route keeps HEAD as it was.
   app.get('/api/challenge', async (_req, res) => {
     // A challenge is single use: never cached.
     res.set('cache-control', 'no-store').json(antibot.challenge(now()));
@@ -123,6 +133,8 @@ export function createApp(deps: AppDeps) {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: () => deps.rateLimitPerMinute === 0,
+    // Keyed as hot-path.ts keys it (express-rate-limit's default: ipKeyGenerator(req.ip)).
+    store: rateLimitStore,
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
       const retryAfter = Math.max(1, Math.ceil(((reset ?? now() + 60_000) - now()) / 1000));
@@ -137,30 +149,9 @@ export function createApp(deps: AppDeps) {
     next();
   };
 
+  // The Express route takes only the vote bodies the lean path leaves to it (hot-path.ts: plainJson).
   app.post('/api/votes', limiter, jsonOnly, express.json({ limit: '8kb', strict: true }), async (req, res) => {
-    const parsed = voteBody.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AppError(400, 'invalid_body', `Corpo do voto inválido${issue ? ` (${issue.path.join('.') || 'corpo'}: ${issue.message})` : ''}.`);
-    }
-    const { candidateId, altcha, website } = parsed.data;
-    const paredao = paredoes.current;
-    if (!paredao || !acceptsVotesAt(paredao, now())) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
-    if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
-    if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
-    const voteId = antibot.verify(altcha, now());
-    if (!replayGuard.claim(voteId, now())) {
-      throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
-    }
-    try {
-      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId: req.id });
-    } catch (err) {
-      replayGuard.release(voteId);
-      throw err;
-    }
-    metrics.votesAccepted.inc({ candidate: candidateId });
-    req.log.debug({ voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
-    res.status(202).json({ voteId });
+    res.status(202).json(await votes.accept(req.body, req.id));
   });
 
   app.use(adminRouter({ store, auth: deps.auth, paredoes, closeGraceMs: deps.closeGraceMs, now }));
@@ -180,10 +171,21 @@ export function createApp(deps: AppDeps) {
     }
     if (req.path === '/api/votes' && req.method === 'POST') metrics.votesRejected.inc({ reason: e.code });
     if (res.headersSent) return;
-    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+    res.status(e.status).set(e.headers).type('application/json').send(votes.errorBody(e));
   });
 
-  return app;
+  return withHotPath(
+    {
+      votes,
+      antibot,
+      metrics,
+      log,
+      rateLimit: deps.rateLimitPerMinute > 0 ? { perMinute: deps.rateLimitPerMinute, store: rateLimitStore } : null,
+      trustProxyHops: deps.trustProxyHops,
+      now,
+    },
+    app,
+  );
 }
 
 /** Maps body-parser and unknown errors onto AppError; 5xx messages never leak internals. */

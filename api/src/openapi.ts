@@ -27,7 +27,7 @@ export const openApiDocument = {
     '/api/challenge': {
       get: {
         summary: 'A fresh single-use ALTCHA v2 challenge (SHA-256, deterministic mode)',
-        responses: { 200: { description: 'ALTCHA challenge', content: { 'application/json': { schema: { type: 'object' } } } } },
+        responses: { 200: { description: 'ALTCHA challenge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Challenge' } } } } },
       },
     },
     '/api/votes': {
@@ -51,9 +51,23 @@ export const openApiDocument = {
           },
         },
         responses: {
-          202: { description: 'Accepted and confirmed by the broker', content: { 'application/json': { schema: { type: 'object', properties: { voteId: { type: 'string' } }, required: ['voteId'] } } } },
+          202: {
+            description: "Accepted and confirmed by the broker; `challenge` is a fresh challenge for the voter's next vote (no GET /api/challenge needed)",
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { voteId: { type: 'string' }, challenge: { $ref: '#/components/schemas/Challenge' } }, required: ['voteId', 'challenge'] },
+              },
+            },
+          },
           400: error,
-          403: error,
+          403: {
+            description: 'Anti-bot proof missing, malformed, forged, expired or already used (`antibot_*`); carries a fresh `challenge` to solve instead',
+            content: {
+              'application/json': {
+                schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { type: 'object', properties: { challenge: { $ref: '#/components/schemas/Challenge' } }, required: ['challenge'] }] },
+              },
+            },
+          },
           409: error,
           413: error,
           415: error,
@@ -80,6 +94,12 @@ export const openApiDocument = {
   },
   components: {
     schemas: {
+      Challenge: {
+        type: 'object',
+        description: 'An ALTCHA v2 challenge (altcha-lib 2.x format): solve it with the altcha widget or altcha-lib',
+        required: ['parameters', 'signature'],
+        properties: { parameters: { type: 'object' }, signature: { type: 'string' } },
+      },
       Error: {
         type: 'object',
         required: ['error'],

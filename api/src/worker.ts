@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRegistry, openStore } from '@paredao/core';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
@@ -93,7 +93,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     trustProxyHops: config.TRUST_PROXY_HOPS,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.API_PORT, config.API_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = createServer(app);
+    s.once('error', reject);
+    s.listen(config.API_PORT, config.API_HOST, () => resolve(s));
   });
   // Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection we just closed.
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,8 @@
 import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import type { Challenge } from 'altcha-lib';
 import { solve, solvedPayload } from '../support/antibot.js';
 import { AMQP_URL, deleteQueues } from '../support/stack.js';
 import { freePort } from '../support/ports.js';
@@ -102,6 +104,42 @@ describe('api, in-process, against the real RabbitMQ', () => {
         expect(await drainQueue(queue)).toEqual([]);
       });
     }
+  });
+
+  it('when a vote is accepted, then the 202 carries the next challenge, and a vote with it needs no GET /api/challenge', async () => {
+    await drainQueue(queue);
+    const first = await vote({ candidateId: 'participante-1', altcha: await solvedPayload(t.url) });
+    expect(first.status).toBe(202);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const next = (first.json as { challenge?: Challenge }).challenge;
+    expect(next?.parameters.algorithm).toBe('SHA-256');
+    const second = await vote({ candidateId: 'participante-2', altcha: await solve(next!) });
+    expect(second.status).toBe(202);
+    expect(second.json?.voteId).not.toBe(first.json?.voteId);
+    expect(await drainQueue(queue)).toHaveLength(2);
+  });
+
+  it('when a proof is refused (403 antibot_*), then the answer carries a fresh challenge that works', async () => {
+    await drainQueue(queue);
+    const refused = await vote({ candidateId: 'participante-1' });
+    expect(refused.status).toBe(403);
+    expect(refused.json?.error?.code).toBe('antibot_missing');
+    const challenge = (refused.json as { challenge?: Challenge }).challenge;
+    expect(challenge?.signature).toMatch(/^[0-9a-f]{64}$/);
+    expect((await vote({ candidateId: 'participante-1', altcha: await solve(challenge!) })).status).toBe(202);
+    // Other refusals carry none.
+    expect((await vote({ candidateId: 'nobody', altcha: 'x' })).json).not.toHaveProperty('challenge');
+    expect(await drainQueue(queue)).toHaveLength(1);
+  });
+
+  it('when the vote body is gzipped, then Express inflates it and the same vote service accepts it', async () => {
+    await drainQueue(queue);
+    const body = gzipSync(JSON.stringify({ candidateId: 'participante-2', altcha: await solvedPayload(t.url) }));
+    const res = await fetch(`${t.url}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': 'req-gz' }, body });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-request-id')).toBe('req-gz');
+    expect(((await res.json()) as { challenge?: unknown }).challenge).toBeTruthy();
+    expect(await drainQueue(queue)).toMatchObject([{ reqId: 'req-gz', candidateId: 'participante-2' }]);
   });
 
   it('when many votes arrive at once, then they share a few confirmed messages and each is queued exactly once', async () => {

@@ -113,6 +113,28 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
     expect(pageErrors).toEqual([]);
   });
 
+  it('when the person goes back and votes again, then the page solves the challenge that came with the 202: no GET /api/challenge', async () => {
+    const challengeRequests: string[] = [];
+    const onRequest = (r: { url: () => string }) => {
+      if (r.url().includes('/api/challenge')) challengeRequests.push(r.url());
+    };
+    page.on('request', onRequest);
+    try {
+      const before = (await stack.results()).total;
+      await page.goto(`${stack.url}/`);
+      await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
+      await page.getByRole('radio', { name: 'Participante 2' }).check();
+      await page.locator('#votar:not([disabled])').waitFor();
+      await page.getByRole('button', { name: 'Votar' }).click();
+      await page.waitForURL(/\/resultado\.html\?voto=participante-2$/u, { timeout: 15_000 });
+      await waitFor('the second vote counted', async () => (await stack.results()).total === before + 1, 20_000, 200);
+      expect(challengeRequests).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('when the production team closes voting and opens a new paredão, then the open vote page follows live', async () => {
     const cookie = await adminCookie(stack.url);
     const admin = (method: string, path: string, body?: unknown) =>

@@ -49,6 +49,8 @@ export class ApiError extends Error {
     message: string,
     /** Seconds to wait before retrying, for 429/503/network failures; null when retrying will not help. */
     readonly retryAfter: number | null,
+    /** A fresh anti-bot challenge, when the answer carried one (every 403 `antibot_*` does). */
+    readonly challenge: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -145,6 +147,7 @@ async function request(path: string, init?: RequestInit): Promise<unknown> {
       parsed?.code ?? `http_${res.status}`,
       parsed?.message ?? res.statusText,
       retryDelayFor(res.status, res.headers.get('retry-after')),
+      typeof body === 'object' && body !== null && 'challenge' in body ? (body as { challenge: unknown }).challenge : null,
     );
   }
   return body;
@@ -162,12 +165,14 @@ export async function getResults(): Promise<Results> {
   return body;
 }
 
-export async function postVote(vote: VoteRequest): Promise<{ voteId: string }> {
+/** The 202 carries the challenge for the voter's next vote, so that one needs no GET /api/challenge. */
+export async function postVote(vote: VoteRequest): Promise<{ voteId: string; challenge: unknown }> {
   const body = await request('/api/votes', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(vote),
   });
   const voteId = typeof body === 'object' && body !== null && 'voteId' in body ? String((body as { voteId: unknown }).voteId) : '';
-  return { voteId };
+  const challenge = typeof body === 'object' && body !== null && 'challenge' in body ? (body as { challenge: unknown }).challenge : null;
+  return { voteId, challenge };
 }

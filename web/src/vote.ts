@@ -195,17 +195,59 @@ const statusText: Record<WidgetState, string> = {
 // ---- the anti-bot widget -----------------------------------------------------------------------
 
 // The element's methods exist once the widget has mounted ('load' event); before that there is
-// nothing to reset and auto="onload" starts the first verification anyway.
+// nothing to reset.
 function resetWidget(): boolean {
   if (typeof widget.reset !== 'function') return false;
   widget.reset();
   return true;
 }
 
+// The api hands out the next challenge with each answer (202, 403 antibot_*): the page solves that one
+// instead of asking GET /api/challenge again. Across the results page it waits in sessionStorage.
+const NEXT_CHALLENGE = 'paredao:proximo-desafio';
+let carried: unknown = takeStoredChallenge();
+
+function usable(challenge: unknown): challenge is object {
+  const expiresAt = (challenge as { parameters?: { expiresAt?: unknown } } | null)?.parameters?.expiresAt;
+  // Enough life left to be solved and sent; otherwise a fresh one is fetched.
+  return typeof expiresAt === 'number' && expiresAt * 1000 - Date.now() > 15_000;
+}
+
+function takeStoredChallenge(): unknown {
+  try {
+    const stored = sessionStorage.getItem(NEXT_CHALLENGE);
+    sessionStorage.removeItem(NEXT_CHALLENGE); // single use: never offered twice
+    return stored ? JSON.parse(stored) : null;
+  } catch {
+    return null; // storage off (private mode) or not JSON: fetch one
+  }
+}
+
+function storeChallenge(challenge: unknown): void {
+  try {
+    if (usable(challenge)) sessionStorage.setItem(NEXT_CHALLENGE, JSON.stringify(challenge));
+  } catch {
+    // storage off: the next page fetches one
+  }
+}
+
 function restartAntibot(): void {
   state.payload = null;
-  if (resetWidget()) void widget.verify();
+  if (typeof widget.configure !== 'function') return; // not mounted yet: startAntibot runs on 'load'
+  const challenge = usable(carried) ? carried : '/api/challenge';
+  carried = null;
+  void (async () => {
+    // configure() is synchronous in altcha 3.2 although typed as a promise; await covers both.
+    await widget.configure({ challenge: challenge as Parameters<AltchaWidgetElement['configure']>[0]['challenge'] });
+    resetWidget();
+    await widget.verify();
+  })();
 }
+
+// The first verification starts as soon as the widget has mounted (index.html has no auto="onload",
+// so the widget never fetches a challenge the page already has).
+if (typeof widget.configure === 'function') restartAntibot();
+else widget.addEventListener('load', () => restartAntibot(), { once: true });
 
 widget.addEventListener('statechange', (ev) => {
   const detail = (ev as CustomEvent<{ state: WidgetState; payload: string | null }>).detail;
@@ -254,7 +296,8 @@ async function submit(): Promise<void> {
   stopRetry();
   update();
   try {
-    await postVote({ candidateId, altcha: state.payload, website: honeypot.value });
+    const { challenge } = await postVote({ candidateId, altcha: state.payload, website: honeypot.value });
+    storeChallenge(challenge);
     window.location.assign(`/resultado.html?voto=${encodeURIComponent(candidateId)}`);
     return;
   } catch (err) {
@@ -274,6 +317,7 @@ function fail(err: unknown): void {
       break;
     }
     case 'antibot':
+      if (err instanceof ApiError) carried = err.challenge;
       restartAntibot();
       break;
     case 'closed':

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import type { Antibot } from './antibot.js';
+import { AppError } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
+import type { VoteService } from './votes.js';
+
+/** The same limit as express.json({ limit: '8kb' }) on the Express route. */
+export const VOTE_BODY_LIMIT = 8 * 1024;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface HotPathDeps {
+  votes: VoteService;
+  antibot: Antibot;
+  metrics: ApiMetrics;
+  log: Logger;
+  /** Shared with the Express fallback route, so both paths count against one limit per address. */
+  rateLimit: { perMinute: number; store: RateLimitStore } | null;
+  trustProxyHops: number;
+  now: () => number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The two requests every vote makes, `POST /api/votes` and `GET /api/challenge`, answered on node:http
+ * in front of the Express app (docs/BENCHMARKS.md: Express's generic chain cost more per vote than the
+ * vote itself). Same contract as the Express routes: status codes, error JSON, headers, body limit,
+ * metric names and labels, request ids, log lines. Exactly those two (case-sensitive, no trailing
+ * slash); a vote body that is not plain JSON (Content-Encoding, another charset or media type) also goes
+ * to Express, whose route handles every such case through the same VoteService. Returns a request
+ * listener that calls `fallback` (the Express app) for everything else.
+ */
+export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
+  const { votes, antibot, metrics, log } = deps;
+  // Metric children by status code: no label objects per request.
+  const requests = new Map<string, { inc: () => void }>();
+  const durations = new Map<string, { observe: (v: number) => void }>();
+  const rejected = new Map<string, { inc: () => void }>();
+  const record = (method: string, route: string, status: number, started: bigint) => {
+    const key = `${method} ${route} ${status}`;
+    let c = requests.get(key);
+    if (!c) requests.set(key, (c = metrics.httpRequests.labels(method, route, String(status))));
+    let h = durations.get(key);
+    if (!h) durations.set(key, (h = metrics.httpDuration.labels(method, route, String(status))));
+    c.inc();
+    h.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  const send = (res: ServerResponse, status: number, reqId: string, body: string, headers?: Record<string, string>) => {
+    res.statusCode = status;
+    res.setHeader('content-type', JSON_TYPE);
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.setHeader('x-request-id', reqId);
+    if (headers) for (const k in headers) res.setHeader(k, headers[k]!);
+    res.end(body);
+  };
+
+  const fail = (req: IncomingMessage, res: ServerResponse, reqId: string, err: unknown, started: bigint) => {
+    const e = err instanceof AppError ? err : new AppError(500, 'internal', 'Erro interno.');
+    const fields = { reqId, code: e.code, status: e.status, method: req.method, path: '/api/votes' };
+    if (e.isClientError) log.warn({ ...fields, ip: clientIp(req, deps.trustProxyHops) }, `request rejected: ${e.code}`);
+    else log.error({ ...fields, err }, `request failed: ${e.code}`);
+    let r = rejected.get(e.code);
+    if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code)));
+    r.inc();
+    if (!res.headersSent) send(res, e.status, reqId, votes.errorBody(e), e.headers);
+    record('POST', '/api/votes', e.status, started);
+  };
+
+  const vote = (req: IncomingMessage, res: ServerResponse, reqId: string, started: bigint) => {
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > VOTE_BODY_LIMIT) {
+      return fail(req, res, reqId, new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.'), started);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > VOTE_BODY_LIMIT) {
+        done = true;
+        req.off('data', onData);
+        return fail(req, res, reqId, new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.'), started);
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('aborted', () => {
+      if (done) return;
+      done = true;
+      fail(req, res, reqId, new AppError(400, 'request_aborted', 'Requisição interrompida.'), started);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      let body: unknown;
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      // As body-parser's strict JSON: empty is {}, a bare value (not an object or array) is not JSON.
+      const trimmed = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      if (trimmed.trim() === '') body = {};
+      else {
+        try {
+          body = JSON.parse(trimmed);
+        } catch {
+          body = undefined;
+        }
+        if (body === null || typeof body !== 'object') {
+          return fail(req, res, reqId, new AppError(400, 'invalid_body', 'O corpo não é JSON válido.'), started);
+        }
+      }
+      votes.accept(body, reqId).then(
+        (accepted) => {
+          send(res, 202, reqId, JSON.stringify(accepted));
+          record('POST', '/api/votes', 202, started);
+        },
+        (err: unknown) => fail(req, res, reqId, err, started),
+      );
+    });
+  };
+
+  const limited = async (req: IncomingMessage, res: ServerResponse): Promise<AppError | null> => {
+    const limit = deps.rateLimit!;
+    const info = await limit.store.increment(ipKeyGenerator(clientIp(req, deps.trustProxyHops)));
+    const resetMs = info.resetTime ? info.resetTime.getTime() : deps.now() + 60_000;
+    const resetSeconds = Math.max(0, Math.ceil((resetMs - Date.now()) / 1000));
+    // express-rate-limit's `standardHeaders: 'draft-7'`, as the Express route sends them.
+    res.setHeader('RateLimit-Policy', `${limit.perMinute};w=60`);
+    res.setHeader('RateLimit', `limit=${limit.perMinute}, remaining=${Math.max(0, limit.perMinute - info.totalHits)}, reset=${resetSeconds}`);
+    if (info.totalHits <= limit.perMinute) return null;
+    const retryAfter = Math.max(1, Math.ceil((resetMs - deps.now()) / 1000));
+    return new AppError(429, 'rate_limited', 'Muitos votos seguidos deste endereço. Aguarde um instante.', { 'Retry-After': String(retryAfter) });
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const isVote = path === '/api/votes' && req.method === 'POST' && plainJson(req);
+    const isChallenge = !isVote && path === '/api/challenge' && req.method === 'GET';
+    if (!isVote && !isChallenge) return fallback(req, res);
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const reqId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    if (isChallenge) {
+      // A challenge is single use: never cached.
+      res.setHeader('cache-control', 'no-store');
+      send(res, 200, reqId, JSON.stringify(antibot.challenge(deps.now())));
+      return record('GET', '/api/challenge', 200, started);
+    }
+    if (!deps.rateLimit) return vote(req, res, reqId, started);
+    limited(req, res).then(
+      (refused) => (refused ? (req.resume(), fail(req, res, reqId, refused, started)) : vote(req, res, reqId, started)),
+      (err: unknown) => fail(req, res, reqId, err, started),
+    );
+  };
+}
+
+/**
+ * A vote body the lean path reads exactly as express.json would: media type application/json, UTF-8
+ * (or no charset), no content coding. Anything else goes to Express, which answers 415/400/413 or
+ * inflates it, as before.
+ */
+function plainJson(req: IncomingMessage): boolean {
+  const coding = req.headers['content-encoding'];
+  if (coding !== undefined && coding.toLowerCase() !== 'identity') return false;
+  const type = req.headers['content-type'];
+  if (type === undefined) return false;
+  const semi = type.indexOf(';');
+  if ((semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase() !== 'application/json') return false;
+  if (semi === -1) return true;
+  return /^\s*;\s*charset\s*=\s*"?utf-8"?\s*$/i.test(type.slice(semi));
+}
+
+/**
+ * The client address as Express computes it with `trust proxy` set to a hop count (proxy-addr): the
+ * socket's peer, then X-Forwarded-For from right to left; the first address beyond the trusted hops.
+ */
+export function clientIp(req: IncomingMessage, hops: number): string {
+  const socketAddr = req.socket.remoteAddress ?? '';
+  const xff = req.headers['x-forwarded-for'];
+  if (hops === 0 || typeof xff !== 'string') return socketAddr;
+  const list = xff.split(',');
+  const addrs = [socketAddr];
+  for (let i = list.length - 1; i >= 0; i--) addrs.push(list[i]!.trim());
+  return addrs[Math.min(hops, addrs.length - 1)]!;
+}

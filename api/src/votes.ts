@@ -1,0 +1,72 @@
+import { acceptsVotesAt } from '@paredao/core';
+import type { Challenge } from 'altcha-lib';
+import type { Logger } from 'pino';
+import type { Antibot } from './antibot.js';
+import { AppError } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
+import type { ParedaoService } from './paredoes.js';
+import type { ReplayGuard } from './replay-guard.js';
+import type { VotePublisher } from './app.js';
+import { voteBody } from './vote-body.js';
+
+export interface VoteServiceDeps {
+  paredoes: ParedaoService;
+  antibot: Antibot;
+  replayGuard: ReplayGuard;
+  publisher: VotePublisher;
+  metrics: ApiMetrics;
+  log: Logger;
+  now: () => number;
+}
+
+/**
+ * Accepting one vote, whichever HTTP path brought its body (the lean handler for plain JSON, Express
+ * for the rest, e.g. a gzipped body): validate, check the window and the candidate, verify the proof,
+ * claim its id, publish and wait for the broker's confirm. Throws an AppError for every refusal.
+ */
+export class VoteService {
+  /** Counter children by candidate: no label object per vote. Candidates are few and validated. */
+  private readonly acceptedBy = new Map<string, { inc: () => void }>();
+
+  constructor(private readonly deps: VoteServiceDeps) {}
+
+  async accept(body: unknown, reqId: string): Promise<{ voteId: string; challenge: Challenge }> {
+    const { paredoes, antibot, replayGuard, publisher, metrics, log, now } = this.deps;
+    const parsed = voteBody.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError(400, 'invalid_body', `Corpo do voto inválido${issue ? ` (${issue.path.join('.') || 'corpo'}: ${issue.message})` : ''}.`);
+    }
+    const { candidateId, altcha, website } = parsed.data;
+    const paredao = paredoes.current;
+    if (!paredao || !acceptsVotesAt(paredao, now())) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
+    if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
+    if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
+    const voteId = antibot.verify(altcha, now());
+    if (!replayGuard.claim(voteId, now())) {
+      throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
+    }
+    try {
+      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId });
+    } catch (err) {
+      replayGuard.release(voteId);
+      throw err;
+    }
+    let counter = this.acceptedBy.get(candidateId);
+    if (!counter) this.acceptedBy.set(candidateId, (counter = metrics.votesAccepted.labels(candidateId)));
+    counter.inc();
+    if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
+    // The voter's next vote needs a challenge: it rides on this answer (one request per vote).
+    return { voteId, challenge: antibot.challenge(now()) };
+  }
+
+  /**
+   * The JSON body of an error answer. Every 403 `antibot_*` carries a fresh challenge, so the page can
+   * start solving at once instead of asking GET /api/challenge.
+   */
+  errorBody(e: AppError): string {
+    const error = { code: e.code, message: e.message };
+    if (e.status === 403 && e.code.startsWith('antibot_')) return JSON.stringify({ error, challenge: this.deps.antibot.challenge(this.deps.now()) });
+    return JSON.stringify({ error });
+  }
+}

@@ -83,19 +83,30 @@ export async function waitForGraylog(api, seconds) {
   }
 }
 
+/** Inputs that run (or are starting) on the node this script talks to, by id. */
+async function activeInputIds(api) {
+  const { states = [] } = await api.get('/system/inputstates');
+  return new Set(states.filter((s) => s.state === 'RUNNING' || s.state === 'STARTING').map((s) => s.id));
+}
+
 async function ensureInputs(api, payloads) {
   const { inputs: existing = [] } = await api.get('/system/inputs');
+  const active = await activeInputIds(api);
   const ids = {};
   for (const payload of payloads) {
     let id = existing.find((input) => input.title === payload.title)?.id;
-    if (id) {
-      api.log(`input "${payload.title}" exists (${id})`);
-    } else {
+    if (!id) {
+      // Graylog launches a new input itself.
       ({ id } = await api.post('/system/inputs', payload));
       api.log(`input "${payload.title}" created (${id})`);
+    } else if (active.has(id)) {
+      api.log(`input "${payload.title}" exists and runs (${id})`);
+    } else {
+      // Only a stopped or failed input: PUT /system/inputstates/{id} stops and restarts a running
+      // one (graylog2-server 6.1, InputStatesResource.start), dropping what arrives meanwhile.
+      await api.put(`/system/inputstates/${id}`);
+      api.log(`input "${payload.title}" was not running (${id}): started`);
     }
-    // Starting a running input is a no-op; a stopped one (e.g. by hand) comes back.
-    await api.put(`/system/inputstates/${id}`);
     ids[payload.title] = id;
   }
   return ids;

@@ -73,8 +73,32 @@ describe('docker-compose.graylog.yml', () => {
     expect(env.GRAYLOG_HTTP_EXTERNAL_URI).toMatch(/\/\}?$/);
     expect(services['graylog-provision']?.environment.GRAYLOG_PASSWORD).toMatch(/^\$\{GRAYLOG_ROOT_PASSWORD:\?.+\}$/);
     const os = services['graylog-opensearch']?.environment as Json;
-    expect(os['plugins.security.disabled']).toBe('true');
+    expect(os.DISABLE_SECURITY_PLUGIN).toBe('true');
     expect(os['discovery.type']).toBe('single-node');
+  });
+
+  /**
+   * What the image's entrypoint passes to OpenSearch (opensearch-build,
+   * docker/release/config/opensearch/opensearch-docker-entrypoint-2.x.sh): one -E option per variable
+   * named like a setting (two dot-separated lowercase words, non-empty value), then
+   * -Eplugins.security.disabled=true when DISABLE_SECURITY_PLUGIN=true. OpenSearch refuses a setting
+   * given twice ("setting [...] already set", exit 64: EnvironmentAwareCommand).
+   */
+  function openSearchSettings(env: Record<string, unknown>): string[] {
+    const keys = Object.entries(env)
+      .filter(([k, v]) => (/^[a-z0-9_]+\.[a-z0-9_]+/.test(k) || k === 'processors') && String(v ?? '') !== '')
+      .map(([k]) => k);
+    if (String(env.DISABLE_SECURITY_PLUGIN) === 'true') keys.push('plugins.security.disabled');
+    return keys;
+  }
+
+  it('gives OpenSearch no setting twice (the entrypoint adds one for DISABLE_SECURITY_PLUGIN)', () => {
+    const settings = openSearchSettings(services['graylog-opensearch']?.environment as Json);
+    expect(settings.filter((k, i) => settings.indexOf(k) !== i)).toEqual([]);
+    expect(settings).toContain('plugins.security.disabled');
+    // The rule above catches the defect it guards against.
+    const both = openSearchSettings({ 'plugins.security.disabled': 'true', DISABLE_SECURITY_PLUGIN: 'true' });
+    expect(both.filter((k, i) => both.indexOf(k) !== i)).toEqual(['plugins.security.disabled']);
   });
 
   it('publishes GELF UDP/TCP 12201, syslog UDP 1514 and the web UI on 127.0.0.1 only', () => {
@@ -313,6 +337,8 @@ describe('provision.mjs', () => {
 class FakeGraylog {
   readonly calls: { method: string; path: string; body: any }[] = [];
   readonly inputs: Json[] = [];
+  /** What GET /api/system/inputstates reports, by input id (InputStateSummary.state). */
+  readonly inputStates = new Map<string, string>();
   readonly extractors = new Map<string, Json[]>();
   readonly streams: Json[] = [];
   readonly searches: Json[] = [];
@@ -357,10 +383,17 @@ class FakeGraylog {
       if (method === 'GET') return send(200, { total: this.inputs.length, inputs: this.inputs });
       const input = { ...body, id: this.id() };
       this.inputs.push(input);
+      this.inputStates.set(input.id, 'RUNNING');
       return send(201, { id: input.id });
     }
+    if (method === 'GET' && path === '/api/system/inputstates') {
+      return send(200, { states: [...this.inputStates].map(([id, state]) => ({ id, state, message_input: {} })) });
+    }
     if (method === 'PUT' && (match = /^\/api\/system\/inputstates\/(\w+)$/.exec(path))) {
-      return this.inputs.some((i) => i.id === match?.[1]) ? send(200, { id: match[1] }) : send(404, { message: 'no input' });
+      if (!this.inputs.some((i) => i.id === match?.[1])) return send(404, { message: 'no input' });
+      // Graylog 6.1 stops and starts the input, running or not (InputStatesResource.start).
+      this.inputStates.set(match[1] as string, 'RUNNING');
+      return send(200, { id: match[1] });
     }
     if ((match = /^\/api\/system\/inputs\/(\w+)\/extractors$/.exec(path))) {
       const list = this.extractors.get(match[1] as string) ?? [];
@@ -427,12 +460,33 @@ describe('provision.mjs against a stand-in Graylog API', () => {
       expect(savedSearch.queries[0].filter.filters[0].id).toBe(apiStream);
       expect(JSON.stringify(graylog.calls.map((c) => c.body))).not.toMatch(/\{\{/);
 
+      expect(graylog.calls.filter((c) => c.method === 'PUT'), 'a new input starts by itself').toEqual([]);
+
       const before = graylog.calls.length;
       await provision(api, { waitSeconds: 5 });
-      const creating = graylog.calls.slice(before).filter((c) => c.method === 'POST');
-      expect(creating).toEqual([]);
+      const second = graylog.calls.slice(before);
+      expect(second.filter((c) => c.method === 'POST')).toEqual([]);
+      expect(second.filter((c) => c.method === 'PUT'), 'running inputs must not be restarted').toEqual([]);
       expect(graylog.inputs).toHaveLength(inputs.length);
       expect(graylog.views).toHaveLength(2);
+    } finally {
+      await graylog.close();
+    }
+  });
+
+  it('when an input was stopped, then it starts that one and leaves the running ones alone', async () => {
+    const { client, provision } = await import('../../logging/provision/provision.mjs');
+    const graylog = new FakeGraylog('pw');
+    const url = await graylog.start();
+    try {
+      const api = client({ url, user: 'admin', password: 'pw', log: () => {} });
+      await provision(api, { waitSeconds: 5 });
+      const stopped = graylog.inputs[0]!.id as string;
+      graylog.inputStates.set(stopped, 'FAILED');
+      const before = graylog.calls.length;
+      await provision(api, { waitSeconds: 5 });
+      const puts = graylog.calls.slice(before).filter((c) => c.method === 'PUT').map((c) => c.path);
+      expect(puts).toEqual([`/api/system/inputstates/${stopped}`]);
     } finally {
       await graylog.close();
     }

@@ -81,6 +81,11 @@ run_compose() {
     up)
       docker compose up --detach --build --wait "$@"
       load_env_file .env
+      # A one-shot job, run apart from `up` (`up --wait` fails on a service that exits,
+      # docker/compose#10596); idempotent.
+      if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then
+        docker compose run --rm graylog-provision
+      fi
       say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
       say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/"
       say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"

@@ -7,12 +7,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${HTTP_PORT:=8080}" "${API_PORT:=3000}" "${NGINX_WORKERS:=auto}"
 export NGINX_LISTEN_PORT="127.0.0.1:${HTTP_PORT}" API_UPSTREAM="127.0.0.1:${API_PORT}"
 export WEB_ROOT="${WEB_ROOT:-$(realpath "$here/../web/dist")}" ACCESS_LOG="${ACCESS_LOG:-$run_dir/nginx-access.log}"
+# The api is an address here, nothing to re-resolve (and Debian's nginx 1.22 has no `resolve`); the
+# resolver line still needs an address, the same nameservers the image's 15-local-resolvers.envsh finds.
+export API_UPSTREAM_RESOLVE=""
+NGINX_LOCAL_RESOLVERS=$(awk '$1 == "nameserver" && $2 !~ ":" {printf "%s ", $2}' /etc/resolv.conf 2>/dev/null || true)
+NGINX_LOCAL_RESOLVERS=${NGINX_LOCAL_RESOLVERS% }
+export NGINX_LOCAL_RESOLVERS=${NGINX_LOCAL_RESOLVERS:-127.0.0.1}
 # shellcheck source=proxy/15-rate-limit.envsh
 . "$here/15-rate-limit.envsh"
 export RUN_DIR="$run_dir" NGINX_WORKERS
 mkdir -p "$run_dir"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
 # shellcheck disable=SC2016 # envsubst takes the names literally
-vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${RUN_DIR} ${NGINX_WORKERS}'
+vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${RUN_DIR} ${NGINX_WORKERS} ${API_UPSTREAM_RESOLVE} ${NGINX_LOCAL_RESOLVERS}'
 envsubst "$vars" < "$here/templates/default.conf.template" > "$run_dir/paredao.conf"
 envsubst "$vars" < "$here/nginx.local.conf.template" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

@@ -61,6 +61,48 @@ describe('Ansible', () => {
     expect(tasks).not.toMatch(/community\.docker\.docker_compose/);
   });
 
+  it('provisions Graylog with `compose run` after `up`, only with the logging profile', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
+    const up = tasks.indexOf('docker compose up');
+    const provision = tasks.indexOf('cmd: docker compose run --rm graylog-provision');
+    expect(provision, 'a one-shot job fails `up --wait`: it runs on its own').toBeGreaterThan(up);
+    expect(tasks.slice(provision)).toMatch(/'logging' in paredao_compose_profiles/);
+  });
+
+  it('removes the distribution\'s conflicting container packages before installing Docker\'s', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/docker_host/tasks/main.yml'), 'utf8');
+    const defaults = readFileSync(join(ansibleDir, 'roles/docker_host/defaults/main.yml'), 'utf8');
+    const remove = tasks.indexOf('name: "{{ docker_host_conflicting_packages }}"');
+    expect(remove).toBeGreaterThan(0);
+    expect(tasks.slice(remove, tasks.indexOf('\n-', remove))).toMatch(/state: absent/);
+    expect(remove).toBeLessThan(tasks.indexOf('name: "{{ docker_host_packages }}"'));
+    for (const pkg of ['docker.io', 'docker-doc', 'docker-compose', 'podman-docker', 'containerd', 'runc']) {
+      expect(defaults, pkg).toMatch(new RegExp(`^  - ${pkg.replace('.', '\\.')}$`, 'm'));
+    }
+  });
+
+  it('declares in requirements.yml every collection the roles use, and they are installed here', () => {
+    const used = new Set<string>();
+    const walk = (dir: string): string[] =>
+      execFileSync('find', [dir, '-name', '*.yml'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const file of [...walk(join(ansibleDir, 'roles')), join(ansibleDir, 'site.yml')]) {
+      // Modules as task keys (`  community.general.ufw:`) and lookups (`lookup('ns.coll.name'`).
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(?:- )?([a-z_]+)\.([a-z_]+)\.[a-z_0-9]+:\s*$|lookup\('([a-z_]+)\.([a-z_]+)\./gm)) {
+        const [ns, coll] = m[1] ? [m[1], m[2]] : [m[3], m[4]];
+        if (ns !== 'ansible' || coll !== 'builtin') used.add(`${ns}.${coll}`);
+      }
+    }
+    expect(used.size).toBeGreaterThan(0);
+    const reqs = readFileSync(join(ansibleDir, 'requirements.yml'), 'utf8');
+    const declared = [...reqs.matchAll(/- name: (\S+)/g)].map((m) => m[1]!);
+    expect([...used].filter((c) => /^[a-z_]+\.[a-z_]+$/.test(c) && !declared.includes(c))).toEqual([]);
+    expect(declared.sort()).toEqual(['ansible.posix', 'community.general']);
+    if (!ansiblePlaybook) return;
+    const r = run('ansible-galaxy', ['collection', 'list', '--format', 'json'], ansibleDir);
+    for (const c of declared) expect(r.output, `${c} not installed`).toContain(`"${c}"`);
+  });
+
   it('documents every vaulted variable the roles use in vault.yml.example', () => {
     const example = readFileSync(join(ansibleDir, 'group_vars/all/vault.yml.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^(vault_[a-z0-9_]+):/gm)].map((m) => m[1]!));

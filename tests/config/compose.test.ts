@@ -205,7 +205,7 @@ describe('compose file structure', () => {
       console.warn('SKIPPED CHECK: logging/docker-compose.graylog.yml is not in this tree yet (logging branch)');
     }
     const wrong = services
-      .filter((s) => s.file !== mainFile)
+      .filter((s) => s.file !== mainFile && !isOneShot(s.name))
       .filter((s) => !(s.svc.profiles ?? []).includes('logging'))
       .map((s) => s.name);
     expect(wrong, 'included services that would start without --profile logging').toEqual([]);
@@ -300,6 +300,62 @@ describe('every service', () => {
           : 'service_healthy';
       expect((spec as { condition?: string }).condition, `${name} → ${dep}`).toBe(expected);
     }
+  });
+});
+
+/** Services `docker compose up` starts with these profiles active (COMPOSE_PROFILES / --profile). */
+function startedBy(profiles: string[]): Located[] {
+  return services.filter((s) => !s.svc.profiles || s.svc.profiles.some((p) => profiles.includes(p)));
+}
+const depsOf = (svc: Service) => (Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {}));
+/** Every profile that names a long-running service: what an operator may put in COMPOSE_PROFILES. */
+const serviceProfiles = [...new Set(services.filter((s) => !isOneShot(s.name)).flatMap((s) => s.svc.profiles ?? []))];
+
+describe('docker compose up --wait', () => {
+  // --wait fails when a started service exits, even with 0, unless another started service depends on
+  // it with service_completed_successfully (docker/compose#10596). One-shot jobs therefore live in
+  // profiles of their own and are run with `docker compose run --rm`.
+  it.each(Object.keys(ONE_SHOT))('%s is never started by `up`, whatever long-running profiles are on', (name) => {
+    const all = startedBy(serviceProfiles);
+    const adopted = all.some((s) => {
+      const spec = (s.svc.depends_on as Record<string, { condition?: string }> | undefined)?.[name];
+      return !isOneShot(s.name) && spec?.condition === 'service_completed_successfully';
+    });
+    if (adopted) return;
+    expect(all.map((s) => s.name), `${name} would make up --wait fail`).not.toContain(name);
+    expect(byName.get(name)!.svc.profiles?.length, `${name} needs a profile of its own`).toBeGreaterThan(0);
+  });
+
+  it('the profiles the deploy and .env.example turn on are service profiles, never a one-shot job\'s', () => {
+    const example = /^COMPOSE_PROFILES=(.*)$/m.exec(readFileSync(join(root, '.env.example'), 'utf8'))?.[1] ?? '';
+    const vars = parse(readFileSync(join(root, 'ansible/group_vars/all.yml'), 'utf8')) as { paredao_compose_profiles?: string[] };
+    const used = [...example.split(',').filter(Boolean), ...(vars.paredao_compose_profiles ?? [])];
+    expect(used.length, 'the Ansible deploy turns logging on').toBeGreaterThan(0);
+    for (const profile of used) expect(serviceProfiles, profile).toContain(profile);
+  });
+
+  it('the rule above catches a one-shot job in a service profile', () => {
+    const oneShotProfiles = Object.keys(ONE_SHOT).flatMap((n) => byName.get(n)!.svc.profiles ?? []);
+    expect(oneShotProfiles.some((p) => serviceProfiles.includes(p))).toBe(false);
+  });
+});
+
+describe('the vote site does not depend on logging', () => {
+  it('no service outside a profile waits, even transitively, for one inside a profile', () => {
+    const offenders: string[] = [];
+    for (const s of services.filter((x) => !x.svc.profiles)) {
+      const seen = new Set<string>();
+      const walk = (name: string, path: string[]) => {
+        for (const dep of depsOf(byName.get(name)?.svc ?? {})) {
+          if (seen.has(dep)) continue;
+          seen.add(dep);
+          if (byName.get(dep)?.svc.profiles) offenders.push([...path, dep].join(' → '));
+          walk(dep, [...path, dep]);
+        }
+      };
+      walk(s.name, [s.name]);
+    }
+    expect(offenders, 'a restart of these while logging is down would stop them').toEqual([]);
   });
 });
 
@@ -439,6 +495,36 @@ describe('Dockerfiles', () => {
   });
 });
 
+describe('Node.js versions', () => {
+  // Node 20 left support on 2026-04-30; 22 and 24 are the LTS lines. Images run a pinned LTS; the code
+  // keeps working on the Node a local run finds (engines), which CI runs on.
+  const LTS_MAJORS = [22, 24];
+  const nodeImages = [
+    ...['api/Dockerfile', 'consumer/Dockerfile', 'proxy/Dockerfile'].flatMap((f) =>
+      instructions(join(root, f))
+        .filter((i) => i.op === 'FROM')
+        .map((i) => ({ where: f, image: i.args.replace(/--platform=\S+\s+/, '').split(/\s+/)[0]! })),
+    ),
+    ...services.filter((s) => s.svc.image).map((s) => ({ where: s.name, image: interpolate(s.svc.image!) })),
+  ].filter((x) => /^(docker\.io\/)?(library\/)?node:/.test(x.image));
+
+  it('every image with Node runs a pinned current LTS (22 or 24)', () => {
+    expect(nodeImages.length).toBeGreaterThanOrEqual(4);
+    for (const { where, image } of nodeImages) {
+      expect(isPinned(image), `${where}: ${image}`).toBe(true);
+      const major = Number(/:(\d+)\./.exec(image)?.[1]);
+      expect(LTS_MAJORS, `${where}: ${image}`).toContain(major);
+    }
+  });
+
+  it('package.json still accepts Node 20.19, and this Node satisfies it', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20.19');
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    expect(major! > 20 || (major === 20 && minor! >= 19), `running on ${process.versions.node}`).toBe(true);
+  });
+});
+
 describe('the proxy image renders a config nginx accepts', () => {
   const hasTools = ['nginx', 'envsubst'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
   if (!hasTools) console.warn('SKIPPED: nginx or envsubst (gettext-base) missing; the proxy image config was not rendered');
@@ -479,6 +565,11 @@ describe('the proxy image renders a config nginx accepts', () => {
           ...dockerEnv,
           ...composeEnv,
           API_UPSTREAM: '127.0.0.1:3000',
+          // Debian's nginx 1.22 has no `resolve` on upstream servers (1.27.3+, the image has 1.28):
+          // the rendered text is checked for it below instead.
+          API_UPSTREAM_RESOLVE: '',
+          // What the image's 15-local-resolvers.envsh finds in a container's resolv.conf (Docker's DNS).
+          NGINX_LOCAL_RESOLVERS: '127.0.0.11',
           // /dev/stdout is the container's stdout in the image; here the test runner's stdout is a
           // socket, which nginx cannot open by path.
           ACCESS_LOG: join(work, 'access.log'),
@@ -526,6 +617,72 @@ describe('the proxy image renders a config nginx accepts', () => {
     const r = renderAndCheck({ RATE_LIMIT_PER_IP: '0' });
     expect(r.status, r.output).toBe(0);
   });
+
+  it.skipIf(!hasTools)('re-resolves the api through Docker\'s DNS, on an nginx that can (1.27.3+)', () => {
+    const dockerEnv = instructions(join(root, 'proxy/Dockerfile'))
+      .filter((i) => i.op === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(dockerEnv).toMatch(/\bAPI_UPSTREAM_RESOLVE=resolve\b/);
+    expect(dockerEnv).toMatch(/\bNGINX_ENTRYPOINT_LOCAL_RESOLVERS=1\b/);
+    const template = readFileSync(join(root, 'proxy/templates/default.conf.template'), 'utf8');
+    const upstream = /upstream paredao_api \{([\s\S]*?)\n\}/.exec(template)?.[1] ?? '';
+    expect(upstream, '`resolve` needs a shared-memory zone').toMatch(/^\s*zone paredao_api \S+;/m);
+    expect(upstream).toMatch(/^\s*server \$\{API_UPSTREAM\} \$\{API_UPSTREAM_RESOLVE\};/m);
+    expect(template).toMatch(/^resolver \$\{NGINX_LOCAL_RESOLVERS\} valid=\d+s/m);
+    const image = instructions(join(root, 'proxy/Dockerfile')).filter((i) => i.op === 'FROM').at(-1)!.args;
+    const [major, minor, patch] = (/^nginx:(\d+)\.(\d+)\.(\d+)/.exec(image) ?? []).slice(1).map(Number);
+    expect(major! * 1e6 + minor! * 1e3 + patch!, `${image}: upstream resolve needs nginx 1.27.3+`).toBeGreaterThanOrEqual(1_027_003);
+  });
+});
+
+describe('the proxy starts whether or not the syslog host resolves (25-access-log-target.sh)', () => {
+  const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+  const hasTools = nginxBin !== undefined && spawnSync('sh', ['-c', 'command -v getent']).status === 0;
+  if (!hasTools) console.warn('SKIPPED: nginx or getent missing; 25-access-log-target.sh was not run');
+
+  function run(accessLog: string) {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-syslog-'));
+    try {
+      const line = (target: string) => `server { listen 127.0.0.1:1; access_log ${target} combined; }\n`;
+      writeFileSync(join(work, 'default.conf'), line(accessLog));
+      const out = execFileSync('sh', [join(root, 'proxy/25-access-log-target.sh')], {
+        env: {
+          PATH: `${dirname(nginxBin!)}:${process.env.PATH ?? ''}`,
+          NGINX_CONF_DIR: work,
+          ACCESS_LOG: accessLog,
+          ACCESS_LOG_RECHECK_SECONDS: '0',
+          // The image's default is /dev/stdout; here stdout is a pipe nginx cannot open by path.
+          ACCESS_LOG_FALLBACK: join(work, 'access.log'),
+        },
+        encoding: 'utf8',
+      });
+      const conf = readFileSync(join(work, 'default.conf'), 'utf8');
+      writeFileSync(join(work, 'nginx.conf'), `pid ${work}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  include ${work}/default.conf;\n}\n`);
+      const check = spawnSync(nginxBin!, ['-q', '-t', '-p', work, '-c', join(work, 'nginx.conf')], { encoding: 'utf8' });
+      return { out, conf, status: check.status, stderr: check.stderr };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!hasTools)('when Graylog is absent, then the access log goes to stdout and nginx accepts the config', () => {
+    const r = run('syslog:server=graylog.invalid:1514,tag=nginx');
+    expect(r.out).toMatch(/does not resolve/);
+    expect(r.conf).toMatch(/access_log \S+\/access\.log combined;/);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it.skipIf(!hasTools)('when the syslog host resolves, then the target is kept', () => {
+    const r = run('syslog:server=localhost:1514,tag=nginx');
+    expect(r.conf).toContain('access_log syslog:server=localhost:1514,tag=nginx combined;');
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('the image runs it after the templates are rendered (20-envsubst-on-templates.sh)', () => {
+    const copy = instructions(join(root, 'proxy/Dockerfile')).find((i) => i.op === 'COPY' && i.args.includes('25-access-log-target.sh'));
+    expect(copy?.args).toMatch(/--chmod=755 .* \/docker-entrypoint\.d\/2[1-9]-[\w-]+\.sh$/);
+  });
 });
 
 describe('RabbitMQ configuration', () => {
@@ -551,6 +708,24 @@ describe('RabbitMQ configuration', () => {
     expect(plugins.trim()).toMatch(/^\[.*\]\.$/s);
     expect(plugins).toContain('rabbitmq_management');
     expect(plugins).toContain('rabbitmq_prometheus');
+  });
+
+  it('blocks publishers at an absolute memory threshold below the container\'s limit', () => {
+    // RabbitMQ's memory guide: nodes do not always see the cgroup limit, so use an absolute value.
+    const conf = readFileSync(join(dir, 'rabbitmq.conf'), 'utf8');
+    expect(conf).not.toMatch(/^vm_memory_high_watermark\.relative/m);
+    const bytes = (v: string) => {
+      const m = /^(\d+(?:\.\d+)?)\s*(k|kiB|M|MiB|G|GiB|kB|MB|GB)?$/.exec(v.trim());
+      if (!m) throw new Error(`unreadable size ${v}`);
+      const unit = { k: 2 ** 10, kiB: 2 ** 10, M: 2 ** 20, MiB: 2 ** 20, G: 2 ** 30, GiB: 2 ** 30, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2] ?? ''] ?? 1;
+      return Number(m[1]) * unit;
+    };
+    const threshold = /^vm_memory_high_watermark\.absolute\s*=\s*(.+)$/m.exec(conf)?.[1];
+    expect(threshold, 'vm_memory_high_watermark.absolute').toBeDefined();
+    const limit = byName.get('rabbitmq')!.svc.deploy!.resources!.limits!.memory!;
+    const limitBytes = Number(/^(\d+)/.exec(limit)![1]) * ({ k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[limit.replace(/^\d+/, '').charAt(0).toLowerCase()] ?? 1);
+    expect(bytes(threshold!)).toBeLessThanOrEqual(0.7 * limitBytes);
+    expect(bytes(threshold!)).toBeGreaterThanOrEqual(0.3 * limitBytes);
   });
 
   it('imports definitions from the directory the entrypoint writes', () => {

@@ -7,14 +7,49 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * One contract, every store (SPEC, Stores): SQLite always; MongoDB when MONGO_URL names a reachable
  * replica set (transactions need one), and a loud skip line otherwise.
+ *
+ * The contract uses fixed ids and opens a paredão, so each run gets a database of its own (the one in
+ * MONGO_URL is replaced) and drops it afterwards: runs do not see each other's votes or open paredão,
+ * and anyone can point MONGO_URL at a shared replica set. A run that was killed leaves its database
+ * behind; the next run drops those older than an hour.
  */
 const MONGO_URL = process.env.MONGO_URL;
+const CONTRACT_DB_PREFIX = 'paredao_contract_';
+const contractDb = `${CONTRACT_DB_PREFIX}${Date.now()}_${process.pid}`;
+
+/** The same connection string with another database (any hosts, any options, mongodb+srv too). */
+function withDatabase(url: string, db: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(url);
+  if (!m) throw new Error(`not a MongoDB connection string: ${url.replace(/\/\/[^@/]*@/, '//…@')}`);
+  return `${m[1]}/${db}${m[2] ?? ''}`;
+}
+
+async function dropContractDatabases(url: string, which: (name: string) => boolean): Promise<void> {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
+    for (const { name } of databases) if (name.startsWith(CONTRACT_DB_PREFIX) && which(name)) await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
 const targets: { name: string; url: string | null; why?: string }[] = [
   { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}` },
   MONGO_URL
-    ? { name: 'mongodb', url: MONGO_URL }
+    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb) }
     : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine' },
 ];
+
+describe('withDatabase', () => {
+  it('replaces the database and keeps hosts and options', () => {
+    expect(withDatabase('mongodb://a:1,b:2/test?replicaSet=rs0', 'x')).toBe('mongodb://a:1,b:2/x?replicaSet=rs0');
+    expect(withDatabase('mongodb://u:p@h:27017?replicaSet=rs0', 'x')).toBe('mongodb://u:p@h:27017/x?replicaSet=rs0');
+    expect(withDatabase('mongodb+srv://c.example.net/', 'x')).toBe('mongodb+srv://c.example.net/x');
+    expect(() => withDatabase('sqlite:x.db', 'x')).toThrow(/not a MongoDB/);
+  });
+});
 
 for (const t of targets) {
   if (!t.url) {
@@ -26,6 +61,10 @@ for (const t of targets) {
     const vote = (voteId: string, candidateId: string, acceptedAt = Date.UTC(2026, 10, 23, 21, 15)): VoteMessage => ({ v: 1, voteId, paredaoId, candidateId, acceptedAt });
 
     beforeAll(async () => {
+      if (t.name === 'mongodb') {
+        const hourAgo = Date.now() - 3_600_000;
+        await dropContractDatabases(t.url!, (name) => Number(name.slice(CONTRACT_DB_PREFIX.length).split('_')[0]) < hourAgo);
+      }
       store = await openStore(t.url!);
       await store.insertParedao({
         id: paredaoId,
@@ -41,6 +80,7 @@ for (const t of targets) {
     });
     afterAll(async () => {
       await store?.close();
+      if (t.name === 'mongodb') await dropContractDatabases(t.url!, (name) => name === contractDb);
     });
 
     it('when a batch is applied, then tallies and hourly rows count each vote once', async () => {

@@ -45,7 +45,7 @@ const targets: { name: string; url: string | null; why?: string }[] = [
 describe('withDatabase', () => {
   it('replaces the database and keeps hosts and options', () => {
     expect(withDatabase('mongodb://a:1,b:2/test?replicaSet=rs0', 'x')).toBe('mongodb://a:1,b:2/x?replicaSet=rs0');
-    expect(withDatabase('mongodb://u:p@h:27017?replicaSet=rs0', 'x')).toBe('mongodb://u:p@h:27017/x?replicaSet=rs0');
+    expect(withDatabase('mongodb://h:27017?replicaSet=rs0', 'x')).toBe('mongodb://h:27017/x?replicaSet=rs0');
     expect(withDatabase('mongodb+srv://c.example.net/', 'x')).toBe('mongodb+srv://c.example.net/x');
     expect(() => withDatabase('sqlite:x.db', 'x')).toThrow(/not a MongoDB/);
   });

@@ -3,9 +3,10 @@
 //     and tests/config/monitoring.test.ts fails when the committed file drifts from this list)
 //   - the local config for ./run.sh (`npx tsx monitoring/prometheus/render-local.ts <out>`)
 // Job names are the contract in docs/ARCHITECTURE.md: dashboards and alerts select on them.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 export const SCRAPE_INTERVAL = '5s';
 export const RULE_FILES = ['recording.yml', 'alerts.yml'] as const;
@@ -88,9 +89,17 @@ function globalSection(opts: RenderOptions): Record<string, string> {
   return { scrape_interval: scrape, evaluation_interval: opts.evaluationInterval ?? scrape };
 }
 
+/** Alertmanager: the compose service, or a local port (ALERTMANAGER_PORT, ./run.sh starts it). */
+export const ALERTMANAGER = { compose: 'alertmanager:9093', local: { port: 9093, portEnv: 'ALERTMANAGER_PORT' } } as const;
+
+function alertingSection(target: string): Record<string, unknown> {
+  return { alertmanagers: [{ static_configs: [{ targets: [target] }] }] };
+}
+
 export function composeConfig(): Record<string, unknown> {
   return {
     global: globalSection({}),
+    alerting: alertingSection(ALERTMANAGER.compose),
     rule_files: RULE_FILES.map((f) => `${COMPOSE_RULES_DIR}/${f}`),
     scrape_configs: JOBS.map((def) => {
       const t = def.compose;
@@ -113,7 +122,7 @@ function portFrom(local: LocalTarget, env: Env): number {
 
 export interface LocalOptions extends RenderOptions {
   env?: Env;
-  /** Per-job port overrides (tests point jobs at a stack on random ports). */
+  /** Per-job port overrides (tests point jobs at a stack on random ports); `alertmanager` too. */
   ports?: Partial<Record<string, number>>;
   rulesDir?: string;
 }
@@ -121,8 +130,12 @@ export interface LocalOptions extends RenderOptions {
 export function localConfig(opts: LocalOptions = {}): Record<string, unknown> {
   const env = opts.env ?? {};
   const rulesDir = path.resolve(opts.rulesDir ?? RULES_DIR);
+  // Only when told where Alertmanager is (run.sh exports ALERTMANAGER_PORT; tests pass a port), so a
+  // test's Prometheus never sends its alerts to whatever listens on the default port.
+  const alertmanagerPort = opts.ports?.alertmanager ?? (env.ALERTMANAGER_PORT !== undefined ? portFrom(ALERTMANAGER.local, env) : undefined);
   return {
     global: globalSection(opts),
+    ...(alertmanagerPort ? { alerting: alertingSection(`127.0.0.1:${alertmanagerPort}`) } : {}),
     rule_files: RULE_FILES.map((f) => path.join(rulesDir, f)),
     scrape_configs: JOBS.flatMap((def) => {
       if (!def.local) return [];
@@ -149,4 +162,18 @@ export const COMPOSE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url
 
 export function renderCompose(): string {
   return toYaml(composeConfig(), COMPOSE_HEADER);
+}
+
+/**
+ * Copies the rule files into `dir` with every alert's `for:` replaced by `alertFor`, for a stack whose
+ * alerts must fire within seconds (the alert e2e test); expressions, labels and routing are unchanged.
+ */
+export function writeRules(dir: string, { alertFor }: { alertFor: string }): string {
+  mkdirSync(dir, { recursive: true });
+  for (const file of RULE_FILES) {
+    const doc = parse(readFileSync(path.join(RULES_DIR, file), 'utf8')) as { groups: { rules: Record<string, unknown>[] }[] };
+    for (const group of doc.groups) for (const rule of group.rules) if (rule.alert && rule.for) rule.for = alertFor;
+    writeFileSync(path.join(dir, file), stringify(doc, { lineWidth: 0 }));
+  }
+  return dir;
 }

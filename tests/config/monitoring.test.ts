@@ -16,6 +16,7 @@ import {
   RULES_DIR,
   RULE_FILES,
   localConfig,
+  writeRules,
   renderCompose,
   toYaml,
 } from '../../monitoring/prometheus/targets.js';
@@ -71,6 +72,25 @@ describe('Prometheus scrape config', () => {
     });
     expect(config.rule_files.every((f) => path.isAbsolute(f) && existsSync(f))).toBe(true);
     expect(() => localConfig({ env: { API_PORT: 'http' } })).toThrow(/API_PORT/);
+  });
+
+  it('both configs send alerts to Alertmanager: the compose service, or ALERTMANAGER_PORT locally', () => {
+    const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'));
+    expect(compose.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093']);
+    const local = localConfig({ env: { ALERTMANAGER_PORT: '4193' } }) as { alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] } };
+    expect(local.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['127.0.0.1:4193']);
+    expect(localConfig({ env: {} }), 'no Alertmanager named, none assumed').not.toHaveProperty('alerting');
+  });
+
+  it('writeRules shortens only the alerts\' `for:`, for a test stack', () => {
+    const dir = writeRules(path.join(tmp, 'fast-rules'), { alertFor: '3s' });
+    const original = parse(readFileSync(path.join(RULES_DIR, 'alerts.yml'), 'utf8'));
+    const fast = parse(readFileSync(path.join(dir, 'alerts.yml'), 'utf8'));
+    const rules = (doc: { groups: { rules: Record<string, unknown>[] }[] }) => doc.groups.flatMap((g) => g.rules);
+    expect(rules(fast).map((r) => r.expr)).toEqual(rules(original).map((r) => r.expr));
+    expect(rules(fast).filter((r) => r.for).every((r) => r.for === '3s')).toBe(true);
+    expect(rules(fast).filter((r) => r.for).length).toBe(rules(original).filter((r) => r.for).length);
+    expect(readFileSync(path.join(dir, 'recording.yml'), 'utf8')).toContain('record:');
   });
 
   it('both configs carry the same jobs with the same paths and parameters', () => {

@@ -20,9 +20,10 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo_cmd=(sudo)
 fi
 
-# Debian package → a command it provides (to tell whether it is installed).
+# Debian package → a command it provides (to tell whether it is installed). prometheus-alertmanager
+# also brings amtool (config checks); ./run.sh starts Alertmanager beside Prometheus.
 apt_packages=(
-  "nodejs:node" "npm:npm" "rabbitmq-server:rabbitmq-server" "nginx:nginx" "prometheus:prometheus"
+  "nodejs:node" "npm:npm" "rabbitmq-server:rabbitmq-server" "nginx:nginx" "prometheus:prometheus" "prometheus-alertmanager:prometheus-alertmanager"
   "chromium:chromium" "python3:python3" "make:make" "g++:g++" "gettext-base:envsubst" "curl:curl"
   "shellcheck:shellcheck" "yamllint:yamllint" "ansible:ansible-playbook" "ansible-lint:ansible-lint"
 )
@@ -44,7 +45,7 @@ install_system_packages() {
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian starts these as system services on install; ./run.sh runs its own nginx and Prometheus.
-  for svc in nginx prometheus; do
+  for svc in nginx prometheus prometheus-alertmanager; do
     if [[ " ${missing[*]} " == *" $svc "* ]]; then
       "${sudo_cmd[@]}" service "$svc" stop >/dev/null 2>&1 || true
     fi

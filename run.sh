@@ -56,18 +56,35 @@ run_local() {
       --storage.tsdb.path="$root/run/prometheus-data" --storage.tsdb.retention.time=7d
       --web.listen-address="127.0.0.1:$PROMETHEUS_PORT")
   fi
+  # Alertmanager beside it (Prometheus's config points at ALERTMANAGER_PORT): routes and inhibitions
+  # from monitoring/alertmanager/config.ts, notifications to ALERT_WEBHOOK_URL.
+  local alertmanager=()
+  export ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-9093}"
+  if ! command -v prometheus-alertmanager >/dev/null; then
+    say "prometheus-alertmanager is not installed (./preflight.sh installs it): alerts go nowhere"
+  elif port_open "$ALERTMANAGER_PORT"; then
+    say "port $ALERTMANAGER_PORT is taken: not starting Alertmanager (set ALERTMANAGER_PORT)"
+  else
+    node --import tsx monitoring/alertmanager/render-local.ts "$run_dir/alertmanager.yml" >/dev/null \
+      || die "ALERT_WEBHOOK_URL is not usable (see above)"
+    # --cluster.listen-address= : one instance, no gossip port (9094) to collide with.
+    alertmanager=(--service alertmanager -- prometheus-alertmanager --config.file="$run_dir/alertmanager.yml"
+      --storage.path="$root/run/alertmanager-data" --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT"
+      --cluster.listen-address=)
+  fi
   say "logs: $run_dir/{consumer,api,proxy}.log (nginx access log: nginx-access.log)"
   say "site:     http://localhost:$HTTP_PORT/"
   say "results:  http://localhost:$HTTP_PORT/api/results   panel: http://localhost:$HTTP_PORT/painel.html"
   say "api docs: http://localhost:$HTTP_PORT/api/docs   metrics: http://127.0.0.1:$API_PORT/metrics, http://127.0.0.1:$CONSUMER_PORT/metrics"
   [[ ${#prometheus[@]} -gt 0 ]] && say "prometheus: http://127.0.0.1:$PROMETHEUS_PORT/ (alerts, graphs; dashboards: docs/MONITORING.md)"
+  [[ ${#alertmanager[@]} -gt 0 ]] && say "alertmanager: http://127.0.0.1:$ALERTMANAGER_PORT/ (webhook: ${ALERT_WEBHOOK_URL:-none, set ALERT_WEBHOOK_URL})"
   say "admin:    http://localhost:$HTTP_PORT/admin.html (login in .env: ADMIN_USER / ADMIN_PASSWORD)"
   say "Ctrl-C stops everything."
   exec node scripts/supervise.mjs --run-dir "$run_dir" \
     --service consumer -- node consumer/dist/main.js \
     --service api -- node api/dist/main.js \
     --service proxy -- nginx -c "$run_dir/nginx.conf" -p "$run_dir" \
-    "${prometheus[@]}"
+    "${prometheus[@]}" "${alertmanager[@]}"
 }
 
 # ./run.sh compose [up|down|logs|ps] [docker compose options…]: the stack in Docker (docs/DEPLOY.md).
@@ -87,7 +104,7 @@ run_compose() {
         docker compose run --rm graylog-provision
       fi
       say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
-      say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/"
+      say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/   alertmanager: http://127.0.0.1:${ALERTMANAGER_PORT:-9093}/"
       say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"
       ;;
     down) exec docker compose down "$@" ;;

@@ -18,6 +18,8 @@ export const stackEnv = z.object({
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().default(15672).describe('Host port of the RabbitMQ management UI (compose), bound to 127.0.0.1 only'),
   PROMETHEUS_PORT: z.coerce.number().int().default(9090).describe('Host port of Prometheus (./run.sh and compose), bound to 127.0.0.1 only'),
   GRAFANA_PORT: z.coerce.number().int().default(3000).describe('Host port of Grafana (compose), bound to 127.0.0.1 only'),
+  ALERTMANAGER_PORT: z.coerce.number().int().default(9093).describe('Host port of Alertmanager (./run.sh and compose), bound to 127.0.0.1 only'),
+  ALERT_WEBHOOK_URL: z.string().default('').describe('Where Alertmanager posts alerts (its webhook JSON, firing and resolved); empty = alerts only in its UI'),
   GRAFANA_ADMIN_USER: z.string().default('admin').describe('Grafana admin login name'),
   GRAFANA_ADMIN_PASSWORD: z.string().optional().describe('Grafana admin password'),
   GRAYLOG_HTTP_EXTERNAL_URI: z.string().default('http://127.0.0.1:9000/').describe("The address a browser uses for Graylog's web UI (trailing slash required)"),
@@ -80,9 +82,11 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
     entries: [{ key: 'RABBITMQ_USER' }, { key: 'RABBITMQ_PASSWORD', secret: true }, { key: 'RABBITMQ_MANAGEMENT_PORT' }],
   },
   {
-    title: 'Prometheus and Grafana',
+    title: 'Prometheus, Alertmanager and Grafana',
     entries: [
       { key: 'PROMETHEUS_PORT' },
+      { key: 'ALERTMANAGER_PORT' },
+      { key: 'ALERT_WEBHOOK_URL' },
       { key: 'GRAFANA_PORT' },
       { key: 'GRAFANA_ADMIN_USER' },
       { key: 'GRAFANA_ADMIN_PASSWORD', secret: true },

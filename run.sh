@@ -103,6 +103,11 @@ run_compose() {
       if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then
         docker compose run --rm graylog-provision
       fi
+      # Grafana applies GF_SECURITY_ADMIN_PASSWORD only when it creates its database (first start of
+      # the grafana-data volume); this makes a changed GRAFANA_ADMIN_PASSWORD in .env take effect.
+      # stdin keeps it out of the process list (grafana cli, reset_password_command.go).
+      docker compose exec -T grafana grafana cli admin reset-admin-password --password-from-stdin \
+        <<<"$GRAFANA_ADMIN_PASSWORD" >/dev/null || die "could not set Grafana's admin password"
       say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
       say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/   alertmanager: http://127.0.0.1:${ALERTMANAGER_PORT:-9093}/"
       say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"

@@ -69,6 +69,16 @@ describe('Ansible', () => {
     expect(tasks.slice(provision)).toMatch(/'logging' in paredao_compose_profiles/);
   });
 
+  it('a changed Grafana admin password takes effect (the image applies it only on a new database)', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
+    const reset = 'grafana cli admin reset-admin-password --password-from-stdin';
+    expect(tasks).toContain(`cmd: docker compose exec -T grafana ${reset}`);
+    expect(tasks).toMatch(/stdin: "\{\{ vault_grafana_admin_password \}\}"/);
+    expect(tasks).toMatch(/stack_grafana_login\.status == 401/);
+    const runSh = readFileSync(join(root, 'run.sh'), 'utf8');
+    expect(runSh).toContain(`docker compose exec -T grafana ${reset}`);
+  });
+
   it('removes the distribution\'s conflicting container packages before installing Docker\'s', () => {
     const tasks = readFileSync(join(ansibleDir, 'roles/docker_host/tasks/main.yml'), 'utf8');
     const defaults = readFileSync(join(ansibleDir, 'roles/docker_host/defaults/main.yml'), 'utf8');

@@ -96,8 +96,14 @@ run_compose() {
   [[ $# -gt 0 ]] && shift
   case "$action" in
     up)
-      docker compose up --detach --build --wait "$@"
       load_env_file .env
+      # One-shot jobs in COMPOSE_PROFILES would make `up --wait` fail (docker/compose#10596).
+      for p in loadtest logging-setup; do
+        if [[ ,${COMPOSE_PROFILES:-}, == *,$p,* ]]; then
+          die "remove $p from COMPOSE_PROFILES: its job runs with 'docker compose run --rm', not 'up'"
+        fi
+      done
+      docker compose up --detach --build --wait "$@"
       # A one-shot job, run apart from `up` (`up --wait` fails on a service that exits,
       # docker/compose#10596); idempotent.
       if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then

@@ -340,6 +340,51 @@ describe('docker compose up --wait', () => {
   });
 });
 
+describe('./run.sh compose up (docker cannot run here: a stand-in records the calls)', () => {
+  function runUp(env: Record<string, string>) {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-run-compose-'));
+    try {
+      mkdirSync(join(work, 'bin'));
+      const calls = join(work, 'calls');
+      // Records argv and stdin, answers 0; stands in for the Docker CLI only.
+      writeFileSync(join(work, 'bin/docker'), `#!/bin/sh\nif [ "$2" = version ]; then exit 0; fi\nprintf '%s | stdin=%s\\n' "$*" "$(cat)" >> ${JSON.stringify(calls)}\n`, { mode: 0o755 });
+      const r = spawnSync('bash', [join(root, 'run.sh'), 'compose', 'up'], {
+        cwd: root,
+        env: { PATH: `${join(work, 'bin')}:${process.env.PATH ?? ''}`, HOME: work, GRAFANA_ADMIN_PASSWORD: 'new-grafana-pw', ...env },
+        encoding: 'utf8',
+        input: '',
+      });
+      return { status: r.status, output: `${r.stdout}${r.stderr}`, calls: existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [] };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  it('with logging: up --wait, then the provisioning job with run, then Grafana\'s password from stdin', () => {
+    const r = runUp({ COMPOSE_PROFILES: 'logging' });
+    expect(r.status, r.output).toBe(0);
+    expect(r.calls.map((c) => c.split(' | ')[0])).toEqual([
+      'compose up --detach --build --wait',
+      'compose run --rm graylog-provision',
+      'compose exec -T grafana grafana cli admin reset-admin-password --password-from-stdin',
+    ]);
+    expect(r.calls[2]).toMatch(/stdin=new-grafana-pw$/);
+  });
+
+  it('without logging: no provisioning job', () => {
+    const r = runUp({ COMPOSE_PROFILES: '' });
+    expect(r.status, r.output).toBe(0);
+    expect(r.calls.join('\n')).not.toContain('graylog-provision');
+  });
+
+  it('refuses a one-shot job\'s profile in COMPOSE_PROFILES before calling up', () => {
+    const r = runUp({ COMPOSE_PROFILES: 'logging,loadtest' });
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/remove loadtest from COMPOSE_PROFILES/);
+    expect(r.calls).toEqual([]);
+  });
+});
+
 describe('the vote site does not depend on logging', () => {
   it('no service outside a profile waits, even transitively, for one inside a profile', () => {
     const offenders: string[] = [];

@@ -15,10 +15,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
 import { freePort, waitFor } from '../tests/support/ports.js';
-import { AMQP_URL, ROOT, Stack, startStack } from '../tests/support/stack.js';
+import { connectAny, ROOT, Stack, startStack } from '../tests/support/stack.js';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
 
@@ -217,7 +216,7 @@ async function machine() {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   let rabbitmq = 'unknown';
   try {
-    const conn = await amqp.connect(AMQP_URL);
+    const conn = await connectAny();
     rabbitmq = String((conn.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version ?? 'unknown');
     await conn.close();
   } catch {

@@ -121,7 +121,7 @@ function logStartup(cfg: ApiConfig, logger: Logger) {
       host: cfg.API_HOST,
       workers: cfg.API_WORKERS,
       storeUrl: redactUrl(cfg.STORE_URL),
-      amqpUrl: redactUrl(cfg.AMQP_URL),
+      amqpUrl: redactUrl(cfg.AMQP_URL.join(',')),
       queue: cfg.QUEUE_NAME,
       paredaoFile: cfg.PAREDAO_FILE,
       antibotDifficulty: cfg.ANTIBOT_DIFFICULTY,

@@ -1,12 +1,13 @@
 import { EventEmitter, once } from 'node:events';
-import { assertTopology, backoffDelay, encodeBatch, encodeBatchEntry, redactUrl, sleep, type VoteMessage } from '@paredao/core';
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { assertTopology, BrokerLink, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, brokerUnavailable } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface PublisherOptions {
-  url: string;
+  /** One broker, or every node of a cluster: the publisher connects to one and moves on when it goes. */
+  urls: readonly string[];
   queue: string;
   /** A publish that has no confirm by then fails with 503 (the vote may still arrive; see docs/RELIABILITY.md). */
   timeoutMs: number;
@@ -27,10 +28,9 @@ interface Waiting {
  * Publishes votes on a confirm channel, many per message (group commit, see publish()), and answers each
  * vote only once the broker has confirmed its message. When the channel's write buffer is full, further
  * messages wait for 'drain' (back-pressure). Without a channel a vote fails at once with 503 and the
- * connection keeps being retried in the background.
+ * BrokerLink (core/src/amqp.ts) reconnects, to the next broker address, in the background.
  */
 export class Publisher extends EventEmitter {
-  private conn: ChannelModel | null = null;
   private ch: ConfirmChannel | null = null;
   private draining: Promise<unknown> | null = null;
   /** Votes handed to publish() and not yet answered (pending or in a message awaiting its confirm). */
@@ -40,59 +40,39 @@ export class Publisher extends EventEmitter {
   private messagesInFlight = 0;
   private flushSoon: NodeJS.Immediate | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly link: BrokerLink<ConfirmChannel>;
 
   constructor(private readonly opts: PublisherOptions) {
     super();
+    this.link = new BrokerLink<ConfirmChannel>({
+      urls: opts.urls,
+      connectionName: `paredao-api-${process.pid}`,
+      log: opts.log,
+      setup: async (conn, watch) => {
+        const ch = watch(await conn.createConfirmChannel());
+        await assertTopology(ch, opts.queue);
+        return ch;
+      },
+      onUp: (ch) => {
+        this.ch = ch;
+        opts.metrics.brokerConnected.set(1);
+      },
+      onDown: () => {
+        this.ch = null;
+        this.draining = null;
+        opts.metrics.brokerConnected.set(0);
+      },
+      onAttemptFailed: () => opts.metrics.brokerConnected.set(0),
+    });
   }
 
   get ready(): boolean {
     return this.ch !== null;
   }
 
-  /** Starts the connect loop; resolves once the first connection attempt has finished either way. */
+  /** Starts connecting; resolves once the first connection attempt has finished either way. */
   async start(): Promise<void> {
-    let first!: () => void;
-    const firstAttempt = new Promise<void>((r) => (first = r));
-    this.loop = this.run(first);
-    await firstAttempt;
-  }
-
-  private async run(firstAttemptDone: () => void): Promise<void> {
-    const { log } = this.opts;
-    let attempt = 0;
-    while (!this.stopping.signal.aborted) {
-      try {
-        const conn = await amqp.connect(this.opts.url, { clientProperties: { connection_name: `paredao-api-${process.pid}` } });
-        const ch = await conn.createConfirmChannel();
-        await assertTopology(ch, this.opts.queue);
-        const closed = new Promise<void>((resolve) => {
-          conn.on('close', () => resolve());
-          conn.on('error', (err: Error) => log.error({ err }, 'broker connection error'));
-          ch.on('error', (err: Error) => log.error({ err }, 'broker channel error'));
-          ch.on('close', () => resolve());
-        });
-        this.conn = conn;
-        this.ch = ch;
-        this.opts.metrics.brokerConnected.set(1);
-        log.info({ amqpUrl: redactUrl(this.opts.url), queue: this.opts.queue, attempt }, 'broker connected');
-        attempt = 0;
-        firstAttemptDone();
-        await closed;
-        this.ch = null;
-        this.conn = null;
-        this.draining = null;
-        this.opts.metrics.brokerConnected.set(0);
-        if (!this.stopping.signal.aborted) log.error('broker connection lost; reconnecting');
-      } catch (err) {
-        this.opts.metrics.brokerConnected.set(0);
-        const delay = backoffDelay(attempt++, 250, 5000);
-        log.error({ err, attempt, retryInMs: delay }, 'broker unreachable');
-        firstAttemptDone();
-        await sleep(delay, this.stopping.signal);
-      }
-    }
+    await this.link.start();
   }
 
   /**
@@ -175,14 +155,8 @@ export class Publisher extends EventEmitter {
 
   /** Waits (up to the deadline) for in-flight confirms, then closes the connection. */
   async stop(deadline: number): Promise<void> {
-    this.stopping.abort();
     this.flush();
     if (this.inFlight > 0) await Promise.race([once(this, 'idle'), sleep(Math.max(0, deadline - Date.now()))]);
-    try {
-      await this.conn?.close();
-    } catch {
-      // already closed
-    }
-    await this.loop;
+    await this.link.stop();
   }
 }

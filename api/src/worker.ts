@@ -38,7 +38,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     void results.refresh(p);
   });
   const publisher = new Publisher({
-    url: config.AMQP_URL,
+    urls: config.AMQP_URL,
     queue: config.QUEUE_NAME,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS },

@@ -1,11 +1,12 @@
-import { assertTopology, backoffDelay, decodeMessage, redactUrl, sleep, type Store, type VoteMessage } from '@paredao/core';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { assertTopology, backoffDelay, BrokerLink, decodeMessage, sleep, type Store, type VoteMessage } from '@paredao/core';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
 import type { ConsumerMetrics } from './metrics.js';
 
 export interface VoteConsumerOptions {
-  amqpUrl: string;
+  /** One broker, or every node of a cluster: the consumer connects to one and moves on when it goes. */
+  amqpUrls: readonly string[];
   queue: string;
   prefetch: number;
   batchMax: number;
@@ -30,67 +31,59 @@ interface Delivery {
  * batch message is counted and logged on its own, and the rest of that message is applied.
  */
 export class VoteConsumer {
-  private conn: ChannelModel | null = null;
   private ch: Channel | null = null;
   private consumerTag: string | null = null;
   private readonly stopping = new AbortController();
-  private loop: Promise<void> | null = null;
   private storeOk = true;
   private readonly batcher: Batcher<Delivery>;
+  private readonly link: BrokerLink<Channel>;
 
   constructor(private readonly opts: VoteConsumerOptions) {
     this.batcher = new Batcher(opts.batchMax, opts.batchMaxWaitMs, (batch) => this.apply(batch));
     opts.metrics.storeUp.set(1);
+    const { log, metrics } = opts;
+    this.link = new BrokerLink<Channel>({
+      urls: opts.amqpUrls,
+      connectionName: `paredao-consumer-${process.pid}`,
+      log,
+      setup: async (conn, watch) => {
+        const ch = watch(await conn.createChannel());
+        await assertTopology(ch, opts.queue);
+        await ch.prefetch(opts.prefetch);
+        // this.ch before consume: deliveries can arrive before consume() resolves, and apply() checks it.
+        this.ch = ch;
+        const { consumerTag } = await ch.consume(opts.queue, (msg) => msg && this.onMessage(ch, msg), { noAck: false });
+        this.consumerTag = consumerTag;
+        return ch;
+      },
+      onUp: () => {
+        metrics.brokerConnected.set(1);
+        log.info({ queue: opts.queue, prefetch: opts.prefetch }, 'consuming votes');
+      },
+      onDown: () => {
+        metrics.brokerConnected.set(0);
+        this.ch = null;
+        this.consumerTag = null;
+        // Unacked deliveries of the lost channel come back on the next one.
+        this.batcher.discard();
+      },
+      onAttemptFailed: () => {
+        metrics.brokerConnected.set(0);
+        this.ch = null;
+        this.consumerTag = null;
+      },
+    });
   }
 
   /** Null when consuming and the store is usable, else why not. */
   readiness(): string | null {
-    if (!this.ch) return 'not consuming from the broker';
+    if (!this.ch || !this.link.session) return 'not consuming from the broker';
     if (!this.storeOk) return 'store unavailable';
     return null;
   }
 
   start(): void {
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    const { log, metrics } = this.opts;
-    let attempt = 0;
-    while (!this.stopping.signal.aborted) {
-      try {
-        const conn = await amqp.connect(this.opts.amqpUrl, { clientProperties: { connection_name: `paredao-consumer-${process.pid}` } });
-        const ch = await conn.createChannel();
-        await assertTopology(ch, this.opts.queue);
-        await ch.prefetch(this.opts.prefetch);
-        const closed = new Promise<void>((resolve) => {
-          conn.on('error', (err: Error) => log.error({ err }, 'broker connection error'));
-          ch.on('error', (err: Error) => log.error({ err }, 'broker channel error'));
-          conn.on('close', () => resolve());
-          ch.on('close', () => resolve());
-        });
-        this.conn = conn;
-        this.ch = ch;
-        const { consumerTag } = await ch.consume(this.opts.queue, (msg) => msg && this.onMessage(ch, msg), { noAck: false });
-        this.consumerTag = consumerTag;
-        metrics.brokerConnected.set(1);
-        log.info({ amqpUrl: redactUrl(this.opts.amqpUrl), queue: this.opts.queue, prefetch: this.opts.prefetch, attempt }, 'consuming votes');
-        attempt = 0;
-        await closed;
-        metrics.brokerConnected.set(0);
-        this.ch = null;
-        this.conn = null;
-        this.consumerTag = null;
-        // Unacked deliveries of the lost channel come back on the next one.
-        this.batcher.discard();
-        if (!this.stopping.signal.aborted) log.error('broker connection lost; reconnecting');
-      } catch (err) {
-        metrics.brokerConnected.set(0);
-        const delay = backoffDelay(attempt++, 250, 5000);
-        log.error({ err, attempt, retryInMs: delay }, 'broker unreachable');
-        await sleep(delay, this.stopping.signal);
-      }
-    }
+    void this.link.start();
   }
 
   private onMessage(ch: Channel, msg: ConsumeMessage): void {
@@ -176,11 +169,6 @@ export class VoteConsumer {
     }
     await Promise.race([this.batcher.drain(), sleep(Math.max(0, deadline - Date.now()))]);
     this.stopping.abort();
-    try {
-      await this.conn?.close();
-    } catch {
-      // already closed
-    }
-    await this.loop;
+    await this.link.stop();
   }
 }

@@ -39,7 +39,7 @@ async function main(cfg: ConsumerConfig) {
   }
   if (store) {
     consumer = new VoteConsumer({
-      amqpUrl: cfg.AMQP_URL,
+      amqpUrls: cfg.AMQP_URL,
       queue: cfg.QUEUE_NAME,
       prefetch: cfg.PREFETCH,
       batchMax: cfg.BATCH_MAX,
@@ -54,7 +54,7 @@ async function main(cfg: ConsumerConfig) {
     {
       port: cfg.CONSUMER_PORT,
       storeUrl: redactUrl(cfg.STORE_URL),
-      amqpUrl: redactUrl(cfg.AMQP_URL),
+      amqpUrl: redactUrl(cfg.AMQP_URL.join(',')),
       queue: cfg.QUEUE_NAME,
       prefetch: cfg.PREFETCH,
       batchMax: cfg.BATCH_MAX,

@@ -31,13 +31,21 @@ export const flag = (fallback: boolean) =>
 
 export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info');
 
+/** `AMQP_URL`: one amqp:// or amqps:// URL, or several separated by commas (one per cluster node, issue 15). */
+export const amqpUrls = z
+  .string()
+  .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u !== ''))
+  .pipe(z.array(z.string().url().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')).min(1, 'at least one URL'));
+
 /**
  * The settings api and consumer share, with one definition: spread into each service's own schema.
  * (Both must agree on the store, the broker and the queue, and log the same way.)
  */
 export const serviceEnv = {
   STORE_URL: z.string().default('sqlite:data/paredao.db').describe('Where votes and tallies live: `sqlite:<path>` or `mongodb://…` (MongoDB needs a replica set)'),
-  AMQP_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672').describe('RabbitMQ'),
+  AMQP_URL: amqpUrls
+    .default(['amqp://guest:guest@127.0.0.1:5672'])
+    .describe('RabbitMQ: one URL, or every cluster node\'s URL separated by commas (api and consumer use any reachable one and move on when it goes)'),
   QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes').describe('The vote queue; dead letters go to `<name>.dead`'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('On SIGTERM, the longest a graceful stop may take before the process exits anyway'),
   LOG_LEVEL: logLevel.describe('pino level: trace, debug, info, warn, error, fatal, silent'),
@@ -49,8 +57,13 @@ export const serviceEnv = {
     .describe('Also ship logs to Graylog as GELF: `udp://host:port` or `tcp://host:port`; unset = stdout only'),
 };
 
-/** Hides the password of a URL (amqp://user:***@host) for log lines and config summaries. */
+/**
+ * Hides the password of a URL (amqp://user:***@host) for log lines and config summaries; a
+ * comma-separated list of URLs (AMQP_URL of a cluster) has each one's password hidden.
+ */
 export function redactUrl(url: string): string {
+  const list = url.split(/,(?=\s*[a-z][a-z0-9+.-]*:\/\/)/i);
+  if (list.length > 1) return list.map((u) => redactUrl(u.trim())).join(',');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

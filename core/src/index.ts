@@ -7,4 +7,5 @@ export * from './backoff.js';
 export * from './metrics.js';
 export * from './http.js';
 export * from './topology.js';
+export * from './amqp.js';
 export * from './log/logger.js';

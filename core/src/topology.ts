@@ -3,6 +3,13 @@ import type { Channel, ConfirmChannel } from 'amqplib';
 /**
  * The queue topology, declared identically by api and consumer (whoever starts first creates it):
  * a durable quorum queue whose rejected or too-often-redelivered messages go to `<queue>.dead`.
+ *
+ * On a cluster both queues get a member on every node: that is RabbitMQ 3.10's default for a quorum
+ * queue declared without `x-quorum-initial-group-size` (checked by tests/e2e/cluster.test.ts). The
+ * argument is left out on purpose: RabbitMQ compares it on every redeclaration, so adding it would make
+ * every queue declared before (the machine's `votes`, a deployed broker's) fail with 406
+ * PRECONDITION_FAILED at the api's and the consumer's next start. A queue declared on a single node
+ * before the cluster grew keeps its one member: `rabbitmq-queues grow <node> all` (docs/SCALING.md).
  */
 export async function assertTopology(ch: Channel | ConfirmChannel, queue: string): Promise<void> {
   const dlx = `${queue}.dlx`;

@@ -26,7 +26,7 @@ describe('administration: a paredão from draft to final result', () => {
     return { status: res.status, headers: res.headers, text, json: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string } }) : null };
   };
   const startConsumer = async () => {
-    consumer = new VoteConsumer({ amqpUrl: AMQP_URL, queue, prefetch: 100, batchMax: 50, batchMaxWaitMs: 10, store, log: quietLog(), metrics: createConsumerMetrics(createRegistry('consumer')) });
+    consumer = new VoteConsumer({ amqpUrls: AMQP_URL.split(','), queue, prefetch: 100, batchMax: 50, batchMaxWaitMs: 10, store, log: quietLog(), metrics: createConsumerMetrics(createRegistry('consumer')) });
     consumer.start();
     await waitFor('consumer ready', async () => consumer!.readiness() === null);
   };

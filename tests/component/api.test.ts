@@ -1,10 +1,9 @@
 import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
-import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import type { Challenge } from 'altcha-lib';
 import { solve, solvedPayload } from '../support/antibot.js';
-import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { connectAny, deleteQueues } from '../support/stack.js';
 import { freePort } from '../support/ports.js';
 import { sample } from '../support/metrics.js';
 import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
@@ -15,7 +14,7 @@ async function drainQueue(queue: string): Promise<VoteMessage[]> {
 }
 
 async function drainMessages(queue: string): Promise<{ messages: number; votes: VoteMessage[] }> {
-  const conn = await amqp.connect(AMQP_URL);
+  const conn = await connectAny();
   try {
     const ch = await conn.createChannel();
     const out: VoteMessage[] = [];

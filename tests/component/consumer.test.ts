@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createRegistry, encodeBatch, encodeBatchEntry, encodeVote, openStore, type Store, type VoteMessage } from '@paredao/core';
-import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
 import { waitFor } from '../support/ports.js';
 import { sample } from '../support/metrics.js';
-import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { AMQP_URL, connectAny, deleteQueues } from '../support/stack.js';
 import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 async function publish(queue: string, bodies: Buffer[]): Promise<void> {
-  const conn = await amqp.connect(AMQP_URL);
+  const conn = await connectAny();
   try {
     const ch = await conn.createConfirmChannel();
     for (const b of bodies) ch.sendToQueue(queue, b, { persistent: true });
@@ -43,7 +42,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
       openedAt: new Date(Date.now() - 60_000).toISOString(),
       createdAt: new Date().toISOString(),
     });
-    consumer = new VoteConsumer({ amqpUrl: AMQP_URL, queue, prefetch: 200, batchMax: 100, batchMaxWaitMs: 20, store, log: quietLog(), metrics });
+    consumer = new VoteConsumer({ amqpUrls: AMQP_URL.split(','), queue, prefetch: 200, batchMax: 100, batchMaxWaitMs: 20, store, log: quietLog(), metrics });
     consumer.start();
     await waitFor('consumer ready', async () => consumer.readiness() === null);
   });
@@ -76,7 +75,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     await publish(queue, votes.map(encodeVote)); // a redelivery of the whole batch
     await waitFor('duplicates skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 300);
     expect(await total()).toBe(1300);
-    const conn = await amqp.connect(AMQP_URL);
+    const conn = await connectAny();
     const ch = await conn.createChannel();
     await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);
     await conn.close();
@@ -86,7 +85,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     const good = Array.from({ length: 50 }, () => vote('participante-1'));
     await publish(queue, [...good.slice(0, 25).map(encodeVote), Buffer.from('{"not":"a vote"}'), Buffer.from('\u0000garbage'), ...good.slice(25).map(encodeVote)]);
     await waitFor('good ones counted', async () => (await total()) === 1350);
-    const conn = await amqp.connect(AMQP_URL);
+    const conn = await connectAny();
     try {
       const ch = await conn.createChannel();
       await waitFor('2 dead letters', async () => (await ch.checkQueue(`${queue}.dead`)).messageCount === 2);
@@ -111,7 +110,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     expect(sample(text, 'paredao_consumer_batch_entries_rejected_total', {})).toBe(1);
     await waitFor('the replayed one skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 301);
     expect(await total()).toBe(before + 90);
-    const conn = await amqp.connect(AMQP_URL);
+    const conn = await connectAny();
     try {
       const ch = await conn.createChannel();
       await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);

@@ -12,10 +12,25 @@ import { freePort, waitFor } from './ports.js';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** Connects to the first node of a comma-separated AMQP_URL that answers (a cluster may miss one). */
+export async function connectAny(urls = AMQP_URL): Promise<amqp.ChannelModel> {
+  let last: unknown;
+  for (const url of urls.split(',')) {
+    try {
+      return await amqp.connect(url.trim());
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
 export interface StackOptions {
   apiWorkers?: number;
   rateLimitPerIp?: number;
   difficulty?: number;
+  /** The broker(s) for api and consumer, comma-separated (a cluster); AMQP_URL by default. */
+  amqpUrl?: string;
   /** Extra environment for api and consumer. */
   env?: Record<string, string>;
 }
@@ -32,6 +47,7 @@ export class Stack {
   readonly dir = mkdtempSync(join(tmpdir(), 'paredao-stack-'));
   readonly storePath = join(this.dir, 'paredao.db');
   readonly rabbitmqMetricsUrl = 'http://127.0.0.1:15692';
+  readonly amqpUrl: string;
   url = '';
   apiUrl = '';
   consumerUrl = '';
@@ -39,7 +55,9 @@ export class Stack {
   private readonly procs = new Map<ServiceName, ChildProcess>();
   env: NodeJS.ProcessEnv = {};
 
-  constructor(private readonly opts: StackOptions = {}) {}
+  constructor(private readonly opts: StackOptions = {}) {
+    this.amqpUrl = opts.amqpUrl ?? AMQP_URL;
+  }
 
   async start(): Promise<this> {
     this.ports = { http: await freePort(), api: await freePort(), consumer: await freePort() };
@@ -49,7 +67,7 @@ export class Stack {
     this.env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      AMQP_URL,
+      AMQP_URL: this.amqpUrl,
       STORE_URL: `sqlite:${this.storePath}`,
       QUEUE_NAME: this.queue,
       API_PORT: String(this.ports.api),
@@ -137,7 +155,7 @@ export class Stack {
 
   /** Messages waiting in the vote queue and in its dead-letter queue. */
   async queueDepths(): Promise<{ ready: number; dead: number }> {
-    const conn = await amqp.connect(AMQP_URL);
+    const conn = await connectAny(this.amqpUrl);
     try {
       const ch = await conn.createChannel();
       const q = await ch.checkQueue(this.queue);
@@ -150,7 +168,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     for (const name of ['proxy', 'api', 'consumer'] as const) await this.signal(name, 'SIGTERM');
-    await deleteQueues(this.queue);
+    await deleteQueues(this.queue, this.amqpUrl);
   }
 }
 
@@ -164,8 +182,8 @@ export async function startStack(opts?: StackOptions): Promise<Stack> {
   }
 }
 
-export async function deleteQueues(queue: string): Promise<void> {
-  const conn = await amqp.connect(AMQP_URL);
+export async function deleteQueues(queue: string, urls = AMQP_URL): Promise<void> {
+  const conn = await connectAny(urls);
   try {
     const ch = await conn.createChannel();
     await ch.deleteQueue(queue);

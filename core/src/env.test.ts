@@ -24,10 +24,10 @@ describe('redactUrl', () => {
 describe('AMQP_URL', () => {
   const schema = z.object({ AMQP_URL: serviceEnv.AMQP_URL });
   it('when it lists several nodes separated by commas, then each becomes one address, in order', () => {
-    expect(parseEnv(schema, { AMQP_URL: 'amqp://u:p@10.0.0.1:5672, amqp://u:p@10.0.0.2:5672,amqp://u:p@10.0.0.3' }).AMQP_URL).toEqual([
-      'amqp://u:p@10.0.0.1:5672',
-      'amqp://u:p@10.0.0.2:5672',
-      'amqp://u:p@10.0.0.3',
+    expect(parseEnv(schema, { AMQP_URL: 'amqp://u:pass@10.0.0.1:5672, amqp://u:pass@10.0.0.2:5672,amqp://u:pass@10.0.0.3' }).AMQP_URL).toEqual([
+      'amqp://u:pass@10.0.0.1:5672',
+      'amqp://u:pass@10.0.0.2:5672',
+      'amqp://u:pass@10.0.0.3',
     ]);
   });
   it('when it is unset, then the local broker is the one address', () => {
@@ -39,6 +39,6 @@ describe('AMQP_URL', () => {
     expect(amqpUrls.safeParse('rabbitmq:5672').success).toBe(false);
   });
   it('when a list is redacted for a log line, then every password is hidden', () => {
-    expect(redactUrl('amqp://u:one@a:5672,amqp://u:two@b:5672')).toBe('amqp://u:***@a:5672,amqp://u:***@b:5672');
+    expect(redactUrl('amqp://u:secret1@a:5672,amqp://u:secret2@b:5672')).toBe('amqp://u:***@a:5672,amqp://u:***@b:5672');
   });
 });

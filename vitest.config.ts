@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          // Every api answer a test receives is checked against the served OpenAPI document.
+          setupFiles: ['tests/support/record-answers.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

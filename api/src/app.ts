@@ -9,7 +9,7 @@ import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
 import { AppError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
+import { buildOpenApiDocument } from './openapi.js';
 import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ResultsService } from './results.js';
@@ -108,8 +108,9 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     res.set('cache-control', 'public, max-age=31536000, immutable').type(img.contentType).send(img.bytes);
   });
 
+  const openApiJson = JSON.stringify(buildOpenApiDocument());
   app.get('/api/docs', (_req, res) => {
-    res.json(openApiDocument);
+    res.type('application/json').send(openApiJson);
   });
 
   // GET is answered by hot-path.ts before it gets here; this route keeps HEAD as it was.

@@ -1,151 +1,172 @@
-/** The API contract (SPEC.md, HTTP contract) as OpenAPI 3.1, served at GET /api/docs. */
-const error = {
-  description: 'Error',
-  content: {
-    'application/json': {
-      schema: { $ref: '#/components/schemas/Error' },
-    },
-  },
-};
-const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } };
+// The OpenAPI document served at GET /api/docs, generated from the zod schemas of the one HTTP contract
+// (core/src/contract.ts) that the api validates with, so the document cannot drift from the code.
+// tests/e2e/support checks every answer the e2e suite receives against the served document.
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  adminResultsSchema,
+  antibotRefusalSchema,
+  auditSchema,
+  challengeSchema,
+  errorSchema,
+  exportSchema,
+  healthSchema,
+  imageUploadedSchema,
+  loginRequestSchema,
+  paredaoInputSchema,
+  paredaoSchema,
+  readinessSchema,
+  resultsSchema,
+  sessionSchema,
+  voteAcceptedSchema,
+  voteRequestSchema,
+} from '@paredao/core';
+import { z } from 'zod';
 
-export const openApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Paredão API',
-    version: '1.0.0',
-    description: 'Votes for the Big Brother Brasil eviction wall. Every vote carries a solved ALTCHA proof of work.',
-  },
-  servers: [{ url: '/' }],
-  paths: {
-    '/api/paredao': {
-      get: {
-        summary: 'The current paredão',
-        responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Paredao' } } } } },
-      },
+// Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),
+// which the generator reads. Set once, at load, because zod keeps it in its global registry.
+const ErrorBody = errorSchema.meta({ id: 'Error' });
+const Paredao = paredaoSchema.meta({ id: 'Paredao' });
+const Results = resultsSchema.meta({ id: 'Results' });
+const Challenge = challengeSchema.meta({ id: 'Challenge' });
+const VoteRequest = voteRequestSchema.meta({ id: 'VoteRequest' });
+const ParedaoInput = paredaoInputSchema.meta({ id: 'ParedaoInput' });
+const AdminResults = adminResultsSchema.meta({ id: 'AdminResults' });
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+
+  const json = (schema: z.ZodType, description: string): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+  const error = (description: string): ResponseConfig => json(ErrorBody, description);
+  const retryLater = (description: string): ResponseConfig => ({
+    ...error(description),
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  });
+  // Any status an operation does not list (a 500, an nginx 502) still carries the error shape.
+  const otherwise = { default: error('Any other failure') };
+  const noContent = { description: 'Done' };
+  const idParam = z.object({ id: z.string() });
+  const unauthenticated = { 401: error('`unauthenticated`: log in first (session cookie)') };
+
+  const path = (method: 'get' | 'post' | 'put', route: string, summary: string, responses: Record<string, ResponseConfig>, extra: object = {}) =>
+    registry.registerPath({ method, path: route, summary, responses: { ...responses, ...otherwise }, ...extra });
+
+  path('get', '/api/paredao', 'The current paredão', { 200: json(Paredao, 'The current paredão'), 404: error('`no_paredao`') });
+  path('get', '/api/challenge', 'A fresh single-use ALTCHA v2 challenge (never cached)', { 200: json(Challenge, 'A challenge for the widget to solve') });
+  path(
+    'post',
+    '/api/votes',
+    'Cast a vote; 202 only once the broker has confirmed it',
+    {
+      202: json(voteAcceptedSchema, "Accepted and confirmed by the broker, with a fresh challenge for the voter's next vote"),
+      400: error('`invalid_body`, `unknown_candidate`'),
+      403: json(
+        antibotRefusalSchema,
+        '`antibot_missing`, `antibot_malformed`, `antibot_invalid`, `antibot_expired`, `antibot_replayed`, `antibot_honeypot`; carries a fresh `challenge` to solve instead',
+      ),
+      409: error('`voting_closed`'),
+      413: error('`payload_too_large`'),
+      415: error('`unsupported_media_type`'),
+      429: retryLater('`rate_limited`'),
+      503: retryLater('`broker_unavailable`'),
     },
-    '/api/challenge': {
-      get: {
-        summary: 'A fresh single-use ALTCHA v2 challenge (SHA-256, deterministic mode)',
-        responses: { 200: { description: 'ALTCHA challenge', content: { 'application/json': { schema: { $ref: '#/components/schemas/Challenge' } } } } },
-      },
+    { request: { body: { required: true, content: { 'application/json': { schema: VoteRequest } } } } },
+  );
+  path('get', '/api/results', 'Totals overall, per participant and per UTC hour (a snapshot refreshed every second)', {
+    200: json(Results, 'The results of the current paredão'),
+    404: error('`no_paredao`'),
+  });
+  path('get', '/api/results/stream', 'Server-Sent Events: `paredao` events with the current paredão, data events with the Results', {
+    200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+  });
+  path(
+    'get',
+    '/api/images/{id}',
+    'A participant photo uploaded by the production team (cached for good: ids are never reused)',
+    {
+      200: { description: 'The image', content: { 'image/png': { schema: z.string() }, 'image/jpeg': { schema: z.string() }, 'image/webp': { schema: z.string() } } },
+      404: error('`not_found`'),
     },
-    '/api/votes': {
-      post: {
-        summary: 'Cast a vote; 202 only once the broker has confirmed it',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['candidateId', 'altcha'],
-                properties: {
-                  candidateId: { type: 'string', maxLength: 64 },
-                  altcha: { type: 'string', description: 'The ALTCHA widget payload (base64 JSON of challenge and solution)' },
-                  website: { type: 'string', description: 'Honeypot; must be empty' },
-                },
-              },
-            },
-          },
-        },
-        responses: {
-          202: {
-            description: "Accepted and confirmed by the broker; `challenge` is a fresh challenge for the voter's next vote (no GET /api/challenge needed)",
-            content: {
-              'application/json': {
-                schema: { type: 'object', properties: { voteId: { type: 'string' }, challenge: { $ref: '#/components/schemas/Challenge' } }, required: ['voteId', 'challenge'] },
-              },
-            },
-          },
-          400: error,
-          403: {
-            description: 'Anti-bot proof missing, malformed, forged, expired or already used (`antibot_*`); carries a fresh `challenge` to solve instead',
-            content: {
-              'application/json': {
-                schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { type: 'object', properties: { challenge: { $ref: '#/components/schemas/Challenge' } }, required: ['challenge'] }] },
-              },
-            },
-          },
-          409: error,
-          413: error,
-          415: error,
-          429: { ...error, headers: retryAfter },
-          503: { ...error, headers: retryAfter },
-        },
-      },
+    { request: { params: idParam } },
+  );
+  path('get', '/api/docs', 'This document', { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.object({ openapi: z.string() }) } } } });
+  path('get', '/healthz', 'Liveness', { 200: json(healthSchema, 'alive') });
+  path('get', '/readyz', 'Readiness: broker channel and store usable now', { 200: json(readinessSchema, 'ready'), 503: json(readinessSchema, 'not ready, and why') });
+  path('get', '/metrics', 'Prometheus metrics', { 200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } } });
+
+  // The production team's API: a session cookie from /api/admin/login, then every route below.
+  path(
+    'post',
+    '/api/admin/login',
+    'Log in: sets the session cookie',
+    { 204: noContent, 401: error('`invalid_credentials`'), 429: retryLater('`rate_limited`: too many failed logins') },
+    { request: { body: { required: true, content: { 'application/json': { schema: loginRequestSchema } } } } },
+  );
+  path('post', '/api/admin/logout', 'Log out: clears the session cookie', { 204: noContent });
+  path('get', '/api/admin/session', 'Who is logged in, until when', { 200: json(sessionSchema, 'The session'), ...unauthenticated });
+  path('get', '/api/admin/paredoes', 'Every paredão, drafts included', { 200: json(z.array(Paredao), 'The paredões'), ...unauthenticated });
+  const draftBody = { body: { required: true, content: { 'application/json': { schema: ParedaoInput } } } };
+  path('post', '/api/admin/paredoes', 'Create a draft', { 201: json(Paredao, 'The new draft'), 400: error('`invalid_paredao`'), ...unauthenticated }, { request: draftBody });
+  path(
+    'put',
+    '/api/admin/paredoes/{id}',
+    'Edit a draft',
+    { 200: json(Paredao, 'The draft as saved'), 400: error('`invalid_paredao`'), 404: error('`not_found`'), 409: error('`not_draft`'), ...unauthenticated },
+    { request: { ...draftBody, params: idParam } },
+  );
+  path(
+    'post',
+    '/api/admin/paredoes/{id}/open',
+    'Open voting (one paredão open at a time)',
+    { 200: json(Paredao, 'The paredão, open'), 404: error('`not_found`'), 409: error('`not_draft`, `another_open`'), ...unauthenticated },
+    { request: { params: idParam } },
+  );
+  path(
+    'post',
+    '/api/admin/paredoes/{id}/close',
+    'Close voting (votes accepted until then still count)',
+    { 200: json(Paredao, 'The paredão, closed'), 404: error('`not_found`'), 409: error('`not_open`'), ...unauthenticated },
+    { request: { params: idParam } },
+  );
+  path(
+    'get',
+    '/api/admin/paredoes/{id}/results',
+    'Results of any paredão',
+    { 200: json(AdminResults, 'Its results'), 404: error('`not_found`'), ...unauthenticated },
+    { request: { params: idParam } },
+  );
+  path(
+    'get',
+    '/api/admin/paredoes/{id}/export',
+    'The final result as a download: JSON (paredão and results) or CSV (one row per participant)',
+    {
+      200: { description: 'The export', content: { 'application/json': { schema: exportSchema }, 'text/csv': { schema: z.string() } } },
+      404: error('`not_found`'),
+      ...unauthenticated,
     },
-    '/api/results': {
-      get: {
-        summary: 'Totals overall, per participant and per UTC hour (a snapshot refreshed every second)',
-        responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/Results' } } } } },
-      },
+    { request: { params: idParam, query: z.object({ format: z.enum(['json', 'csv']).optional() }) } },
+  );
+  path(
+    'get',
+    '/api/admin/paredoes/{id}/audit',
+    'Recount the stored vote records and compare them with the tallies',
+    { 200: json(auditSchema, 'The comparison'), 404: error('`not_found`'), ...unauthenticated },
+    { request: { params: idParam } },
+  );
+  path(
+    'post',
+    '/api/admin/images',
+    'Upload a participant photo (PNG, JPEG or WebP, at most 1 MB)',
+    { 201: json(imageUploadedSchema, 'Where it is served'), 413: error('`payload_too_large`'), 415: error('`unsupported_media_type`'), ...unauthenticated },
+    { request: { body: { required: true, content: { 'image/png': { schema: z.string() }, 'image/jpeg': { schema: z.string() }, 'image/webp': { schema: z.string() } } } } },
+  );
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Paredão API',
+      version: '1.0.0',
+      description: 'Votes for the Big Brother Brasil eviction wall. Every vote carries a solved ALTCHA proof of work.',
     },
-    '/api/results/stream': {
-      get: {
-        summary: 'The results object pushed as Server-Sent Events whenever it changes',
-        responses: { 200: { description: 'text/event-stream of Results', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
-      },
-    },
-    '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
-    '/readyz': { get: { summary: 'Readiness: broker channel and store usable now', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
-  },
-  components: {
-    schemas: {
-      Challenge: {
-        type: 'object',
-        description: 'An ALTCHA v2 challenge (altcha-lib 2.x format): solve it with the altcha widget or altcha-lib',
-        required: ['parameters', 'signature'],
-        properties: { parameters: { type: 'object' }, signature: { type: 'string' } },
-      },
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-      },
-      Paredao: {
-        type: 'object',
-        required: ['id', 'title', 'status', 'candidates'],
-        properties: {
-          id: { type: 'string' },
-          title: { type: 'string' },
-          status: { enum: ['open', 'closed'] },
-          candidates: {
-            type: 'array',
-            minItems: 2,
-            maxItems: 4,
-            items: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' }, imageUrl: { type: 'string' } } },
-          },
-          opensAt: { type: 'string', format: 'date-time' },
-          closesAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      Results: {
-        type: 'object',
-        required: ['paredaoId', 'total', 'candidates', 'hourly', 'updatedAt'],
-        properties: {
-          paredaoId: { type: 'string' },
-          total: { type: 'integer' },
-          candidates: {
-            type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, votes: { type: 'integer' }, percent: { type: 'number' } } },
-          },
-          hourly: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                hour: { type: 'string', format: 'date-time' },
-                total: { type: 'integer' },
-                byCandidate: { type: 'object', additionalProperties: { type: 'integer' } },
-              },
-            },
-          },
-          updatedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-    },
-  },
-} as const;
+    servers: [{ url: '/' }],
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildResults, percentages } from './results.js';
-import type { Paredao } from './paredao.js';
+import type { Paredao } from './contract.js';
 
 describe('percentages', () => {
   it('when the votes split three ways evenly, then the shares still add up to exactly 100', () => {

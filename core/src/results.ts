@@ -1,13 +1,5 @@
-import type { Paredao } from './paredao.js';
+import type { Paredao, Results } from './contract.js';
 import type { Tally } from './store/types.js';
-
-export interface Results {
-  paredaoId: string;
-  total: number;
-  candidates: { id: string; name: string; votes: number; percent: number }[];
-  hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
-  updatedAt: string;
-}
 
 /**
  * Percentages with one decimal that add up to exactly 100 (largest remainder method), so the page

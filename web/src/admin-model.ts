@@ -1,36 +1,19 @@
 // Types of the admin API (docs: ADMIN-API contract, issue 9) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
+import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '../../core/src/contract.ts';
+import { slugify } from '../../core/src/slug.ts';
 import { localInputToIso } from './admin-time.ts';
-import type { Candidate, Paredao as PublicParedao, ParedaoStatus, Results as PublicResults } from './api.ts';
 
-export type { Candidate, ParedaoStatus };
+export type { Audit, Candidate, ParedaoStatus, Session };
 
 /** A paredão as the admin API lists it: the public shape, with its creation time always there. */
 export type Paredao = PublicParedao & { createdAt: string };
 
-export interface Results extends PublicResults {
-  /** Sent by the admin results route, not by the public one. */
-  status?: ParedaoStatus;
-  closedAt?: string | null;
-}
+/** Results as the admin results route sends them (with status and closedAt). */
+export type Results = AdminResults;
 
-export interface Audit {
-  matches: boolean;
-  tally: Record<string, number>;
-  recomputed: Record<string, number>;
-}
-
-export interface Session {
-  username: string;
-  expiresAt: string;
-}
-
-export interface DraftBody {
-  title: string;
-  candidates: { name: string; imageUrl?: string }[];
-  opensAt?: string;
-  closesAt?: string;
-}
+/** The body of a create or edit (the api's paredaoInputSchema). */
+export type DraftBody = ParedaoInput;
 
 /** What the editor form holds: raw strings as typed. */
 export interface DraftForm {
@@ -78,7 +61,7 @@ export function validateDraft(form: DraftForm, now = new Date()): { body?: Draft
     if (name.length > MAX_NAME) {
       errors.push({ field: `candidate-${i}-name`, message: `O nome do participante ${i + 1} pode ter até ${MAX_NAME} caracteres.` });
     }
-    const key = nameKey(name);
+    const key = slugify(name);
     const first = seen.get(key);
     if (first !== undefined) {
       errors.push({ field: `candidate-${i}-name`, message: `O participante ${i + 1} tem o mesmo nome do participante ${first + 1}.` });
@@ -111,18 +94,6 @@ export function validateDraft(form: DraftForm, now = new Date()): { body?: Draft
   if (opensAt) body.opensAt = opensAt;
   if (closesAt) body.closesAt = closesAt;
   return { body, errors };
-}
-
-/** The server derives candidate ids from names this way (core slugify), so names that collide there collide here. */
-function nameKey(name: string): string {
-  const key = name
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40);
-  return key || 'participante';
 }
 
 /** An absolute http(s) URL, or a path on this site (what POST /api/admin/images returns). */

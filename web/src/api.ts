@@ -1,40 +1,10 @@
 // The HTTP contract of SPEC.md, typed, with errors turned into one shape the pages can act on.
 
-export interface Candidate {
-  id: string;
-  name: string;
-  imageUrl?: string;
-}
+// The shapes are the api's own (core/src/contract.ts, the schemas it validates with and generates
+// /api/docs from): imported as types only, so no zod reaches the pages.
+import type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest } from '../../core/src/contract.ts';
 
-export type ParedaoStatus = 'draft' | 'open' | 'closed';
-
-export interface Paredao {
-  id: string;
-  title: string;
-  /** `draft` paredões are being prepared by the production team and take no votes yet. */
-  status: ParedaoStatus;
-  candidates: Candidate[];
-  opensAt?: string;
-  closesAt?: string;
-  /** When voting opened and closed (or will close); the admin API always sends createdAt. */
-  openedAt?: string;
-  closedAt?: string;
-  createdAt?: string;
-}
-
-export interface Results {
-  paredaoId: string;
-  total: number;
-  candidates: { id: string; name: string; votes: number; percent: number }[];
-  hourly: { hour: string; total: number; byCandidate: Record<string, number> }[];
-  updatedAt: string;
-}
-
-export interface VoteRequest {
-  candidateId: string;
-  altcha: string;
-  website: string;
-}
+export type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest };
 
 /** Used when a 429/503 comes without a usable Retry-After (an nginx error page, say). */
 export const DEFAULT_RETRY_SECONDS = 5;

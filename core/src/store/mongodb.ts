@@ -1,5 +1,6 @@
 import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession } from 'mongodb';
-import { acceptsVotesAt, paredaoSchema, type Paredao } from '../paredao.js';
+import { paredaoSchema, type Paredao } from '../contract.js';
+import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { aggregate, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
 

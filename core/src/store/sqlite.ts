@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { acceptsVotesAt, paredaoSchema, type Paredao } from '../paredao.js';
+import { paredaoSchema, type Paredao } from '../contract.js';
+import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { aggregate, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
 

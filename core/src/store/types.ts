@@ -1,4 +1,4 @@
-import type { Paredao } from '../paredao.js';
+import type { Paredao } from '../contract.js';
 import type { VoteMessage } from '../vote.js';
 
 export interface Tally {

@@ -1,0 +1,133 @@
+// The HTTP contract, written once: the api validates requests with these schemas and builds its
+// answers to these types, api/src/openapi.ts generates the OpenAPI document served at /api/docs from
+// them, and the web pages import the types (type-only). Only zod here, nothing of Node, so the web
+// project can type-check against this file.
+import { z } from 'zod';
+import { slugify } from './slug.js';
+
+const slug = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const isoDate = z.string().datetime({ offset: true });
+const count = z.number().int().min(0);
+const countsById = z.record(z.string(), count);
+
+export const candidateSchema = z.object({
+  id: z.string().regex(slug, 'lowercase letters, digits and dashes'),
+  name: z.string().trim().min(1).max(80),
+  imageUrl: z.string().min(1).max(2048).optional(),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
+
+/** `draft` paredões are being prepared by the production team and take no votes yet. */
+export const paredaoStatus = z.enum(['draft', 'open', 'closed']);
+export type ParedaoStatus = z.infer<typeof paredaoStatus>;
+
+const uniqueIds = (cs: { id: string }[]) => new Set(cs.map((c) => c.id)).size === cs.length;
+
+/** A paredão as stored and served. Times are ISO-8601 UTC. */
+export const paredaoSchema = z.object({
+  id: z.string().regex(slug),
+  title: z.string().trim().min(1).max(120),
+  status: paredaoStatus,
+  candidates: z.array(candidateSchema).min(2).max(4).refine(uniqueIds, 'candidate ids must be unique'),
+  /** Scheduled opening and closing, if any. */
+  opensAt: isoDate.optional(),
+  closesAt: isoDate.optional(),
+  /** When voting really opened and when it closes or closed: votes count only if accepted in between. */
+  openedAt: isoDate.optional(),
+  closedAt: isoDate.optional(),
+  createdAt: isoDate.optional(),
+});
+export type Paredao = z.infer<typeof paredaoSchema>;
+
+/** What the production team sends to create or edit a draft. */
+export const paredaoInputSchema = z
+  .object({
+    title: z.string().trim().min(1).max(120),
+    candidates: z
+      .array(z.object({ name: z.string().trim().min(1).max(80), imageUrl: z.string().trim().max(2048).optional() }).strict())
+      .min(2, 'de 2 a 4 participantes')
+      .max(4, 'de 2 a 4 participantes'),
+    opensAt: isoDate.optional(),
+    closesAt: isoDate.optional(),
+  })
+  .strict()
+  .refine((p) => new Set(p.candidates.map((c) => slugify(c.name))).size === p.candidates.length, 'nomes de participantes repetidos')
+  .refine((p) => !p.opensAt || !p.closesAt || Date.parse(p.opensAt) < Date.parse(p.closesAt), 'o fechamento deve ser depois da abertura');
+export type ParedaoInput = z.infer<typeof paredaoInputSchema>;
+
+/**
+ * The body of POST /api/votes. Strict: an unknown key is a malformed vote, not something to ignore,
+ * so a client bug shows up as a 400 instead of a silently dropped field. Whether the candidate exists
+ * and whether the proof is valid are checked after this, by the route. `altcha` is optional here
+ * because its absence is answered 403 `antibot_missing`, not 400.
+ */
+export const voteRequestSchema = z
+  .object({
+    candidateId: z.string().min(1).max(64),
+    altcha: z.string().max(4096).optional().describe('The ALTCHA widget payload (base64 JSON of challenge and solution)'),
+    website: z.string().max(256).optional().describe('Honeypot, hidden from people: must be empty'),
+  })
+  .strict();
+export type VoteRequest = z.infer<typeof voteRequestSchema>;
+
+/** An ALTCHA v2 challenge (altcha-lib 2.x format, SHA-256, deterministic mode), signed; the widget or altcha-lib solves it. */
+export const challengeSchema = z.object({
+  parameters: z.object({
+    algorithm: z.string(),
+    cost: z.number(),
+    expiresAt: z.number().int(),
+    keyLength: z.number().int(),
+    keyPrefix: z.string(),
+    keySignature: z.string(),
+    nonce: z.string(),
+    salt: z.string(),
+  }),
+  signature: z.string(),
+});
+
+/** The 202: the vote's id, and a fresh challenge for the voter's next vote (no GET /api/challenge needed). */
+export const voteAcceptedSchema = z.object({ voteId: z.string(), challenge: challengeSchema });
+export type VoteAccepted = z.infer<typeof voteAcceptedSchema>;
+
+/** Totals overall, per participant and per UTC hour; percentages add up to exactly 100. */
+export const resultsSchema = z.object({
+  paredaoId: z.string(),
+  total: count,
+  candidates: z.array(z.object({ id: z.string(), name: z.string(), votes: count, percent: z.number().min(0).max(100) })),
+  hourly: z.array(z.object({ hour: isoDate, total: count, byCandidate: countsById })),
+  updatedAt: isoDate,
+});
+export type Results = z.infer<typeof resultsSchema>;
+
+/** Every error answer: `code` is stable (clients branch on it), `message` is for people. */
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ErrorBody = z.infer<typeof errorSchema>;
+
+/** Every 403 `antibot_*` of POST /api/votes: the error, and a fresh challenge to solve instead. */
+export const antibotRefusalSchema = errorSchema.extend({ challenge: challengeSchema });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readinessSchema = z.object({ status: z.enum(['ready', 'not ready']), reasons: z.array(z.string()).optional() });
+
+// --- The production team's API (/api/admin) ----------------------------------------------------------
+
+export const loginRequestSchema = z.object({ username: z.string(), password: z.string() });
+export const sessionSchema = z.object({ username: z.string(), expiresAt: isoDate });
+export type Session = z.infer<typeof sessionSchema>;
+
+/** A paredão's results as the admin API sends them: with its status and when voting closed. */
+export const adminResultsSchema = resultsSchema.extend({ status: paredaoStatus, closedAt: isoDate.nullable() });
+export type AdminResults = z.infer<typeof adminResultsSchema>;
+
+/** The stored vote records recounted and compared with the tallies. */
+export const auditSchema = z.object({
+  matches: z.boolean(),
+  tally: countsById,
+  recomputed: countsById,
+  hourlyTotal: count,
+  total: count,
+});
+export type Audit = z.infer<typeof auditSchema>;
+
+export const exportSchema = z.object({ paredao: paredaoSchema, results: resultsSchema });
+export const imageUploadedSchema = z.object({ imageUrl: z.string().describe('Where the image is served: /api/images/{id}') });

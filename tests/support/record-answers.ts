@@ -7,21 +7,29 @@ import { ContractChecker, type OpenApiDoc } from './contract.js';
 
 const CHECKED = /^\/(api\/|healthz$|readyz$)/;
 const realFetch = globalThis.fetch;
-const checkers = new Map<string, Promise<ContractChecker | string | null>>();
+const checkers = new Map<string, Promise<ContractChecker | null>>();
 const pending: Promise<void>[] = [];
 const problems: string[] = [];
 let checked = 0;
 
-/** null for a server that serves no document: the consumer's /healthz and /readyz are not the api's contract. */
-function checkerFor(origin: string): Promise<ContractChecker | string | null> {
+/**
+ * The document this origin serves, or null: a server with no /api/docs (the consumer's /healthz and
+ * /readyz are not the api's contract) is remembered as such; one that cannot answer yet (nginx 502
+ * while the api starts) is asked again for the next answer, and answers meanwhile go unchecked.
+ */
+function checkerFor(origin: string): Promise<ContractChecker | null> {
   let c = checkers.get(origin);
   if (!c) {
     c = realFetch(`${origin}/api/docs`)
       .then(async (res) => {
-        if (res.status === 404) return null;
-        return res.ok ? new ContractChecker((await res.json()) as OpenApiDoc) : `GET ${origin}/api/docs answered ${res.status}`;
+        if (res.ok) return new ContractChecker((await res.json()) as OpenApiDoc);
+        if (res.status !== 404) checkers.delete(origin);
+        return null;
       })
-      .catch((err: Error) => `GET ${origin}/api/docs failed: ${err.message}`);
+      .catch(() => {
+        checkers.delete(origin);
+        return null;
+      });
     checkers.set(origin, c);
   }
   return c;
@@ -32,11 +40,7 @@ async function check(method: string, url: URL, res: Response): Promise<void> {
   // Only JSON bodies are read (a copy): an event stream never ends, an image needs no schema.
   const body = contentType.includes('json') ? await res.clone().json().catch(() => '(not JSON)') : undefined;
   const checker = await checkerFor(url.origin);
-  if (checker === null) return;
-  if (typeof checker === 'string') {
-    problems.push(checker);
-    return;
-  }
+  if (!checker) return;
   checked++;
   problems.push(...checker.check({ method, path: url.pathname, status: res.status, contentType, body }));
 }

@@ -9,6 +9,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { prettyFactory } from 'pino-pretty';
+// The project's one backoff formula; ./run.sh builds core before it starts this.
+import { backoffDelay } from '../core/dist/backoff.js';
 
 const STOP_DEADLINE_MS = 15_000;
 const args = process.argv.slice(2);
@@ -63,7 +65,7 @@ function start(svc) {
     if (stopping) return;
     // A service that ran for a minute has earned a fresh backoff.
     if (Date.now() - svc.startedAt > 60_000) svc.restarts = 0;
-    const delay = Math.min(30_000, 500 * 2 ** svc.restarts++);
+    const delay = backoffDelay(svc.restarts++, 500, 30_000);
     say('run', `${svc.name} exited (code ${code}, signal ${signal}); restarting in ${delay} ms`);
     setTimeout(() => !stopping && start(svc), delay);
   });

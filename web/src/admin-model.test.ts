@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from './admin-http.ts';
+import { parseRetryAfter } from './api.ts';
 import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft, waitText } from './admin-model.ts';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
@@ -86,9 +86,9 @@ describe('labels and errors', () => {
     expect(waitText(300)).toBe('5 min');
     expect(waitText(270)).toBe('4 min 30 s');
   });
-  it('reads Retry-After as seconds or as an HTTP date, unclamped: the login lockout is 300 s', () => {
+  it('reads Retry-After as seconds or as an HTTP date, up to the 300 s login lockout', () => {
     expect(parseRetryAfter('300')).toBe(300);
-    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeNull();
     const now = Date.parse('2026-11-23T12:00:00Z');
     expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:45 GMT', now)).toBe(45);
   });

@@ -2,8 +2,8 @@
 // follow and export the result, audit the count.
 import './style.css';
 import './admin.css';
-import { byId, h, show } from './admin-dom.ts';
-import { ApiError, request } from './admin-http.ts';
+import { byId, h, show } from './dom.ts';
+import { ApiError, request } from './api.ts';
 import {
   type Audit,
   type DraftForm,
@@ -14,6 +14,7 @@ import {
   MAX_CANDIDATES,
   MIN_CANDIDATES,
   STATUS_LABEL,
+  errorMessage,
   safeNext,
   validateDraft,
   waitText,
@@ -98,7 +99,7 @@ async function boot(): Promise<void> {
     if (err instanceof ApiError && err.status === 401) showLogin();
     else {
       show(ui.loading, true);
-      ui.loading.textContent = err instanceof Error ? err.message : String(err);
+      ui.loading.textContent = messageOf(err);
       ui.loading.classList.add('error');
     }
   }
@@ -173,7 +174,7 @@ async function login(): Promise<void> {
  * Counts down Retry-After on the login form; true while the button must stay disabled. The ticking
  * text lives outside the alert, so screen readers hear the message once, not every second.
  */
-function startLoginCountdown(seconds: number | undefined): boolean {
+function startLoginCountdown(seconds: number | null): boolean {
   window.clearInterval(loginCountdown);
   if (!seconds) {
     ui.loginError.textContent = 'Muitas tentativas. Aguarde um instante e tente de novo.';
@@ -221,6 +222,7 @@ function handleApiError(err: unknown, target: HTMLElement): void {
 }
 
 function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return errorMessage(err.status, err.code, err.message);
   return err instanceof Error ? err.message : String(err);
 }
 

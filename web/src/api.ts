@@ -1,4 +1,5 @@
-// The HTTP contract of SPEC.md, typed, with errors turned into one shape the pages can act on.
+// The pages' one HTTP client: the contract's calls, typed, with every failure turned into one error
+// type (ApiError) the pages can act on. The admin and panel pages use `request` for their routes.
 
 // The shapes are the api's own (core/src/contract.ts, the schemas it validates with and generates
 // /api/docs from): imported as types only, so no zod reaches the pages.
@@ -8,8 +9,8 @@ export type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest };
 
 /** Used when a 429/503 comes without a usable Retry-After (an nginx error page, say). */
 export const DEFAULT_RETRY_SECONDS = 5;
-/** A misconfigured header must not make someone wait for an hour. */
-export const MAX_RETRY_SECONDS = 120;
+/** A misconfigured header must not make someone wait for an hour; the longest real one is the admin login lockout (300 s). */
+export const MAX_RETRY_SECONDS = 300;
 
 export class ApiError extends Error {
   constructor(
@@ -94,33 +95,54 @@ export function isParedao(x: unknown): x is Paredao {
   );
 }
 
-async function request(path: string, init?: RequestInit): Promise<unknown> {
+export interface RequestOptions {
+  method?: string;
+  /** A JSON body (sent as application/json). */
+  json?: unknown;
+  /** A raw body (a file upload) with its own Content-Type. */
+  raw?: Blob;
+  signal?: AbortSignal;
+  cache?: RequestCache;
+}
+
+/**
+ * One call to our own api: JSON in and out, the session cookie along. Resolves to the parsed body
+ * (undefined for 204, null for a body that is not JSON); throws ApiError for an error answer or no
+ * answer at all, and lets an AbortError through as it is.
+ */
+export async function request<T = unknown>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (opts.raw) {
+    body = opts.raw;
+    headers['content-type'] = opts.raw.type;
+  } else if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    headers['content-type'] = 'application/json';
+  }
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+    res = await fetch(path, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body, credentials: 'same-origin', signal: opts.signal, cache: opts.cache });
   } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, 'network_error', err instanceof Error ? err.message : String(err), DEFAULT_RETRY_SECONDS);
   }
-  let body: unknown = null;
-  const type = res.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
+  if (res.status === 204) return undefined as T;
+  let parsed: unknown = null;
+  // nginx answers some errors (413, 502) with HTML: then the status alone says enough.
+  if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {
-      body = await res.json();
+      parsed = await res.json();
     } catch {
-      body = null;
+      parsed = null;
     }
   }
   if (!res.ok) {
-    const parsed = parseErrorBody(body);
-    throw new ApiError(
-      res.status,
-      parsed?.code ?? `http_${res.status}`,
-      parsed?.message ?? res.statusText,
-      retryDelayFor(res.status, res.headers.get('retry-after')),
-      typeof body === 'object' && body !== null && 'challenge' in body ? (body as { challenge: unknown }).challenge : null,
-    );
+    const error = parseErrorBody(parsed);
+    const challenge = typeof parsed === 'object' && parsed !== null && 'challenge' in parsed ? (parsed as { challenge: unknown }).challenge : null;
+    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message || res.statusText, retryDelayFor(res.status, res.headers.get('retry-after')), challenge);
   }
-  return body;
+  return parsed as T;
 }
 
 export async function getParedao(): Promise<Paredao> {
@@ -137,11 +159,7 @@ export async function getResults(): Promise<Results> {
 
 /** The 202 carries the challenge for the voter's next vote, so that one needs no GET /api/challenge. */
 export async function postVote(vote: VoteRequest): Promise<{ voteId: string; challenge: unknown }> {
-  const body = await request('/api/votes', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(vote),
-  });
+  const body = await request('/api/votes', { json: vote });
   const voteId = typeof body === 'object' && body !== null && 'voteId' in body ? String((body as { voteId: unknown }).voteId) : '';
   const challenge = typeof body === 'object' && body !== null && 'challenge' in body ? (body as { challenge: unknown }).challenge : null;
   return { voteId, challenge };

@@ -1,4 +1,4 @@
-// Tiny DOM helpers: elements are built with textContent only (no innerHTML), so names typed by the
+// Tiny DOM helpers for every page: elements are built with textContent only (no innerHTML), so names typed by the
 // team can never become markup.
 
 type Attrs = Record<string, string | boolean | undefined>;
@@ -19,7 +19,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing from admin.html`);
+  if (!el) throw new Error(`#${id} is missing from the page`);
   return el as T;
 }
 

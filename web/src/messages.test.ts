@@ -41,7 +41,8 @@ describe('what the vote page does after a failure', () => {
     expect(countdownText(5)).toBe('Nova tentativa em 5 segundos…');
   });
 
-  it('backs off exponentially up to 30 s', () => {
-    expect([0, 1, 2, 3, 4, 10].map(backoffSeconds)).toEqual([2, 4, 8, 16, 30, 30]);
+  it('backs off exponentially up to 30 s, jittered down to half', () => {
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffSeconds(n, () => 1))).toEqual([2, 4, 8, 16, 30, 30]);
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffSeconds(n, () => 0))).toEqual([1, 2, 4, 8, 15, 15]);
   });
 });

@@ -1,5 +1,6 @@
 // What the vote page tells a person when something fails, and what it does next. Pure, so it is tested.
 import { ApiError, DEFAULT_RETRY_SECONDS } from './api.ts';
+import { backoffDelay } from '../../core/src/backoff.ts';
 
 export type VoteFailure =
   /** Transient (rate limit, broker down, network): count down, then send the same vote again. */
@@ -51,7 +52,11 @@ export function countdownText(seconds: number): string {
   return `Nova tentativa em ${seconds} ${seconds === 1 ? 'segundo' : 'segundos'}…`;
 }
 
-/** Backoff for things we retry without a server hint (loading the paredão, the anti-bot challenge). */
-export function backoffSeconds(attempt: number): number {
-  return Math.min(30, 2 ** Math.max(0, attempt) * 2);
+/**
+ * Backoff for things we retry without a server hint (loading the paredão, the anti-bot challenge), in
+ * whole seconds: the services' formula (doubling from 2 s to 30 s, jittered so that a crowd of voters
+ * does not come back in step).
+ */
+export function backoffSeconds(attempt: number, random = Math.random): number {
+  return Math.max(1, Math.round(backoffDelay(Math.max(0, attempt), 2000, 30_000, random) / 1000));
 }

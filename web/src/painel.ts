@@ -1,15 +1,11 @@
 import './style.css';
-import { getParedao, type Paredao, type Results } from './api.ts';
+import { byId } from './dom.ts';
+import { ApiError, getParedao, request, type Paredao, type Results } from './api.ts';
+import type { AdminResults } from '../../core/src/contract.ts';
 import { fillHours, layoutStackedBars, type Hour } from './chart.ts';
 import { colourIndex, formatClock, formatHourRange, formatHourShort, formatInt, formatPercent, utcHourStart } from './format.ts';
 import { showMode } from './live.ts';
 import { subscribeResults } from './results.ts';
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} missing from the page`);
-  return el as T;
-}
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -216,13 +212,14 @@ async function follow(p: Paredao): Promise<void> {
   stopLive = null;
   window.clearTimeout(pollTimer);
   showParedao(p);
-  const res = await fetch(`/api/admin/paredoes/${encodeURIComponent(p.id)}/results`, { headers: { accept: 'application/json' } });
-  if (res.status === 401) return toLogin();
-  if (!res.ok) {
+  let r: AdminResults;
+  try {
+    r = await request<AdminResults>(`/api/admin/paredoes/${encodeURIComponent(p.id)}/results`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return toLogin();
     name.textContent = 'Não foi possível carregar o resultado deste paredão.';
     return;
   }
-  const r = (await res.json()) as Results & { status: Paredao['status'] };
   if (picker.value !== p.id) return; // another choice was made meanwhile
   render(r);
   showMode(badge, badgeText, r.status === 'open' ? 'polling' : 'offline');
@@ -230,10 +227,13 @@ async function follow(p: Paredao): Promise<void> {
 }
 
 async function loadPicker(): Promise<void> {
-  const res = await fetch('/api/admin/paredoes', { headers: { accept: 'application/json' } });
-  if (res.status === 401) return toLogin();
-  if (!res.ok) return;
-  const list = (await res.json()) as Paredao[];
+  let list: Paredao[];
+  try {
+    list = await request<Paredao[]>('/api/admin/paredoes');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) toLogin();
+    return;
+  }
   for (const p of list) {
     const opt = document.createElement('option');
     opt.value = p.id;

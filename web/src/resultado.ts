@@ -1,14 +1,9 @@
 import './style.css';
+import { byId } from './dom.ts';
 import type { Results } from './api.ts';
 import { barWidth, colourIndex, formatClock, formatPercent, formatVotes } from './format.ts';
 import { showMode, throttledAnnouncer } from './live.ts';
 import { subscribeResults } from './results.ts';
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} missing from the page`);
-  return el as T;
-}
 
 const votedFor = new URLSearchParams(window.location.search).get('voto');
 

@@ -1,16 +1,11 @@
 import './style.css';
+import { byId } from './dom.ts';
 import './antibot.ts';
 import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
 import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} missing from the page`);
-  return el as T;
-}
 
 const form = byId<HTMLFormElement>('form-voto');
 const title = byId<HTMLHeadingElement>('titulo');

@@ -10,7 +10,8 @@
 #     answer changed (Graylog came, went, or came back on another address), switches the config and
 #     reloads nginx, which resolves HOST anew. Lines logged meanwhile go to stdout, not to Graylog.
 # Whether HOST resolves is asked of nginx itself (`nginx -t` on a one-line config), so the answer is the
-# one nginx would get; `getent hosts` (musl-utils, in Alpine's base) gives the address to compare.
+# one nginx would get; `getent hosts` (musl-utils) gives the address to compare, so a Graylog recreated
+# on another address is followed too.
 set -eu
 
 conf_dir=${NGINX_CONF_DIR:-/etc/nginx/conf.d}
@@ -28,8 +29,14 @@ host=${target%:*}
 
 log() { echo "$0: $*"; }
 
-# Prints the address HOST resolves to now, or nothing.
-lookup() { getent hosts "$host" 2>/dev/null | awk 'NR == 1 { print $1 }' || true; }
+# Prints the address HOST resolves to now, or nothing. Without getent, only whether it resolves.
+lookup() {
+  if command -v getent >/dev/null 2>&1; then
+    getent hosts "$host" 2>/dev/null | awk 'NR == 1 { print $1 }' || true
+  elif nginx_resolves; then
+    echo resolves
+  fi
+}
 
 # 0 when nginx accepts ACCESS_LOG as a syslog target, that is when nginx can resolve HOST.
 nginx_resolves() {

@@ -75,8 +75,9 @@ ensure_env() {
   local before=""
   [[ -f .env ]] && before=$(grep -c '^ADMIN_PASSWORD=' .env || true)
   scripts/gen-env.sh | sed 's/^/[preflight] /'
+  # The password itself is never printed (terminal scrollback, CI logs): it is in .env, mode 0600.
   if [[ $before != 1 ]]; then
-    say "production team login (admin.html): user $(sed -n 's/^ADMIN_USER=//p' .env), password $(sed -n 's/^ADMIN_PASSWORD=//p' .env) (kept in .env)"
+    say "production team login (admin.html): user $(sed -n 's/^ADMIN_USER=//p' .env), password in .env (ADMIN_PASSWORD)"
   fi
 }
 

@@ -19,14 +19,15 @@ random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 # else OpenSSL 3's scrypt KDF (a Docker host need not have Node).
 scrypt_hash() {
   if command -v node >/dev/null; then
-    node "$root/scripts/hash-password.mjs" "$1"
+    # On standard input: an argument would show in ps.
+    printf '%s' "$1" | node "$root/scripts/hash-password.mjs"
     return
   fi
   local salt_hex salt_b64 hash_b64
   salt_hex="$(random_hex 16)"
   salt_b64="$(printf '%s' "$salt_hex" | xxd -r -p | base64 -w0)"
-  hash_b64="$(openssl kdf -keylen 32 -kdfopt "pass:$1" -kdfopt "hexsalt:$salt_hex" -kdfopt n:16384 -kdfopt r:8 -kdfopt p:1 -binary SCRYPT | base64 -w0)"
-  printf 'scrypt:16384:8:1:%s:%s\n' "$salt_b64" "$hash_b64"
+  hash_b64="$(openssl kdf -keylen 32 -kdfopt "pass:$1" -kdfopt "hexsalt:$salt_hex" -kdfopt n:131072 -kdfopt r:8 -kdfopt p:1 -binary SCRYPT | base64 -w0)"
+  printf 'scrypt:131072:8:1:%s:%s\n' "$salt_b64" "$hash_b64"
 }
 
 sha256_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }

@@ -1,15 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { buildResults, draftFromInput, paredaoInputSchema, type Paredao, type Store } from '@paredao/core';
 import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import { rateLimit } from 'express-rate-limit';
+import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
-import { sessionOf } from './auth.js';
+import { sameOrigin, sessionOf } from './auth.js';
+import { csvField } from './csv.js';
+import { sniffImageType } from './image-type.js';
 import { AppError } from './errors.js';
 import type { ParedaoService } from './paredoes.js';
+
+/** Store setting that holds the anti-bot difficulty set at run time; every api instance applies it on its next refresh. */
+export const ANTIBOT_DIFFICULTY_SETTING = 'antibot.difficulty';
+
+const difficultyBody = z.object({ difficulty: z.number().int().min(1).max(100_000) }).strict();
 
 export interface AdminDeps {
   store: Store;
   auth: Auth;
+  antibot: Antibot;
   paredoes: ParedaoService;
   /** Votes accepted up to this long after "close" still count: every instance learns of the close within a refresh. */
   closeGraceMs: number;
@@ -19,8 +29,10 @@ export interface AdminDeps {
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
 
 /** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
-export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminDeps): Router {
-  const r = Router();
+export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now }: AdminDeps): Router {
+  // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
+  const r = Router({ strict: true, caseSensitive: true });
+  r.use('/api/admin', sameOrigin);
   const json = express.json({ limit: '64kb' });
 
   const loginLimiter = rateLimit({
@@ -35,13 +47,15 @@ export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminD
   r.post('/api/admin/login', loginLimiter, json, async (req, res) => {
     const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
     const token = await auth.login(body.username, body.password);
-    req.log.info({ username: body.username }, 'admin logged in');
+    req.log.info({ username: body.username, secure: req.secure }, 'admin logged in');
     res.setHeader('set-cookie', auth.cookie(token, req.secure));
     res.status(204).end();
   });
 
-  r.post('/api/admin/logout', (_req, res) => {
-    res.setHeader('set-cookie', auth.clearCookie());
+  r.post('/api/admin/logout', async (req, res) => {
+    // Ends the session in the store: a copy of the cookie stops working too, on every instance.
+    await auth.logout(auth.tokenOf(req));
+    res.setHeader('set-cookie', auth.clearCookies(req.secure));
     res.status(204).end();
   });
 
@@ -50,6 +64,20 @@ export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminD
   r.get('/api/admin/session', (req, res) => {
     const s = sessionOf(req);
     res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() });
+  });
+
+  // The anti-bot difficulty without a restart (issue 14): raised during an attack, lowered after.
+  r.get('/api/admin/antibot', (_req, res) => {
+    res.set('cache-control', 'no-store').json({ difficulty: antibot.difficulty });
+  });
+
+  r.put('/api/admin/antibot', json, async (req, res) => {
+    const parsed = difficultyBody.safeParse(req.body);
+    if (!parsed.success) throw new AppError(400, 'invalid_body', 'Envie { "difficulty": inteiro de 1 a 100000 }.');
+    await store.putSetting(ANTIBOT_DIFFICULTY_SETTING, parsed.data.difficulty);
+    antibot.setDifficulty(parsed.data.difficulty);
+    req.log.info({ difficulty: parsed.data.difficulty, username: sessionOf(req).username }, 'anti-bot difficulty set');
+    res.json({ difficulty: parsed.data.difficulty });
   });
 
   r.get('/api/admin/paredoes', async (_req, res) => {
@@ -128,11 +156,10 @@ export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminD
       res.json({ paredao: p, results });
       return;
     }
-    const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
     // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export.
     const lines = [
       'participante_id,participante,votos,percentual',
-      ...results.candidates.map((c) => `${c.id},${q(c.name)},${c.votes},${c.percent.toFixed(1)}`),
+      ...results.candidates.map((c) => `${csvField(c.id)},${csvField(c.name)},${c.votes},${c.percent.toFixed(1)}`),
       `total,,${results.total},${results.total ? '100.0' : '0.0'}`,
     ];
     res.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
@@ -152,6 +179,11 @@ export function adminRouter({ store, auth, paredoes, closeGraceMs, now }: AdminD
     const type = req.get('content-type')?.split(';')[0]?.trim() ?? '';
     if (!IMAGE_TYPES.has(type) || !Buffer.isBuffer(req.body) || req.body.length === 0) {
       throw new AppError(415, 'unsupported_media_type', 'Envie uma imagem PNG, JPEG ou WebP.');
+    }
+    // The header is the client's word; the first bytes are the file's. A mismatch (an HTML or SVG
+    // file labelled image/png) is refused, so nothing we serve back can be sniffed into a document.
+    if (sniffImageType(req.body) !== type) {
+      throw new AppError(415, 'unsupported_media_type', 'O arquivo não é uma imagem PNG, JPEG ou WebP válida.');
     }
     const id = randomBytes(12).toString('hex');
     await store.putImage(id, { contentType: type, bytes: req.body });

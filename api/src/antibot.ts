@@ -32,6 +32,20 @@ export class Antibot {
     this.keySecret = createHash('sha256').update(`paredao-key:${opts.secret}`).digest('hex');
   }
 
+  /** Thousands of hashes per vote on average, as challenges are issued now. */
+  get difficulty(): number {
+    return this.opts.difficulty;
+  }
+
+  /**
+   * Changes the work of challenges issued from now on (issue 14: the operator raises it during an
+   * attack without a restart; worker.ts applies the value stored by PUT /api/admin/antibot on every
+   * instance). Challenges already issued keep the counter they were made with.
+   */
+  setDifficulty(difficulty: number): void {
+    this.opts.difficulty = difficulty;
+  }
+
   /** The HMAC keys in altcha-lib's terms, for tests that check compatibility with it. */
   get secrets(): { hmacSignatureSecret: string; hmacKeySignatureSecret: string } {
     return { hmacSignatureSecret: this.signatureSecret, hmacKeySignatureSecret: this.keySecret };

@@ -59,6 +59,10 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const rateLimitStore = new MemoryStore();
   const app = express();
   app.disable('x-powered-by');
+  // One spelling per route (issue 14): Express would otherwise also route /api/Votes and /api/votes/
+  // to the vote handler, paths that nginx's exact-match rate limit does not cover.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.set('etag', false);
   // The client IP is the one nginx saw: trust exactly the proxy hops in front of us, never `true`.
   app.set('trust proxy', deps.trustProxyHops);
@@ -124,8 +128,13 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     res.set('cache-control', 'no-store').type('application/json').send(results.currentJson);
   });
 
-  app.get('/api/results/stream', (_req, res) => {
-    results.subscribe(res);
+  app.get('/api/results/stream', (req, res) => {
+    // Each stream holds a socket here and at nginx for up to an hour: past the cap, the page falls
+    // back to polling /api/results (web/src/live.ts) instead of the process running out of sockets.
+    if (!results.subscribe(res)) {
+      req.log.warn({ subscribers: results.subscribers }, 'results stream refused: subscriber cap reached');
+      throw new AppError(503, 'stream_full', 'Muitas conexões ao vivo; os resultados seguem por atualização periódica.', { 'Retry-After': '30' });
+    }
   });
 
   const limiter = rateLimit({
@@ -155,7 +164,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     res.status(202).json(await votes.accept(req.body, req.id));
   });
 
-  app.use(adminRouter({ store, auth: deps.auth, paredoes, closeGraceMs: deps.closeGraceMs, now }));
+  app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, now }));
 
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));

@@ -1,16 +1,47 @@
+/**
+ * Login and sessions of the production team (issue 9; revocable since issue 14).
+ *
+ * A session is a random id kept in the store, so logout and a password change end it at once on every
+ * api instance (each request looks the id up; admin traffic is a handful of requests a minute). The
+ * cookie carries the id and an HMAC of it under ADMIN_SESSION_SECRET, a secret of its own: a forged
+ * or guessed cookie is refused without a store read, and a copy of the store's sessions (a backup) is
+ * not a set of usable cookies.
+ *
+ * Cookie code (issue 16, item 8): parsing and serialising `Cookie`/`Set-Cookie` is the `cookie`
+ * package (jshttp, the one Express itself uses), not ours. The session logic stays here, ~60 lines,
+ * for a measured reason: express-session would need a store adapter per backend (connect-mongo plus
+ * an SQLite one, two more dependencies) and still could not end every session of a changed password,
+ * which is one indexed delete in our own store (`revokeSessionsExcept`).
+ */
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Store } from '@paredao/core';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from './errors.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
+/** Over plain HTTP (the local run). */
 export const SESSION_COOKIE = 'paredao_admin';
+/**
+ * Over HTTPS: the `__Host-` prefix makes the browser refuse the cookie unless it is Secure, has
+ * Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/**
+ * OWASP Password Storage Cheat Sheet (2025): scrypt N=2^17, r=8, p=1 (128 MiB, ~0.3 s here). Stored
+ * hashes carry their own N, r and p, so hashes made with the old N=2^14 still verify.
+ */
+export const SCRYPT_PARAMS = { N: 131072, r: 8, p: 1 } as const;
+/** 128 × N × r bytes for the default, with room; also caps what a stored hash may ask for. */
+const SCRYPT_MAXMEM = 256 * 1024 * 1024;
 
 /** `scrypt:N:r:p:salt:hash` (base64; no `$`, so .env files and shells leave it alone): what scripts/hash-password.mjs prints and ADMIN_PASSWORD_HASH holds. */
-export async function hashPassword(password: string, N = 16384, r = 8, p = 1): Promise<string> {
+export async function hashPassword(password: string, N: number = SCRYPT_PARAMS.N, r: number = SCRYPT_PARAMS.r, p: number = SCRYPT_PARAMS.p): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, { N, r, p, maxmem: 64 * 1024 * 1024 });
+  const hash = await scrypt(password, salt, 32, { N, r, p, maxmem: SCRYPT_MAXMEM });
   return `scrypt:${N}:${r}:${p}:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
 
@@ -19,110 +50,169 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hashB64, 'base64');
-  const actual = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+  const actual = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT_MAXMEM });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+export type SessionStore = Pick<Store, 'putSession' | 'getSession' | 'deleteSession' | 'revokeSessionsExcept'>;
 
 export interface AuthOptions {
   username: string;
   passwordHash: string | undefined;
-  /** Key that signs session tokens; every api instance must share it. */
-  sessionKey: string;
+  /** ADMIN_SESSION_SECRET: signs session cookies; every api instance must share it. */
+  sessionSecret: string;
   sessionTtlMs: number;
   /** Delay before answering a failed login, to slow down guessing. */
   failureDelayMs: number;
+  /** scrypt takes 128 MiB a time: more logins than this at once in one process get 429 instead of memory. */
+  maxConcurrentLogins?: number;
+  store: SessionStore;
   now?: () => number;
 }
 
 export interface Session {
+  id: string;
   username: string;
   expiresAt: number;
 }
 
-/**
- * Stateless sessions: an HMAC-signed token with the user name and expiry in an HttpOnly, SameSite=Strict
- * cookie, so every api instance and worker accepts it without shared state.
- */
 export class Auth {
   private readonly now: () => number;
+  /** Which password a session was opened with; a changed ADMIN_PASSWORD_HASH gives a new one. */
+  private readonly credential: string;
+  private loginsInFlight = 0;
 
   constructor(private readonly opts: AuthOptions) {
     this.now = opts.now ?? Date.now;
+    this.credential = this.sign(`credential:${opts.passwordHash ?? ''}`).slice(0, 22);
   }
 
   get configured(): boolean {
     return !!this.opts.passwordHash;
   }
 
+  /**
+   * At start: ends every session opened with another password (and the expired ones). The first api
+   * instance that starts with a new ADMIN_PASSWORD_HASH thereby logs everyone out on all instances.
+   */
+  revokeStale(): Promise<number> {
+    return this.opts.store.revokeSessionsExcept(this.credential, this.now());
+  }
+
+  /** Checks the password and opens a session; returns the cookie value. */
   async login(username: unknown, password: unknown): Promise<string> {
-    const ok =
-      this.configured &&
-      typeof username === 'string' &&
-      typeof password === 'string' &&
-      password.length <= 1024 &&
-      // Always run the hash, so a wrong user name takes as long as a wrong password.
-      (await verifyPassword(password, this.opts.passwordHash!)) &&
-      username === this.opts.username;
+    if (this.loginsInFlight >= (this.opts.maxConcurrentLogins ?? 4)) {
+      throw new AppError(429, 'rate_limited', 'Muitas tentativas de login ao mesmo tempo. Tente de novo em instantes.', { 'Retry-After': '2' });
+    }
+    this.loginsInFlight++;
+    let ok: boolean;
+    try {
+      ok =
+        this.configured &&
+        typeof username === 'string' &&
+        typeof password === 'string' &&
+        password.length <= 1024 &&
+        // Always run the hash, so a wrong user name takes as long as a wrong password.
+        (await verifyPassword(password, this.opts.passwordHash!)) &&
+        username === this.opts.username;
+    } finally {
+      this.loginsInFlight--;
+    }
     if (!ok) {
       await new Promise((r) => setTimeout(r, this.opts.failureDelayMs));
       throw new AppError(401, 'invalid_credentials', 'Usuário ou senha incorretos.');
     }
-    return this.issue({ username: this.opts.username, expiresAt: this.now() + this.opts.sessionTtlMs });
+    const id = randomBytes(32).toString('base64url');
+    await this.opts.store.putSession({ id, username: this.opts.username, credential: this.credential, expiresAt: this.now() + this.opts.sessionTtlMs });
+    return `${id}.${this.sign(id)}`;
   }
 
-  issue(s: Session): string {
-    const body = Buffer.from(JSON.stringify({ u: s.username, e: s.expiresAt })).toString('base64url');
-    return `${body}.${this.sign(body)}`;
+  /** The session a cookie value stands for, or null (forged, logged out, revoked, expired). */
+  async verify(token: string | undefined): Promise<Session | null> {
+    const id = this.idOf(token);
+    if (!id) return null;
+    const s = await this.opts.store.getSession(id, this.now());
+    if (!s || s.credential !== this.credential || s.username !== this.opts.username) return null;
+    return { id: s.id, username: s.username, expiresAt: s.expiresAt };
   }
 
-  verify(token: string | undefined): Session | null {
-    if (!token) return null;
-    const [body, sig] = token.split('.');
-    if (!body || !sig) return null;
-    const expected = Buffer.from(this.sign(body));
-    const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-    try {
-      const { u, e } = JSON.parse(Buffer.from(body, 'base64url').toString()) as { u: string; e: number };
-      if (typeof u !== 'string' || typeof e !== 'number' || e <= this.now()) return null;
-      return { username: u, expiresAt: e };
-    } catch {
-      return null;
-    }
+  /** Ends the session in the store, so the cookie is useless everywhere even if a copy survives. */
+  async logout(token: string | undefined): Promise<void> {
+    const id = this.idOf(token);
+    if (id) await this.opts.store.deleteSession(id);
   }
 
+  /** The session cookie's value in a request (the `__Host-` one first). */
+  tokenOf(req: Request): string | undefined {
+    const jar = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
+    return jar[SECURE_SESSION_COOKIE] ?? jar[SESSION_COOKIE];
+  }
+
+  /** `secure`: the client's own connection was HTTPS (req.secure, from the trusted proxy's X-Forwarded-Proto). */
   cookie(token: string, secure: boolean): string {
-    return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.opts.sessionTtlMs / 1000)}${secure ? '; Secure' : ''}`;
+    return stringifySetCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+      maxAge: Math.floor(this.opts.sessionTtlMs / 1000),
+    });
   }
 
-  clearCookie(): string {
-    return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+  /** Clears whichever of the two cookies the browser holds. */
+  clearCookies(secure: boolean): string[] {
+    const gone = { path: '/', httpOnly: true, sameSite: 'strict' as const, maxAge: 0 };
+    return [
+      stringifySetCookie(SESSION_COOKIE, '', { ...gone, secure }),
+      // A __Host- cookie can only be set (and so cleared) over HTTPS.
+      ...(secure ? [stringifySetCookie(SECURE_SESSION_COOKIE, '', { ...gone, secure: true })] : []),
+    ];
   }
 
   /** Express middleware: 401 without a valid session. */
   required = (req: Request, _res: Response, next: NextFunction): void => {
-    const session = this.verify(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (!session) return next(new AppError(401, 'unauthenticated', 'Entre com seu usuário de produção.'));
-    res_locals(req).session = session;
-    next();
+    this.verify(this.tokenOf(req)).then((session) => {
+      if (!session) return next(new AppError(401, 'unauthenticated', 'Entre com seu usuário de produção.'));
+      res_locals(req).session = session;
+      next();
+    }, next);
   };
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.opts.sessionKey).update(body).digest('base64url');
+  private idOf(token: string | undefined): string | null {
+    if (!token) return null;
+    const dot = token.indexOf('.');
+    if (dot <= 0) return null;
+    const id = token.slice(0, dot);
+    const expected = Buffer.from(this.sign(id));
+    const given = Buffer.from(token.slice(dot + 1));
+    return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
+  }
+
+  private sign(text: string): string {
+    return createHmac('sha256', this.opts.sessionSecret).update(text).digest('base64url');
   }
 }
 
-const res_locals = (req: Request) => (req.res!.locals as { session?: Session });
+const res_locals = (req: Request) => req.res!.locals as { session?: Session };
 
 export function sessionOf(req: Request): Session {
   return res_locals(req).session!;
 }
 
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+/**
+ * Cross-site request check for state changes, besides SameSite=Strict (which old browsers and
+ * same-site sibling domains get around): a browser always sends `Sec-Fetch-Site` or `Origin` on a
+ * POST; either must say the request came from our own origin. A request with neither is not from a
+ * browser, so it cannot carry a victim's cookie.
+ */
+export function sameOrigin(req: Request, _res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+  const site = req.get('sec-fetch-site');
+  const origin = req.get('origin');
+  // req.protocol and req.host come from nginx's X-Forwarded-Proto/-Host (trust proxy), else the socket and Host.
+  const own = `${req.protocol}://${req.host}`;
+  if ((site !== undefined && site !== 'same-origin') || (origin !== undefined && origin !== own)) {
+    return next(new AppError(403, 'cross_origin', 'Requisição de outra origem recusada.'));
   }
-  return undefined;
+  next();
 }

@@ -17,10 +17,14 @@ export const apiEnv = z.object({
   ADMIN_USER: z.string().min(1).max(64).default('admin').describe('Login name of the production team (admin.html, painel.html)'),
   ADMIN_PASSWORD_HASH: z
     .string()
-    .regex(/^scrypt:\d+:\d+:\d+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'run node scripts/hash-password.mjs PASSWORD')
+    .regex(/^scrypt:\d+:\d+:\d+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'the output of node scripts/hash-password.mjs')
     .optional()
-    .describe('scrypt hash of the production team password (`node scripts/hash-password.mjs PASSWORD`); unset = administration off'),
+    .describe('scrypt hash of the production team password (`node scripts/hash-password.mjs`, which prompts); unset = administration off'),
   ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).max(168).default(8).describe('Lifetime of an admin login session, in hours'),
+  ADMIN_SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (scripts/gen-env.sh generates one)')
+    .describe("HMAC key that signs the production team's session cookies (at least 32 characters; its own secret, not ANTIBOT_SECRET's), shared by every api process; changing it logs everyone out"),
   CLOSE_GRACE_MS: z
     .coerce.number()
     .int()
@@ -61,6 +65,12 @@ export const apiEnv = z.object({
     .default(5)
     .describe("Group commit: the longest a vote waits for the previous message's confirm before going out without it"),
   RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000).describe('How often each api process re-reads the paredões, the results and the applied vote ids from the store'),
+  RESULTS_STREAM_MAX: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .default(4000)
+    .describe('Live results streams (SSE) one api process holds at most; past it the page polls `/api/results` instead'),
   SHUTDOWN_DRAIN_MS: z
     .coerce.number()
     .int()

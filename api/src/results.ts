@@ -18,7 +18,13 @@ export class ResultsService {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
+    /** Streams this process holds at most (RESULTS_STREAM_MAX). */
+    private readonly maxSubscribers = Infinity,
   ) {}
+
+  get subscribers(): number {
+    return this.clients.size;
+  }
 
   get current(): Results | null {
     return this.snapshot;
@@ -61,7 +67,9 @@ export class ResultsService {
     this.broadcast(`event: paredao\ndata: ${this.paredaoJson}\n\n`);
   }
 
-  subscribe(res: Response): void {
+  /** Starts an SSE stream on `res`; false (nothing written) when the cap is reached. */
+  subscribe(res: Response): boolean {
+    if (this.clients.size >= this.maxSubscribers) return false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -72,6 +80,7 @@ export class ResultsService {
     res.write(`retry: 3000\nevent: paredao\ndata: ${this.paredaoJson}\n\ndata: ${this.json}\n\n`);
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
+    return true;
   }
 
   private broadcast(frame: string): void {

@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createRegistry, openStore } from '@paredao/core';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
+import { ANTIBOT_DIFFICULTY_SETTING } from './admin.js';
 import { Antibot } from './antibot.js';
 import { createApp } from './app.js';
 import { Auth } from './auth.js';
@@ -31,7 +32,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   const store = await openStore(config.STORE_URL);
   const paredoes = new ParedaoService(store, log);
   await paredoes.seed(config.PAREDAO_FILE);
-  const results = new ResultsService(store, log);
+  const results = new ResultsService(store, log, config.RESULTS_STREAM_MAX);
   paredoes.on('change', (p: typeof paredoes.current) => {
     if (p) initCandidateSeries(metrics, p.candidates.map((c) => c.id));
     results.paredaoChanged(p);
@@ -47,10 +48,18 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   });
   const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log);
 
-  // One beat for everything that follows the store: the paredão, the results snapshot, the replay guard.
+  const antibot = new Antibot({ secret: config.ANTIBOT_SECRET, difficulty: config.ANTIBOT_DIFFICULTY, expirySeconds: config.ANTIBOT_EXPIRY_SECONDS });
+
+  // One beat for everything that follows the store: the paredão, the results snapshot, the replay
+  // guard, and the anti-bot difficulty an operator set at run time (PUT /api/admin/antibot).
   const tick = async () => {
     try {
       await paredoes.refresh();
+      const difficulty = await store.getSetting(ANTIBOT_DIFFICULTY_SETTING);
+      if (typeof difficulty === 'number' && difficulty !== antibot.difficulty) {
+        log.info({ from: antibot.difficulty, to: difficulty }, 'anti-bot difficulty changed');
+        antibot.setDifficulty(difficulty);
+      }
     } catch (err) {
       log.error({ err }, 'could not read the current paredão from the store');
     }
@@ -66,16 +75,17 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   results.start();
   await publisher.start();
 
-  const antibot = new Antibot({ secret: config.ANTIBOT_SECRET, difficulty: config.ANTIBOT_DIFFICULTY, expirySeconds: config.ANTIBOT_EXPIRY_SECONDS });
   const auth = new Auth({
     username: config.ADMIN_USER,
     passwordHash: config.ADMIN_PASSWORD_HASH,
-    // Sessions are signed with a key of their own, derived from the one configured secret.
-    sessionKey: createHash('sha256').update(`paredao-session:${config.ANTIBOT_SECRET}`).digest('hex'),
+    sessionSecret: config.ADMIN_SESSION_SECRET,
     sessionTtlMs: config.ADMIN_SESSION_HOURS * 3_600_000,
     failureDelayMs: 1000,
+    store,
   });
   if (!auth.configured) log.warn('ADMIN_PASSWORD_HASH is not set: administration and the production panel are disabled');
+  const revoked = await auth.revokeStale();
+  if (revoked > 0) log.info({ revoked }, 'admin sessions of another password (or expired) ended');
 
   const app = createApp({
     store,

@@ -30,6 +30,7 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
     PUBLISH_TIMEOUT_MS: '2000',
     SHUTDOWN_DRAIN_MS: '0',
     ADMIN_PASSWORD_HASH: await testPasswordHash(),
+    ADMIN_SESSION_SECRET: randomBytes(32).toString('hex'),
     ...env,
   };
   const api = await startApi(loadApiConfig(full), quietLog());

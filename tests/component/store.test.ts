@@ -190,6 +190,30 @@ for (const t of targets) {
       expect(await store.getImage('nope')).toBeNull();
     });
 
+    it('when a session is stored, then it is found until it expires, is deleted, or its password changes (issue 14)', async () => {
+      const now = Date.now();
+      await store.putSession({ id: 's-live', username: 'admin', credential: 'pw1', expiresAt: now + 60_000 });
+      await store.putSession({ id: 's-other', username: 'admin', credential: 'pw1', expiresAt: now + 60_000 });
+      await store.putSession({ id: 's-old-password', username: 'admin', credential: 'pw0', expiresAt: now + 60_000 });
+      await store.putSession({ id: 's-expired', username: 'admin', credential: 'pw1', expiresAt: now - 1 });
+      expect(await store.getSession('s-live', now)).toEqual({ id: 's-live', username: 'admin', credential: 'pw1', expiresAt: now + 60_000 });
+      expect(await store.getSession('s-expired', now)).toBeNull();
+      expect(await store.getSession('s-live', now + 60_000)).toBeNull();
+      await store.deleteSession('s-live');
+      expect(await store.getSession('s-live', now)).toBeNull();
+      expect(await store.getSession('s-other', now)).not.toBeNull();
+      expect(await store.revokeSessionsExcept('pw1', now)).toBe(2); // the old password's and the expired one
+      expect(await store.getSession('s-old-password', now)).toBeNull();
+      expect(await store.getSession('s-other', now)).not.toBeNull();
+    });
+
+    it('when a setting is stored, then it comes back, and an unknown one is null', async () => {
+      expect(await store.getSetting('contract.unknown')).toBeNull();
+      await store.putSetting('contract.n', 7);
+      await store.putSetting('contract.n', { difficulty: 9 });
+      expect(await store.getSetting('contract.n')).toEqual({ difficulty: 9 });
+    });
+
     it('when pinged, then it answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

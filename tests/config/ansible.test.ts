@@ -138,6 +138,7 @@ describe('Ansible', () => {
           `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}]`,
           '  vars:',
           '    vault_antibot_secret: antibot0',
+          '    vault_admin_session_secret: session0',
           '    vault_rabbitmq_password: rabbit0',
           '    vault_grafana_admin_password: grafana0',
           '    vault_graylog_password_secret: pepper0',
@@ -162,6 +163,7 @@ describe('Ansible', () => {
       expect(rendered).toContain('GELF_URL=udp://graylog:12201\n');
       expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');
       expect(rendered).toContain('ADMIN_PASSWORD_HASH=scrypt:1024:8:1:c2FsdA==:aGFzaA==\n');
+      expect(rendered).toContain('ADMIN_SESSION_SECRET=session0\n');
       expect(rendered).toContain(`GRAYLOG_ROOT_PASSWORD_SHA2=${createHash('sha256').update('graylog0').digest('hex')}\n`);
       expect(statSync(out).mode & 0o777).toBe(0o600);
     } finally {

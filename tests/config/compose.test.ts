@@ -916,8 +916,9 @@ describe('.env generation (scripts/gen-env.sh)', () => {
       }
       // The api's scrypt format, derived from the generated password: it must verify against it.
       const [, n, r, p, salt, hash] = values.ADMIN_PASSWORD_HASH!.split(':');
+      expect(Number(n)).toBeGreaterThanOrEqual(131072); // OWASP's scrypt N (issue 14)
       expect(
-        scryptSync(values.ADMIN_PASSWORD!, Buffer.from(salt!, 'base64'), 32, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }).toString('base64'),
+        scryptSync(values.ADMIN_PASSWORD!, Buffer.from(salt!, 'base64'), 32, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }).toString('base64'),
       ).toBe(hash);
       expect(values.GRAYLOG_PASSWORD_SECRET!.length).toBeGreaterThanOrEqual(64);
       expect(values.GRAYLOG_ROOT_PASSWORD_SHA2).toBe(

@@ -80,6 +80,7 @@ export class Stack {
       LOG_LEVEL: 'debug',
       ADMIN_USER: 'admin',
       ADMIN_PASSWORD_HASH: await testPasswordHash(),
+      ADMIN_SESSION_SECRET: randomBytes(32).toString('hex'),
       ...this.opts.env,
     };
     const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(this.dir, 'nginx')], { env: this.env, encoding: 'utf8' });

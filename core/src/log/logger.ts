@@ -51,6 +51,8 @@ export const REDACT_PATHS = [
   '*.antibotSecret',
   'ANTIBOT_SECRET',
   '*.ANTIBOT_SECRET',
+  'ADMIN_SESSION_SECRET',
+  '*.ADMIN_SESSION_SECRET',
   ...[...URL_FIELDS].flatMap((field) => [field, `*.${field}`]),
 ];
 

@@ -9,6 +9,8 @@ interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes:
 interface HourlyDoc { _id: string; paredaoId: string; hour: string; candidateId: string; votes: number }
 type ParedaoDoc = Omit<Paredao, 'id'> & { _id: string; closedAtDate?: Date; createdAtDate: Date };
 interface ImageDoc { _id: string; contentType: string; bytes: Buffer }
+interface SessionDoc { _id: string; username: string; credential: string; expiresAt: Date }
+interface SettingDoc { _id: string; value: unknown }
 
 const TXN = { readConcern: { level: 'snapshot' as const }, writeConcern: { w: 'majority' as const } };
 
@@ -27,6 +29,10 @@ export async function openMongoStore(url: string): Promise<Store> {
   const hourly = db.collection<HourlyDoc>('hourly');
   const paredoes = db.collection<ParedaoDoc>('paredoes');
   const images = db.collection<ImageDoc>('images');
+  const sessions = db.collection<SessionDoc>('sessions');
+  const settings = db.collection<SettingDoc>('settings');
+  // MongoDB removes expired sessions by itself; getSession still checks the time (the TTL monitor runs once a minute).
+  await sessions.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
   await applied.createIndex({ appliedAt: 1 });
   await applied.createIndex({ paredaoId: 1, candidateId: 1 });
   await tallies.createIndex({ paredaoId: 1 });
@@ -164,6 +170,25 @@ export async function openMongoStore(url: string): Promise<Store> {
       // The driver hands binary fields back as BSON Binary, whose bytes are in .buffer.
       const raw = d?.bytes as unknown as { buffer?: Uint8Array } | undefined;
       return d ? { contentType: d.contentType, bytes: Buffer.from(raw?.buffer ?? d.bytes) } : null;
+    },
+    async putSession(s) {
+      await sessions.replaceOne({ _id: s.id }, { username: s.username, credential: s.credential, expiresAt: new Date(s.expiresAt) }, { upsert: true });
+    },
+    async getSession(id, now) {
+      const d = await sessions.findOne({ _id: id, expiresAt: { $gt: new Date(now) } });
+      return d ? { id: d._id, username: d.username, credential: d.credential, expiresAt: d.expiresAt.getTime() } : null;
+    },
+    async deleteSession(id) {
+      await sessions.deleteOne({ _id: id });
+    },
+    async revokeSessionsExcept(credential, now) {
+      return (await sessions.deleteMany({ $or: [{ credential: { $ne: credential } }, { expiresAt: { $lte: new Date(now) } }] })).deletedCount;
+    },
+    async getSetting(key) {
+      return (await settings.findOne({ _id: key }))?.value ?? null;
+    },
+    async putSetting(key, value) {
+      await settings.replaceOne({ _id: key }, { value }, { upsert: true });
     },
     async appliedSince(since, limit) {
       const docs = await applied

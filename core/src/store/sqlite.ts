@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { paredaoSchema, type Paredao } from '../contract.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
+import { aggregate, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type Tally, type TransitionResult } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_votes (
@@ -35,6 +35,16 @@ CREATE TABLE IF NOT EXISTS paredoes (
   created_at TEXT NOT NULL,
   closed_at TEXT,
   doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  credential TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS images (
   id TEXT PRIMARY KEY,
@@ -82,6 +92,12 @@ export function openSqliteStore(path: string): Store {
   const insertParedaoStmt = db.prepare('INSERT INTO paredoes (id, status, created_at, closed_at, doc) VALUES (@id, @status, @createdAt, @closedAt, @doc)');
   const putImageStmt = db.prepare('INSERT OR REPLACE INTO images (id, content_type, bytes) VALUES (?, ?, ?)');
   const getImageStmt = db.prepare('SELECT content_type AS contentType, bytes FROM images WHERE id = ?');
+  const putSessionStmt = db.prepare('INSERT OR REPLACE INTO sessions (id, username, credential, expires_at) VALUES (@id, @username, @credential, @expiresAt)');
+  const getSessionStmt = db.prepare('SELECT id, username, credential, expires_at AS expiresAt FROM sessions WHERE id = ? AND expires_at > ?');
+  const deleteSessionStmt = db.prepare('DELETE FROM sessions WHERE id = ?');
+  const revokeSessionsStmt = db.prepare('DELETE FROM sessions WHERE credential <> ? OR expires_at <= ?');
+  const getSettingStmt = db.prepare('SELECT value FROM settings WHERE key = ?');
+  const putSettingStmt = db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
 
   const parse = (row: unknown): Paredao | null => (row ? paredaoSchema.parse(JSON.parse((row as { doc: string }).doc)) : null);
   const rowOf = (p: Paredao) => ({ id: p.id, status: p.status, createdAt: p.createdAt ?? new Date(0).toISOString(), closedAt: p.closedAt ?? null, doc: JSON.stringify(p) });
@@ -165,6 +181,25 @@ export function openSqliteStore(path: string): Store {
     },
     async getImage(id) {
       return (getImageStmt.get(id) as StoredImage | undefined) ?? null;
+    },
+    async putSession(session) {
+      putSessionStmt.run(session);
+    },
+    async getSession(id, now) {
+      return (getSessionStmt.get(id, now) as StoredSession | undefined) ?? null;
+    },
+    async deleteSession(id) {
+      deleteSessionStmt.run(id);
+    },
+    async revokeSessionsExcept(credential, now) {
+      return revokeSessionsStmt.run(credential, now).changes;
+    },
+    async getSetting(key) {
+      const row = getSettingStmt.get(key) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as unknown) : null;
+    },
+    async putSetting(key, value) {
+      putSettingStmt.run(key, JSON.stringify(value));
     },
     async appliedSince(since, limit) {
       return selectSince.all(since, limit) as { voteId: string; appliedAt: number }[];

@@ -17,6 +17,16 @@ export interface ApplyOutcome {
 
 export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };
 
+/** An admin session (issue 14): kept in the store so logout and a password change end it on every api instance at once. */
+export interface StoredSession {
+  /** Random id; the cookie carries it with an HMAC of its own. */
+  id: string;
+  username: string;
+  /** Fingerprint of the password hash the session was opened with: a changed password ends it. */
+  credential: string;
+  expiresAt: number;
+}
+
 export interface StoredImage {
   contentType: string;
   bytes: Buffer;
@@ -51,6 +61,17 @@ export interface Store {
 
   putImage(id: string, image: StoredImage): Promise<void>;
   getImage(id: string): Promise<StoredImage | null>;
+
+  putSession(session: StoredSession): Promise<void>;
+  /** The session, or null if it does not exist (logged out, revoked) or has expired at `now`. */
+  getSession(id: string, now: number): Promise<StoredSession | null>;
+  deleteSession(id: string): Promise<void>;
+  /** Ends every session not opened with `credential` (the password changed), and the expired ones. Returns how many ended. */
+  revokeSessionsExcept(credential: string, now: number): Promise<number>;
+
+  /** Small operator settings changed at run time (the anti-bot difficulty), as JSON-able values; null if unset. */
+  getSetting(key: string): Promise<unknown>;
+  putSetting(key: string, value: unknown): Promise<void>;
 
   /** Ids of votes applied at or after `since` (epoch ms), oldest first, at most `limit`. */
   appliedSince(since: number, limit: number): Promise<{ voteId: string; appliedAt: number }[]>;

@@ -66,6 +66,16 @@ describe('safeNext', () => {
       expect(safeNext(s)).toBeUndefined();
     }
   });
+  it('when next only looks like a path but normalises to another site, then there is no redirect (issue 14)', () => {
+    for (const next of ['/.//evil.test', '/%2e//evil.test', '/%2E//evil.test/x', '/a/..//evil.test', '/./\\evil.test', '/painel.html/..//evil.test']) {
+      expect(safeNext(`?next=${encodeURIComponent(next)}`), next).toBeUndefined();
+      expect(safeNext(`?next=${next}`), next).toBeUndefined();
+    }
+  });
+  it('when next is a path of the site that is not one of its pages, then there is no redirect', () => {
+    for (const next of ['/api/admin/logout', '/etc/passwd', '/painel.html/x']) expect(safeNext(`?next=${encodeURIComponent(next)}`), next).toBeUndefined();
+    expect(safeNext('?next=%2Fresultado.html%23top')).toBe('/resultado.html#top');
+  });
 });
 
 describe('labels and errors', () => {

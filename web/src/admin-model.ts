@@ -113,16 +113,21 @@ export const STATUS_LABEL: Record<ParedaoStatus, string> = {
   closed: 'Encerrado',
 };
 
+/** The site's own pages, the only places a login may lead to. */
+const OWN_PAGES = new Set(['/', '/index.html', '/resultado.html', '/painel.html', '/painel', '/admin.html']);
+
 /**
- * The page to go to after logging in, from `?next=`: only a path on this site, so the login page
- * cannot be used to send someone elsewhere.
+ * The page to go to after logging in, from `?next=`: only one of our own pages, so the login page
+ * cannot be used to send someone elsewhere. The check runs on the path as the browser will resolve
+ * it, not on the raw string: `/.//evil.test`, `/%2e//evil.test` and `/a/..//evil.test` all pass a
+ * "starts with one slash" test but resolve to the protocol-relative `//evil.test` (issue 14).
  */
 export function safeNext(search: string): string | undefined {
   const next = new URLSearchParams(search).get('next');
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return undefined;
+  if (!next || !next.startsWith('/')) return undefined;
   try {
     const u = new URL(next, 'https://paredao.invalid');
-    if (u.origin !== 'https://paredao.invalid') return undefined;
+    if (u.origin !== 'https://paredao.invalid' || !OWN_PAGES.has(u.pathname)) return undefined;
     return u.pathname + u.search + u.hash;
   } catch {
     return undefined;

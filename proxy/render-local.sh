@@ -6,6 +6,11 @@ run_dir=$(realpath -m "${1:?usage: proxy/render-local.sh RUN_DIR}")
 here=$(cd "$(dirname "$0")" && pwd)
 : "${HTTP_PORT:=8080}" "${API_PORT:=3000}" "${NGINX_WORKERS:=auto}"
 export NGINX_LISTEN_PORT="127.0.0.1:${HTTP_PORT}" API_UPSTREAM="127.0.0.1:${API_PORT}"
+# Optional TLS for the local run (TLS_CERT_FILE, TLS_KEY_FILE): HTTPS on HTTPS_PORT, and the redirect
+# from plain HTTP points there.
+if [ -n "${TLS_CERT_FILE:-}" ]; then
+  export NGINX_TLS_LISTEN_PORT="127.0.0.1:${HTTPS_PORT:-8443}" HTTPS_PUBLIC_PORT="${HTTPS_PUBLIC_PORT:-${HTTPS_PORT:-8443}}"
+fi
 export WEB_ROOT="${WEB_ROOT:-$(realpath "$here/../web/dist")}" ACCESS_LOG="${ACCESS_LOG:-$run_dir/nginx-access.log}"
 # The api is an address here, nothing to re-resolve (and Debian's nginx 1.22 has no `resolve`); the
 # resolver line still needs an address, the same nameservers the image's 15-local-resolvers.envsh finds.
@@ -18,7 +23,10 @@ export NGINX_LOCAL_RESOLVERS=${NGINX_LOCAL_RESOLVERS:-127.0.0.1}
 export RUN_DIR="$run_dir" NGINX_WORKERS
 mkdir -p "$run_dir"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
 # shellcheck disable=SC2016 # envsubst takes the names literally
-vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${RUN_DIR} ${NGINX_WORKERS} ${API_UPSTREAM_RESOLVE} ${NGINX_LOCAL_RESOLVERS}'
+vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${RUN_DIR} ${NGINX_WORKERS}
+  ${API_UPSTREAM_RESOLVE} ${NGINX_LOCAL_RESOLVERS}
+  ${NGINX_TLS} ${NGINX_REDIRECT_TO_HTTPS} ${NGINX_HTTPS_PORT_SUFFIX} ${NGINX_HSTS} ${NGINX_REAL_IP} ${NGINX_TRUSTED_GEO}
+  ${NGINX_STREAMS_PER_IP} ${NGINX_STREAMS_TOTAL} ${NGINX_WORKER_CONNECTIONS} ${NGINX_WORKER_RLIMIT_NOFILE}'
 envsubst "$vars" < "$here/templates/default.conf.template" > "$run_dir/paredao.conf"
 envsubst "$vars" < "$here/nginx.local.conf.template" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

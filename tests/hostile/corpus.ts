@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
 
 /**
  * Hostile requests for the vote api (issue 8). Each case is raw bytes on a fresh TCP connection, so
@@ -168,4 +169,19 @@ const admin: HostileCase[] = [
   { name: 'admin login with password as an object', raw: post(JSON.stringify({ username: 'admin', password: { $gt: '' } }), 'application/json', [], '/api/admin/login'), code: ['invalid_credentials', 'invalid_body', 'rate_limited'] },
 ];
 
-export const corpus: HostileCase[] = [...bodies, ...types, ...framing, ...methods, ...traversal, ...admin];
+/**
+ * Issue 14: other spellings of the vote and challenge routes, which nginx's exact-match limits do not
+ * cover, must not reach a handler; admin changes from another origin are refused even with the right
+ * password.
+ */
+const validLooking = JSON.stringify({ candidateId: CANDIDATE, altcha: forged });
+const login = JSON.stringify({ username: ADMIN_USER, password: ADMIN_PASSWORD });
+const issue14: HostileCase[] = [
+  ...['/api/Votes', '/api/votes/', '/API/VOTES', '/api/votes//'].map((p) => ({ name: `vote posted to ${p} (around the rate limit)`, raw: post(validLooking, 'application/json', [], p), code: 'not_found' })),
+  ...['/api/Challenge', '/api/challenge/'].map((p) => ({ name: `challenge fetched from ${p} (around the rate limit)`, raw: request('GET', p, []), code: 'not_found' })),
+  { name: 'admin login with the right password from another origin', raw: post(login, 'application/json', [['Origin', 'https://evil.example']], '/api/admin/login'), code: ['cross_origin', 'rate_limited'] },
+  { name: 'admin login with the right password from a cross-site page', raw: post(login, 'application/json', [['Sec-Fetch-Site', 'cross-site']], '/api/admin/login'), code: ['cross_origin', 'rate_limited'] },
+  { name: 'admin logout from another origin', raw: request('POST', '/api/admin/logout', [['Content-Length', '0'], ['Origin', 'http://evil.example']]), code: 'cross_origin' },
+];
+
+export const corpus: HostileCase[] = [...bodies, ...types, ...framing, ...methods, ...traversal, ...admin, ...issue14];

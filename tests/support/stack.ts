@@ -113,7 +113,9 @@ export class Stack {
     const readyUrl = { api: `${this.apiUrl}/readyz`, consumer: `${this.consumerUrl}/readyz`, proxy: `${this.url}/api/paredao` }[name];
     await waitFor(`${name} ready (log: ${join(this.dir, `${name}.log`)})`, async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-      return (await fetch(readyUrl)).ok;
+      // With TLS on (TLS_CERT_FILE), nginx answers plain HTTP with a redirect: that is ready too.
+      const res = await fetch(readyUrl, { redirect: 'manual' });
+      return res.ok || (name === 'proxy' && res.status === 308);
     });
   }
 

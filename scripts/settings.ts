@@ -22,6 +22,22 @@ export const stackEnv = z.object({
   ALERT_WEBHOOK_URL: z.string().default('').describe('Where Alertmanager posts alerts (its webhook JSON, firing and resolved); empty = alerts only in its UI'),
   GRAFANA_ADMIN_USER: z.string().default('admin').describe('Grafana admin login name'),
   GRAFANA_ADMIN_PASSWORD: z.string().optional().describe('Grafana admin password'),
+  TRUSTED_PROXY_CIDRS: z
+    .string()
+    .default('')
+    .describe("Addresses or CIDRs of the trusted front hops (load balancer, TLS terminator) in front of nginx, space- or comma-separated: their `X-Forwarded-For` gives the client's address and their `X-Forwarded-Proto` the scheme; unset = nginx is the edge"),
+  TLS_CERT_FILE: z.string().optional().describe('TLS certificate (full chain, PEM) for nginx; with `TLS_KEY_FILE`, nginx serves HTTPS and redirects plain HTTP to it. `./preflight.sh docker` makes a self-signed pair in deploy/tls/ for a first run'),
+  TLS_KEY_FILE: z.string().optional().describe('Private key of `TLS_CERT_FILE` (PEM)'),
+  HTTPS_PORT: z.coerce.number().int().default(8443).describe('Port of the site over HTTPS when TLS is on (compose publishes it; the local run serves it on 127.0.0.1)'),
+  HSTS_MAX_AGE: z.coerce.number().int().min(0).default(31536000).describe('Strict-Transport-Security max-age on HTTPS answers, in seconds; 0 withdraws it'),
+  NGINX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20).describe('Live results streams one client address may hold at nginx; past it the page polls'),
+  NGINX_STREAMS_TOTAL: z.coerce.number().int().min(1).default(3000).describe('Live results streams nginx holds in total; past it the page polls'),
+  NGINX_WORKER_CONNECTIONS: z
+    .coerce.number()
+    .int()
+    .min(512)
+    .default(8192)
+    .describe('nginx worker_connections (client and upstream connections per worker); worker_rlimit_nofile is twice it'),
   GRAYLOG_HTTP_EXTERNAL_URI: z.string().default('http://127.0.0.1:9000/').describe("The address a browser uses for Graylog's web UI (trailing slash required)"),
   GRAYLOG_PASSWORD_SECRET: z.string().optional().describe("Pepper for Graylog's password hashing and session encryption (at least 64 characters)"),
   GRAYLOG_ROOT_PASSWORD: z.string().optional().describe("Graylog's admin password, for logging in at http://127.0.0.1:9000 as admin"),
@@ -67,6 +83,7 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
       { key: 'ADMIN_USER' },
       { key: 'ADMIN_PASSWORD', secret: true },
       { key: 'ADMIN_PASSWORD_HASH', secret: true },
+      { key: 'ADMIN_SESSION_SECRET', secret: true },
     ],
   },
   {

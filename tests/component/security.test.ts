@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../api/src/auth.js';
 import { loadApiConfig } from '../../api/src/config.js';
+import type { Challenge } from 'altcha-lib';
 import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';
+import { solve } from '../support/antibot.js';
 import { waitFor } from '../support/ports.js';
 import { deleteQueues } from '../support/stack.js';
 import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
@@ -96,7 +98,8 @@ describe('admin sessions and requests (issue 14)', () => {
     const cookie = await adminCookie(a.url);
     const body = JSON.stringify({ difficulty: 3 });
     const put = (headers: Record<string, string>) => fetch(`${a.url}/api/admin/antibot`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', ...headers }, body });
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }]) {
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }];
+    for (const headers of crossSite) {
       const res = await put(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('cross_origin');
@@ -116,8 +119,7 @@ describe('admin sessions and requests (issue 14)', () => {
     expect(bad.status).toBe(400);
     // b learns it from the store on its next refresh.
     await waitFor('b applies the difficulty', async () => ((await (await get(b, '/api/admin/antibot', cookie)).json()) as { difficulty: number }).difficulty === 40);
-    const { solve } = await import('../support/antibot.js');
-    const payload = await solve(await (await fetch(`${b.url}/api/challenge`)).json());
+    const payload = await solve((await (await fetch(`${b.url}/api/challenge`)).json()) as Challenge);
     const counter = (JSON.parse(Buffer.from(payload, 'base64').toString()) as { solution: { counter: number } }).solution.counter;
     expect(counter).toBeGreaterThanOrEqual(20_000); // difficulty 40: a counter in [20 000, 60 000]
     await fetch(`${a.url}/api/admin/antibot`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ difficulty: 1 }) });

@@ -37,12 +37,13 @@ describe('the proxy config (issue 14)', () => {
     const certDir = mkdtempSync(join(tmpdir(), 'paredao-cert-'));
     execFileSync('bash', [join(ROOT, 'scripts/self-signed-cert.sh'), certDir], { stdio: 'pipe' });
     try {
-      for (const env of [
+      const variants: Record<string, string>[] = [
         {},
         { TRUSTED_PROXY_CIDRS: '10.0.0.0/8, 192.168.1.1 2001:db8::/32' },
         { TLS_CERT_FILE: join(certDir, 'cert.pem'), TLS_KEY_FILE: join(certDir, 'key.pem'), HTTPS_PORT: '18443' },
         { RATE_LIMIT_PER_IP: '0', NGINX_STREAMS_PER_IP: '1', NGINX_STREAMS_TOTAL: '5', HSTS_MAX_AGE: '0' },
-      ]) {
+      ];
+      for (const env of variants) {
         const r = render(env);
         expect(r.status, `${JSON.stringify(env)}: ${r.stderr}`).toBe(0);
         const t = nginxTest(r.dir);

@@ -156,10 +156,11 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
       res.json({ paredao: p, results });
       return;
     }
-    // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export.
+    // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export. Ids are
+    // slugs (letter or digit first), so only the names, which the team types, need csvField.
     const lines = [
       'participante_id,participante,votos,percentual',
-      ...results.candidates.map((c) => `${csvField(c.id)},${csvField(c.name)},${c.votes},${c.percent.toFixed(1)}`),
+      ...results.candidates.map((c) => `${c.id},${csvField(c.name)},${c.votes},${c.percent.toFixed(1)}`),
       `total,,${results.total},${results.total ? '100.0' : '0.0'}`,
     ];
     res.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { buildResults, draftFromInput, paredaoInputSchema, type Paredao, type Store } from '@paredao/core';
+import { antibotSettingSchema, buildResults, draftFromInput, paredaoInputSchema, type Paredao, type Store } from '@paredao/core';
 import express, { Router, type Request } from 'express';
-import { z } from 'zod';
 import { rateLimit } from 'express-rate-limit';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
@@ -13,8 +12,6 @@ import type { ParedaoService } from './paredoes.js';
 
 /** Store setting that holds the anti-bot difficulty set at run time; every api instance applies it on its next refresh. */
 export const ANTIBOT_DIFFICULTY_SETTING = 'antibot.difficulty';
-
-const difficultyBody = z.object({ difficulty: z.number().int().min(1).max(100_000) }).strict();
 
 export interface AdminDeps {
   store: Store;
@@ -72,7 +69,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
   });
 
   r.put('/api/admin/antibot', json, async (req, res) => {
-    const parsed = difficultyBody.safeParse(req.body);
+    const parsed = antibotSettingSchema.safeParse(req.body);
     if (!parsed.success) throw new AppError(400, 'invalid_body', 'Envie { "difficulty": inteiro de 1 a 100000 }.');
     await store.putSetting(ANTIBOT_DIFFICULTY_SETTING, parsed.data.difficulty);
     antibot.setDifficulty(parsed.data.difficulty);

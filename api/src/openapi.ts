@@ -4,6 +4,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import {
   adminResultsSchema,
+  antibotSettingSchema,
   antibotRefusalSchema,
   auditSchema,
   challengeSchema,
@@ -46,6 +47,9 @@ export function buildOpenApiDocument() {
   const noContent = { description: 'Done' };
   const idParam = z.object({ id: z.string() });
   const unauthenticated = { 401: error('`unauthenticated`: log in first (session cookie)') };
+  // Admin state changes: Origin / Sec-Fetch-Site must name our own origin (api/src/auth.ts, sameOrigin).
+  const crossOrigin = { 403: error('`cross_origin`: sent from another site (Origin or Sec-Fetch-Site)') };
+  const adminChange = { ...unauthenticated, ...crossOrigin };
 
   const path = (method: 'get' | 'post' | 'put', route: string, summary: string, responses: Record<string, ResponseConfig>, extra: object = {}) =>
     registry.registerPath({ method, path: route, summary, responses: { ...responses, ...otherwise }, ...extra });
@@ -77,6 +81,7 @@ export function buildOpenApiDocument() {
   });
   path('get', '/api/results/stream', 'Server-Sent Events: `paredao` events with the current paredão, data events with the Results', {
     200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+    503: retryLater('`stream_full`: too many live streams (per address at nginx, or in this api process); poll `/api/results` instead'),
   });
   path(
     'get',
@@ -98,33 +103,41 @@ export function buildOpenApiDocument() {
     'post',
     '/api/admin/login',
     'Log in: sets the session cookie',
-    { 204: noContent, 401: error('`invalid_credentials`'), 429: retryLater('`rate_limited`: too many failed logins') },
+    { 204: noContent, 401: error('`invalid_credentials`'), ...crossOrigin, 429: retryLater('`rate_limited`: too many logins from this address (nginx) or failed logins (api)') },
     { request: { body: { required: true, content: { 'application/json': { schema: loginRequestSchema } } } } },
   );
-  path('post', '/api/admin/logout', 'Log out: clears the session cookie', { 204: noContent });
+  path('post', '/api/admin/logout', 'Log out: ends the session in the store (on every api instance) and clears the cookie', { 204: noContent, ...crossOrigin });
+  path('get', '/api/admin/antibot', 'The anti-bot difficulty new challenges get', { 200: json(antibotSettingSchema, 'The difficulty'), ...unauthenticated });
+  path(
+    'put',
+    '/api/admin/antibot',
+    'Set the anti-bot difficulty without a restart (every api instance applies it within a refresh)',
+    { 200: json(antibotSettingSchema, 'The difficulty, as stored'), 400: error('`invalid_body`'), ...adminChange },
+    { request: { body: { required: true, content: { 'application/json': { schema: antibotSettingSchema } } } } },
+  );
   path('get', '/api/admin/session', 'Who is logged in, until when', { 200: json(sessionSchema, 'The session'), ...unauthenticated });
   path('get', '/api/admin/paredoes', 'Every paredão, drafts included', { 200: json(z.array(Paredao), 'The paredões'), ...unauthenticated });
   const draftBody = { body: { required: true, content: { 'application/json': { schema: ParedaoInput } } } };
-  path('post', '/api/admin/paredoes', 'Create a draft', { 201: json(Paredao, 'The new draft'), 400: error('`invalid_paredao`'), ...unauthenticated }, { request: draftBody });
+  path('post', '/api/admin/paredoes', 'Create a draft', { 201: json(Paredao, 'The new draft'), 400: error('`invalid_paredao`'), ...adminChange }, { request: draftBody });
   path(
     'put',
     '/api/admin/paredoes/{id}',
     'Edit a draft',
-    { 200: json(Paredao, 'The draft as saved'), 400: error('`invalid_paredao`'), 404: error('`not_found`'), 409: error('`not_draft`'), ...unauthenticated },
+    { 200: json(Paredao, 'The draft as saved'), 400: error('`invalid_paredao`'), 404: error('`not_found`'), 409: error('`not_draft`'), ...adminChange },
     { request: { ...draftBody, params: idParam } },
   );
   path(
     'post',
     '/api/admin/paredoes/{id}/open',
     'Open voting (one paredão open at a time)',
-    { 200: json(Paredao, 'The paredão, open'), 404: error('`not_found`'), 409: error('`not_draft`, `another_open`'), ...unauthenticated },
+    { 200: json(Paredao, 'The paredão, open'), 404: error('`not_found`'), 409: error('`not_draft`, `another_open`'), ...adminChange },
     { request: { params: idParam } },
   );
   path(
     'post',
     '/api/admin/paredoes/{id}/close',
     'Close voting (votes accepted until then still count)',
-    { 200: json(Paredao, 'The paredão, closed'), 404: error('`not_found`'), 409: error('`not_open`'), ...unauthenticated },
+    { 200: json(Paredao, 'The paredão, closed'), 404: error('`not_found`'), 409: error('`not_open`'), ...adminChange },
     { request: { params: idParam } },
   );
   path(
@@ -155,8 +168,8 @@ export function buildOpenApiDocument() {
   path(
     'post',
     '/api/admin/images',
-    'Upload a participant photo (PNG, JPEG or WebP, at most 1 MB)',
-    { 201: json(imageUploadedSchema, 'Where it is served'), 413: error('`payload_too_large`'), 415: error('`unsupported_media_type`'), ...unauthenticated },
+    'Upload a participant photo (PNG, JPEG or WebP by its first bytes, at most 1 MB)',
+    { 201: json(imageUploadedSchema, 'Where it is served'), 413: error('`payload_too_large`'), 415: error('`unsupported_media_type`'), ...adminChange },
     { request: { body: { required: true, content: { 'image/png': { schema: z.string() }, 'image/jpeg': { schema: z.string() }, 'image/webp': { schema: z.string() } } } } },
   );
 

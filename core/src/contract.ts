@@ -114,6 +114,8 @@ export const readinessSchema = z.object({ status: z.enum(['ready', 'not ready'])
 export const loginRequestSchema = z.object({ username: z.string(), password: z.string() });
 export const sessionSchema = z.object({ username: z.string(), expiresAt: isoDate });
 export type Session = z.infer<typeof sessionSchema>;
+/** The anti-bot difficulty the operator sets at run time (PUT /api/admin/antibot): thousands of hashes per vote. */
+export const antibotSettingSchema = z.object({ difficulty: z.number().int().min(1).max(100_000) }).strict();
 
 /** A paredão's results as the admin API sends them: with its status and when voting closed. */
 export const adminResultsSchema = resultsSchema.extend({ status: paredaoStatus, closedAt: isoDate.nullable() });

@@ -96,6 +96,14 @@ check_docker() {
   scripts/gen-env.sh
   # What compose will see: the environment, then .env for the keys the environment lacks.
   load_env_file .env
+  # The proxy serves HTTPS (docs/SECURITY.md): a self-signed pair for a first run, unless .env names
+  # the real one (TLS_CERT_FILE, TLS_KEY_FILE).
+  if [[ -z ${TLS_CERT_FILE:-} ]]; then
+    command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl): it makes the first TLS pair"
+    scripts/self-signed-cert.sh deploy/tls "$(hostname -f 2>/dev/null || hostname)" | sed 's/^/[preflight] /'
+  else
+    [[ -r $TLS_CERT_FILE && -r ${TLS_KEY_FILE:-} ]] || die "TLS_CERT_FILE and TLS_KEY_FILE must both name readable files"
+  fi
   if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then
     need_gib=8
     local mmc

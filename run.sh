@@ -103,6 +103,8 @@ run_compose() {
           die "remove $p from COMPOSE_PROFILES: its job runs with 'docker compose run --rm', not 'up'"
         fi
       done
+      # The proxy serves HTTPS: a self-signed pair for a first run unless .env names the real one.
+      [[ -n ${TLS_CERT_FILE:-} ]] || scripts/self-signed-cert.sh deploy/tls >/dev/null
       docker compose up --detach --build --wait "$@"
       # A one-shot job, run apart from `up` (`up --wait` fails on a service that exits,
       # docker/compose#10596); idempotent.
@@ -114,7 +116,8 @@ run_compose() {
       # stdin keeps it out of the process list (grafana cli, reset_password_command.go).
       docker compose exec -T grafana grafana cli admin reset-admin-password --password-from-stdin \
         <<<"$GRAFANA_ADMIN_PASSWORD" >/dev/null || die "could not set Grafana's admin password"
-      say "site:       http://localhost:${HTTP_PORT:-8080}/   results: http://localhost:${HTTP_PORT:-8080}/api/results"
+      say "site:       https://localhost:${HTTPS_PORT:-8443}/   results: https://localhost:${HTTPS_PORT:-8443}/api/results"
+      [[ -n ${TLS_CERT_FILE:-} ]] || say "TLS:        self-signed (deploy/tls/), browsers warn; set TLS_CERT_FILE/TLS_KEY_FILE for a real pair"
       say "grafana:    http://127.0.0.1:${GRAFANA_PORT:-3000}/   prometheus: http://127.0.0.1:${PROMETHEUS_PORT:-9090}/   alertmanager: http://127.0.0.1:${ALERTMANAGER_PORT:-9093}/"
       say "rabbitmq:   http://127.0.0.1:${RABBITMQ_MANAGEMENT_PORT:-15672}/   logins: .env (docs/DEPLOY.md)"
       ;;

@@ -26,7 +26,7 @@ export const stackEnv = z.object({
     .string()
     .default('')
     .describe("Addresses or CIDRs of the trusted front hops (load balancer, TLS terminator) in front of nginx, space- or comma-separated: their `X-Forwarded-For` gives the client's address and their `X-Forwarded-Proto` the scheme; unset = nginx is the edge"),
-  TLS_CERT_FILE: z.string().optional().describe('TLS certificate (full chain, PEM) for nginx; with `TLS_KEY_FILE`, nginx serves HTTPS and redirects plain HTTP to it. `./preflight.sh docker` makes a self-signed pair in deploy/tls/ for a first run'),
+  TLS_CERT_FILE: z.string().optional().describe("TLS certificate (full chain, PEM) on the host for nginx; with `TLS_KEY_FILE`, nginx serves HTTPS and redirects plain HTTP to it. Compose always serves HTTPS: unset, `./preflight.sh docker` and `./run.sh compose` make a self-signed pair in deploy/tls/; the local run serves HTTPS only when both are set"),
   TLS_KEY_FILE: z.string().optional().describe('Private key of `TLS_CERT_FILE` (PEM)'),
   HTTPS_PORT: z.coerce.number().int().default(8443).describe('Port of the site over HTTPS when TLS is on (compose publishes it; the local run serves it on 127.0.0.1)'),
   HSTS_MAX_AGE: z.coerce.number().int().min(0).default(31536000).describe('Strict-Transport-Security max-age on HTTPS answers, in seconds; 0 withdraws it'),
@@ -68,6 +68,18 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
   {
     title: 'Public entry point',
     entries: [{ key: 'HTTP_PORT' }, { key: 'HTTP_BIND' }, { key: 'COMPOSE_PROFILES' }],
+  },
+  {
+    title: 'TLS and the edge (nginx)',
+    entries: [
+      { key: 'HTTPS_PORT' },
+      { key: 'TLS_CERT_FILE', value: '', note: 'Empty = deploy/tls/cert.pem, the self-signed pair.' },
+      { key: 'TLS_KEY_FILE', value: '' },
+      { key: 'HSTS_MAX_AGE' },
+      { key: 'TRUSTED_PROXY_CIDRS', value: '' },
+      { key: 'NGINX_STREAMS_PER_IP' },
+      { key: 'NGINX_STREAMS_TOTAL' },
+    ],
   },
   {
     title: 'Voting',

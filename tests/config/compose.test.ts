@@ -75,6 +75,13 @@ const NO_PROBE_INSIDE: Record<string, string> = {
 const PENDING_MOUNTS: Record<string, string> = {
   loadtest: 'issue 7 writes loadtest/vote.ts (the k6 scenario)',
 };
+/**
+ * Mounted files that are made on the host, not committed: the self-signed TLS pair (git-ignored), made
+ * by this script from ./preflight.sh docker and ./run.sh compose when TLS_CERT_FILE is not set.
+ */
+const GENERATED_MOUNTS: Record<string, string> = {
+  'deploy/tls': 'scripts/self-signed-cert.sh',
+};
 /** The only service whose ports may be reachable from other machines. */
 const PUBLIC_SERVICES = new Set(['proxy']);
 /** The broker and the databases: never published at all, whatever the address. */
@@ -426,10 +433,24 @@ describe('exposure', () => {
     }
   });
 
-  it('the proxy is the one service on both networks that faces outside; data services stay on back', () => {
+  it('the proxy is on the front network only, the api bridges front and back, data services stay on back (issue 14)', () => {
     const nets = (s: Service) => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {}));
-    expect(nets(byName.get('proxy')!.svc).sort()).toEqual(['back', 'front']);
-    for (const name of ['api', 'consumer', 'rabbitmq', 'mongo']) expect(nets(byName.get(name)!.svc), name).toEqual(['back']);
+    expect(nets(byName.get('proxy')!.svc)).toEqual(['front']);
+    expect(nets(byName.get('api')!.svc).sort()).toEqual(['back', 'front']);
+    for (const name of ['consumer', 'rabbitmq', 'mongo']) expect(nets(byName.get(name)!.svc), name).toEqual(['back']);
+    // Whatever talks to the proxy shares its network.
+    for (const name of ['nginx-exporter', 'k6']) expect(nets(byName.get(name)!.svc), name).toContain('front');
+  });
+
+  it('the proxy serves HTTPS from a mounted pair and publishes it (issue 14)', () => {
+    const proxy = byName.get('proxy')!.svc;
+    const env = proxy.environment as Record<string, string>;
+    expect(env.TLS_CERT_FILE).toBe('/etc/nginx/tls/cert.pem');
+    expect(env.TLS_KEY_FILE).toBe('/etc/nginx/tls/key.pem');
+    const mounts = (proxy.volumes ?? []).map((v) => String(v));
+    expect(mounts).toContain('${TLS_CERT_FILE:-./deploy/tls/cert.pem}:/etc/nginx/tls/cert.pem:ro');
+    expect(mounts).toContain('${TLS_KEY_FILE:-./deploy/tls/key.pem}:/etc/nginx/tls/key.pem:ro');
+    expect((proxy.ports ?? []).map((p) => parsePort(p).target)).toEqual(expect.arrayContaining(['8080', '8443']));
   });
 
   it('the port parser understands the forms used above', () => {
@@ -446,6 +467,8 @@ describe('files the stack mounts or copies', () => {
       for (const { source, raw } of bindSources(s)) {
         if (!source.startsWith(root + '/') && source !== root) continue; // host paths (node-exporter reads /)
         if (existsSync(source)) continue;
+        const generated = Object.entries(GENERATED_MOUNTS).find(([p]) => rel(source).startsWith(p + '/'));
+        if (generated && existsSync(join(root, generated[1]))) continue;
         const pending = Object.entries(PENDING_MOUNTS).find(([p]) => rel(source) === p || rel(source).startsWith(p + '/'));
         if (pending) {
           console.warn(`PENDING MOUNT: ${s.name} mounts ${rel(source)}, not written yet: ${pending[1]}`);
@@ -595,6 +618,8 @@ describe('the proxy image renders a config nginx accepts', () => {
         ]),
       );
       mkdirSync(join(work, 'conf.d'));
+      // The pair compose mounts at /etc/nginx/tls (a self-signed one, as preflight makes).
+      execFileSync('bash', [join(root, 'scripts/self-signed-cert.sh'), join(work, 'tls')], { stdio: 'pipe' });
       const script = [
         'set -e',
         'for f in "$PROXY_DIR"/*.envsh; do . "$f"; done',
@@ -618,6 +643,8 @@ describe('the proxy image renders a config nginx accepts', () => {
           // /dev/stdout is the container's stdout in the image; here the test runner's stdout is a
           // socket, which nginx cannot open by path.
           ACCESS_LOG: join(work, 'access.log'),
+          TLS_CERT_FILE: join(work, 'tls/cert.pem'),
+          TLS_KEY_FILE: join(work, 'tls/key.pem'),
           ...overrides,
           PROXY_DIR: join(root, 'proxy'),
           WORK: work,
@@ -655,6 +682,8 @@ describe('the proxy image renders a config nginx accepts', () => {
     const directives = r.rendered.split('\n').filter((l) => !/^\s*#/.test(l));
     expect(directives.filter((l) => /\$\{[A-Z_]+\}/.test(l)), 'placeholders left unrendered').toEqual([]);
     expect(r.rendered).toMatch(/listen 8080;/);
+    expect(r.rendered).toMatch(/listen 8443 ssl;/);
+    expect(r.rendered).toMatch(/return 308 https:\/\/\$host:8443\$request_uri;/);
     expect(r.rendered).toContain('stub_status');
   });
 

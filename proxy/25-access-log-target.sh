@@ -16,6 +16,7 @@ set -eu
 
 conf_dir=${NGINX_CONF_DIR:-/etc/nginx/conf.d}
 conf=$conf_dir/default.conf
+main_conf=${NGINX_MAIN_CONF:-/etc/nginx/nginx.conf}
 fallback=${ACCESS_LOG_FALLBACK:-/dev/stdout}
 recheck=${ACCESS_LOG_RECHECK_SECONDS:-15}
 
@@ -79,7 +80,7 @@ last=$(lookup)
     now=$(lookup)
     [ "$now" = "$last" ] && continue
     if [ -n "$now" ] && nginx_resolves; then use syslog; else use fallback; fi
-    if nginx -s reload 2>/dev/null; then
+    if nginx -c "$main_conf" -s reload 2>/dev/null; then
       log "$host is now ${now:-unresolved}: access log switched, nginx reloaded"
       last=$now
     fi

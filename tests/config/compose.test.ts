@@ -1,7 +1,7 @@
 // Offline checks of the Docker Compose stack (issue 6). No Docker engine runs on the development
 // machines or in CI, so the files are held to the Compose Specification schema and to the house
 // rules (STYLE.md §11) here, and every file they mount or copy must exist in the repository.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -752,6 +752,87 @@ describe('the proxy starts whether or not the syslog host resolves (25-access-lo
     expect(r.conf).toContain('access_log syslog:server=localhost:1514,tag=nginx combined;');
     expect(r.status, r.stderr).toBe(0);
   });
+
+  // The watcher, with a real nginx master: the syslog host is made to appear and disappear through a
+  // private /etc/hosts (a mount namespace of this test's own, `unshare -m`), as Docker's DNS would
+  // when Graylog's container comes and goes. Needs root (a user namespace would not let nginx's
+  // workers switch user).
+  const canUnshare = hasTools && process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  if (hasTools && !canUnshare) console.warn('SKIPPED: not root or unshare -m not permitted; the access-log watcher was not run against a real nginx');
+
+  it.skipIf(!canUnshare)('when Graylog appears and goes away, then the watcher switches the target and reloads nginx', async () => {
+    const { createSocket } = await import('node:dgram');
+    const { freePort, waitFor } = await import('../support/ports.js');
+    const work = mkdtempSync(join(tmpdir(), 'paredao-watch-'));
+    const syslog = createSocket('udp4');
+    const datagrams: string[] = [];
+    syslog.on('message', (m) => datagrams.push(m.toString()));
+    await new Promise<void>((r) => syslog.bind(0, '127.0.0.1', r));
+    const syslogPort = (syslog.address() as { port: number }).port;
+    const httpPort = await freePort();
+    const hosts = join(work, 'hosts');
+    const withoutGraylog = `${readFileSync('/etc/hosts', 'utf8')}\n`;
+    writeFileSync(hosts, withoutGraylog);
+    const accessLog = `syslog:server=graylog-watch-test:${syslogPort},tag=nginx`;
+    mkdirSync(join(work, 'conf.d'));
+    writeFileSync(join(work, 'conf.d/default.conf'), `server { listen 127.0.0.1:${httpPort}; access_log ${accessLog} combined; location / { return 204; } }\n`);
+    writeFileSync(
+      join(work, 'nginx.conf'),
+      [
+        'daemon off;',
+        `pid ${work}/nginx.pid;`,
+        `error_log ${work}/error.log;`,
+        'events {}',
+        'http {',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${work}/temp-${t};`),
+        `  include ${work}/conf.d/*.conf;`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    // As in the image: the entrypoint script first, then nginx in the foreground.
+    const script = [
+      'set -e',
+      `mount --bind ${hosts} /etc/hosts`,
+      `sh ${join(root, 'proxy/25-access-log-target.sh')}`,
+      `exec ${nginxBin} -c ${work}/nginx.conf -p ${work}`,
+    ].join('\n');
+    const child = spawn('unshare', ['-m', 'sh', '-c', script], {
+      detached: true,
+      stdio: 'ignore',
+      env: {
+        PATH: `${dirname(nginxBin!)}:${process.env.PATH ?? ''}`,
+        NGINX_CONF_DIR: join(work, 'conf.d'),
+        NGINX_MAIN_CONF: join(work, 'nginx.conf'),
+        ACCESS_LOG: accessLog,
+        ACCESS_LOG_RECHECK_SECONDS: '1',
+        ACCESS_LOG_FALLBACK: join(work, 'fallback.log'),
+      },
+    });
+    const hit = () => fetch(`http://127.0.0.1:${httpPort}/`).then((r) => r.status, () => 0);
+    const fallbackLines = () => (existsSync(join(work, 'fallback.log')) ? readFileSync(join(work, 'fallback.log'), 'utf8').split('\n').filter(Boolean).length : 0);
+    try {
+      // Graylog absent at start: nginx starts all the same and logs to the fallback.
+      await waitFor('nginx up without Graylog', async () => (await hit()) === 204, 15_000);
+      expect(fallbackLines()).toBeGreaterThan(0);
+      // Graylog appears: the access log goes to it, without restarting nginx.
+      writeFileSync(hosts, `${withoutGraylog}127.0.0.1 graylog-watch-test\n`);
+      await waitFor('access lines at the syslog listener', async () => (await hit()) === 204 && datagrams.some((d) => d.includes('nginx:')), 15_000, 300);
+      // Graylog goes away: back to the fallback.
+      writeFileSync(hosts, withoutGraylog);
+      const before = fallbackLines();
+      await waitFor('access lines back in the fallback', async () => (await hit()) === 204 && fallbackLines() > before + 1, 15_000, 300);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      syslog.close();
+      await new Promise((r) => setTimeout(r, 200));
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('the image runs it after the templates are rendered (20-envsubst-on-templates.sh)', () => {
     const copy = instructions(join(root, 'proxy/Dockerfile')).find((i) => i.op === 'COPY' && i.args.includes('25-access-log-target.sh'));

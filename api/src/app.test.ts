@@ -1,0 +1,267 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openStore, type Paredao, type Store, type VoteMessage } from '@paredao/core';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '../../tests/support/admin.js';
+import { solve } from '../../tests/support/antibot.js';
+import { ContractChecker, type OpenApiDoc } from '../../tests/support/contract.js';
+import { Antibot } from './antibot.js';
+import { createApp, type VotePublisher } from './app.js';
+import { Auth } from './auth.js';
+import { brokerUnavailable } from './errors.js';
+import { createApiMetrics } from './metrics.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { ParedaoService } from './paredoes.js';
+import { ReplayGuard } from './replay-guard.js';
+import { ResultsService } from './results.js';
+
+// Route behaviour on createApp in this process, no broker: the publisher port is an in-memory stand-in
+// that records what it is given (or fails like a broker that went away), the store is the real SQLite
+// store in memory. The real-broker tests are in tests/component/api.test.ts.
+
+class MemoryPublisher implements VotePublisher {
+  ready = true;
+  failing = false;
+  readonly published: Omit<VoteMessage, 'v'>[] = [];
+  async publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
+    if (this.failing) throw brokerUnavailable();
+    this.published.push(vote);
+  }
+}
+
+const checker = new ContractChecker(buildOpenApiDocument() as unknown as OpenApiDoc);
+const openParedao: Paredao = {
+  id: 'paredao-teste',
+  title: 'Paredão de teste',
+  status: 'open',
+  candidates: [
+    { id: 'ana', name: 'Ana' },
+    { id: 'bruno', name: 'Bruno' },
+  ],
+  openedAt: '2026-01-01T00:00:00.000Z',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+describe('the api built in-process with createApp (in-memory publisher, SQLite in memory)', () => {
+  let store: Store;
+  let publisher: MemoryPublisher;
+  let paredoes: ParedaoService;
+  let results: ResultsService;
+  let server: Server;
+  let base: string;
+  let rateLimitPerMinute = 0;
+
+  /** Every answer is also checked against the OpenAPI document the api serves. */
+  async function call(method: string, path: string, init: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+    const headers = { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+    const res = await fetch(`${base}${path}`, { method, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+    const contentType = res.headers.get('content-type') ?? '';
+    const body: unknown = contentType.includes('json') ? await res.json() : await res.text();
+    expect(checker.check({ method, path: path.split('?')[0]!, status: res.status, contentType, body: contentType.includes('json') ? body : undefined })).toEqual([]);
+    return { status: res.status, headers: res.headers, body };
+  }
+  const errorCode = (a: Answer) => (a.body as { error: { code: string } }).error.code;
+
+  async function start(seed: Paredao | null): Promise<void> {
+    const log = pino({ level: 'silent' });
+    store = await openStore('sqlite::memory:');
+    if (seed) await store.insertParedao(seed);
+    publisher = new MemoryPublisher();
+    paredoes = new ParedaoService(store, log);
+    await paredoes.refresh();
+    results = new ResultsService(store, log);
+    const registry = new Registry();
+    const app = createApp({
+      store,
+      paredoes,
+      auth: new Auth({ username: ADMIN_USER, passwordHash: await testPasswordHash(), sessionKey: 'k'.repeat(64), sessionTtlMs: 60_000, failureDelayMs: 0 }),
+      closeGraceMs: 0,
+      log,
+      metrics: createApiMetrics(registry),
+      metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      publisher,
+      results,
+      antibot: new Antibot({ secret: 's'.repeat(32), difficulty: 1, expirySeconds: 60 }),
+      replayGuard: new ReplayGuard(store, 60_000, log),
+      rateLimitPerMinute,
+      trustProxyHops: 0,
+    });
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  beforeEach(() => {
+    rateLimitPerMinute = 0;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await store.close();
+  });
+
+  const solvedVote = async (candidateId: string) => {
+    const challenge = await call('GET', '/api/challenge');
+    return { candidateId, altcha: await solve(challenge.body as Parameters<typeof solve>[0]) };
+  };
+
+  describe('public routes', () => {
+    it('when the store has no paredão, then /api/paredao and /api/results answer 404 no_paredao and /readyz says why it is not ready', async () => {
+      await start(null);
+      expect(errorCode(await call('GET', '/api/paredao'))).toBe('no_paredao');
+      expect(errorCode(await call('GET', '/api/results'))).toBe('no_paredao');
+      const ready = await call('GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: 'not ready', reasons: ['store not readable'] });
+    });
+
+    it('when a paredão is open, then /api/paredao serves it and /api/results its totals after a refresh', async () => {
+      await start(openParedao);
+      const p = await call('GET', '/api/paredao');
+      expect(p.status).toBe(200);
+      expect(p.body).toMatchObject({ id: 'paredao-teste', status: 'open' });
+      await results.refresh(paredoes.current);
+      const r = await call('GET', '/api/results');
+      expect(r.body).toMatchObject({ paredaoId: 'paredao-teste', total: 0, candidates: [{ id: 'ana', percent: 0 }, { id: 'bruno', percent: 0 }] });
+      expect((await call('GET', '/readyz')).status).toBe(200);
+    });
+
+    it('when an image exists, then it is served with its type and cached for good; an unknown or malformed id is 404 not_found', async () => {
+      await start(openParedao);
+      await store.putImage('a'.repeat(24), { contentType: 'image/png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+      const img = await call('GET', `/api/images/${'a'.repeat(24)}`);
+      expect(img.status).toBe(200);
+      expect(img.headers.get('content-type')).toBe('image/png');
+      expect(img.headers.get('cache-control')).toContain('immutable');
+      expect(errorCode(await call('GET', `/api/images/${'b'.repeat(24)}`))).toBe('not_found');
+      expect(errorCode(await call('GET', '/api/images/..%2Fetc'))).toBe('not_found');
+    });
+
+    it('when a route does not exist, then the answer is the JSON 404 not_found', async () => {
+      await start(openParedao);
+      const a = await call('GET', '/api/nada');
+      expect(a.status).toBe(404);
+      expect(errorCode(a)).toBe('not_found');
+    });
+
+    it('when /api/docs is asked, then it is the generated OpenAPI 3.1 document', async () => {
+      await start(openParedao);
+      const doc = await call('GET', '/api/docs');
+      expect(doc.body).toMatchObject({ openapi: '3.1.0', paths: { '/api/votes': {} } });
+    });
+  });
+
+  describe('votes', () => {
+    it('when a solved vote arrives, then 202 with its id and a fresh challenge, and exactly that vote is handed to the publisher', async () => {
+      await start(openParedao);
+      const a = await call('POST', '/api/votes', { json: await solvedVote('bruno'), headers: { 'x-request-id': 'req-1' } });
+      expect(a.status).toBe(202);
+      const { voteId } = a.body as { voteId: string };
+      expect(publisher.published).toEqual([expect.objectContaining({ voteId, candidateId: 'bruno', paredaoId: 'paredao-teste', reqId: 'req-1' })]);
+    });
+
+    it('when the body is refused (wrong type, bad JSON, unknown candidate, no proof, honeypot), then the right 4xx and nothing is published', async () => {
+      await start(openParedao);
+      expect((await call('POST', '/api/votes', { body: 'candidateId=ana', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+      expect(errorCode(await call('POST', '/api/votes', { body: '{"candidateId":', headers: { 'content-type': 'application/json' } }))).toBe('invalid_body');
+      expect(errorCode(await call('POST', '/api/votes', { json: { candidateId: 'ana', extra: 1 } }))).toBe('invalid_body');
+      expect(errorCode(await call('POST', '/api/votes', { json: await solvedVote('carla') }))).toBe('unknown_candidate');
+      const missing = await call('POST', '/api/votes', { json: { candidateId: 'ana' } });
+      expect(errorCode(missing)).toBe('antibot_missing');
+      expect(missing.body).toHaveProperty('challenge.signature');
+      expect(errorCode(await call('POST', '/api/votes', { json: { ...(await solvedVote('ana')), website: 'http://bot' } }))).toBe('antibot_honeypot');
+      expect(errorCode(await call('POST', '/api/votes', { json: { candidateId: 'ana', altcha: 'bm90IGpzb24=' } }))).toBe('antibot_malformed');
+      expect(publisher.published).toEqual([]);
+    });
+
+    it('when the same proof is used twice, then the second is 403 antibot_replayed and only one vote is published', async () => {
+      await start(openParedao);
+      const vote = await solvedVote('ana');
+      expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
+      expect(errorCode(await call('POST', '/api/votes', { json: vote }))).toBe('antibot_replayed');
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('when the broker is away, then 503 broker_unavailable with Retry-After, and the same proof works once it is back', async () => {
+      await start(openParedao);
+      publisher.failing = true;
+      const vote = await solvedVote('ana');
+      const a = await call('POST', '/api/votes', { json: vote });
+      expect(a.status).toBe(503);
+      expect(errorCode(a)).toBe('broker_unavailable');
+      expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
+      publisher.failing = false;
+      expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
+    });
+
+    it('when the paredão is not open, then 409 voting_closed', async () => {
+      await start({ ...openParedao, status: 'closed', closedAt: '2026-01-02T00:00:00.000Z' });
+      expect(errorCode(await call('POST', '/api/votes', { json: await solvedVote('ana') }))).toBe('voting_closed');
+    });
+
+    it('when one address votes past its limit per minute, then 429 rate_limited with Retry-After', async () => {
+      rateLimitPerMinute = 2;
+      await start(openParedao);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push(await call('POST', '/api/votes', { json: await solvedVote('ana') }));
+      expect(statuses.map((s) => s.status)).toEqual([202, 202, 429]);
+      expect(errorCode(statuses[2]!)).toBe('rate_limited');
+      expect(Number(statuses[2]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe('the production team', () => {
+    const login = async (password: string) => call('POST', '/api/admin/login', { json: { username: ADMIN_USER, password } });
+
+    it('when not logged in, then every admin route answers 401 unauthenticated', async () => {
+      await start(openParedao);
+      for (const [method, path] of [
+        ['GET', '/api/admin/session'],
+        ['GET', '/api/admin/paredoes'],
+        ['POST', '/api/admin/paredoes/paredao-teste/close'],
+        ['GET', '/api/admin/paredoes/paredao-teste/audit'],
+      ] as const) {
+        expect(errorCode(await call(method, path)), `${method} ${path}`).toBe('unauthenticated');
+      }
+    });
+
+    it('when the password is wrong, then 401 invalid_credentials and no cookie', async () => {
+      await start(openParedao);
+      const a = await login('wrong');
+      expect(errorCode(a)).toBe('invalid_credentials');
+      expect(a.headers.get('set-cookie')).toBeNull();
+    });
+
+    it('when logged in, then a draft is validated, created, opened only while no other is open, and the change reaches this process at once', async () => {
+      await start(openParedao);
+      const a = await login(ADMIN_PASSWORD);
+      expect(a.status).toBe(204);
+      const cookie = a.headers.get('set-cookie')!.split(';')[0]!;
+      const as = { headers: { cookie } };
+      expect((await call('GET', '/api/admin/session', as)).body).toMatchObject({ username: ADMIN_USER });
+
+      const bad = await call('POST', '/api/admin/paredoes', { ...as, json: { title: 'Só um', candidates: [{ name: 'Ana' }] } });
+      expect(errorCode(bad)).toBe('invalid_paredao');
+      const created = await call('POST', '/api/admin/paredoes', { ...as, json: { title: 'Semana 2', candidates: [{ name: 'Carla' }, { name: 'Davi' }] } });
+      expect(created.status).toBe(201);
+      const draft = created.body as Paredao;
+      expect(draft).toMatchObject({ status: 'draft', candidates: [{ id: 'carla' }, { id: 'davi' }] });
+
+      expect(errorCode(await call('POST', `/api/admin/paredoes/${draft.id}/open`, as))).toBe('another_open');
+      expect((await call('POST', '/api/admin/paredoes/paredao-teste/close', as)).status).toBe(200);
+      expect(paredoes.current?.status).toBe('closed');
+      expect((await call('POST', `/api/admin/paredoes/${draft.id}/open`, as)).status).toBe(200);
+      expect(paredoes.current?.id).toBe(draft.id);
+      expect(errorCode(await call('PUT', `/api/admin/paredoes/${draft.id}`, { ...as, json: { title: 'x', candidates: [{ name: 'A' }, { name: 'B' }] } }))).toBe('not_draft');
+      expect(errorCode(await call('POST', '/api/admin/paredoes/nao-existe/open', as))).toBe('not_found');
+    });
+  });
+});

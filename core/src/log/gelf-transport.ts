@@ -1,12 +1,22 @@
 // pino transport (runs in pino's worker thread) that ships every record to Graylog as GELF 1.1.
 // Logging must never crash or block the service: every network failure is counted, reported on
 // stderr at most every few seconds, and the in-memory backlog is bounded (oldest records go first).
+//
+// Hand-written rather than pino-socket, for a measured reason (issue 16; pino 10.x, pino-socket 8.0.0,
+// 2026-12-01: 1,002 records logged in a burst to a local UDP listener). pino hands a transport many
+// lines in one write, and pino-socket sends each write as one datagram: without `maxUdpPacketSize` the
+// burst failed with EMSGSIZE, an unhandled error that killed the logging process; with
+// `maxUdpPacketSize: 8192`, 0 of the 1,002 records arrived (every batched write was over the limit and
+// dropped without a word). GELF over UDP needs one message per datagram, chunked past 8,192 bytes
+// (optionally gzipped), and pino-socket has no GELF encoding at all. This file is that, plus GELF TCP
+// (NUL-framed) with a bounded backlog; the encoding itself is in gelf.ts.
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import build from 'pino-abstract-transport';
+import { backoffDelay } from '../backoff.js';
 import { chunkGelf, parseGelfUrl, toGelf, type GelfMessage, type GelfTarget } from './gelf.js';
 
 export interface GelfTransportOptions {
@@ -120,7 +130,7 @@ class TcpSender implements Sender {
   private socket: net.Socket | undefined;
   private connected = false;
   private closing = false;
-  private backoff: number;
+  private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
 
@@ -131,7 +141,6 @@ class TcpSender implements Sender {
     private readonly maxBackoff: number,
   ) {
     this.queue = new Ring(target.maxBufferedRecords);
-    this.backoff = minBackoff;
     this.connect();
   }
 
@@ -145,7 +154,7 @@ class TcpSender implements Sender {
     socket.on('connect', () => {
       socket.setTimeout(0);
       this.connected = true;
-      this.backoff = this.minBackoff;
+      this.attempts = 0;
       this.pump();
     });
     socket.on('drain', () => this.pump());
@@ -160,10 +169,8 @@ class TcpSender implements Sender {
 
   private scheduleReconnect(): void {
     if (this.reconnectTimer) return;
-    const jitter = Math.random() * this.backoff * 0.2;
-    this.reconnectTimer = setTimeout(() => this.connect(), this.backoff + jitter);
+    this.reconnectTimer = setTimeout(() => this.connect(), backoffDelay(this.attempts++, this.minBackoff, this.maxBackoff));
     this.reconnectTimer.unref();
-    this.backoff = Math.min(this.backoff * 2, this.maxBackoff);
   }
 
   send(message: GelfMessage): void {

@@ -82,7 +82,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
     const app = createApp({
       store,
       paredoes,
-      auth: new Auth({ username: ADMIN_USER, passwordHash: await testPasswordHash(), sessionKey: 'k'.repeat(64), sessionTtlMs: 60_000, failureDelayMs: 0 }),
+      auth: new Auth({ username: ADMIN_USER, passwordHash: await testPasswordHash(), sessionSecret: 'k'.repeat(64), sessionTtlMs: 60_000, failureDelayMs: 0, store }),
       closeGraceMs: 0,
       log,
       metrics: createApiMetrics(registry),

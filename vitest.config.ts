@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Layers (STYLE.md §10): unit tests beside the code, component tests against the real RabbitMQ and
+// Layers (README, Tests): unit tests beside the code, component tests against the real RabbitMQ and
 // store, config checks of the ops files with the real tools, browser tests against the running stack.
 export default defineConfig({
   test: {

@@ -179,7 +179,7 @@ function startApp(): void {
   brokerStopped = false;
 }
 
-/** Whatever happens to this process, a broker we stopped is started again: it is shared (SPEC.md). */
+/** Whatever happens to this process, a broker we stopped is started again: it is shared by everyone on this machine. */
 function onExit() {
   if (brokerStopped) startApp();
 }

@@ -47,7 +47,7 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Builds the api's request listener; never listens (STYLE.md §2), so tests run it in-process. The vote
+ * Builds the api's request listener; never listens (worker.ts does), so tests run it in-process. The vote
  * and challenge requests take the lean node:http path (hot-path.ts); every other request, and a vote
  * body that is not plain JSON, goes to the Express app.
  */
@@ -170,7 +170,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     next(new AppError(404, 'not_found', 'Rota inexistente.'));
   });
 
-  // One error middleware (STYLE.md §7): stable JSON for the client, one log line at the right level.
+  // One error middleware: stable JSON for the client, one log line at the right level.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = toAppError(err);
     const reqLog = req.log ?? log;

@@ -1,5 +1,5 @@
 /**
- * The one error type of the api (STYLE.md §7). `code` is stable and goes to the client, to the
+ * The one error type of the api. `code` is stable and goes to the client, to the
  * `paredao_votes_rejected_total{reason}` metric and to the log line.
  */
 export class AppError extends Error {

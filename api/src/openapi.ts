@@ -1,6 +1,6 @@
 // The OpenAPI document served at GET /api/docs, generated from the zod schemas of the one HTTP contract
 // (core/src/contract.ts) that the api validates with, so the document cannot drift from the code.
-// tests/e2e/support checks every answer the e2e suite receives against the served document.
+// tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import {
   adminResultsSchema,

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 /**
  * The results snapshot of the current paredão: one store read per refresh whatever the request rate,
- * pushed to every SSE client when it changes (SPEC, "Results under load"). SSE clients also get an
+ * pushed to every SSE client when it changes, so a results request never costs a store read. SSE clients also get an
  * `event: paredao` frame when the current paredão changes (opened, closed, a new one).
  */
 export class ResultsService {

@@ -22,7 +22,7 @@ export interface RunningApi {
 
 /**
  * The composition root of one api process: wires config, logger, store, broker and metrics, listens,
- * and returns a stop() that drains gracefully (STYLE.md §5).
+ * and returns a stop() that drains gracefully: stop accepting, finish in-flight confirms, close.
  */
 export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
   const registry = createRegistry('api');

@@ -7,7 +7,7 @@ export class ConfigError extends Error {
 
 /**
  * Validates `env` against a zod object schema whose keys are the variable names. Each service calls this
- * once in its config module; nothing else reads process.env (STYLE.md §3).
+ * once in its config module; nothing else reads process.env, so every setting is validated and documented.
  */
 export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   // Empty strings mean "unset", as in a .env file with `KEY=`.

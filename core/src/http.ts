@@ -11,7 +11,7 @@ export interface OpsServerOptions {
 
 /**
  * `/healthz`, `/readyz` and `/metrics` for a service that has no other HTTP surface (the consumer).
- * Liveness is cheap; readiness asks the service whether broker and store are usable now (STYLE.md §6).
+ * Liveness is cheap; readiness asks the service whether broker and store are usable now.
  */
 export async function startOpsServer(opts: OpsServerOptions): Promise<Server> {
   const server = createServer((req, res) => {

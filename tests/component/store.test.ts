@@ -5,7 +5,7 @@ import { openStore, type Store, type VoteMessage } from '@paredao/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * One contract, every store (SPEC, Stores): SQLite always; MongoDB when MONGO_URL names a reachable
+ * One contract, every store (core/src/store/types.ts): SQLite always; MongoDB when MONGO_URL names a reachable
  * replica set (transactions need one), and a loud skip line otherwise.
  *
  * The contract uses fixed ids and opens a paredão, so each run gets a database of its own (the one in

@@ -1,4 +1,4 @@
-// Types of the admin API (docs: ADMIN-API contract, issue 9) and the page's pure rules: draft
+// Types of the admin API (core/src/contract.ts, served at /api/docs) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
 import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '../../core/src/contract.ts';
 import { slugify } from '../../core/src/slug.ts';

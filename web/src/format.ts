@@ -1,6 +1,6 @@
 // Pure pt-BR formatting: no DOM here, so it is unit-tested in node and reused by the browser test.
 
-/** Hours are UTC buckets in the API; the show runs on Brasília time (SPEC.md "Hours"). */
+/** Hours are UTC buckets in the API; the show runs on Brasília time (README, Paredões). */
 export const SHOW_TIME_ZONE = 'America/Sao_Paulo';
 
 const integer = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 0 });

@@ -5,7 +5,7 @@ import type { Store } from './types.js';
 
 export type { Store, Tally, ApplyOutcome } from './types.js';
 
-/** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (SPEC, Stores). */
+/** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (README, Configuration). */
 export async function openStore(url: string, cwd = process.cwd()): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);

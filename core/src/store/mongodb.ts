@@ -17,7 +17,7 @@ const TXN = { readConcern: { level: 'snapshot' as const }, writeConcern: { w: 'm
 /**
  * The production store. A batch is one multi-document transaction (MongoDB needs a replica set for
  * that; compose runs a single-node one). Tally documents have deterministic _ids, so concurrent upserts
- * cannot create duplicates (FIELD-NOTES, MongoDB). At most one paredão is open: a partial unique index
+ * cannot create duplicates (concurrent $inc upserts without a unique key can). At most one paredão is open: a partial unique index
  * on status "open" enforces it even against two admins at once.
  */
 export async function openMongoStore(url: string): Promise<Store> {

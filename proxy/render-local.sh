@@ -18,6 +18,7 @@ export API_UPSTREAM_RESOLVE=""
 NGINX_LOCAL_RESOLVERS=$(awk '$1 == "nameserver" && $2 !~ ":" {printf "%s ", $2}' /etc/resolv.conf 2>/dev/null || true)
 NGINX_LOCAL_RESOLVERS=${NGINX_LOCAL_RESOLVERS% }
 export NGINX_LOCAL_RESOLVERS=${NGINX_LOCAL_RESOLVERS:-127.0.0.1}
+export NGINX_CACHE_DIR="${NGINX_CACHE_DIR:-$run_dir/cache}" NGINX_USER="${NGINX_USER:-$(id -un)}"
 # shellcheck source=proxy/15-rate-limit.envsh
 . "$here/15-rate-limit.envsh"
 export RUN_DIR="$run_dir" NGINX_WORKERS
@@ -26,7 +27,8 @@ mkdir -p "$run_dir"/tmp/{body,proxy,fastcgi,uwsgi,scgi}
 vars='${NGINX_LISTEN_PORT} ${API_UPSTREAM} ${WEB_ROOT} ${ACCESS_LOG} ${RATE_LIMIT_PER_IP} ${NGINX_VOTE_RATE} ${NGINX_VOTE_BURST} ${NGINX_CHALLENGE_BURST} ${RUN_DIR} ${NGINX_WORKERS}
   ${API_UPSTREAM_RESOLVE} ${NGINX_LOCAL_RESOLVERS}
   ${NGINX_TLS} ${NGINX_REDIRECT_TO_HTTPS} ${NGINX_HTTPS_PORT_SUFFIX} ${NGINX_HSTS} ${NGINX_REAL_IP} ${NGINX_TRUSTED_GEO}
-  ${NGINX_STREAMS_PER_IP} ${NGINX_STREAMS_TOTAL} ${NGINX_WORKER_CONNECTIONS} ${NGINX_WORKER_RLIMIT_NOFILE}'
+  ${NGINX_STREAMS_PER_IP} ${NGINX_STREAMS_TOTAL} ${NGINX_WORKER_CONNECTIONS} ${NGINX_WORKER_RLIMIT_NOFILE}
+  ${ACCESS_LOG_BUFFER} ${NGINX_CACHE_DIR} ${NGINX_USER}'
 envsubst "$vars" < "$here/templates/default.conf.template" > "$run_dir/paredao.conf"
 envsubst "$vars" < "$here/nginx.local.conf.template" > "$run_dir/nginx.conf"
 echo "$run_dir/nginx.conf"

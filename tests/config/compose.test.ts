@@ -645,6 +645,8 @@ describe('the proxy image renders a config nginx accepts', () => {
           ACCESS_LOG: join(work, 'access.log'),
           TLS_CERT_FILE: join(work, 'tls/cert.pem'),
           TLS_KEY_FILE: join(work, 'tls/key.pem'),
+          // The image has /var/cache/nginx (owned by its nginx user); this machine may not.
+          NGINX_CACHE_DIR: join(work, 'cache'),
           ...overrides,
           PROXY_DIR: join(root, 'proxy'),
           WORK: work,

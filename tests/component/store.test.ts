@@ -115,6 +115,18 @@ for (const t of targets) {
       expect((t.byCandidate.a ?? 0) + (t.byCandidate.b ?? 0)).toBe(5 + 200);
     });
 
+    it('when a large batch mixes new votes, earlier ones and a repeated id, then each new id counts once', async () => {
+      const before = (await store.tally(paredaoId)).byCandidate;
+      // 263 = 200 + 50 + 10 + 1 + 1 + 1 rows: every chunk size of a multi-row write, with old ids among them.
+      const fresh = Array.from({ length: 260 }, (_, i) => vote(`big-${String(i).padStart(4, '0')}`, i % 2 ? 'a' : 'b'));
+      const batch = [...fresh.slice(0, 100), vote('v-0001', 'a'), ...fresh.slice(100), vote('v-0002', 'a'), fresh[7]!];
+      const outcome = await store.applyBatch(batch, Date.now());
+      expect(outcome).toEqual({ applied: 260, duplicates: 3, outsideWindow: 0 });
+      const after = (await store.tally(paredaoId)).byCandidate;
+      expect((after.a ?? 0) - (before.a ?? 0)).toBe(130);
+      expect((after.b ?? 0) - (before.b ?? 0)).toBe(130);
+    });
+
     it('when asked what was applied since a time, then it lists the vote ids in order', async () => {
       const since = Date.now() + 10_000;
       await store.applyBatch([vote('s-1', 'a'), vote('s-2', 'b')], since);

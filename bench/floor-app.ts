@@ -25,7 +25,7 @@ const workers = Number(process.env.FLOOR_WORKERS ?? 2);
 
 async function httpWorker() {
   const publisher = new Publisher({
-    url: amqpUrl,
+    urls: amqpUrl.split(','),
     queue,
     timeoutMs: 5000,
     batch: { maxVotes: 500, maxBytes: 256 * 1024, maxWaitMs: 5 },
@@ -57,7 +57,7 @@ async function httpWorker() {
 }
 
 async function consumer() {
-  const conn = await amqp.connect(amqpUrl);
+  const conn = await amqp.connect(amqpUrl.split(',')[0]!);
   const ch = await conn.createChannel();
   await assertTopology(ch, queue);
   await ch.prefetch(1000);

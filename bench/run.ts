@@ -98,7 +98,7 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   const solveUsage = usageBetween(beforeSolve, groups.snapshot());
   const challengeCpuUs = cpuOf(solveUsage, ['nginx', 'api']) / scheduled;
   log(`presolved in ${((performance.now() - t) / 1000).toFixed(1)} s; settling`);
-  await new Promise((r) => setTimeout(r, 2000));
+  const brokerIdle = await idleRate(groups, 'rabbitmq', 3000);
   const base = await resultsTotal(stack.apiUrl);
   const loadAvgBefore = loadavg();
   const before = groups.snapshot();
@@ -143,6 +143,8 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
     cpu,
     cpuUsPerVote: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer', 'rabbitmq']) / accepted : 0,
     cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer']) / accepted : 0,
+    brokerIdleCores: brokerIdle,
+    cpuUsPerVoteNetOfBrokerIdle: accepted ? (cpuOf(cpu, ['nginx', 'api', 'consumer', 'rabbitmq']) - brokerIdle * wallUs) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
     otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
@@ -203,6 +205,18 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
 }
 
 /**
+ * Cores' worth of CPU a group uses while this system is idle, over `ms`: for the shared broker, the
+ * traffic of everyone else on it (other engineers' tests), to be told apart from ours.
+ */
+async function idleRate(groups: ProcessGroups, group: string, ms: number): Promise<number> {
+  const before = groups.snapshot();
+  const t = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const used = usageBetween(before, groups.snapshot())[group]?.cpuUs ?? 0;
+  return used / ((performance.now() - t) * 1000);
+}
+
+/**
  * This stack's RabbitMQ: the process listening on the AMQP port (and its children), not every
  * beam.smp on the machine (other engineers' cluster nodes, for one).
  */
@@ -240,6 +254,7 @@ function auditByVoteId(storePath: string, ids: string[], countedDelta: number): 
 
 async function baselineStep(kind: 'baseline' | 'floor', url: string, groups: ProcessGroups, rate: number, body: string): Promise<StepReport> {
   const scheduled = rate * durationSec;
+  const brokerIdle = kind === 'floor' ? await idleRate(groups, 'rabbitmq', 3000) : 0;
   const loadAvgBefore = loadavg();
   const before = groups.snapshot();
   const selfBefore = process.cpuUsage();
@@ -258,6 +273,8 @@ async function baselineStep(kind: 'baseline' | 'floor', url: string, groups: Pro
     cpu,
     cpuUsPerVote: accepted ? cpuOf(cpu, Object.keys(cpu)) / accepted : 0,
     cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer']) / accepted : 0,
+    brokerIdleCores: brokerIdle,
+    cpuUsPerVoteNetOfBrokerIdle: accepted ? (cpuOf(cpu, Object.keys(cpu)) - brokerIdle * wallUs) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
     otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,

@@ -6,6 +6,7 @@
  *                                 and appends a dated table to docs/BENCHMARKS.md
  *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
  *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
+ *            --docs         with --steps: still write latest.json and append to docs/BENCHMARKS.md
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
  *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
@@ -35,7 +36,8 @@ const stepRates = args.get('steps')?.split(',').map(Number) ?? (quick ? [500, 10
 const profileDir = args.get('profile');
 const withBaseline = !args.has('no-baseline') && !profileDir;
 const withResultsStep = !args.has('no-results-step') && !profileDir;
-const writeDocs = !quick && !args.has('no-docs') && !profileDir && !args.has('steps');
+// A custom --steps run appends to docs/BENCHMARKS.md only when asked (--docs).
+const writeDocs = !quick && !args.has('no-docs') && !profileDir && (!args.has('steps') || args.has('docs'));
 const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers (issue 12: 5000 reads/s alongside 1000 votes/s). */
 const mixedVoteRate = quick ? 500 : 1000;
@@ -450,7 +452,7 @@ async function main() {
   };
   const out: BenchOutput = { machine: info, settings: { durationSec, stepRates, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1 }, summary, steps, baseline, floor };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, 'bench/results', profileDir ? 'profile.json' : quick ? 'quick.json' : args.has('steps') ? 'custom.json' : 'latest.json');
+  const file = join(ROOT, 'bench/results', profileDir ? 'profile.json' : quick ? 'quick.json' : args.has('steps') && !args.has('docs') ? 'custom.json' : 'latest.json');
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   const md = renderMarkdown(out);
   if (writeDocs) {

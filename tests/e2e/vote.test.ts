@@ -79,7 +79,8 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
     expect(await text(page, 'li[data-candidate="participante-1"] .result-badge')).toBe('Seu voto');
     // Delivered by Server-Sent Events through nginx, not by the polling fallback.
     expect(await page.locator('#ao-vivo').getAttribute('data-mode')).toBe('live');
-    expect((await stack.results()).total).toBeGreaterThanOrEqual(1);
+    // The results URL through nginx is micro-cached for 1 s (issue 12): it shows the vote within about that.
+    await waitFor('the results URL to count the vote', async () => (await stack.results()).total >= 1, 5000, 100);
     expect(pageErrors).toEqual([]);
   });
 
@@ -93,6 +94,7 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
   it('when the production panel opens, then it shows the total and the hour of the vote in Brasília time', async () => {
     const [name, value] = (await adminCookie(stack.url)).split('=') as [string, string];
     await context.addCookies([{ name, value, url: stack.url }]);
+    await waitFor('the results URL to count the vote', async () => (await stack.results()).total >= 1, 5000, 100);
     const results = await stack.results();
     const voteHour = results.hourly[0]?.hour;
     expect(voteHour).toBeDefined();

@@ -63,7 +63,8 @@ type Notification = { receiver: string; status: string; groupLabels: Record<stri
 
 describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'paredao-alerts-'));
-  const broker = new URL(AMQP_URL);
+  // AMQP_URL may list several nodes (comma-separated): the relay leads to the first.
+  const broker = new URL(AMQP_URL.split(',')[0]!.trim());
   const relay = new Relay({ host: broker.hostname, port: Number(broker.port || 5672) });
   const notifications: Notification[] = [];
   const procs: { name: string; child: ChildProcess; log: string }[] = [];
@@ -86,7 +87,7 @@ describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
 
   beforeAll(async () => {
     await relay.open();
-    const relayed = new URL(AMQP_URL);
+    const relayed = new URL(broker.href);
     relayed.hostname = '127.0.0.1';
     relayed.port = String(relay.port);
     stack = await startStack({ env: { AMQP_URL: relayed.toString() } });

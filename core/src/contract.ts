@@ -3,6 +3,7 @@
 // them, and the web pages import the types (type-only). Only zod here, nothing of Node, so the web
 // project can type-check against this file.
 import { z } from 'zod';
+import { PAREDAO_LIMITS as L } from './limits.js';
 import { slugify } from './slug.js';
 
 const slug = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -12,7 +13,7 @@ const countsById = z.record(z.string(), count);
 
 export const candidateSchema = z.object({
   id: z.string().regex(slug, 'lowercase letters, digits and dashes'),
-  name: z.string().trim().min(1).max(80),
+  name: z.string().trim().min(1).max(L.maxName),
   imageUrl: z.string().min(1).max(2048).optional(),
 });
 export type Candidate = z.infer<typeof candidateSchema>;
@@ -26,9 +27,9 @@ const uniqueIds = (cs: { id: string }[]) => new Set(cs.map((c) => c.id)).size ==
 /** A paredão as stored and served. Times are ISO-8601 UTC. */
 export const paredaoSchema = z.object({
   id: z.string().regex(slug),
-  title: z.string().trim().min(1).max(120),
+  title: z.string().trim().min(1).max(L.maxTitle),
   status: paredaoStatus,
-  candidates: z.array(candidateSchema).min(2).max(4).refine(uniqueIds, 'candidate ids must be unique'),
+  candidates: z.array(candidateSchema).min(L.minCandidates).max(L.maxCandidates).refine(uniqueIds, 'candidate ids must be unique'),
   /** Scheduled opening and closing, if any. */
   opensAt: isoDate.optional(),
   closesAt: isoDate.optional(),
@@ -42,11 +43,11 @@ export type Paredao = z.infer<typeof paredaoSchema>;
 /** What the production team sends to create or edit a draft. */
 export const paredaoInputSchema = z
   .object({
-    title: z.string().trim().min(1).max(120),
+    title: z.string().trim().min(1).max(L.maxTitle),
     candidates: z
-      .array(z.object({ name: z.string().trim().min(1).max(80), imageUrl: z.string().trim().max(2048).optional() }).strict())
-      .min(2, 'de 2 a 4 participantes')
-      .max(4, 'de 2 a 4 participantes'),
+      .array(z.object({ name: z.string().trim().min(1).max(L.maxName), imageUrl: z.string().trim().max(2048).optional() }).strict())
+      .min(L.minCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`)
+      .max(L.maxCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`),
     opensAt: isoDate.optional(),
     closesAt: isoDate.optional(),
   })

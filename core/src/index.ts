@@ -2,6 +2,7 @@ export * from './env.js';
 export * from './vote.js';
 export * from './contract.js';
 export * from './slug.js';
+export * from './limits.js';
 export * from './paredao.js';
 export * from './results.js';
 export * from './store/index.js';

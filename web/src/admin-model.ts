@@ -1,6 +1,7 @@
 // Types of the admin API (core/src/contract.ts, served at /api/docs) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
 import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '../../core/src/contract.ts';
+import { PAREDAO_LIMITS } from '../../core/src/limits.ts';
 import { slugify } from '../../core/src/slug.ts';
 import { localInputToIso } from './admin-time.ts';
 
@@ -31,11 +32,11 @@ export interface FieldError {
   message: string;
 }
 
-export const MIN_CANDIDATES = 2;
-export const MAX_CANDIDATES = 4;
-// Same limits as the server's paredão schema (core/src/paredao.ts).
-export const MAX_TITLE = 120;
-export const MAX_NAME = 80;
+// The server's own limits (core/src/limits.ts, enforced by the contract's schemas).
+export const MIN_CANDIDATES = PAREDAO_LIMITS.minCandidates;
+export const MAX_CANDIDATES = PAREDAO_LIMITS.maxCandidates;
+export const MAX_TITLE = PAREDAO_LIMITS.maxTitle;
+export const MAX_NAME = PAREDAO_LIMITS.maxName;
 
 /**
  * Checks a draft before it is sent and builds the request body. Names are compared as the server

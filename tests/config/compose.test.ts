@@ -1,6 +1,7 @@
 // Offline checks of the Docker Compose stack (issue 6). No Docker engine runs on the development
 // machines or in CI, so the files are held to the Compose Specification schema and to the house
-// rules (healthchecks, pinned images, limits, non-root; docs/DEPLOY.md) here, and every file they mount or copy must exist in the repository.
+// rules (healthchecks, pinned images, limits, non-root; docs/DEPLOY.md) here, and every file they
+// mount or copy must exist in the repository.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

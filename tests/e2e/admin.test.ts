@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page, t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
 import { ROOT, startStack, type Stack } from '../support/stack.js';
+import { checkBrowserAnswers } from '../support/record-answers.js';
 
 // Issue 9: the production team runs the week's paredão from admin.html, through nginx, against the
 // real api, RabbitMQ, consumer and SQLite; a voter votes from the real vote page in another context.
@@ -78,6 +79,7 @@ describe.skipIf(!haveChromium)('administration page (issue 9): a paredão from d
     stack = await startStack();
     browser = await launch();
     admin = await browser.newContext({ acceptDownloads: true, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
+    checkBrowserAnswers(admin);
     page = await admin.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await enforceCsp(page, cspViolations);

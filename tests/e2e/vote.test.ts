@@ -7,6 +7,7 @@ import { formatHourRange, utcHourStart } from '../../web/src/format.js';
 import { adminCookie } from '../support/admin.js';
 import { waitFor } from '../support/ports.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { checkBrowserAnswers } from '../support/record-answers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -39,6 +40,7 @@ describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx,
       timezoneId: 'Asia/Tokyo',
     });
     await context.addInitScript(RECORD_VERIFIED);
+    checkBrowserAnswers(context);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });

@@ -1,7 +1,9 @@
-// Setup file of the e2e layer (vitest.config.ts): every answer a test receives through fetch from the
-// api (or nginx in front of it) is checked against the OpenAPI document that very server serves at
-// /api/docs, and the file fails when one does not match. So the document is tested against real
+// Setup file of the e2e layer (vitest.config.ts): every answer from the api (or nginx in front of it)
+// that a test receives through fetch, or that a browser context given to checkBrowserAnswers receives,
+// is checked against the OpenAPI document that very server serves at /api/docs, and the file fails
+// when one does not match. So the document is tested against real
 // answers, not against itself.
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, expect } from 'vitest';
 import { ContractChecker, type OpenApiDoc } from './contract.js';
 
@@ -35,25 +37,59 @@ function checkerFor(origin: string): Promise<ContractChecker | null> {
   return c;
 }
 
-async function check(method: string, url: URL, res: Response): Promise<void> {
-  const contentType = res.headers.get('content-type') ?? '';
-  // Only JSON bodies are read (a copy): an event stream never ends, an image needs no schema.
-  const body = contentType.includes('json') ? await res.clone().json().catch(() => '(not JSON)') : undefined;
-  const checker = await checkerFor(url.origin);
+interface Received {
+  method: string;
+  url: URL;
+  status: number;
+  contentType: string;
+  /** Reads a copy of the JSON body. */
+  json(): Promise<unknown>;
+  /** A browser may no longer hold the body (the page navigated on): then the answer goes unchecked. */
+  bodyMayBeGone?: boolean;
+}
+
+const GONE = Symbol('body gone');
+
+async function check(a: Received): Promise<void> {
+  // Only JSON bodies are read: an event stream never ends, an image needs no schema.
+  const body = a.contentType.includes('json') ? await a.json().catch(() => (a.bodyMayBeGone ? GONE : '(not JSON)')) : undefined;
+  if (body === GONE) return;
+  const checker = await checkerFor(a.url.origin);
   if (!checker) return;
   checked++;
-  problems.push(...checker.check({ method, path: url.pathname, status: res.status, contentType, body }));
+  problems.push(...checker.check({ method: a.method, path: a.url.pathname, status: a.status, contentType: a.contentType, body }));
+}
+
+function record(a: Received): void {
+  if (!/^https?:$/.test(a.url.protocol) || !CHECKED.test(a.url.pathname) || a.url.pathname === '/api/docs') return;
+  pending.push(check(a).catch((err: Error) => void problems.push(`${a.method} ${a.url.pathname}: ${err.message}`)));
 }
 
 globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
   const res = await realFetch(input, init);
-  const url = new URL(input instanceof Request ? input.url : String(input));
-  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-  if (/^https?:$/.test(url.protocol) && CHECKED.test(url.pathname) && url.pathname !== '/api/docs') {
-    pending.push(check(method, url, res).catch((err: Error) => void problems.push(`${method} ${url.pathname}: ${err.message}`)));
-  }
+  record({
+    method: (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase(),
+    url: new URL(input instanceof Request ? input.url : String(input)),
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    json: () => res.clone().json(),
+  });
   return res;
 };
+
+/** What a browser receives counts too: the pages' own calls to the api, checked the same way. */
+export function checkBrowserAnswers(context: BrowserContext): void {
+  context.on('response', (res) => {
+    record({
+      method: res.request().method(),
+      url: new URL(res.url()),
+      status: res.status(),
+      contentType: res.headers()['content-type'] ?? '',
+      json: () => res.json(),
+      bodyMayBeGone: true,
+    });
+  });
+}
 
 afterAll(async () => {
   await Promise.all(pending);

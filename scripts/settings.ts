@@ -13,8 +13,10 @@ export const stackEnv = z.object({
   COMPOSE_PROFILES: z.string().default('').describe('Optional compose profiles, comma-separated: logging (Graylog), loadtest (k6)'),
   ADMIN_PASSWORD: z.string().optional().describe('The production team password, kept for the operator; the api reads only `ADMIN_PASSWORD_HASH`, which gen-env.sh derives from it'),
   NGINX_ACCESS_LOG: z.string().optional().describe('Compose nginx access log target: `syslog:server=graylog:1514,tag=nginx` with the logging profile; unset = stdout'),
-  RABBITMQ_USER: z.string().default('paredao').describe('Compose RabbitMQ application user, created at broker boot (deploy/rabbitmq/entrypoint.sh); also the management UI login'),
+  RABBITMQ_USER: z.string().default('paredao').describe('Compose RabbitMQ operator (administrator, the management UI login), created at broker boot (deploy/rabbitmq/entrypoint.sh); no service uses it'),
   RABBITMQ_PASSWORD: z.string().optional().describe('Password of `RABBITMQ_USER`'),
+  RABBITMQ_API_PASSWORD: z.string().optional().describe('Password of the compose broker user `paredao-api`, which may only publish votes'),
+  RABBITMQ_CONSUMER_PASSWORD: z.string().optional().describe('Password of the compose broker user `paredao-consumer`, which may only consume the vote queue'),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().default(15672).describe('Host port of the RabbitMQ management UI (compose), bound to 127.0.0.1 only'),
   PROMETHEUS_PORT: z.coerce.number().int().default(9090).describe('Host port of Prometheus (./run.sh and compose), bound to 127.0.0.1 only'),
   GRAFANA_PORT: z.coerce.number().int().default(3000).describe('Host port of Grafana (compose), bound to 127.0.0.1 only'),
@@ -108,7 +110,13 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
   },
   {
     title: 'RabbitMQ',
-    entries: [{ key: 'RABBITMQ_USER' }, { key: 'RABBITMQ_PASSWORD', secret: true }, { key: 'RABBITMQ_MANAGEMENT_PORT' }],
+    entries: [
+      { key: 'RABBITMQ_USER' },
+      { key: 'RABBITMQ_PASSWORD', secret: true },
+      { key: 'RABBITMQ_API_PASSWORD', secret: true },
+      { key: 'RABBITMQ_CONSUMER_PASSWORD', secret: true },
+      { key: 'RABBITMQ_MANAGEMENT_PORT' },
+    ],
   },
   {
     title: 'Prometheus, Alertmanager and Grafana',

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import { assertTopology, BrokerLink, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import { BrokerLink, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, brokerUnavailable } from './errors.js';
@@ -13,6 +13,8 @@ export interface PublisherOptions {
   timeoutMs: number;
   /** Group commit bounds: votes and bytes per message, and the longest a vote waits for the previous confirm. */
   batch: { maxVotes: number; maxBytes: number; maxWaitMs: number };
+  /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
+  declareTopology?: boolean;
   log: Logger;
   metrics: ApiMetrics;
 }
@@ -50,7 +52,7 @@ export class Publisher extends EventEmitter {
       log: opts.log,
       setup: async (conn, watch) => {
         const ch = watch(await conn.createConfirmChannel());
-        await assertTopology(ch, opts.queue);
+        await setupTopology(ch, opts.queue, opts.declareTopology ?? true);
         return ch;
       },
       onUp: (ch) => {

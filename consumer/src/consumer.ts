@@ -1,4 +1,4 @@
-import { assertTopology, backoffDelay, BrokerLink, decodeMessage, sleep, type Store, type VoteMessage } from '@paredao/core';
+import { backoffDelay, setupTopology, BrokerLink, decodeMessage, sleep, type Store, type VoteMessage } from '@paredao/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
@@ -14,6 +14,8 @@ export interface VoteConsumerOptions {
   store: Store;
   log: Logger;
   metrics: ConsumerMetrics;
+  /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
+  declareTopology?: boolean;
 }
 
 interface Delivery {
@@ -48,7 +50,7 @@ export class VoteConsumer {
       log,
       setup: async (conn, watch) => {
         const ch = watch(await conn.createChannel());
-        await assertTopology(ch, opts.queue);
+        await setupTopology(ch, opts.queue, opts.declareTopology ?? true);
         await ch.prefetch(opts.prefetch);
         // this.ch before consume: deliveries can arrive before consume() resolves, and apply() checks it.
         this.ch = ch;

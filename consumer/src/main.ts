@@ -44,6 +44,7 @@ async function main(cfg: ConsumerConfig) {
       prefetch: cfg.PREFETCH,
       batchMax: cfg.BATCH_MAX,
       batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
+      declareTopology: cfg.AMQP_DECLARE_TOPOLOGY,
       store,
       log,
       metrics,

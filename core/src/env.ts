@@ -47,6 +47,9 @@ export const serviceEnv = {
     .default(['amqp://guest:guest@127.0.0.1:5672'])
     .describe('RabbitMQ: one URL, or every cluster node\'s URL separated by commas (api and consumer use any reachable one and move on when it goes)'),
   QUEUE_NAME: z.string().regex(/^[\w.-]{1,200}$/).default('votes').describe('The vote queue; dead letters go to `<name>.dead`'),
+  AMQP_DECLARE_TOPOLOGY: flag(true).describe(
+    "Declare the vote queues at start (needs RabbitMQ's configure permission); false = only check that they exist, for a broker whose definitions declare them (compose: users without configure, docs/SECURITY.md)",
+  ),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('On SIGTERM, the longest a graceful stop may take before the process exits anyway'),
   LOG_LEVEL: logLevel.describe('pino level: trace, debug, info, warn, error, fatal, silent'),
   LOG_PRETTY: flag(false).describe('Readable log lines instead of JSON on stdout (./run.sh prettifies by itself)'),

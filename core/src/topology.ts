@@ -11,6 +11,23 @@ import type { Channel, ConfirmChannel } from 'amqplib';
  * PRECONDITION_FAILED at the api's and the consumer's next start. A queue declared on a single node
  * before the cluster grew keeps its one member: `rabbitmq-queues grow <node> all` (docs/SCALING.md).
  */
+/**
+ * The same topology, only checked (passive declares): for a service whose broker user may not
+ * configure anything, on a broker that imported the topology from its definitions (compose's
+ * deploy/rabbitmq/definitions.json). A missing queue closes the channel with 404, which the
+ * service's broker link reports and retries like any broker failure.
+ */
+export async function checkTopology(ch: Channel | ConfirmChannel, queue: string): Promise<void> {
+  await ch.checkExchange(`${queue}.dlx`);
+  await ch.checkQueue(`${queue}.dead`);
+  await ch.checkQueue(queue);
+}
+
+/** Declares (`declare`) or only checks the topology: AMQP_DECLARE_TOPOLOGY. */
+export function setupTopology(ch: Channel | ConfirmChannel, queue: string, declare: boolean): Promise<void> {
+  return declare ? assertTopology(ch, queue) : checkTopology(ch, queue);
+}
+
 export async function assertTopology(ch: Channel | ConfirmChannel, queue: string): Promise<void> {
   const dlx = `${queue}.dlx`;
   const dead = `${queue}.dead`;

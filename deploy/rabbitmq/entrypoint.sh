@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Writes the application user from the environment as a definitions file, next to a copy of the
-# committed topology, then runs the image's own entrypoint. RabbitMQ hashes the plain-text password
+# Writes the broker's users from the environment as a definitions file, next to a copy of the
+# committed topology, then runs the image's own entrypoint. RabbitMQ hashes the plain-text passwords
 # when it imports the file; the file lives only inside the container.
+#
+# Least privilege (issue 14, docs/SECURITY.md): one user per role.
+#   RABBITMQ_USER          the operator: management UI (administrator), used by no service
+#   paredao-api            publishes votes; cannot consume, declare or delete anything
+#   paredao-consumer       consumes the vote queue; cannot publish, declare or delete anything
+# The topology comes from definitions.json at boot; the services only check it
+# (AMQP_DECLARE_TOPOLOGY=false in docker-compose.yml), so neither needs configure.
 set -euo pipefail
 
 : "${RABBITMQ_USER:?RABBITMQ_USER is required (scripts/gen-env.sh writes it to .env)}"
 : "${RABBITMQ_PASSWORD:?RABBITMQ_PASSWORD is required (scripts/gen-env.sh writes it to .env)}"
+: "${RABBITMQ_API_PASSWORD:?RABBITMQ_API_PASSWORD is required (scripts/gen-env.sh writes it to .env)}"
+: "${RABBITMQ_CONSUMER_PASSWORD:?RABBITMQ_CONSUMER_PASSWORD is required (scripts/gen-env.sh writes it to .env)}"
 
-# Both values go into JSON strings below unescaped, so refuse anything that would need escaping.
-for value in "$RABBITMQ_USER" "$RABBITMQ_PASSWORD"; do
+# The values go into JSON strings below unescaped, so refuse anything that would need escaping.
+for value in "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" "$RABBITMQ_API_PASSWORD" "$RABBITMQ_CONSUMER_PASSWORD"; do
   if [[ ! "$value" =~ ^[A-Za-z0-9._~-]+$ ]]; then
-    echo >&2 "paredao-entrypoint: RABBITMQ_USER and RABBITMQ_PASSWORD may only use A-Z a-z 0-9 . _ ~ -"
+    echo >&2 "paredao-entrypoint: RABBITMQ_USER and the RabbitMQ passwords may only use A-Z a-z 0-9 . _ ~ -"
     exit 64
   fi
 done
@@ -20,14 +29,24 @@ dir="${PAREDAO_DEFINITIONS_DIR:-/tmp/rabbitmq-definitions}"
 umask 077
 mkdir -p "$dir"
 cp "${PAREDAO_TOPOLOGY_FILE:-/etc/rabbitmq/definitions.json}" "$dir/20-topology.json"
+# What each service does (core/src/topology.ts checkTopology, api/src/publisher.ts, consumer/src/consumer.ts):
+#   check votes.dlx, votes.dead, votes (passive declares)   no permission
+#   api: publish to votes through the default exchange      write amq.default (which can reach any queue
+#                                                            of the vhost by name: votes and votes.dead)
+#   consumer: consume and ack votes                          read votes
+# Dead-lettering is done by the broker itself and needs no permission.
 cat > "$dir/10-users.json" <<JSON
 {
   "users": [
-    { "name": "${RABBITMQ_USER}", "password": "${RABBITMQ_PASSWORD}", "tags": ["administrator"] }
+    { "name": "${RABBITMQ_USER}", "password": "${RABBITMQ_PASSWORD}", "tags": ["administrator"] },
+    { "name": "paredao-api", "password": "${RABBITMQ_API_PASSWORD}", "tags": [] },
+    { "name": "paredao-consumer", "password": "${RABBITMQ_CONSUMER_PASSWORD}", "tags": [] }
   ],
   "vhosts": [{ "name": "/" }],
   "permissions": [
-    { "user": "${RABBITMQ_USER}", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*" }
+    { "user": "${RABBITMQ_USER}", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*" },
+    { "user": "paredao-api", "vhost": "/", "configure": "^\$", "write": "^amq\\\\.default\$", "read": "^\$" },
+    { "user": "paredao-consumer", "vhost": "/", "configure": "^\$", "write": "^\$", "read": "^votes\$" }
   ]
 }
 JSON

@@ -140,6 +140,8 @@ describe('Ansible', () => {
           '    vault_antibot_secret: antibot0',
           '    vault_admin_session_secret: session0',
           '    vault_rabbitmq_password: rabbit0',
+          '    vault_rabbitmq_api_password: rabbitapi0',
+          '    vault_rabbitmq_consumer_password: rabbitconsumer0',
           '    vault_grafana_admin_password: grafana0',
           '    vault_graylog_password_secret: pepper0',
           '    vault_graylog_root_password: graylog0',

@@ -443,6 +443,15 @@ describe('exposure', () => {
     for (const name of ['nginx-exporter', 'k6']) expect(nets(byName.get(name)!.svc), name).toContain('front');
   });
 
+  it('Prometheus has no lifecycle endpoint, and a remote-write receiver only under the load-test overlay (issue 14)', () => {
+    const base = byName.get('prometheus')!.svc.command as string[];
+    expect(base).not.toContain('--web.enable-lifecycle');
+    expect(base).not.toContain('--web.enable-remote-write-receiver');
+    const overlay = parse(readFileSync(join(root, 'docker-compose.loadtest.yml'), 'utf8')) as { services: Record<string, { command: string[] }> };
+    expect(Object.keys(overlay.services)).toEqual(['prometheus']);
+    expect(overlay.services.prometheus!.command).toEqual([...base, '--web.enable-remote-write-receiver']);
+  });
+
   it('the proxy serves HTTPS from a mounted pair and publishes it (issue 14)', () => {
     const proxy = byName.get('proxy')!.svc;
     const env = proxy.environment as Record<string, string>;
@@ -920,17 +929,31 @@ describe('RabbitMQ configuration', () => {
     }
   }
 
-  it('the entrypoint writes the user from the environment and hands over to the image entrypoint', () => {
-    const { out, users, topology, mode } = runEntrypoint({ RABBITMQ_USER: 'paredao', RABBITMQ_PASSWORD: 'abc123' });
+  const passwords = { RABBITMQ_PASSWORD: 'abc123', RABBITMQ_API_PASSWORD: 'api123', RABBITMQ_CONSUMER_PASSWORD: 'con123' };
+
+  it('the entrypoint writes the operator and one user per service role from the environment, and hands over to the image entrypoint', () => {
+    const { out, users, topology, mode } = runEntrypoint({ RABBITMQ_USER: 'paredao', ...passwords });
     expect(out.trim()).toBe('handed over: rabbitmq-server');
-    expect(users.users).toEqual([expect.objectContaining({ name: 'paredao', password: 'abc123' })]);
-    expect(users.permissions).toEqual([expect.objectContaining({ user: 'paredao', vhost: '/' })]);
+    expect(users.users).toEqual([
+      expect.objectContaining({ name: 'paredao', password: 'abc123', tags: ['administrator'] }),
+      expect.objectContaining({ name: 'paredao-api', password: 'api123', tags: [] }),
+      expect.objectContaining({ name: 'paredao-consumer', password: 'con123', tags: [] }),
+    ]);
+    expect(users.permissions.map((p) => p.user)).toEqual(['paredao', 'paredao-api', 'paredao-consumer']);
+    // The services configure nothing (the definitions declare the topology; compose sets AMQP_DECLARE_TOPOLOGY=false).
+    for (const p of users.permissions.slice(1) as unknown as { configure: string }[]) expect(p.configure).toBe('^$');
+    for (const s of ['api', 'consumer']) {
+      const env = byName.get(s)!.svc.environment as Record<string, string>;
+      expect(env.AMQP_URL, s).toMatch(new RegExp(`^amqp://paredao-${s}:`));
+      expect(String(env.AMQP_DECLARE_TOPOLOGY), s).toBe('false');
+    }
     expect(topology.queues.map((q) => q.name)).toContain('votes');
     expect(mode).toBe(0o600);
   });
 
   it('the entrypoint refuses a password that would break the JSON it writes', () => {
-    expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao', RABBITMQ_PASSWORD: 'a"b' })).toThrow(/may only use/);
+    expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao', ...passwords, RABBITMQ_PASSWORD: 'a"b' })).toThrow(/may only use/);
+    expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao', ...passwords, RABBITMQ_API_PASSWORD: 'a"b' })).toThrow(/may only use/);
     expect(() => runEntrypoint({ RABBITMQ_USER: 'paredao' })).toThrow(/RABBITMQ_PASSWORD is required/);
   });
 });

@@ -40,6 +40,10 @@ export const stackEnv = z.object({
     .min(512)
     .default(8192)
     .describe('nginx worker_connections (client and upstream connections per worker); worker_rlimit_nofile is twice it'),
+  MONGO_ROOT_PASSWORD: z.string().optional().describe("Compose MongoDB root password (the `root` user the image creates on a fresh volume); no service uses it"),
+  MONGO_APP_PASSWORD: z.string().optional().describe('Password of the compose MongoDB user `paredao` of the api and the consumer (readWrite on the paredao database only)'),
+  MONGO_EXPORTER_PASSWORD: z.string().optional().describe('Password of the compose MongoDB user `exporter` (cluster monitoring, no data)'),
+  MONGO_KEYFILE_SECRET: z.string().optional().describe("Compose MongoDB replica set keyfile (members authenticate each other; needed once access control is on)"),
   GRAYLOG_HTTP_EXTERNAL_URI: z.string().default('http://127.0.0.1:9000/').describe("The address a browser uses for Graylog's web UI (trailing slash required)"),
   GRAYLOG_PASSWORD_SECRET: z.string().optional().describe("Pepper for Graylog's password hashing and session encryption (at least 64 characters)"),
   GRAYLOG_ROOT_PASSWORD: z.string().optional().describe("Graylog's admin password, for logging in at http://127.0.0.1:9000 as admin"),
@@ -116,6 +120,15 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
       { key: 'RABBITMQ_API_PASSWORD', secret: true },
       { key: 'RABBITMQ_CONSUMER_PASSWORD', secret: true },
       { key: 'RABBITMQ_MANAGEMENT_PORT' },
+    ],
+  },
+  {
+    title: 'MongoDB (compose)',
+    entries: [
+      { key: 'MONGO_ROOT_PASSWORD', secret: true },
+      { key: 'MONGO_APP_PASSWORD', secret: true },
+      { key: 'MONGO_EXPORTER_PASSWORD', secret: true },
+      { key: 'MONGO_KEYFILE_SECRET', secret: true },
     ],
   },
   {

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { antibotSettingSchema, buildResults, draftFromInput, paredaoInputSchema, type Paredao, type Store } from '@paredao/core';
+import {
+  antibotSettingSchema,
+  buildResults,
+  draftFromInput,
+  paredaoInputSchema,
+  type AdminResults,
+  type Audit,
+  type Paredao,
+  type Session,
+  type Store,
+} from '@paredao/core';
 import express, { Router, type Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Antibot } from './antibot.js';
@@ -60,7 +70,8 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
 
   r.get('/api/admin/session', (req, res) => {
     const s = sessionOf(req);
-    res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() });
+    // `satisfies`: the answers below are the contract's types (core/src/contract.ts, /api/docs).
+    res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() } satisfies Session);
   });
 
   // The anti-bot difficulty without a restart (issue 14): raised during an attack, lowered after.
@@ -141,7 +152,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
 
   r.get('/api/admin/paredoes/:id/results', async (req, res) => {
     const p = await load(String(req.params.id));
-    res.set('cache-control', 'no-store').json({ ...(await resultsOf(p)), status: p.status, closedAt: p.closedAt ?? null });
+    res.set('cache-control', 'no-store').json({ ...(await resultsOf(p)), status: p.status, closedAt: p.closedAt ?? null } satisfies AdminResults);
   });
 
   r.get('/api/admin/paredoes/:id/export', async (req, res) => {
@@ -170,7 +181,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
     const hourlySum = tally.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0);
     const total = Object.values(tally.byCandidate).reduce((a, b) => a + b, 0);
     const matches = [...ids].every((id) => (tally.byCandidate[id] ?? 0) === (recomputed[id] ?? 0)) && hourlySum === total;
-    res.json({ matches, tally: tally.byCandidate, recomputed, hourlyTotal: hourlySum, total });
+    res.json({ matches, tally: tally.byCandidate, recomputed, hourlyTotal: hourlySum, total } satisfies Audit);
   });
 
   r.post('/api/admin/images', express.raw({ type: [...IMAGE_TYPES], limit: '1mb' }), async (req, res) => {

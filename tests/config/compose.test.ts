@@ -700,6 +700,34 @@ describe('the proxy image renders a config nginx accepts', () => {
     expect(r.rendered).toContain('stub_status');
   });
 
+  it.skipIf(!hasTools)("the image's main nginx.conf is accepted and has connections for the stream cap (issue 14)", () => {
+    const copy = instructions(join(root, 'proxy/Dockerfile')).find((i) => i.op === 'COPY' && /proxy\/nginx\.conf\s+\/etc\/nginx\/nginx\.conf/.test(i.args));
+    expect(copy, 'the Dockerfile installs proxy/nginx.conf as the main config').toBeDefined();
+    const main = readFileSync(join(root, 'proxy/nginx.conf'), 'utf8');
+    const connections = Number(/worker_connections (\d+);/.exec(main)?.[1]);
+    const nofile = Number(/worker_rlimit_nofile (\d+);/.exec(main)?.[1]);
+    const streams = Number(interpolate(String((byName.get('proxy')!.svc.environment as Record<string, string>).NGINX_STREAMS_TOTAL)));
+    // Even on one worker: two connections per stream, and room for the voters.
+    expect(connections).toBeGreaterThan(2 * streams);
+    expect(nofile).toBeGreaterThanOrEqual(2 * connections);
+    // nginx -t on it, with the rendered site in place of conf.d and paths of its own.
+    const work = mkdtempSync(join(tmpdir(), 'paredao-mainconf-'));
+    try {
+      mkdirSync(join(work, 'conf.d'));
+      writeFileSync(join(work, 'conf.d/empty.conf'), '');
+      const conf = main
+        .replace('/etc/nginx/conf.d/*.conf', join(work, 'conf.d/*.conf'))
+        .replace('/var/log/nginx/error.log', join(work, 'error.log'))
+        .replace('/run/nginx.pid', join(work, 'nginx.pid'))
+        .replace(/worker_rlimit_nofile \d+;/, '');
+      writeFileSync(join(work, 'nginx.conf'), conf);
+      const r = spawnSync('nginx', ['-t', '-q', '-p', work, '-c', join(work, 'nginx.conf')], { encoding: 'utf8' });
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it.skipIf(!hasTools)('with rate limiting off (load tests)', () => {
     const r = renderAndCheck({ RATE_LIMIT_PER_IP: '0' });
     expect(r.status, r.output).toBe(0);

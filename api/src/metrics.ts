@@ -57,6 +57,11 @@ export function createApiMetrics(registry: Registry) {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers: [registry],
     }),
+    publishResent: new Counter({
+      name: 'paredao_publish_resent_total',
+      help: 'Messages sent again after a nack or a channel lost before the confirm (a broker node failing over).',
+      registers: [registry],
+    }),
     brokerConnected: new Gauge({
       name: 'paredao_broker_connected',
       help: '1 when the api has a confirm channel to the broker.',

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import { BrokerLink, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import { backoffDelay, BrokerLink, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, brokerUnavailable } from './errors.js';
@@ -43,6 +43,8 @@ export class Publisher extends EventEmitter {
   private flushSoon: NodeJS.Immediate | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly link: BrokerLink<ConfirmChannel>;
+  /** Every broker address failed since the last channel: votes get 503 at once instead of waiting. */
+  private unreachable = false;
 
   constructor(private readonly opts: PublisherOptions) {
     super();
@@ -57,14 +59,22 @@ export class Publisher extends EventEmitter {
       },
       onUp: (ch) => {
         this.ch = ch;
+        this.unreachable = false;
         opts.metrics.brokerConnected.set(1);
+        this.emit('up');
       },
       onDown: () => {
         this.ch = null;
         this.draining = null;
         opts.metrics.brokerConnected.set(0);
       },
-      onAttemptFailed: () => opts.metrics.brokerConnected.set(0),
+      onAttemptFailed: (_err, everyAddressFailed) => {
+        opts.metrics.brokerConnected.set(0);
+        if (everyAddressFailed && !this.unreachable) {
+          this.unreachable = true;
+          this.emit('unreachable');
+        }
+      },
     });
   }
 
@@ -88,7 +98,9 @@ export class Publisher extends EventEmitter {
    * was per message (docs/BENCHMARKS.md).
    */
   publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
-    if (!this.ch) return Promise.reject(brokerUnavailable());
+    // Every broker address failed: answer 503 at once. Between a lost channel and that, the publisher
+    // is moving to another cluster node, and the vote waits for it (see send()).
+    if (!this.ch && this.unreachable) return Promise.reject(brokerUnavailable());
     const entry = encodeBatchEntry(vote);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ entry, voteId: vote.voteId, resolve, reject });
@@ -113,33 +125,28 @@ export class Publisher extends EventEmitter {
     void this.send(group);
   }
 
+  /**
+   * Sends one message and waits for its confirm. A nack, or a channel lost before the confirm (its
+   * cluster node died), sends the message again on the next channel while time is left: safe, because
+   * each vote's id comes from its proof, so a copy that did reach the queue counts once (issue 15).
+   * Only a timeout or no channel within `timeoutMs` reach the voter, as 503.
+   */
   private async send(group: Waiting[]): Promise<void> {
     this.messagesInFlight++;
     const started = process.hrtime.bigint();
+    const deadline = Date.now() + this.opts.timeoutMs;
     try {
-      if (this.draining) await this.draining;
-      const ch = this.ch;
-      if (!ch) throw brokerUnavailable();
       const body = encodeBatch(group.map((w) => w.entry));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(brokerUnavailable()), this.opts.timeoutMs);
-        let ok: boolean;
-        try {
-          // messageId: the first vote's id, so a dead-lettered message can be traced to its voters.
-          ok = ch.sendToQueue(this.opts.queue, body, { persistent: true, contentType: 'application/json', messageId: group[0]!.voteId }, (err) => {
-            clearTimeout(timer);
-            // A nack or a channel closed before the confirm: the votes are not safe, so the clients retry.
-            if (err) reject(brokerUnavailable());
-            else resolve();
-          });
-        } catch {
-          clearTimeout(timer);
-          return reject(brokerUnavailable()); // channel closed under us
-        }
-        if (!ok && !this.draining) {
-          this.draining = Promise.race([once(ch, 'drain'), once(ch, 'close')]).finally(() => (this.draining = null));
-        }
-      });
+      for (let attempt = 0; ; attempt++) {
+        if (this.draining) await this.draining;
+        const ch = this.ch ?? (await this.channelBefore(deadline));
+        if (!ch) throw brokerUnavailable();
+        const outcome = await this.publishOnce(ch, body, group[0]!.voteId, deadline);
+        if (outcome === 'confirmed') break;
+        if (outcome === 'timeout' || Date.now() >= deadline) throw brokerUnavailable();
+        this.opts.metrics.publishResent.inc();
+        await sleep(Math.min(backoffDelay(attempt, 50, 1000), Math.max(0, deadline - Date.now())));
+      }
       this.opts.metrics.publishConfirm.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.opts.metrics.publishBatchSize.observe(group.length);
       for (const w of group) w.resolve();
@@ -153,6 +160,38 @@ export class Publisher extends EventEmitter {
       if (this.messagesInFlight === 0 && this.pending.length > 0) this.flush();
       if (this.inFlight === 0) this.emit('idle');
     }
+  }
+
+  /** The next usable channel, or null if none comes up before `deadline` or every address fails. */
+  private async channelBefore(deadline: number): Promise<ConfirmChannel | null> {
+    const left = deadline - Date.now();
+    if (left <= 0 || this.unreachable) return null;
+    const wait = new AbortController();
+    const event = (name: string) => once(this, name, { signal: wait.signal }).catch(() => {});
+    await Promise.race([event('up'), event('unreachable'), sleep(left, wait.signal)]);
+    wait.abort();
+    return this.ch;
+  }
+
+  /** One publish of `body`: confirmed, failed (nack or channel closed: may be sent again) or timed out. */
+  private publishOnce(ch: ConfirmChannel, body: Buffer, messageId: string, deadline: number): Promise<'confirmed' | 'failed' | 'timeout'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+      let ok: boolean;
+      try {
+        // messageId: the first vote's id, so a dead-lettered message can be traced to its voters.
+        ok = ch.sendToQueue(this.opts.queue, body, { persistent: true, contentType: 'application/json', messageId }, (err) => {
+          clearTimeout(timer);
+          resolve(err ? 'failed' : 'confirmed');
+        });
+      } catch {
+        clearTimeout(timer);
+        return resolve('failed'); // channel closed under us
+      }
+      if (!ok && !this.draining) {
+        this.draining = Promise.race([once(ch, 'drain'), once(ch, 'close')]).finally(() => (this.draining = null));
+      }
+    });
   }
 
   /** Waits (up to the deadline) for in-flight confirms, then closes the connection. */

@@ -34,8 +34,11 @@ export interface BrokerLinkOptions<S> {
   onUp?: (session: S, url: string) => void;
   /** The session is gone (its connection or one of its channels closed); called before reconnecting. */
   onDown?: (session: S) => void;
-  /** An attempt failed (the service may count it, or mark itself not connected). */
-  onAttemptFailed?: (err: unknown) => void;
+  /**
+   * An attempt failed; `everyAddressFailed` once each address has failed since the last session (the
+   * broker is unreachable, not just one node).
+   */
+  onAttemptFailed?: (err: unknown, everyAddressFailed: boolean) => void;
   backoff?: { baseMs: number; maxMs: number };
   /** Where in `urls` to start; random by default (replicas spread over the nodes). */
   firstIndex?: number;
@@ -104,7 +107,7 @@ export class BrokerLink<S> {
         if (!this.stopping.signal.aborted) log.error({ amqpUrl: redactUrl(url) }, 'broker connection lost; reconnecting');
       } catch (err) {
         if (conn) await closeQuietly(conn);
-        this.opts.onAttemptFailed?.(err);
+        this.opts.onAttemptFailed?.(err, failures + 1 >= this.opts.urls.length);
         firstAttemptDone();
         if (this.stopping.signal.aborted) break;
         const delay = backoffDelay(failures++, backoff.baseMs, backoff.maxMs);

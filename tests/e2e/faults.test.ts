@@ -3,8 +3,8 @@ import { brokerAvailable, runScenario, scenarios, type FaultRow } from '../../fa
 
 /**
  * Issue 8, in CI: nothing accepted is lost, nothing is counted twice, under sustained load while the
- * consumer is killed over and over, and while the broker restarts. The same scenarios, and three more,
- * run longer with `npm run faults` (docs/RELIABILITY.md).
+ * consumer is killed over and over, while the broker restarts, and while api workers stop or die. The
+ * same scenarios, and more, run longer with `npm run faults` (docs/RELIABILITY.md).
  */
 function expectNothingLostNothingDoubled(r: FaultRow) {
   console.log(`${r.scenario}: ${r.fault}; ${r.requests} requests, ${r.accepted} × 202, counted ${r.counted}, lost ${r.lost}, counted without 202 ${r.extraWithout202}, doubled ${r.doubled}, ${JSON.stringify(r.statuses)}; ${r.notes}`);
@@ -44,6 +44,15 @@ describe('faults under load (issue 8)', () => {
     expectNothingLostNothingDoubled(r);
     // A graceful stop: no 502 from nginx for a vote cut in flight, and nothing counted without its 202.
     expect(r.statuses['502']).toBeUndefined();
+    expect(r.extraWithout202).toBe(0);
+  }, 150_000);
+
+  it('when one api worker is SIGKILLed three times under load, then nginx sends its unanswered votes to the other and no voter sees an error (issue 15)', async () => {
+    const r = await runScenario(scenarios.apiWorkerKill(300, 20));
+    expect(r.injected).toBe(3);
+    expectNothingLostNothingDoubled(r);
+    // Before the retry (proxy/templates/default.conf.template): about 80 × 502 per such run.
+    expect(r.statuses).toEqual({ '202': 300 * 20 });
     expect(r.extraWithout202).toBe(0);
   }, 150_000);
 });

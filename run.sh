@@ -3,6 +3,8 @@
 #   ./run.sh            the whole system on this machine, no Docker: RabbitMQ (started if needed),
 #                       consumer, api, nginx on http://localhost:${HTTP_PORT:-8080}, supervised;
 #                       Ctrl-C stops everything it started.
+#   RABBITMQ_CLUSTER=1 ./run.sh   the same on a local three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh,
+#                       started if needed and left running: scripts/rabbitmq-cluster.sh stop)
 #   ./run.sh compose [up|down|logs|ps]   the whole stack in Docker Compose (docs/DEPLOY.md)
 #   ./run.sh ansible [playbook options]  deploy to the hosts of ansible/inventory.ini
 # Run ./preflight.sh once first. Configuration: environment or .env (see .env.example, README).
@@ -34,7 +36,15 @@ run_local() {
   for p in "$HTTP_PORT" "$API_PORT" "$CONSUMER_PORT"; do
     port_open "$p" && die "port $p is already in use (another ./run.sh?); set HTTP_PORT/API_PORT/CONSUMER_PORT"
   done
-  scripts/ensure-rabbitmq.sh | sed 's/^/[run] /'
+  if [[ ${RABBITMQ_CLUSTER:-0} == 1 ]]; then
+    # Three local nodes instead of the machine's broker; api and consumer get every node's address.
+    scripts/rabbitmq-cluster.sh start >/dev/null
+    AMQP_URL=$(scripts/rabbitmq-cluster.sh url)
+    export AMQP_URL
+    say "RabbitMQ: three-node cluster on ports 5681-5683 (stop it with scripts/rabbitmq-cluster.sh stop)"
+  else
+    scripts/ensure-rabbitmq.sh | sed 's/^/[run] /'
+  fi
   say "building (TypeScript and the web pages)…"
   npm run --silent build >/dev/null || die "build failed: run 'npm run build' to see why"
   local run_dir
@@ -143,6 +153,6 @@ case "${1:-local}" in
   local) run_local ;;
   compose) shift; run_compose "$@" ;;
   ansible) shift; run_ansible "$@" ;;
-  -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown mode '$1' (try ./run.sh --help)" ;;
 esac

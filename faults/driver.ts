@@ -37,6 +37,8 @@ export interface FaultLoadResult {
   /** Votes abandoned after maxRetries. */
   gaveUp: number;
   elapsedSec: number;
+  /** When answers other than 202 came, in seconds since the load began: how long voters saw errors. */
+  errorAtSec: number[];
 }
 
 /** The vote id the api will derive from a widget payload (api/src/antibot.ts voteIdOf). */
@@ -60,6 +62,8 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
   let gaveUp = 0;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
+  const errorAtSec: number[] = [];
+  let t0 = 0;
 
   const attempt = async (i: number, proof: string, tries: number): Promise<void> => {
     const voteId = voteIdOfProof(proof);
@@ -89,6 +93,7 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
       unconfirmed.push(voteId);
     }
     statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== '202') errorAtSec.push((performance.now() - t0) / 1000);
     if (status !== '503') return;
     if (tries >= maxRetries) {
       gaveUp++;
@@ -105,7 +110,7 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
     return attempt(i, fresh, tries + 1);
   };
 
-  const t0 = performance.now();
+  t0 = performance.now();
   const intervalMs = 1000 / opts.ratePerSec;
   let next = 0;
   let lastTick = t0;
@@ -132,5 +137,5 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
   while (inFlight.size) await Promise.all([...inFlight]);
   await pool.close();
   if (failure) throw failure;
-  return { accepted, unconfirmed, sent, statuses, retries, gaveUp, elapsedSec: (performance.now() - t0) / 1000 };
+  return { accepted, unconfirmed, sent, statuses, retries, gaveUp, elapsedSec: (performance.now() - t0) / 1000, errorAtSec };
 }

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import { presolve } from '../tests/support/load.js';
 import { waitFor } from '../tests/support/ports.js';
+import type { LocalCluster } from '../tests/support/cluster.js';
 import { startStack, type Stack, type StackOptions } from '../tests/support/stack.js';
 import { runFaultLoad, type FaultLoadResult } from './driver.js';
 
@@ -34,6 +35,8 @@ export interface FaultRow {
   dead: number;
   /** From the end of the load until every 202 was counted, s. */
   drainSec: number;
+  /** From the first answer other than 202 to the last, s; null when voters saw no error at all. */
+  errorSpanSec: number | null;
   notes: string;
   /** How many times the fault was injected (kills, restarts, …). */
   injected: number;
@@ -46,6 +49,8 @@ export interface Scenario {
   stack?: StackOptions;
   /** Spare proofs for retries, as a share of the planned votes. */
   spare?: number;
+  /** Prepares the fault before the load starts (after the stack is up and the proofs solved). */
+  before?: (stack: Stack) => Promise<void>;
   /** Injects the fault while the load runs (started together with it); returns a note for the table. */
   fault: (stack: Stack, loadDone: Promise<unknown>) => Promise<{ fault: string; notes?: string; injected: number }>;
 }
@@ -56,6 +61,7 @@ export async function runScenario(s: Scenario, log: (msg: string) => void = () =
     const n = Math.round(s.ratePerSec * s.durationSec);
     log(`${s.name}: solving ${n} proofs (+${Math.round(n * (s.spare ?? 0.1))} spare)`);
     const proofs = await presolve(stack.url, n + Math.round(n * (s.spare ?? 0.1)));
+    await s.before?.(stack);
     log(`${s.name}: ${s.ratePerSec} votes/s for ${s.durationSec} s`);
     const load = runFaultLoad({
       url: stack.url,
@@ -142,6 +148,7 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
       hourlyAddsUp: apiHourly === results.total && apiByCandidate === results.total,
       dead: (await stack.queueDepths()).dead,
       drainSec,
+      errorSpanSec: load.errorAtSec.length ? Math.max(...load.errorAtSec) - Math.min(...load.errorAtSec) : null,
     };
   } finally {
     db.close();
@@ -309,6 +316,157 @@ export async function signalApiWorker(stack: Stack, sig: NodeJS.Signals, afterMs
   const mean = replacedMs.reduce((a, b) => a + b, 0) / replacedMs.length;
   return { fault: `${sig} to one of 2 api workers, ${times}× (every ${everyMs / 1000} s)`, notes: `worker replaced by the primary after ${Math.round(mean)} ms on average`, injected: times };
 }
+
+// ---- a three-node RabbitMQ cluster (issue 15) -----------------------------------------------------
+
+/** Waits until api and consumer both say ready (after their broker connections moved). */
+async function servicesReady(stack: Stack, timeoutMs = 60_000): Promise<number> {
+  const t = Date.now();
+  await waitFor('api ready', async () => (await fetch(`${stack.apiUrl}/readyz`)).ok, timeoutMs, 100);
+  await waitFor('consumer ready', async () => (await fetch(`${stack.consumerUrl}/readyz`)).ok, timeoutMs, 100);
+  return Date.now() - t;
+}
+
+/** The leader of the stack's vote queue, as 1, 2 or 3, and its node name. */
+async function leaderOf(cluster: LocalCluster, stack: Stack): Promise<{ i: number; node: string }> {
+  const q = await cluster.queue(stack.queue);
+  if (q.members.length !== 3) throw new Error(`the vote queue has ${q.members.length} members, not one on each of the 3 nodes: ${q.members.join(', ')}`);
+  return { i: cluster.indexOf(q.leader), node: q.leader };
+}
+
+/** Waits for a leader other than `old` among the online members; ms it took from `since`. */
+async function newLeader(cluster: LocalCluster, stack: Stack, old: string, since: number): Promise<{ node: string; ms: number }> {
+  const node = await waitFor('a new leader of the vote queue', async () => {
+    const q = await cluster.queue(stack.queue).catch(() => null);
+    return q && q.leader !== old && q.online.includes(q.leader) ? q.leader : undefined;
+  }, 60_000, 200);
+  return { node, ms: Date.now() - since };
+}
+
+/**
+ * SIGKILLs the Erlang VM of the node leading the vote queue, `afterMs` into the load; starts it again
+ * `downMs` later (scripts/rabbitmq-cluster.sh start) and waits until the queue's three members are online.
+ */
+export async function killQueueLeader(cluster: LocalCluster, stack: Stack, afterMs: number, downMs: number) {
+  await sleep(afterMs);
+  const leader = await leaderOf(cluster, stack);
+  const t = Date.now();
+  await cluster.kill(leader.i);
+  const elected = await newLeader(cluster, stack, leader.node, t);
+  await sleep(Math.max(0, downMs - (Date.now() - t)));
+  const back = Date.now();
+  await cluster.restartStopped();
+  await cluster.waitMembersOnline(stack.queue);
+  return {
+    fault: `SIGKILL of the vote queue's leader node (of 3), started again after ${(downMs / 1000).toFixed(0)} s`,
+    notes: `new leader elected ${(elected.ms / 1000).toFixed(1)} s after the kill; node rejoined, 3 members online ${((Date.now() - back) / 1000).toFixed(1)} s after its start`,
+    injected: 1,
+  };
+}
+
+/** `rabbitmqctl stop_app` on the vote queue's leader node `afterMs` into the load, `start_app` `downMs` later. */
+export async function stopStartLeaderApp(cluster: LocalCluster, stack: Stack, afterMs: number, downMs: number) {
+  await sleep(afterMs);
+  const leader = await leaderOf(cluster, stack);
+  const t = Date.now();
+  try {
+    await cluster.ctl(leader.i, ['stop_app']);
+    const stopMs = Date.now() - t;
+    const elected = await newLeader(cluster, stack, leader.node, t);
+    await sleep(Math.max(0, downMs - (Date.now() - t)));
+    const back = Date.now();
+    await cluster.ctl(leader.i, ['start_app']);
+    await cluster.waitMembersOnline(stack.queue);
+    return {
+      fault: `stop_app on the vote queue's leader node (of 3) for ${(downMs / 1000).toFixed(0)} s, then start_app`,
+      notes: `stop_app took ${(stopMs / 1000).toFixed(1)} s; new leader ${(elected.ms / 1000).toFixed(1)} s after it began; 3 members online ${((Date.now() - back) / 1000).toFixed(1)} s after start_app`,
+      injected: 1,
+    };
+  } catch (err) {
+    await cluster.ctl(leader.i, ['start_app']).catch(() => {}); // never leave a node stopped
+    throw err;
+  }
+}
+
+/**
+ * A rolling restart: each node in turn is stopped (`rabbitmqctl stop`, the whole VM), started again,
+ * and the next one waits until the vote queue has its three members online.
+ */
+export async function rollingRestart(cluster: LocalCluster, stack: Stack, afterMs: number) {
+  await sleep(afterMs);
+  const perNode: number[] = [];
+  for (const i of [1, 2, 3]) {
+    const t = Date.now();
+    const pid = cluster.pid(i);
+    await cluster.ctl(i, ['stop']);
+    await waitFor(`${cluster.nodeName(i)} stopped`, async () => cluster.pid(i) === null || cluster.pid(i) !== pid, 60_000, 100);
+    await cluster.restartStopped();
+    await cluster.waitMembersOnline(stack.queue);
+    perNode.push(Date.now() - t);
+  }
+  return {
+    fault: 'rolling restart: each of the 3 nodes stopped (rabbitmqctl stop) and started again, one at a time',
+    notes: `each node out ${perNode.map((ms) => (ms / 1000).toFixed(0)).join(' s, ')} s until the queue had 3 members online again`,
+    injected: 3,
+  };
+}
+
+export const clusterScenarios = {
+  leaderKill: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 5000): Scenario => ({
+    name: '6. cluster: leader SIGKILL',
+    ratePerSec: rate,
+    durationSec,
+    spare: 0.5,
+    stack: { amqpUrl: cluster.url },
+    fault: (stack) => killQueueLeader(cluster, stack, 5000, downMs),
+  }),
+  leaderStopApp: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 8000): Scenario => ({
+    name: '7. cluster: leader stop_app',
+    ratePerSec: rate,
+    durationSec,
+    spare: 0.5,
+    stack: { amqpUrl: cluster.url },
+    fault: (stack) => stopStartLeaderApp(cluster, stack, 5000, downMs),
+  }),
+  rollingRestart: (cluster: LocalCluster, rate = 300, durationSec = 90): Scenario => ({
+    name: '8. cluster: rolling restart',
+    ratePerSec: rate,
+    durationSec,
+    spare: 0.5,
+    stack: { amqpUrl: cluster.url },
+    fault: (stack) => rollingRestart(cluster, stack, 5000),
+  }),
+  oneNodeDown: (cluster: LocalCluster, rate = 300, durationSec = 30): Scenario => {
+    let stopped: { i: number; node: string } | null = null;
+    let note = '';
+    return {
+      name: '9. cluster: one node down',
+      ratePerSec: rate,
+      durationSec,
+      stack: { amqpUrl: cluster.url },
+      // The leader's node goes before the load: votes run on two nodes for the whole load.
+      before: async (stack) => {
+        stopped = await leaderOf(cluster, stack);
+        const t = Date.now();
+        await cluster.ctl(stopped.i, ['stop']);
+        const elected = await newLeader(cluster, stack, stopped.node, t);
+        const readyMs = await servicesReady(stack);
+        note = `new leader ${(elected.ms / 1000).toFixed(1)} s after the stop; api and consumer ready ${(readyMs / 1000).toFixed(1)} s later`;
+      },
+      fault: async (stack, loadDone) => {
+        await loadDone.catch(() => {});
+        const back = Date.now();
+        await cluster.restartStopped();
+        await cluster.waitMembersOnline(stack.queue);
+        return {
+          fault: 'the vote queue\'s leader node stopped before the load (2 of 3 nodes run it), started after it',
+          notes: `${note}; node back with 3 members online ${((Date.now() - back) / 1000).toFixed(1)} s after its start`,
+          injected: 1,
+        };
+      },
+    };
+  },
+};
 
 // ---- the scenarios of issue 8 ----------------------------------------------------------------------
 

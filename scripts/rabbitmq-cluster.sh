@@ -183,6 +183,14 @@ stop() {
   # The Erlang VMs detach from this script; ours are the ones whose home is this folder (the cookie).
   local left
   left=$(vms)
+  if [[ -n $left ]]; then
+    # A VM without a pid file (killed start, lost pid file): nothing of ours may outlive stop.
+    say "killing leftover VMs of this cluster: $left"
+    # shellcheck disable=SC2086 # one pid per word
+    kill -KILL $left 2>/dev/null || true
+    sleep 1
+    left=$(vms)
+  fi
   [[ -z $left ]] || die "still running after stop: pids $left"
   say "stopped"
 }
@@ -205,6 +213,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  url) echo "$(url)" ;;
+  url) url ;;
   *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

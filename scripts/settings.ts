@@ -17,6 +17,10 @@ export const stackEnv = z.object({
   RABBITMQ_PASSWORD: z.string().optional().describe('Password of `RABBITMQ_USER`'),
   RABBITMQ_API_PASSWORD: z.string().optional().describe('Password of the compose broker user `paredao-api`, which may only publish votes'),
   RABBITMQ_CONSUMER_PASSWORD: z.string().optional().describe('Password of the compose broker user `paredao-consumer`, which may only consume the vote queue'),
+  RABBITMQ_CLUSTER: z
+    .enum(['0', '1'])
+    .default('0')
+    .describe('`./run.sh` only: 1 = run on a local three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh, AMQP ports 5681-5683, left running) instead of the machine broker'),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().default(15672).describe('Host port of the RabbitMQ management UI (compose), bound to 127.0.0.1 only'),
   PROMETHEUS_PORT: z.coerce.number().int().default(9090).describe('Host port of Prometheus (./run.sh and compose), bound to 127.0.0.1 only'),
   GRAFANA_PORT: z.coerce.number().int().default(3000).describe('Host port of Grafana (compose), bound to 127.0.0.1 only'),

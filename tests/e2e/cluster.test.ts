@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterScenarios, runScenario } from '../../faults/scenarios.js';
+import { clusterUnavailable, LocalCluster } from '../support/cluster.js';
+import { startStack } from '../support/stack.js';
+
+/**
+ * Issue 15, in CI: three real RabbitMQ nodes from scripts/rabbitmq-cluster.sh (temporary folder, own
+ * names and ports), the whole system voting through them, and the node leading the vote queue SIGKILLed
+ * under load. `npm run faults` runs this and the other cluster scenarios longer (docs/RELIABILITY.md).
+ */
+const why = clusterUnavailable();
+if (why) console.warn(`SKIPPED RabbitMQ cluster tests: ${why}`);
+
+describe.skipIf(!!why)('a three-node RabbitMQ cluster (issue 15)', () => {
+  const cluster = new LocalCluster();
+  let stopped = false;
+
+  beforeAll(async () => {
+    await cluster.start();
+  }, 300_000);
+  afterAll(async () => {
+    if (!stopped) await cluster.stop();
+  }, 240_000);
+
+  it('when the script starts it, then three nodes run as one cluster', async () => {
+    const status = await cluster.ctl(1, ['cluster_status', '--formatter', 'json']);
+    const s = JSON.parse(status) as { running_nodes: string[]; disk_nodes: string[] };
+    expect(s.running_nodes.sort()).toEqual([1, 2, 3].map((i) => cluster.nodeName(i)));
+    expect([1, 2, 3].map((i) => cluster.pid(i))).not.toContain(null);
+  });
+
+  it('when the system votes through it, then the vote queue and its dead-letter queue have a member on each node and the vote is counted', async () => {
+    const stack = await startStack({ amqpUrl: cluster.url });
+    try {
+      const res = await stack.vote('participante-1');
+      expect(res.status).toBe(202);
+      await stack.waitForTotal(1);
+      const queues = await cluster.queues();
+      for (const name of [stack.queue, `${stack.queue}.dead`]) {
+        const q = queues.find((x) => x.name === name);
+        expect(q, name).toBeDefined();
+        expect(q!.members.sort(), name).toEqual([1, 2, 3].map((i) => cluster.nodeName(i)));
+      }
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
+
+  it('when the node leading the vote queue is SIGKILLed under 200 votes/s, then every 202 is counted exactly once', async () => {
+    const r = await runScenario(clusterScenarios.leaderKill(cluster, 200, 20, 4000));
+    console.log(`${r.scenario}: ${r.fault}; ${r.requests} requests, ${r.accepted} × 202, counted ${r.counted}, lost ${r.lost}, counted without 202 ${r.extraWithout202}, doubled ${r.doubled}, ${JSON.stringify(r.statuses)}, errors for ${r.errorSpanSec?.toFixed(1) ?? 'no'} s; ${r.notes}`);
+    expect(r.injected).toBe(1);
+    expect(r.lost).toBe(0);
+    expect(r.doubled).toBe(0);
+    expect(r.unknown).toBe(0);
+    expect(r.counted).toBe(r.accepted + r.extraWithout202);
+    expect(r.hourlyAddsUp).toBe(true);
+    expect(r.dead).toBe(0);
+    // Every planned vote was eventually accepted (503s are retried with a new proof, as the page does).
+    expect(r.gaveUp).toBe(0);
+    expect(r.accepted).toBe(200 * 20);
+    // Voters barely notice: the api sends unconfirmed votes again on its next node instead of answering
+    // 503 (before that, about one request in five failed over ~6 s). Not 0 exactly: on a loaded machine a
+    // confirm can still miss PUBLISH_TIMEOUT_MS while the new leader is elected.
+    expect(r.requests - r.accepted).toBeLessThanOrEqual(Math.ceil(r.requests * 0.01));
+  }, 240_000);
+
+  it('when the script stops it, then no node of it keeps running', async () => {
+    const pids = [1, 2, 3].map((i) => cluster.pid(i));
+    expect(pids).not.toContain(null);
+    stopped = true;
+    await cluster.stop();
+    for (const pid of pids) expect(() => process.kill(pid!, 0)).toThrow();
+  }, 240_000);
+});

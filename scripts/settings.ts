@@ -21,6 +21,10 @@ export const stackEnv = z.object({
     .enum(['0', '1'])
     .default('0')
     .describe('`./run.sh` only: 1 = run on a local three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh, AMQP ports 5681-5683, left running) instead of the machine broker'),
+  RABBITMQ_ERLANG_COOKIE: z
+    .string()
+    .optional()
+    .describe('Erlang cookie the three RabbitMQ nodes share (deploy/rabbitmq/docker-compose.cluster.yml); unused by a single node'),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().default(15672).describe('Host port of the RabbitMQ management UI (compose), bound to 127.0.0.1 only'),
   PROMETHEUS_PORT: z.coerce.number().int().default(9090).describe('Host port of Prometheus (./run.sh and compose), bound to 127.0.0.1 only'),
   GRAFANA_PORT: z.coerce.number().int().default(3000).describe('Host port of Grafana (compose), bound to 127.0.0.1 only'),
@@ -123,6 +127,7 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
       { key: 'RABBITMQ_PASSWORD', secret: true },
       { key: 'RABBITMQ_API_PASSWORD', secret: true },
       { key: 'RABBITMQ_CONSUMER_PASSWORD', secret: true },
+      { key: 'RABBITMQ_ERLANG_COOKIE', secret: true },
       { key: 'RABBITMQ_MANAGEMENT_PORT' },
     ],
   },

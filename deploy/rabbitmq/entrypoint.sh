@@ -50,6 +50,21 @@ cat > "$dir/10-users.json" <<JSON
   ]
 }
 JSON
+# Three-node option (deploy/rabbitmq/docker-compose.cluster.yml): every node and CLI tool must share
+# one Erlang cookie. RabbitMQ reads it from the node's .erlang.cookie (the image links root's to it);
+# the environment variable itself is deprecated, so it is written to the file and dropped.
+if [ -n "${RABBITMQ_ERLANG_COOKIE:-}" ]; then
+  if [[ ! "$RABBITMQ_ERLANG_COOKIE" =~ ^[A-Za-z0-9]{20,255}$ ]]; then
+    echo >&2 "paredao-entrypoint: RABBITMQ_ERLANG_COOKIE must be 20 to 255 letters and digits"
+    exit 64
+  fi
+  cookie="${PAREDAO_ERLANG_COOKIE_FILE:-/var/lib/rabbitmq/.erlang.cookie}"
+  printf '%s' "$RABBITMQ_ERLANG_COOKIE" > "$cookie"
+  chmod 400 "$cookie"
+  if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1; then chown rabbitmq:rabbitmq "$cookie"; fi
+  unset RABBITMQ_ERLANG_COOKIE
+fi
+
 # The image's entrypoint drops from root to the rabbitmq user before starting the node.
 if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1; then
   chown -R rabbitmq:rabbitmq "$dir"

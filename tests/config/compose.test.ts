@@ -743,7 +743,12 @@ describe('the proxy image renders a config nginx accepts', () => {
     const template = readFileSync(join(root, 'proxy/templates/default.conf.template'), 'utf8');
     const upstream = /upstream paredao_api \{([\s\S]*?)\n\}/.exec(template)?.[1] ?? '';
     expect(upstream, '`resolve` needs a shared-memory zone').toMatch(/^\s*zone paredao_api \S+;/m);
-    expect(upstream).toMatch(/^\s*server \$\{API_UPSTREAM\} \$\{API_UPSTREAM_RESOLVE\};/m);
+    expect(upstream).toMatch(/^\s*server \$\{API_UPSTREAM\} \$\{API_UPSTREAM_RESOLVE\}( [^;]*)?;/m);
+    // Every upstream of the api (also the fresh-connection one for a vote's last try) re-resolves.
+    const servers = [...template.matchAll(/^\s*server \$\{API_UPSTREAM\}[^;]*;/gm)].map((m) => m[0].trim());
+    expect(servers.length).toBeGreaterThan(0);
+    for (const line of servers) expect(line).toContain('${API_UPSTREAM_RESOLVE}');
+    for (const name of template.matchAll(/^upstream (\S+) \{/gm)) expect(template, `zone for ${name[1]}`).toMatch(new RegExp(`zone ${name[1]} \\S+;`));
     expect(template).toMatch(/^resolver \$\{NGINX_LOCAL_RESOLVERS\} valid=\d+s/m);
     const image = instructions(join(root, 'proxy/Dockerfile')).filter((i) => i.op === 'FROM').at(-1)!.args;
     const [major, minor, patch] = (/^nginx:(\d+)\.(\d+)\.(\d+)/.exec(image) ?? []).slice(1).map(Number);

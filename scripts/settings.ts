@@ -25,6 +25,14 @@ export const stackEnv = z.object({
     .string()
     .optional()
     .describe('Erlang cookie the three RabbitMQ nodes share (deploy/rabbitmq/docker-compose.cluster.yml); unused by a single node'),
+  RABBITMQ_URLS: z
+    .string()
+    .optional()
+    .describe('Brokers on hosts of their own (deploy/rabbitmq/docker-compose.external.yml; Ansible writes it from the inventory group rabbitmq): their AMQP URLs, comma-separated'),
+  COMPOSE_FILE: z
+    .string()
+    .default('docker-compose.yml')
+    .describe("Compose's own: the files to use, colon-separated; add `:deploy/rabbitmq/docker-compose.cluster.yml` for three RabbitMQ nodes on this host"),
   RABBITMQ_MANAGEMENT_PORT: z.coerce.number().int().default(15672).describe('Host port of the RabbitMQ management UI (compose), bound to 127.0.0.1 only'),
   PROMETHEUS_PORT: z.coerce.number().int().default(9090).describe('Host port of Prometheus (./run.sh and compose), bound to 127.0.0.1 only'),
   GRAFANA_PORT: z.coerce.number().int().default(3000).describe('Host port of Grafana (compose), bound to 127.0.0.1 only'),

@@ -1,0 +1,107 @@
+// Offline checks of the split deployment (issue 15): RabbitMQ as a cluster on hosts of the inventory
+// group "rabbitmq", the api hosts pointed at it. The real templates are rendered by the real
+// ansible-playbook against ansible/inventory.cluster.example.ini (connection: local, nothing remote),
+// and the compose files they produce or select are checked against the Compose Specification.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = resolve(import.meta.dirname, '../..');
+const ansibleDir = join(root, 'ansible');
+const hasAnsible = spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
+if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the split-deployment templates were not rendered');
+
+const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-cluster-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function ansible(args: string[]) {
+  const r = spawnSync('ansible-playbook', args, {
+    cwd: ansibleDir,
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(work, 'tmp') },
+    timeout: 60_000,
+  });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Renders `template` (under ansible/) for `host` of the cluster example inventory; returns the text. */
+function render(host: string, template: string): string {
+  const out = join(work, `${host}-${template.replace(/\W+/g, '_')}`);
+  const playbook = join(work, `render-${host}.yml`);
+  writeFileSync(
+    playbook,
+    [
+      '- name: Render a template as for one host of the cluster example',
+      `  hosts: ${host}`,
+      '  connection: local',
+      '  gather_facts: false',
+      `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}, ${JSON.stringify(join(ansibleDir, 'roles/rabbitmq_node/defaults/main.yml'))}]`,
+      '  vars:',
+      '    vault_antibot_secret: antibot0',
+      '    vault_admin_session_secret: session0',
+      '    vault_rabbitmq_password: rabbit0',
+      '    vault_rabbitmq_erlang_cookie: cookie0cookie0cookie0',
+      '    vault_grafana_admin_password: grafana0',
+      '    vault_graylog_password_secret: pepper0',
+      '    vault_graylog_root_password: graylog0',
+      '    vault_admin_password_hash: "scrypt:1024:8:1:c2FsdA==:aGFzaA=="',
+      '  tasks:',
+      '    - name: Render',
+      '      ansible.builtin.template:',
+      `        src: ${JSON.stringify(join(ansibleDir, template))}`,
+      `        dest: ${JSON.stringify(out)}`,
+      '        mode: "0600"',
+      '',
+    ].join('\n'),
+  );
+  const r = ansible(['-i', 'inventory.cluster.example.ini', playbook]);
+  if (r.status !== 0) throw new Error(r.output);
+  return readFileSync(out, 'utf8');
+}
+
+function composeValid(doc: unknown): string | null {
+  const { $schema: _dialect, ...schema } = JSON.parse(readFileSync(join(root, 'tests/config/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  return validate(doc) ? null : ajv.errorsText(validate.errors);
+}
+
+describe.skipIf(!hasAnsible)('Ansible: RabbitMQ on hosts of its own (inventory group rabbitmq)', () => {
+  it('site.yml passes --syntax-check with the split example inventory', () => {
+    const r = ansible(['--syntax-check', '-i', 'inventory.cluster.example.ini', 'site.yml']);
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('every broker gets the same peer list, rabbit@<inventory name> of the three, and the node name it is listed under', () => {
+    const confs = ['rabbitmq-1', 'rabbitmq-2', 'rabbitmq-3'].map((h) => render(h, 'roles/rabbitmq_node/templates/cluster.conf.j2'));
+    const peers = (c: string) => [...c.matchAll(/^cluster_formation\.classic_config\.nodes\.\d+ = (\S+)$/gm)].map((m) => m[1]);
+    for (const c of confs) {
+      expect(peers(c)).toEqual(['rabbit@rabbitmq-1', 'rabbit@rabbitmq-2', 'rabbit@rabbitmq-3']);
+      expect(c).toMatch(/^quorum_queue\.continuous_membership_reconciliation\.target_group_size = 3$/m);
+    }
+    const compose = parse(render('rabbitmq-2', 'roles/rabbitmq_node/templates/docker-compose.yml.j2')) as { services: { rabbitmq: { environment: Record<string, string>; network_mode: string } } };
+    expect(composeValid(compose)).toBeNull();
+    expect(compose.services.rabbitmq.environment.RABBITMQ_NODENAME).toBe('rabbit@rabbitmq-2');
+    expect(compose.services.rabbitmq.network_mode).toBe('host');
+  });
+
+  it('the api hosts select the external-broker override and get one AMQP URL per broker, on its private address', () => {
+    const env = render('paredao-1', 'roles/stack/templates/env.j2');
+    expect(env).toMatch(/^COMPOSE_FILE=docker-compose\.yml:deploy\/rabbitmq\/docker-compose\.external\.yml$/m);
+    const urls = /^RABBITMQ_URLS=(.*)$/m.exec(env)?.[1]?.split(',') ?? [];
+    expect(urls).toEqual(['10.0.0.21', '10.0.0.22', '10.0.0.23'].map((ip) => `amqp://paredao:rabbit0@${ip}:5672`));
+    const override = parse(readFileSync(join(root, 'deploy/rabbitmq/docker-compose.external.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { required?: boolean }> }>;
+    };
+    expect(composeValid(override)).toBeNull();
+    expect(override.services.rabbitmq?.profiles).toEqual(['local-rabbitmq']);
+    for (const svc of ['api', 'consumer']) {
+      expect(override.services[svc]?.environment?.AMQP_URL, svc).toMatch(/^\$\{RABBITMQ_URLS:\?/);
+      expect(override.services[svc]?.depends_on?.rabbitmq?.required, svc).toBe(false);
+    }
+  });
+});

@@ -25,10 +25,14 @@ export const stackEnv = z.object({
     .string()
     .optional()
     .describe('Erlang cookie the three RabbitMQ nodes share (deploy/rabbitmq/docker-compose.cluster.yml); unused by a single node'),
-  RABBITMQ_URLS: z
+  RABBITMQ_API_URLS: z
     .string()
     .optional()
-    .describe('Brokers on hosts of their own (deploy/rabbitmq/docker-compose.external.yml; Ansible writes it from the inventory group rabbitmq): their AMQP URLs, comma-separated'),
+    .describe("Brokers on hosts of their own (deploy/rabbitmq/docker-compose.external.yml; Ansible writes it from the inventory group rabbitmq): the api's AMQP URL at each, comma-separated"),
+  RABBITMQ_CONSUMER_URLS: z
+    .string()
+    .optional()
+    .describe("The same for the consumer's broker user"),
   COMPOSE_FILE: z
     .string()
     .default('docker-compose.yml')

@@ -44,6 +44,8 @@ function render(host: string, template: string): string {
       '    vault_antibot_secret: antibot0',
       '    vault_admin_session_secret: session0',
       '    vault_rabbitmq_password: rabbit0',
+      '    vault_rabbitmq_api_password: apisecret',
+      '    vault_rabbitmq_consumer_password: consumersecret',
       '    vault_rabbitmq_erlang_cookie: cookie0cookie0cookie0',
       '    vault_grafana_admin_password: grafana0',
       '    vault_graylog_password_secret: pepper0',
@@ -92,15 +94,17 @@ describe.skipIf(!hasAnsible)('Ansible: RabbitMQ on hosts of its own (inventory g
   it('the api hosts select the external-broker override and get one AMQP URL per broker, on its private address', () => {
     const env = render('paredao-1', 'roles/stack/templates/env.j2');
     expect(env).toMatch(/^COMPOSE_FILE=docker-compose\.yml:deploy\/rabbitmq\/docker-compose\.external\.yml$/m);
-    const urls = /^RABBITMQ_URLS=(.*)$/m.exec(env)?.[1]?.split(',') ?? [];
-    expect(urls).toEqual(['10.0.0.21', '10.0.0.22', '10.0.0.23'].map((ip) => `amqp://paredao:rabbit0@${ip}:5672`));
+    const urls = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(env)?.[1]?.split(',') ?? [];
+    const ips = ['10.0.0.21', '10.0.0.22', '10.0.0.23'];
+    expect(urls('RABBITMQ_API_URLS')).toEqual(ips.map((ip) => `amqp://paredao-api:apisecret@${ip}:5672`));
+    expect(urls('RABBITMQ_CONSUMER_URLS')).toEqual(ips.map((ip) => `amqp://paredao-consumer:consumersecret@${ip}:5672`));
     const override = parse(readFileSync(join(root, 'deploy/rabbitmq/docker-compose.external.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { required?: boolean }> }>;
     };
     expect(composeValid(override)).toBeNull();
     expect(override.services.rabbitmq?.profiles).toEqual(['local-rabbitmq']);
-    for (const svc of ['api', 'consumer']) {
-      expect(override.services[svc]?.environment?.AMQP_URL, svc).toMatch(/^\$\{RABBITMQ_URLS:\?/);
+    for (const [svc, key] of [['api', 'RABBITMQ_API_URLS'], ['consumer', 'RABBITMQ_CONSUMER_URLS']] as const) {
+      expect(override.services[svc]?.environment?.AMQP_URL, svc).toMatch(new RegExp(`^\\$\\{${key}:\\?`));
       expect(override.services[svc]?.depends_on?.rabbitmq?.required, svc).toBe(false);
     }
   });

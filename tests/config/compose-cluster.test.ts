@@ -96,6 +96,8 @@ describe('compose: three RabbitMQ nodes (deploy/rabbitmq/docker-compose.cluster.
           PAREDAO_ERLANG_COOKIE_FILE: join(work, 'cookie'),
           RABBITMQ_USER: 'paredao',
           RABBITMQ_PASSWORD: 'abc123',
+          RABBITMQ_API_PASSWORD: 'api123',
+          RABBITMQ_CONSUMER_PASSWORD: 'consumer123',
           RABBITMQ_ERLANG_COOKIE: cookie,
         },
         encoding: 'utf8',

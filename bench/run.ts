@@ -7,6 +7,7 @@
  *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
  *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
  *            --docs         with --steps: still write latest.json and append to docs/BENCHMARKS.md
+ *            --all-steps    run every step even past saturation (CPU per vote as a curve over rates)
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
  *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
@@ -403,7 +404,7 @@ async function main() {
     for (const rate of stepRates) {
       const s = await voteStep(stack, groups, rate, 'votes');
       steps.push(s);
-      if (!s.passed) {
+      if (!s.passed && !args.has('all-steps')) {
         log(`saturated at ${rate}/s (p99 ${s.latency.p99.toFixed(1)} ms, errors ${(s.errorRate * 100).toFixed(2)} %)`);
         break;
       }
@@ -432,7 +433,7 @@ async function main() {
           const s = await baselineStep(kind, b.url, b.groups, rate, body);
           (kind === 'floor' ? floor : baseline).push(s);
           // Keep going past our own saturation point (the ratio needs the comparison's ceiling), but stop at its own.
-          if (!s.passed) break;
+          if (!s.passed && !args.has('all-steps')) break;
         }
       } finally {
         await b.stop();

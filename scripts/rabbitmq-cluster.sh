@@ -53,6 +53,10 @@ node_env() {
   local i=$1 d
   d=$(node_dir "$i")
   export HOME="$dir" # the shared cookie: $HOME/.erlang.cookie
+  # A cookie in the environment (.env's RABBITMQ_ERLANG_COOKIE, for compose, loaded by ./run.sh) would
+  # win over the file for the nodes and the CLI alike, and print a deprecation warning into the JSON
+  # this script reads.
+  unset RABBITMQ_ERLANG_COOKIE
   export RABBITMQ_NODENAME
   RABBITMQ_NODENAME=$(node_name "$i")
   export RABBITMQ_NODE_PORT RABBITMQ_DIST_PORT

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import { backoffDelay, BrokerLink, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import { backoffDelay, BrokerLink, entryExchange, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, brokerUnavailable } from './errors.js';
@@ -180,7 +180,7 @@ export class Publisher extends EventEmitter {
       let ok: boolean;
       try {
         // messageId: the first vote's id, so a dead-lettered message can be traced to its voters.
-        ok = ch.sendToQueue(this.opts.queue, body, { persistent: true, contentType: 'application/json', messageId }, (err) => {
+        ok = ch.publish(entryExchange(this.opts.queue), '', body, { persistent: true, contentType: 'application/json', messageId }, (err) => {
           clearTimeout(timer);
           resolve(err ? 'failed' : 'confirmed');
         });

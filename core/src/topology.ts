@@ -18,6 +18,7 @@ import type { Channel, ConfirmChannel } from 'amqplib';
  * service's broker link reports and retries like any broker failure.
  */
 export async function checkTopology(ch: Channel | ConfirmChannel, queue: string): Promise<void> {
+  await ch.checkExchange(entryExchange(queue));
   await ch.checkExchange(`${queue}.dlx`);
   await ch.checkQueue(`${queue}.dead`);
   await ch.checkQueue(queue);
@@ -26,6 +27,16 @@ export async function checkTopology(ch: Channel | ConfirmChannel, queue: string)
 /** Declares (`declare`) or only checks the topology: AMQP_DECLARE_TOPOLOGY. */
 export function setupTopology(ch: Channel | ConfirmChannel, queue: string, declare: boolean): Promise<void> {
   return declare ? assertTopology(ch, queue) : checkTopology(ch, queue);
+}
+
+/**
+ * Where the api publishes votes: an exchange of their own, bound to the votes queue only. Publishing
+ * through the default exchange would need write permission on `amq.default`, which reaches every
+ * queue of the vhost by name (the dead-letter queue too); with this exchange the api's broker user is
+ * allowed to write to it and nothing else (deploy/rabbitmq/entrypoint.sh, docs/SECURITY.md).
+ */
+export function entryExchange(queue: string): string {
+  return `${queue}.in`;
 }
 
 export async function assertTopology(ch: Channel | ConfirmChannel, queue: string): Promise<void> {
@@ -44,4 +55,6 @@ export async function assertTopology(ch: Channel | ConfirmChannel, queue: string
       'x-delivery-limit': 50,
     },
   });
+  await ch.assertExchange(entryExchange(queue), 'fanout', { durable: true });
+  await ch.bindQueue(queue, entryExchange(queue), '');
 }

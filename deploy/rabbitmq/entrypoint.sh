@@ -30,9 +30,9 @@ umask 077
 mkdir -p "$dir"
 cp "${PAREDAO_TOPOLOGY_FILE:-/etc/rabbitmq/definitions.json}" "$dir/20-topology.json"
 # What each service does (core/src/topology.ts checkTopology, api/src/publisher.ts, consumer/src/consumer.ts):
-#   check votes.dlx, votes.dead, votes (passive declares)   no permission
-#   api: publish to votes through the default exchange      write amq.default (which can reach any queue
-#                                                            of the vhost by name: votes and votes.dead)
+#   check votes.in, votes.dlx, votes.dead, votes (passive)   no permission
+#   api: publish to the exchange votes.in (bound to votes)   write votes.in only (not amq.default, which
+#                                                            reaches every queue by name, votes.dead too)
 #   consumer: consume and ack votes                          read votes
 # Dead-lettering is done by the broker itself and needs no permission.
 cat > "$dir/10-users.json" <<JSON
@@ -45,7 +45,7 @@ cat > "$dir/10-users.json" <<JSON
   "vhosts": [{ "name": "/" }],
   "permissions": [
     { "user": "${RABBITMQ_USER}", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*" },
-    { "user": "paredao-api", "vhost": "/", "configure": "^\$", "write": "^amq\\\\.default\$", "read": "^\$" },
+    { "user": "paredao-api", "vhost": "/", "configure": "^\$", "write": "^votes\\\\.in\$", "read": "^\$" },
     { "user": "paredao-consumer", "vhost": "/", "configure": "^\$", "write": "^\$", "read": "^votes\$" }
   ]
 }

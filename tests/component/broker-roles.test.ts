@@ -136,6 +136,18 @@ describe.skipIf(!canCtl)("RabbitMQ users per role, with compose's permissions, o
     }
   });
 
+  it('when the api user tries to publish straight into the dead-letter queue (default exchange), then the broker refuses (403)', async () => {
+    const conn = await amqp.connect(url('paredao-api'));
+    try {
+      const ch = await conn.createConfirmChannel();
+      const closed = new Promise<Error>((r) => ch.on('error', r));
+      ch.sendToQueue('votes.dead', Buffer.from('{}'));
+      expect(String(await closed)).toMatch(/ACCESS_REFUSED|403/);
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  });
+
   it('when the consumer user tries to publish a vote, then the broker refuses (403)', async () => {
     const conn = await amqp.connect(url('paredao-consumer'));
     try {

@@ -902,6 +902,9 @@ describe('RabbitMQ configuration', () => {
     expect(defs.exchanges.map((e) => e.name)).toContain('votes.dlx');
     expect(defs.queues.map((q) => q.name)).toContain('votes.dead');
     expect(defs.bindings).toContainEqual(expect.objectContaining({ source: 'votes.dlx', destination: 'votes.dead' }));
+    // The api publishes to votes.in (core/src/topology.ts entryExchange), bound to votes only.
+    expect(defs.exchanges.map((e) => e.name)).toContain('votes.in');
+    expect(defs.bindings.filter((b) => b.source === 'votes.in')).toEqual([expect.objectContaining({ destination: 'votes' })]);
   });
 
   it('enables the management and prometheus plugins', () => {
@@ -1028,6 +1031,7 @@ describe('RabbitMQ definitions agree with what the services declare', () => {
       await ch.deleteQueue(q);
       await ch.deleteQueue(`${q}.dead`);
       await ch.deleteExchange(`${q}.dlx`);
+      await ch.deleteExchange(`${q}.in`);
       await conn.close();
     }
   });

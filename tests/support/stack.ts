@@ -192,6 +192,7 @@ export async function deleteQueues(queue: string, urls = AMQP_URL): Promise<void
     await ch.deleteQueue(queue);
     await ch.deleteQueue(`${queue}.dead`);
     await ch.deleteExchange(`${queue}.dlx`);
+    await ch.deleteExchange(`${queue}.in`);
   } finally {
     await conn.close();
   }

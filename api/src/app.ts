@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store, VoteMessage } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -7,7 +6,7 @@ import type { Logger } from 'pino';
 import { adminRouter } from './admin.js';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
-import { AppError } from './errors.js';
+import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { ParedaoService } from './paredoes.js';
@@ -68,8 +67,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   app.set('trust proxy', deps.trustProxyHops);
 
   app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    req.id = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    req.id = requestIdOf(req.get('x-request-id'));
     req.log = log.child({ reqId: req.id });
     res.setHeader('x-request-id', req.id);
     const started = process.hrtime.bigint();
@@ -147,8 +145,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     store: rateLimitStore,
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime();
-      const retryAfter = Math.max(1, Math.ceil(((reset ?? now() + 60_000) - now()) / 1000));
-      next(new AppError(429, 'rate_limited', 'Muitos votos seguidos deste endereço. Aguarde um instante.', { 'Retry-After': String(retryAfter) }));
+      next(rateLimited(reset ?? now() + 60_000, now()));
     },
   });
 
@@ -204,14 +201,14 @@ function toAppError(err: unknown): AppError {
   const type = (err as { type?: string } | null)?.type;
   switch (type) {
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.');
+      return payloadTooLarge();
     case 'entity.parse.failed':
-      return new AppError(400, 'invalid_body', 'O corpo não é JSON válido.');
+      return notJson();
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError(415, 'unsupported_media_type', 'Codificação não suportada; use UTF-8.');
     case 'request.aborted':
-      return new AppError(400, 'request_aborted', 'Requisição interrompida.');
+      return requestAborted();
     default: {
       // body-parser marks other client faults (a body that says gzip but is not, say) with a 4xx status.
       const status = (err as { status?: unknown } | null)?.status;

@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Antibot } from './antibot.js';
-import { AppError } from './errors.js';
+import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import type { VoteService } from './votes.js';
 
 /** The same limit as express.json({ limit: '8kb' }) on the Express route. */
 export const VOTE_BODY_LIMIT = 8 * 1024;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface HotPathDeps {
@@ -75,7 +73,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
   const vote = (req: IncomingMessage, res: ServerResponse, reqId: string, started: bigint) => {
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > VOTE_BODY_LIMIT) {
-      return fail(req, res, reqId, new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.'), started);
+      return fail(req, res, reqId, payloadTooLarge(), started);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -85,7 +83,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
       if (size > VOTE_BODY_LIMIT) {
         done = true;
         req.off('data', onData);
-        return fail(req, res, reqId, new AppError(413, 'payload_too_large', 'Corpo da requisição grande demais.'), started);
+        return fail(req, res, reqId, payloadTooLarge(), started);
       }
       chunks.push(chunk);
     };
@@ -93,7 +91,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     req.on('aborted', () => {
       if (done) return;
       done = true;
-      fail(req, res, reqId, new AppError(400, 'request_aborted', 'Requisição interrompida.'), started);
+      fail(req, res, reqId, requestAborted(), started);
     });
     req.on('end', () => {
       if (done) return;
@@ -110,7 +108,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
           body = undefined;
         }
         if (body === null || typeof body !== 'object') {
-          return fail(req, res, reqId, new AppError(400, 'invalid_body', 'O corpo não é JSON válido.'), started);
+          return fail(req, res, reqId, notJson(), started);
         }
       }
       votes.accept(body, reqId).then(
@@ -131,9 +129,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     // express-rate-limit's `standardHeaders: 'draft-7'`, as the Express route sends them.
     res.setHeader('RateLimit-Policy', `${limit.perMinute};w=60`);
     res.setHeader('RateLimit', `limit=${limit.perMinute}, remaining=${Math.max(0, limit.perMinute - info.totalHits)}, reset=${resetSeconds}`);
-    if (info.totalHits <= limit.perMinute) return null;
-    const retryAfter = Math.max(1, Math.ceil((resetMs - deps.now()) / 1000));
-    return new AppError(429, 'rate_limited', 'Muitos votos seguidos deste endereço. Aguarde um instante.', { 'Retry-After': String(retryAfter) });
+    return info.totalHits <= limit.perMinute ? null : rateLimited(resetMs, deps.now());
   };
 
   return (req, res) => {
@@ -144,8 +140,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     const isChallenge = !isVote && path === '/api/challenge' && req.method === 'GET';
     if (!isVote && !isChallenge) return fallback(req, res);
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const reqId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const reqId = requestIdOf(req.headers['x-request-id']);
     if (isChallenge) {
       // A challenge is single use: never cached.
       res.setHeader('cache-control', 'no-store');

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { brokerAvailable, runScenario, scenarios, type FaultRow } from '../../faults/scenarios.js';
+import { brokerAvailable, runScenario, scenarios } from '../../faults/scenarios.js';
+import { expectNothingLostNothingDoubled } from './fault-audit.js';
 
 /**
  * Issue 8, in CI: nothing accepted is lost, nothing is counted twice, under sustained load while the
  * consumer is killed over and over, while the broker restarts, and while api workers stop or die. The
  * same scenarios, and more, run longer with `npm run faults` (docs/RELIABILITY.md).
  */
-function expectNothingLostNothingDoubled(r: FaultRow) {
-  console.log(`${r.scenario}: ${r.fault}; ${r.requests} requests, ${r.accepted} × 202, counted ${r.counted}, lost ${r.lost}, counted without 202 ${r.extraWithout202}, doubled ${r.doubled}, ${JSON.stringify(r.statuses)}; ${r.notes}`);
-  expect(r.accepted).toBeGreaterThan(0);
-  expect(r.lost).toBe(0);
-  expect(r.doubled).toBe(0);
-  expect(r.unknown).toBe(0);
-  // Every counted vote is either a 202 or a request that got no 202 but whose publish was confirmed late.
-  expect(r.counted).toBe(r.accepted + r.extraWithout202);
-  expect(r.hourlyAddsUp).toBe(true);
-  expect(r.dead).toBe(0);
-}
-
 describe('faults under load (issue 8)', () => {
   it('when the consumer is SIGKILLed at least 10 times during 30 s of 300 votes/s, then every 202 is counted exactly once', async () => {
     const r = await runScenario(scenarios.consumerKill(300, 30));

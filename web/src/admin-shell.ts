@@ -53,7 +53,7 @@ export function findAdminUi() {
     confirmText: byId('confirm-text'),
     confirmOk: byId<HTMLButtonElement>('confirm-ok'),
     confirmCancel: byId<HTMLButtonElement>('confirm-cancel'),
-  };;
+  };
 }
 
 export type AdminUi = ReturnType<typeof findAdminUi>;

@@ -5,7 +5,8 @@ try {
   const want = JSON.parse(fs.readFileSync('package-lock.json', 'utf8')).packages;
   const have = JSON.parse(fs.readFileSync('node_modules/.package-lock.json', 'utf8')).packages;
   for (const [path, meta] of Object.entries(want)) {
-    if (!path.startsWith('node_modules/') || meta.optional) continue;
+    // Every installed package, also one a workspace keeps in its own node_modules (api/node_modules/…).
+    if (!path.includes('node_modules/') || meta.optional) continue;
     if (have[path]?.version !== meta.version) process.exit(1);
   }
   process.exit(fs.existsSync('node_modules/better-sqlite3/build/Release/better_sqlite3.node') ? 0 : 1);

@@ -57,7 +57,7 @@ async function httpWorker() {
 }
 
 async function consumer() {
-  const conn = await amqp.connect(amqpUrl.split(',')[0]!);
+  const conn = await amqp.connect(amqpUrl.split(',')[0]!, { noDelay: true });
   const ch = await conn.createChannel();
   await assertTopology(ch, queue);
   await ch.prefetch(1000);

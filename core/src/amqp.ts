@@ -87,7 +87,14 @@ export class BrokerLink<S> {
       const url = this.nextUrl();
       let conn: ChannelModel | null = null;
       try {
-        conn = await amqp.connect(url, { clientProperties: { connection_name: this.opts.connectionName }, timeout: this.opts.connectTimeoutMs ?? 5000 });
+        // noDelay: amqplib leaves Nagle's algorithm on, so a publish waited for the ACK of the one
+        // before it: measured at 3000 votes/s, confirms took 28 ms on average with it and 5 ms without
+        // (docs/BENCHMARKS.md, issue 12). RabbitMQ's own side sets nodelay by default.
+        conn = await amqp.connect(url, {
+          clientProperties: { connection_name: this.opts.connectionName },
+          timeout: this.opts.connectTimeoutMs ?? 5000,
+          noDelay: true,
+        });
         const lost = this.watchConnection(conn);
         const session = await this.opts.setup(conn, lost.watch);
         if (this.stopping.signal.aborted) {

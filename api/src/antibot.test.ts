@@ -1,7 +1,7 @@
 import { createChallenge, randomInt, solveChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it } from 'vitest';
-import { Antibot } from './antibot.js';
+import { Antibot, RandomPool } from './antibot.js';
 import { AppError } from './errors.js';
 
 const secret = 'x'.repeat(40);
@@ -76,5 +76,38 @@ describe('Antibot speaks altcha-lib 2.x exactly (it reimplements its HMAC steps 
     });
     const solution = await solveChallenge({ challenge, deriveKey });
     expect(codeOf(() => antibot.verify(b64({ challenge, solution })))).toBe('accepted');
+  });
+});
+
+describe('Antibot canonical form and randomness', () => {
+  it('when a payload lists the parameters in another key order, then it still verifies (altcha-lib signs them sorted)', async () => {
+    const p = await solved();
+    const params = p.challenge.parameters as unknown as Record<string, unknown>;
+    const reversed = Object.fromEntries(Object.keys(params).reverse().map((k) => [k, params[k]]));
+    expect(Object.keys(reversed)[0]).not.toBe(Object.keys(params)[0]);
+    expect(antibot.verify(b64({ ...p, challenge: { ...p.challenge, parameters: reversed } }))).toBe(antibot.verify(b64(p)));
+  });
+
+  it('when many challenges are issued, then no salt or nonce repeats, across refills of the random pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const { salt, nonce } = antibot.challenge().parameters as unknown as { salt: string; nonce: string };
+      expect(salt).toMatch(/^[0-9a-f]{32}$/);
+      seen.add(salt).add(nonce);
+    }
+    expect(seen.size).toBe(2000);
+  });
+
+  it('when the pool is drawn from, then every draw is fresh bytes and a draw larger than the pool is refused', () => {
+    const pool = new RandomPool(64);
+    const draws = Array.from({ length: 40 }, () => {
+      const b = Buffer.alloc(20);
+      pool.fill(b, 2, 18);
+      expect(b.subarray(0, 2).equals(Buffer.alloc(2))).toBe(true);
+      expect(b.subarray(18).equals(Buffer.alloc(2))).toBe(true);
+      return b.toString('hex', 2, 18);
+    });
+    expect(new Set(draws).size).toBe(40);
+    expect(() => pool.fill(Buffer.alloc(100), 0, 100)).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hash, randomFillSync, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Challenge } from 'altcha-lib';
 import { AppError } from './errors.js';
 
@@ -25,11 +25,21 @@ export interface AntibotOptions {
 export class Antibot {
   private readonly signatureSecret: string;
   private readonly keySecret: string;
+  /** The same keys as KeyObjects: the string is not turned into key bytes again for every HMAC. */
+  private readonly signatureKey: KeyObject;
+  private readonly keyKey: KeyObject;
+  /** Salt and nonce come from here: one call into the system's generator per 128 challenges, not two per challenge. */
+  private readonly random = new RandomPool(4096);
+  /** salt ‖ nonce ‖ uint32be(counter): the input of the derived key, rewritten for each challenge. */
+  private readonly password = Buffer.alloc(36);
 
   constructor(private readonly opts: AntibotOptions) {
     // Two independent keys from one configured secret.
     this.signatureSecret = createHash('sha256').update(`paredao-challenge:${opts.secret}`).digest('hex');
     this.keySecret = createHash('sha256').update(`paredao-key:${opts.secret}`).digest('hex');
+    // altcha-lib imports the secret string's UTF-8 bytes as the HMAC key, as createHmac does with a string.
+    this.signatureKey = createSecretKey(Buffer.from(this.signatureSecret, 'utf8'));
+    this.keyKey = createSecretKey(Buffer.from(this.keySecret, 'utf8'));
   }
 
   /** Thousands of hashes per vote on average, as challenges are issued now. */
@@ -54,25 +64,23 @@ export class Antibot {
   challenge(now = Date.now()): Challenge {
     const mean = this.opts.difficulty * 1000;
     const counter = randomInt(Math.round(mean * 0.5), Math.round(mean * 1.5) + 1);
-    const nonce = randomBytes(16);
-    const salt = randomBytes(16);
-    const password = Buffer.alloc(20);
-    nonce.copy(password, 0);
-    password.writeUInt32BE(counter, 16);
     // altcha-lib's SHA-256 derivation with cost 1: sha256(salt ‖ nonce ‖ uint32be(counter)).
-    const derivedKey = createHash('sha256').update(salt).update(password).digest();
+    const password = this.password;
+    this.random.fill(password, 0, 32);
+    password.writeUInt32BE(counter, 32);
+    const derivedKey = hash('sha256', password, 'buffer');
     // Keys sorted, as altcha-lib signs them (canonical JSON).
     const parameters = {
       algorithm: 'SHA-256',
       cost: 1,
       expiresAt: Math.floor(now / 1000) + this.opts.expirySeconds,
       keyLength: 32,
-      keyPrefix: derivedKey.subarray(0, 16).toString('hex'),
-      keySignature: hmacHex(this.keySecret, derivedKey),
-      nonce: nonce.toString('hex'),
-      salt: salt.toString('hex'),
+      keyPrefix: derivedKey.toString('hex', 0, 16),
+      keySignature: hmacHex(this.keyKey, derivedKey),
+      nonce: password.toString('hex', 16, 32),
+      salt: password.toString('hex', 0, 16),
     };
-    return { parameters, signature: hmacHex(this.signatureSecret, JSON.stringify(parameters)) } as Challenge;
+    return { parameters, signature: hmacHex(this.signatureKey, JSON.stringify(parameters)) } as Challenge;
   }
 
   /** Verifies the widget's base64 payload; returns the vote id it determines or throws a 403 AppError. */
@@ -89,11 +97,11 @@ export class Antibot {
       throw new AppError(403, 'antibot_expired', 'A verificação anti-robô expirou. Uma nova está sendo feita.');
     }
     const invalid = () => new AppError(403, 'antibot_invalid', 'A verificação anti-robô falhou.');
-    if (!safeEqualHex(challenge.signature!, hmacHex(this.signatureSecret, JSON.stringify(sortKeys(params))))) throw invalid();
+    if (!safeEqualHex(challenge.signature!, hmacHex(this.signatureKey, canonicalJson(params)))) throw invalid();
     if (!/^(?:[0-9a-f]{2})+$/.test(solution.derivedKey) || !Number.isInteger(solution.counter) || solution.counter < 0 || solution.counter > 0xffffffff) {
       throw invalid();
     }
-    if (typeof params.keySignature !== 'string' || !safeEqualHex(params.keySignature, hmacHex(this.keySecret, Buffer.from(solution.derivedKey, 'hex')))) {
+    if (typeof params.keySignature !== 'string' || !safeEqualHex(params.keySignature, hmacHex(this.keyKey, Buffer.from(solution.derivedKey, 'hex')))) {
       throw invalid();
     }
     return voteIdOf(challenge.signature!);
@@ -105,8 +113,50 @@ export function voteIdOf(signature: string): string {
   return signature.slice(0, 32);
 }
 
-function hmacHex(key: string, data: string | Buffer): string {
+function hmacHex(key: KeyObject, data: string | Buffer): string {
   return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/**
+ * Random bytes drawn from a buffer refilled by the system's generator when used up: the same bytes
+ * randomBytes would give, at one call per `size` bytes instead of one per request.
+ */
+export class RandomPool {
+  private readonly pool: Buffer;
+  private offset: number;
+
+  constructor(size: number) {
+    this.pool = Buffer.alloc(size);
+    this.offset = size;
+  }
+
+  /** Writes fresh random bytes into target[start, end). Never hands out the same bytes twice. */
+  fill(target: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.pool.length) throw new RangeError(`RandomPool of ${this.pool.length} bytes cannot give ${n}`);
+    if (this.offset + n > this.pool.length) {
+      randomFillSync(this.pool);
+      this.offset = 0;
+    }
+    this.pool.copy(target, start, this.offset, this.offset + n);
+    // Used bytes are cleared, so a bug that read them again would see zeros, not a repeated secret.
+    this.pool.fill(0, this.offset, this.offset + n);
+    this.offset += n;
+  }
+}
+
+/**
+ * altcha-lib's canonical JSON of the parameters. The challenges this server issues are already in that
+ * form (flat, keys in order), so the object is serialised as it is; anything else is sorted first.
+ */
+function canonicalJson(params: Record<string, unknown>): string {
+  let previous = '';
+  for (const k in params) {
+    const v = params[k];
+    if (k <= previous || (typeof v === 'object' && v !== null)) return JSON.stringify(sortKeys(params));
+    previous = k;
+  }
+  return JSON.stringify(params);
 }
 
 function safeEqualHex(a: string, b: string): boolean {

@@ -129,7 +129,8 @@ export class VoteConsumer {
         metrics.applied.inc(outcome.applied);
         metrics.duplicates.inc(outcome.duplicates);
         metrics.outsideWindow.inc(outcome.outsideWindow);
-        for (const v of votes) metrics.voteToCount.observe(Math.max(0, committedAt - v.acceptedAt) / 1000);
+        // Once per batch, for the oldest vote it counted (the batch's slowest); duplicates not at all.
+        if (outcome.oldestAcceptedAt !== null) metrics.voteToCount.observe(Math.max(0, committedAt - outcome.oldestAcceptedAt) / 1000);
         if (!this.storeOk) log.info('store available again; resuming');
         this.storeOk = true;
         metrics.storeUp.set(1);

@@ -34,7 +34,7 @@ export function createConsumerMetrics(registry: Registry) {
     }),
     voteToCount: new Histogram({
       name: 'paredao_vote_to_count_seconds',
-      help: 'Time from a vote accepted by the api to its batch committed.',
+      help: 'Per applied batch: time from the api accepting the oldest vote the batch counted to the batch committed (redelivered duplicates not included).',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),

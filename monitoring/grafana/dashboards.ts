@@ -427,7 +427,7 @@ function pipeline(): DashboardBuilder {
     .withPanel(
       lines({
         title: 'Vote-to-count latency',
-        description: 'From the api accepting a vote to the consumer committing it: how stale the results are.',
+        description: 'Per applied batch, from the api accepting the oldest vote the batch counted to the consumer committing it: how stale the results are at worst.',
         unit: 's',
         queries: quantiles('paredao_vote_to_count_seconds', '', 'job="consumer"', [0.5, 0.99]),
       }),

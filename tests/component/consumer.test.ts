@@ -65,16 +65,20 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     const batches = sample(text, 'paredao_consumer_batch_size_count', {})!;
     expect(batches).toBeGreaterThanOrEqual(10);
     expect(batches).toBeLessThan(200);
-    expect(sample(text, 'paredao_vote_to_count_seconds_count', {})).toBe(1000);
+    // One observation per batch that counted votes (here every batch), not one per vote.
+    expect(sample(text, 'paredao_vote_to_count_seconds_count', {})).toBe(batches);
   });
 
   it('when the same votes are delivered again, then nothing is counted twice', async () => {
     const votes = Array.from({ length: 300 }, () => vote('participante-2'));
     await publish(queue, votes.map(encodeVote));
     await waitFor('300 more counted', async () => (await total()) === 1300);
+    const observed = sample(await registry.metrics(), 'paredao_vote_to_count_seconds_count', {});
     await publish(queue, votes.map(encodeVote)); // a redelivery of the whole batch
     await waitFor('duplicates skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 300);
     expect(await total()).toBe(1300);
+    // Batches of duplicates only count nothing, so they add no vote-to-count observation.
+    expect(sample(await registry.metrics(), 'paredao_vote_to_count_seconds_count', {})).toBe(observed);
     const conn = await connectAny();
     const ch = await conn.createChannel();
     await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);

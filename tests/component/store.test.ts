@@ -85,7 +85,7 @@ for (const t of targets) {
 
     it('when a batch is applied, then tallies and hourly rows count each vote once', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0003', 'b', Date.UTC(2026, 10, 23, 22, 1))], Date.now());
-      expect(outcome).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0 });
+      expect(outcome).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       const tally = await store.tally(paredaoId);
       expect(tally.byCandidate).toEqual({ a: 2, b: 1 });
       expect(tally.hourly).toEqual([
@@ -96,13 +96,15 @@ for (const t of targets) {
 
     it('when the same batch is delivered again, then nothing is counted twice', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0004', 'b')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 2, outsideWindow: 0 });
+      expect(outcome).toEqual({ applied: 1, duplicates: 2, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       expect((await store.tally(paredaoId)).byCandidate).toEqual({ a: 2, b: 2 });
     });
 
     it('when one batch holds the same vote id twice, then it counts once', async () => {
       const outcome = await store.applyBatch([vote('v-0005', 'a'), vote('v-0005', 'a')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 1, outsideWindow: 0 });
+      expect(outcome).toEqual({ applied: 1, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      // Only duplicates: nothing counted, so no acceptance time to report.
+      expect(await store.applyBatch([vote('v-0005', 'a')], Date.now())).toEqual({ applied: 0, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: null });
       expect((await store.tally(paredaoId)).byCandidate.a).toBe(3);
     });
 
@@ -121,7 +123,7 @@ for (const t of targets) {
       const fresh = Array.from({ length: 260 }, (_, i) => vote(`big-${String(i).padStart(4, '0')}`, i % 2 ? 'a' : 'b'));
       const batch = [...fresh.slice(0, 100), vote('v-0001', 'a'), ...fresh.slice(100), vote('v-0002', 'a'), fresh[7]!];
       const outcome = await store.applyBatch(batch, Date.now());
-      expect(outcome).toEqual({ applied: 260, duplicates: 3, outsideWindow: 0 });
+      expect(outcome).toEqual({ applied: 260, duplicates: 3, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       const after = (await store.tally(paredaoId)).byCandidate;
       expect((after.a ?? 0) - (before.a ?? 0)).toBe(130);
       expect((after.b ?? 0) - (before.b ?? 0)).toBe(130);
@@ -185,7 +187,8 @@ for (const t of targets) {
         ],
         Date.now(),
       );
-      expect(outcome).toEqual({ applied: 1, duplicates: 0, outsideWindow: 4 });
+      // The oldest vote counted, not the oldest in the batch (`early` was refused).
+      expect(outcome).toEqual({ applied: 1, duplicates: 0, outsideWindow: 4, oldestAcceptedAt: closedAt.getTime() - 1 });
       expect((await store.tally(p1)).byCandidate).toEqual({ x: 1 });
       // With none open, the current one is the paredão whose closing time is the latest.
       expect((await store.currentParedao())?.id).toBe(paredaoId);

@@ -13,6 +13,19 @@ export interface ApplyOutcome {
   duplicates: number;
   /** Votes accepted outside their paredão's voting window (or for an unknown paredão): never counted. */
   outsideWindow: number;
+  /**
+   * When the oldest vote this batch counted was accepted by the api (ms since the epoch); null when it
+   * counted none. The consumer's vote-to-count latency comes from it: one observation per batch, and
+   * none for a batch of redelivered duplicates.
+   */
+  oldestAcceptedAt: number | null;
+}
+
+/** The acceptedAt of the oldest of `votes`, or null for none. */
+export function oldestAcceptedAt(votes: readonly { acceptedAt: number }[]): number | null {
+  let oldest: number | null = null;
+  for (const v of votes) if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
+  return oldest;
 }
 
 export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };

@@ -51,6 +51,9 @@ run_local() {
   run_dir="$root/run/$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$run_dir"
   ln -sfn "$run_dir" "$root/run/current"
+  # nginx reaches the api over a Unix socket in the run folder (API_SOCKET= for TCP only).
+  if [[ -z ${API_SOCKET+set} ]]; then export API_SOCKET="$run_dir/api.sock"; fi
+  if [[ -z $API_SOCKET ]]; then unset API_SOCKET; fi
   proxy/render-local.sh "$run_dir" >/dev/null
   nginx -t -q -c "$run_dir/nginx.conf" -p "$run_dir" || die "nginx config invalid (see above)"
   # Prometheus scrapes the local processes; its config comes from the same job list as compose's.

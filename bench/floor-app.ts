@@ -49,7 +49,8 @@ async function httpWorker() {
     });
   });
   server.keepAliveTimeout = 65_000;
-  server.listen(port, '127.0.0.1');
+  // FLOOR_SOCKET: a Unix socket, as the api listens behind ./run.sh's nginx (API_SOCKET).
+  server.listen(process.env.FLOOR_SOCKET ? { path: process.env.FLOOR_SOCKET } : { port, host: '127.0.0.1' });
   process.once('SIGTERM', () => {
     server.close();
     void publisher.stop(Date.now() + 2000).finally(() => process.exit(0));

@@ -170,18 +170,20 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
   const dir = mkdtempSync(join(tmpdir(), `paredao-${kind}-`));
   const [appPort, httpPort] = [await freePort(), await freePort()];
   const queue = `bench-floor-${process.pid}-${Date.now()}`;
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0', AMQP_URL };
+  // Reached over a Unix socket, as the stack's api is (API_SOCKET in tests/support/stack.ts and ./run.sh).
+  const socket = join(dir, 'app.sock');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), API_SOCKET: socket, HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0', AMQP_URL };
   const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(dir, 'nginx')], { env, encoding: 'utf8' });
   if (rendered.status !== 0) throw new Error(`render-local.sh failed: ${rendered.stderr}`);
   const procs: ChildProcess[] = [];
   const groups: Record<string, number[]> = {};
   if (kind === 'baseline') {
-    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-app.ts'], { cwd: ROOT, env: { ...env, BASELINE_PORT: String(appPort), BASELINE_WORKERS: '2' }, stdio: 'ignore' });
+    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-app.ts'], { cwd: ROOT, env: { ...env, BASELINE_PORT: String(appPort), BASELINE_SOCKET: socket, BASELINE_WORKERS: '2' }, stdio: 'ignore' });
     procs.push(app);
     groups.api = [app.pid!];
   } else {
     const consumer = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'consumer', FLOOR_QUEUE: queue }, stdio: 'ignore' });
-    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'http', FLOOR_QUEUE: queue, FLOOR_PORT: String(appPort), FLOOR_WORKERS: '2' }, stdio: 'ignore' });
+    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'http', FLOOR_QUEUE: queue, FLOOR_PORT: String(appPort), FLOOR_SOCKET: socket, FLOOR_WORKERS: '2' }, stdio: 'ignore' });
     procs.push(consumer, app);
     groups.api = [app.pid!];
     groups.consumer = [consumer.pid!];

@@ -9,6 +9,12 @@ export const apiEnv = z.object({
   ...serviceEnv,
   API_HOST: z.string().default('127.0.0.1').describe('Address the api listens on'),
   API_PORT: port(3000).describe('api HTTP port (the site goes through nginx; `/metrics`, `/readyz` here)'),
+  API_SOCKET: z
+    .string()
+    .regex(/^\//, 'an absolute path')
+    .max(100, 'at most 100 characters (the limit of a Unix socket path is 108 bytes)')
+    .optional()
+    .describe('Unix socket the api also listens on, for an nginx on the same machine (./run.sh sets run/…/api.sock; proxy/render-local.sh points nginx there); unset = TCP only'),
   API_WORKERS: z.coerce.number().int().min(1).max(64).default(2).describe('api processes (Node cluster) sharing the port'),
   PAREDAO_FILE: z
     .string()

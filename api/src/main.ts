@@ -1,4 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
@@ -25,6 +27,15 @@ try {
   process.exit(78); // EX_CONFIG
 }
 const log = makeLogger(config);
+
+if (cluster.isPrimary && config.API_SOCKET) {
+  try {
+    await clearStaleSocket(config.API_SOCKET);
+  } catch (err) {
+    log.fatal({ err, path: config.API_SOCKET }, err instanceof Error ? err.message : String(err));
+    await exit(log, 1);
+  }
+}
 
 if (cluster.isPrimary && config.API_WORKERS > 1) {
   runPrimary(config, log);
@@ -132,4 +143,26 @@ function logStartup(cfg: ApiConfig, logger: Logger) {
     },
     'api started',
   );
+}
+
+/**
+ * A socket file left by an api that was killed (a clean stop removes it) would make listen() fail with
+ * EADDRINUSE: it is removed if nothing answers on it. A live api on it, or a file that is not a socket,
+ * is an error instead.
+ */
+async function clearStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (!isSocket) throw new Error(`API_SOCKET ${path} exists and is not a socket`);
+  const live = await new Promise<boolean>((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`another process is listening on API_SOCKET ${path}`);
+  unlinkSync(path);
 }

@@ -103,14 +103,19 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
     trustProxyHops: config.TRUST_PROXY_HOPS,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = createServer(app);
-    s.once('error', reject);
-    s.listen(config.API_PORT, config.API_HOST, () => resolve(s));
-  });
-  // Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection we just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const listen = (at: { port: number; host: string } | { path: string }) =>
+    new Promise<Server>((resolve, reject) => {
+      const s = createServer(app);
+      s.once('error', reject);
+      s.listen(at, () => resolve(s));
+      // Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection we just closed.
+      s.keepAliveTimeout = 65_000;
+      s.headersTimeout = 66_000;
+    });
+  const server = await listen({ port: config.API_PORT, host: config.API_HOST });
+  // The same app on a Unix socket too, for an nginx on this machine (API_SOCKET; ./run.sh): a vote's
+  // request and answer cross it for less CPU than loopback TCP (docs/BENCHMARKS.md, issue 12).
+  const servers = config.API_SOCKET ? [server, await listen({ path: config.API_SOCKET })] : [server];
 
   let stopping: Promise<void> | null = null;
   return {
@@ -124,12 +129,12 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
         // `Connection: close` for a moment, so the busy connections end after their next response;
         // only then close the server, which also closes the connections that are idle: nginx may be
         // writing a request into one of those at that instant (a 502), so the fewer the better.
-        server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+        for (const s of servers) s.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
         await new Promise((r) => setTimeout(r, Math.min(config.SHUTDOWN_DRAIN_MS, Math.max(0, deadline - Date.now()))));
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
         results.stop(); // ends SSE streams, which would otherwise hold server.close() open
         await Promise.race([closed, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
-        server.closeAllConnections();
+        for (const s of servers) s.closeAllConnections();
         await publisher.stop(deadline);
         await store.close();
       })();

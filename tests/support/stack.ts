@@ -71,6 +71,8 @@ export class Stack {
       STORE_URL: `sqlite:${this.storePath}`,
       QUEUE_NAME: this.queue,
       API_PORT: String(this.ports.api),
+      // As ./run.sh: nginx reaches the api over a Unix socket in the run folder.
+      API_SOCKET: join(this.dir, 'api.sock'),
       CONSUMER_PORT: String(this.ports.consumer),
       HTTP_PORT: String(this.ports.http),
       API_WORKERS: String(this.opts.apiWorkers ?? 1),

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startStack, type Stack } from '../support/stack.js';
+
+/**
+ * nginx reaches the api over a Unix socket (API_SOCKET), as ./run.sh runs it (issue 12: less CPU per vote
+ * than loopback TCP). A killed api leaves its socket file behind; the next start must not fail on it.
+ */
+describe('the api on a Unix socket behind nginx', () => {
+  let stack: Stack;
+  let socket: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    socket = stack.env.API_SOCKET!;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('when the stack runs, then nginx sends votes to the api over its socket', async () => {
+    const conf = readFileSync(join(stack.dir, 'nginx/paredao.conf'), 'utf8');
+    expect(conf).toContain(`server unix:${socket} `);
+    expect(conf).not.toMatch(/server 127\.0\.0\.1:\d+/);
+    expect(lstatSync(socket).isSocket()).toBe(true);
+    expect((await stack.vote('participante-1')).status).toBe(202);
+  });
+
+  it('when a second api is started on the same socket, then it refuses to start and the first keeps serving', () => {
+    const second = spawnSync('node', ['api/dist/main.js'], {
+      cwd: ROOT,
+      env: { ...stack.env, API_PORT: '0', API_WORKERS: '1' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stdout).toContain('another process is listening on API_SOCKET');
+    expect(lstatSync(socket).isSocket()).toBe(true);
+  });
+
+  it('when the api is SIGKILLed, then its socket file stays behind and a restarted api clears it and serves votes', async () => {
+    await stack.signal('api', 'SIGKILL');
+    expect(existsSync(socket)).toBe(true); // a clean stop removes it; a kill cannot
+    await stack.startService('api');
+    expect((await stack.vote('participante-2')).status).toBe(202);
+  });
+});

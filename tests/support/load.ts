@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Challenge } from 'altcha-lib';
 import { Pool } from 'undici';
 import { encodePayload } from './antibot.js';
+import { HttpClient } from './http-client.js';
 
 /**
  * Open-loop load for `POST /api/votes`: request i is sent at start + i/rate whether or not earlier ones
@@ -18,8 +19,14 @@ export interface LoadOptions {
   /** Pre-solved ALTCHA payloads, one per vote (see presolve); needs ratePerSec × durationSec of them. */
   proofs?: string[];
   candidates?: string[];
-  /** Keep-alive connections (pipelining 1). Default 128. */
+  /** Keep-alive connections, one request in flight on each (http-client.ts). Default 128. */
   connections?: number;
+  /**
+   * Open all `connections` before the first scheduled send, so the run does not begin by opening them
+   * (through nginx, hundreds of handshakes in its first second). Happens before the run's clock starts;
+   * rejects if one cannot be opened. Default false: sockets open as requests need them.
+   */
+  warmConnections?: boolean;
   /** Requests allowed in flight; a send due while this many are outstanding is dropped and counted. Default 4 × connections. */
   maxOutstanding?: number;
   /** Default `POST /api/votes` with `{ candidateId, altcha }`; `GET` sends no body (results reads). */
@@ -82,7 +89,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   }
   const connections = opts.connections ?? 128;
   const maxOutstanding = opts.maxOutstanding ?? connections * 4;
-  const pool = new Pool(target.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const client = new HttpClient(target.origin, { connections, timeoutMs: 30_000 });
+  if (opts.warmConnections) {
+    try {
+      await client.warm();
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+  }
 
   const latencies = new Float64Array(total);
   const lags = new Float64Array(total);
@@ -96,33 +111,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let lastDoneAt = 0;
   let next = 0;
   const intervalMs = 1000 / opts.ratePerSec;
-  const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
 
   const fire = (i: number, scheduledAt: number) => {
     const body = method === 'POST' ? JSON.stringify({ candidateId: candidates[i % candidates.length], altcha: proofs[i] }) : undefined;
     lags[sent++] = performance.now() - scheduledAt;
-    pool
-      .request({ origin: target.origin, path, method, headers, body })
-      .then(async (res) => {
-        const text = await res.body.text();
-        return { status: res.statusCode, text };
-      })
-      .then(
-        ({ status, text }) => {
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          if (status === 202 && method === 'POST') {
-            accepted.push(voteIdOf(text));
-            lastAcceptedAt = Date.now();
-          }
-          lastDoneAt = performance.now();
-          latencies[completed++] = lastDoneAt - scheduledAt;
-        },
-        // No status: refused, reset, timed out, or the body broke off.
-        () => {
-          errors++;
-          lastDoneAt = performance.now();
-        },
-      );
+    client.request(method, path, body, (err, status, resBody) => {
+      lastDoneAt = performance.now();
+      // No status: refused, reset, timed out, or the body broke off.
+      if (err) return void errors++;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === 202 && method === 'POST') {
+        accepted.push(voteIdOf(resBody.toString()));
+        lastAcceptedAt = Date.now();
+      }
+      latencies[completed++] = lastDoneAt - scheduledAt;
+    });
   };
 
   const startedAt = Date.now();
@@ -147,9 +150,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     };
     tick();
   });
-  // Everything is sent; wait for the stragglers (undici's timeouts bound this).
+  // Everything is sent; wait for the stragglers (the client's 30 s timeout bounds this).
   while (completed + errors < sent) await new Promise((r) => setTimeout(r, 5));
-  await pool.close();
+  await client.close();
   const done = latencies.subarray(0, completed);
   return {
     sent,

@@ -101,7 +101,7 @@ export function renderMarkdown(out: BenchOutput): string {
   lines.push(
     `\`${m.command}\` at commit \`${m.gitCommit}\` on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, nginx ${m.nginx}, RabbitMQ ${m.rabbitmq}. ` +
       `Load average at start ${m.loadAvgAtStart.map((l) => l.toFixed(2)).join(' / ')}. ${settings.durationSec} s per step, ${settings.apiWorkers} api workers, ` +
-      `ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off, load generator (undici, open loop) on the same machine and cores (its CPU is a column). ` +
+      `ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off, load generator (node:net keep-alive client, open loop) on the same machine and cores (its CPU is a column). ` +
       `Lost and doubled are by vote id (every 202's id in the store's applied ids exactly once); RabbitMQ is the process on the AMQP port only.`,
   );
   lines.push('');

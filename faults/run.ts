@@ -9,12 +9,14 @@
 //   npm run faults -- 1 3          only scenarios 1 and 3
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, release, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { clusterUnavailable, LocalCluster } from '../tests/support/cluster.js';
 import { brokerAvailable, clusterScenarios, runScenario, scenarios, type FaultRow, type Scenario } from './scenarios.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** What else the machine was doing, as the run began (it used to be a fixed sentence about other people's work). */
+const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' / ');
 const DOC = resolve(ROOT, 'docs/RELIABILITY.md');
 const BEGIN = '<!-- faults:begin (written by npm run faults) -->';
 const END = '<!-- faults:end -->';
@@ -99,7 +101,7 @@ const lines = [header, '|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:
 const block = [
   BEGIN,
   '',
-  `Machine: ${machine}. The driver, nginx, api ×2, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it, next to other people's work (the load average was often above 8 on 2 cores).`,
+  `Machine: ${machine}. The driver, nginx, api ×2, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it; load average (1 / 5 / 15 min) when this run began: ${loadAtStart}.`,
   '',
   ...lines,
   '',

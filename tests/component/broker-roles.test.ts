@@ -1,7 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRegistry, draftFromInput, openStore, type Store } from '@paredao/core';
 import amqp from 'amqplib';
@@ -11,6 +10,7 @@ import { Publisher } from '../../api/src/publisher.js';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
 import { waitFor } from '../support/ports.js';
+import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 import { quietLog, tempStoreUrl } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -22,17 +22,7 @@ interface UsersFile {
 
 /** The users file deploy/rabbitmq/entrypoint.sh writes for compose, from the given passwords. */
 function composeUsers(passwords: Record<string, string>): UsersFile {
-  const work = mkdtempSync(join(tmpdir(), 'paredao-rmq-roles-'));
-  try {
-    writeFileSync(join(work, 'docker-entrypoint.sh'), '#!/bin/sh\n', { mode: 0o755 });
-    execFileSync('bash', [join(ROOT, 'deploy/rabbitmq/entrypoint.sh')], {
-      env: { PATH: `${work}:${process.env.PATH ?? ''}`, PAREDAO_DEFINITIONS_DIR: join(work, 'defs'), PAREDAO_TOPOLOGY_FILE: join(ROOT, 'deploy/rabbitmq/definitions.json'), ...passwords },
-      stdio: 'pipe',
-    });
-    return JSON.parse(readFileSync(join(work, 'defs/10-users.json'), 'utf8')) as UsersFile;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return runRabbitmqEntrypoint(passwords, '', (work) => ({ users: JSON.parse(readFileSync(join(work, 'defs/10-users.json'), 'utf8')) as UsersFile })).users;
 }
 
 const ctl = (...args: string[]) => spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 30_000 });

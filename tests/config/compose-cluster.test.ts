@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 
 /**
  * The three-node RabbitMQ option of compose (issue 15), checked offline (no Docker engine here): the
@@ -83,31 +82,13 @@ describe('compose: three RabbitMQ nodes (deploy/rabbitmq/docker-compose.cluster.
     for (const n of nodes.slice(1)) expect(users(cluster.services[n]?.environment), n).toEqual(users(main.services.rabbitmq?.environment));
   });
 
-  function runEntrypoint(cookie: string) {
-    const work = mkdtempSync(join(tmpdir(), 'paredao-rmq-cookie-'));
-    // A stand-in for the image's docker-entrypoint.sh: says whether the cookie variable reached it.
-    writeFileSync(join(work, 'docker-entrypoint.sh'), '#!/bin/sh\necho "cookie variable: ${RABBITMQ_ERLANG_COOKIE:-unset}"\n', { mode: 0o755 });
-    try {
-      const out = execFileSync('bash', [join(dir, 'entrypoint.sh'), 'rabbitmq-server'], {
-        env: {
-          PATH: `${work}:${process.env.PATH ?? ''}`,
-          PAREDAO_DEFINITIONS_DIR: join(work, 'defs'),
-          PAREDAO_TOPOLOGY_FILE: join(dir, 'definitions.json'),
-          PAREDAO_ERLANG_COOKIE_FILE: join(work, 'cookie'),
-          RABBITMQ_USER: 'paredao',
-          RABBITMQ_PASSWORD: 'abc123',
-          RABBITMQ_API_PASSWORD: 'api123',
-          RABBITMQ_CONSUMER_PASSWORD: 'consumer123',
-          RABBITMQ_ERLANG_COOKIE: cookie,
-        },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      return { out, written: readFileSync(join(work, 'cookie'), 'utf8'), mode: statSync(join(work, 'cookie')).mode & 0o777 };
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
+  // The image's docker-entrypoint.sh stand-in says whether the cookie variable reached it.
+  const runEntrypoint = (cookie: string) =>
+    runRabbitmqEntrypoint(
+      { RABBITMQ_USER: 'paredao', RABBITMQ_PASSWORD: 'abc123', RABBITMQ_API_PASSWORD: 'api123', RABBITMQ_CONSUMER_PASSWORD: 'consumer123', RABBITMQ_ERLANG_COOKIE: cookie },
+      'echo "cookie variable: ${RABBITMQ_ERLANG_COOKIE:-unset}"',
+      (work) => ({ written: readFileSync(join(work, 'cookie'), 'utf8'), mode: statSync(join(work, 'cookie')).mode & 0o777 }),
+    );
 
   it('the entrypoint writes the cookie as the node\'s .erlang.cookie (mode 400) and drops the deprecated variable', () => {
     const cookie = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const rel = (p: string) => relative(root, p) || '.';
@@ -939,32 +940,16 @@ describe('RabbitMQ configuration', () => {
     expect(readFileSync(join(dir, 'entrypoint.sh'), 'utf8')).toContain(`:-${path}}`);
   });
 
-  function runEntrypoint(env: Record<string, string>) {
-    const work = mkdtempSync(join(tmpdir(), 'paredao-rmq-'));
-    // A stand-in for the image's docker-entrypoint.sh, which is not on this machine: it records argv.
-    writeFileSync(join(work, 'docker-entrypoint.sh'), '#!/bin/sh\necho "handed over: $*"\n', { mode: 0o755 });
-    try {
-      const out = execFileSync('bash', [join(dir, 'entrypoint.sh'), 'rabbitmq-server'], {
-        env: {
-          PATH: `${work}:${process.env.PATH ?? ''}`,
-          PAREDAO_DEFINITIONS_DIR: join(work, 'defs'),
-          PAREDAO_TOPOLOGY_FILE: join(dir, 'definitions.json'),
-          ...env,
-        },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const users = JSON.parse(readFileSync(join(work, 'defs/10-users.json'), 'utf8')) as {
+  // The image's docker-entrypoint.sh stand-in records argv.
+  const runEntrypoint = (env: Record<string, string>) =>
+    runRabbitmqEntrypoint(env, 'echo "handed over: $*"', (work) => ({
+      users: JSON.parse(readFileSync(join(work, 'defs/10-users.json'), 'utf8')) as {
         users: { name: string; password: string }[];
         permissions: { user: string; vhost: string }[];
-      };
-      const topology = JSON.parse(readFileSync(join(work, 'defs/20-topology.json'), 'utf8')) as Defs;
-      const mode = statSync(join(work, 'defs/10-users.json')).mode & 0o777;
-      return { out, users, topology, mode };
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
+      },
+      topology: JSON.parse(readFileSync(join(work, 'defs/20-topology.json'), 'utf8')) as Defs,
+      mode: statSync(join(work, 'defs/10-users.json')).mode & 0o777,
+    }));
 
   const passwords = { RABBITMQ_PASSWORD: 'abc123', RABBITMQ_API_PASSWORD: 'api123', RABBITMQ_CONSUMER_PASSWORD: 'con123' };
 

@@ -2,7 +2,7 @@ import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientS
 import { paredaoSchema, type Paredao } from '../contract.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, oldestAcceptedAt, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
+import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
 
 interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date }
 interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes: number }
@@ -119,7 +119,7 @@ export async function openMongoStore(url: string): Promise<Store> {
           await hourly.bulkWrite(hOps, { session, ordered: false });
         }
         const outsideWindow = votes.length - inWindow.length;
-        return { applied: fresh.length, duplicates: votes.length - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldestAcceptedAt(fresh) };
+        return applyOutcome(votes.length, fresh, outsideWindow);
       });
     },
     async tally(paredaoId): Promise<Tally> {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { paredaoSchema, type Paredao } from '../contract.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, oldestAcceptedAt, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type Tally, type TransitionResult } from './types.js';
+import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type Tally, type TransitionResult } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_votes (
@@ -153,7 +153,7 @@ export function openSqliteStore(path: string): Store {
     const { candidates, hours } = aggregate(fresh, hourBucket);
     for (const c of candidates) addTally.run(c.paredaoId, c.candidateId, c.n);
     for (const h of hours) addHourly.run(h.paredaoId, h.hour, h.candidateId, h.n);
-    return { applied: fresh.length, duplicates: votes.length - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldestAcceptedAt(fresh) };
+    return applyOutcome(votes.length, fresh, outsideWindow);
   });
 
   const transition = db.transaction((id: string, change: (p: Paredao) => Paredao | TransitionResult): TransitionResult => {

@@ -21,11 +21,11 @@ export interface ApplyOutcome {
   oldestAcceptedAt: number | null;
 }
 
-/** The acceptedAt of the oldest of `votes`, or null for none. */
-export function oldestAcceptedAt(votes: readonly { acceptedAt: number }[]): number | null {
+/** What applying a batch of `batchSize` votes did, from the votes it counted and those outside their window: the rest were duplicates. */
+export function applyOutcome(batchSize: number, fresh: readonly { acceptedAt: number }[], outsideWindow: number): ApplyOutcome {
   let oldest: number | null = null;
-  for (const v of votes) if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
-  return oldest;
+  for (const v of fresh) if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
+  return { applied: fresh.length, duplicates: batchSize - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldest };
 }
 
 export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };

@@ -16,7 +16,7 @@ if (cluster.isPrimary && workers > 1) {
   for (let i = 0; i < workers; i++) cluster.fork();
   let listening = 0;
   cluster.on('listening', () => {
-    if (++listening === workers) console.log(`baseline listening on ${port}`);
+    if (++listening === workers) console.log(`baseline listening on ${socket ?? port}`);
   });
   const stop = () => {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
@@ -35,7 +35,7 @@ if (cluster.isPrimary && workers > 1) {
     res.status(202).json({ voteId: '00000000000000000000000000000000' });
   });
   const server = app.listen(socket ? { path: socket } : { port, host: '127.0.0.1' }, () => {
-    if (!cluster.isWorker) console.log(`baseline listening on ${port}`);
+    if (!cluster.isWorker) console.log(`baseline listening on ${socket ?? port}`);
   });
   server.keepAliveTimeout = 65_000;
   process.once('SIGTERM', () => server.close(() => process.exit(0)));

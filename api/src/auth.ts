@@ -13,14 +13,13 @@
  * an SQLite one, two more dependencies) and still could not end every session of a changed password,
  * which is one indexed delete in our own store (`revokeSessionsExcept`).
  */
-import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@paredao/core';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from './errors.js';
-
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+import { Gate, GateFullError } from './gate.js';
+import { verifyPassword } from './password-hash.js';
 
 /** Over plain HTTP (the local run). */
 export const SESSION_COOKIE = 'paredao_admin';
@@ -29,30 +28,6 @@ export const SESSION_COOKIE = 'paredao_admin';
  * Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite it.
  */
 export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
-
-/**
- * OWASP Password Storage Cheat Sheet (2025): scrypt N=2^17, r=8, p=1 (128 MiB, ~0.3 s here). Stored
- * hashes carry their own N, r and p, so hashes made with the old N=2^14 still verify.
- */
-export const SCRYPT_PARAMS = { N: 131072, r: 8, p: 1 } as const;
-/** 128 × N × r bytes for the default, with room; also caps what a stored hash may ask for. */
-const SCRYPT_MAXMEM = 256 * 1024 * 1024;
-
-/** `scrypt:N:r:p:salt:hash` (base64; no `$`, so .env files and shells leave it alone): what scripts/hash-password.mjs prints and ADMIN_PASSWORD_HASH holds. */
-export async function hashPassword(password: string, N: number = SCRYPT_PARAMS.N, r: number = SCRYPT_PARAMS.r, p: number = SCRYPT_PARAMS.p): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, { N, r, p, maxmem: SCRYPT_MAXMEM });
-  return `scrypt:${N}:${r}:${p}:${salt.toString('base64')}:${hash.toString('base64')}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const parts = stored.split(':');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [, n, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
-  const expected = Buffer.from(hashB64, 'base64');
-  const actual = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT_MAXMEM });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
 
 export type SessionStore = Pick<Store, 'putSession' | 'getSession' | 'deleteSession' | 'revokeSessionsExcept'>;
 
@@ -64,8 +39,11 @@ export interface AuthOptions {
   sessionTtlMs: number;
   /** Delay before answering a failed login, to slow down guessing. */
   failureDelayMs: number;
-  /** scrypt takes 128 MiB a time: more logins than this at once in one process get 429 instead of memory. */
-  maxConcurrentLogins?: number;
+  /**
+   * Password hashes one process runs at once (each takes up to SCRYPT_MAX_BYTES), how many more logins
+   * may wait for a turn, and for how long; past that a login gets 429 instead of memory.
+   */
+  hashing?: { concurrency: number; maxWaiting: number; maxWaitMs: number };
   store: SessionStore;
   now?: () => number;
 }
@@ -80,10 +58,11 @@ export class Auth {
   private readonly now: () => number;
   /** Which password a session was opened with; a changed ADMIN_PASSWORD_HASH gives a new one. */
   private readonly credential: string;
-  private loginsInFlight = 0;
+  private readonly hashGate: Gate;
 
   constructor(private readonly opts: AuthOptions) {
     this.now = opts.now ?? Date.now;
+    this.hashGate = new Gate(opts.hashing ?? { concurrency: 1, maxWaiting: 4, maxWaitMs: 3000 });
     this.credential = this.sign(`credential:${opts.passwordHash ?? ''}`).slice(0, 22);
   }
 
@@ -101,22 +80,21 @@ export class Auth {
 
   /** Checks the password and opens a session; returns the cookie value. */
   async login(username: unknown, password: unknown): Promise<string> {
-    if (this.loginsInFlight >= (this.opts.maxConcurrentLogins ?? 4)) {
-      throw new AppError(429, 'rate_limited', 'Muitas tentativas de login ao mesmo tempo. Tente de novo em instantes.', { 'Retry-After': '2' });
-    }
-    this.loginsInFlight++;
     let ok: boolean;
     try {
-      ok =
-        this.configured &&
-        typeof username === 'string' &&
-        typeof password === 'string' &&
-        password.length <= 1024 &&
-        // Always run the hash, so a wrong user name takes as long as a wrong password.
-        (await verifyPassword(password, this.opts.passwordHash!)) &&
-        username === this.opts.username;
-    } finally {
-      this.loginsInFlight--;
+      ok = await this.hashGate.run(
+        async () =>
+          this.configured &&
+          typeof username === 'string' &&
+          typeof password === 'string' &&
+          password.length <= 1024 &&
+          // Always run the hash, so a wrong user name takes as long as a wrong password.
+          (await verifyPassword(password, this.opts.passwordHash!)) &&
+          username === this.opts.username,
+      );
+    } catch (err) {
+      if (!(err instanceof GateFullError)) throw err;
+      throw new AppError(429, 'rate_limited', 'Muitas tentativas de login ao mesmo tempo. Tente de novo em instantes.', { 'Retry-After': '2' });
     }
     if (!ok) {
       await new Promise((r) => setTimeout(r, this.opts.failureDelayMs));

@@ -1,5 +1,6 @@
 import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
+import { parseStoredHash } from './password-hash.js';
 
 /**
  * The api's settings. Each `.describe()` is the documentation: the README's settings table and
@@ -23,7 +24,10 @@ export const apiEnv = z.object({
   ADMIN_USER: z.string().min(1).max(64).default('admin').describe('Login name of the production team (admin.html, painel.html)'),
   ADMIN_PASSWORD_HASH: z
     .string()
-    .regex(/^scrypt:\d+:\d+:\d+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'the output of node scripts/hash-password.mjs')
+    .superRefine((v, ctx) => {
+      const parsed = parseStoredHash(v);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    })
     .optional()
     .describe('scrypt hash of the production team password (`node scripts/hash-password.mjs`, which prompts); unset = administration off'),
   ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).max(168).default(8).describe('Lifetime of an admin login session, in hours'),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../api/src/auth.js';
+import { hashPassword } from '../../api/src/password-hash.js';
 import { loadApiConfig } from '../../api/src/config.js';
 import type { Challenge } from 'altcha-lib';
 import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SCRYPT_PARAMS, verifyPassword } from '../../api/src/password-hash.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TEMPLATE = join(ROOT, 'proxy/templates/default.conf.template');
@@ -82,10 +83,13 @@ describe('the admin password tooling (issue 14)', () => {
     expect(res.stderr).toMatch(/not taken from the command line/);
   });
 
-  it("when the password comes on standard input, then it prints a hash with OWASP's scrypt parameters", () => {
+  it("when the password comes on standard input, then it prints a hash with the api's scrypt parameters that the api verifies", async () => {
     const res = spawnSync('node', [script], { input: 'a-password-123\n', encoding: 'utf8' });
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/^scrypt:131072:8:1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\n$/);
+    const { N, r, p } = SCRYPT_PARAMS;
+    expect(res.stdout).toMatch(new RegExp(`^scrypt:${N}:${r}:${p}:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\\n$`));
+    expect(await verifyPassword('a-password-123', res.stdout.trim())).toBe(true);
+    expect(await verifyPassword('a-password-124', res.stdout.trim())).toBe(false);
   });
 
   it('when preflight creates .env, then it tells where the admin password is without printing it', () => {

@@ -7,21 +7,18 @@
 // Timings are the production config rendered for a test stack by the same renderers ./run.sh uses:
 // alerts' `for:` shortened by writeRules, Prometheus scraping every second, Alertmanager's group
 // timings in seconds. Routes, receivers, inhibitions and rule expressions are the committed ones.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderLocal } from '../../monitoring/alertmanager/config.js';
-import { localConfig, toYaml, writeRules } from '../../monitoring/prometheus/targets.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { writeRules } from '../../monitoring/prometheus/targets.js';
+import { missingMonitoring, startMonitoring, type Monitoring } from '../support/monitoring.js';
+import { waitFor } from '../support/ports.js';
 import { AMQP_URL, startStack, type Stack } from '../support/stack.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
-const missing = [PROMETHEUS, ALERTMANAGER].filter((p) => !existsSync(p));
+const missing = missingMonitoring();
 if (missing.length) console.warn(`SKIPPED alerts e2e: ${missing.join(', ')} not found (./preflight.sh installs prometheus and prometheus-alertmanager)`);
 
 /** A TCP relay to the broker that the test can cut (refusing and dropping every connection) and restore. */
@@ -67,17 +64,10 @@ describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
   const broker = new URL(AMQP_URL.split(',')[0]!.trim());
   const relay = new Relay({ host: broker.hostname, port: Number(broker.port || 5672) });
   const notifications: Notification[] = [];
-  const procs: { name: string; child: ChildProcess; log: string }[] = [];
   let stack: Stack | undefined;
   let hook: Server | undefined;
+  let monitoring: Monitoring | undefined;
   let promUrl = '';
-
-  function start(name: string, cmd: string, args: string[]): void {
-    const entry = { name, child: spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }), log: '' };
-    entry.child.stderr!.on('data', (c: Buffer) => (entry.log = (entry.log + c.toString()).slice(-4000)));
-    procs.push(entry);
-  }
-  const logs = () => procs.map((p) => `--- ${p.name}\n${p.log}`).join('\n');
 
   async function alertState(name: string): Promise<string | undefined> {
     const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
@@ -103,51 +93,19 @@ describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
     await new Promise<void>((resolve) => hook!.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/paredao-alerts`;
 
-    const amPort = await freePort();
-    const amConfig = path.join(tmp, 'alertmanager.yml');
-    writeFileSync(amConfig, renderLocal({ ALERT_WEBHOOK_URL: hookUrl }, { groupWait: '1s', groupInterval: '1s', repeatInterval: '1h' }));
-    start('alertmanager', ALERTMANAGER, [
-      `--config.file=${amConfig}`,
-      `--storage.path=${path.join(tmp, 'am-data')}`,
-      `--web.listen-address=127.0.0.1:${amPort}`,
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ]);
-
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    const port = (url: string) => Number(new URL(url).port);
-    const config = localConfig({
-      scrapeInterval: '1s',
-      evaluationInterval: '1s',
+    monitoring = await startMonitoring({
+      dir: tmp,
+      targets: stack,
+      webhookUrl: hookUrl,
       rulesDir: writeRules(path.join(tmp, 'rules'), { alertFor: '2s' }),
-      ports: {
-        api: port(stack.apiUrl),
-        consumer: port(stack.consumerUrl),
-        rabbitmq: port(stack.rabbitmqMetricsUrl),
-        'rabbitmq-queues': port(stack.rabbitmqMetricsUrl),
-        prometheus: promPort,
-        alertmanager: amPort,
-      },
+      fast: true,
     });
-    const promConfig = path.join(tmp, 'prometheus.yml');
-    writeFileSync(promConfig, toYaml(config, 'alerts e2e test'));
-    start('prometheus', PROMETHEUS, [
-      `--config.file=${promConfig}`,
-      `--storage.tsdb.path=${path.join(tmp, 'prom-data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      '--log.level=warn',
-    ]);
-    await waitFor('alertmanager and prometheus ready', async () => {
-      const dead = procs.find((p) => p.child.exitCode !== null);
-      if (dead) throw new Error(`${dead.name} exited:\n${logs()}`);
-      return (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok && (await fetch(`${promUrl}/-/ready`)).ok;
-    }, 30_000);
+    promUrl = monitoring.promUrl;
   }, 120_000);
 
   afterAll(async () => {
     await relay.cut().catch(() => {});
-    for (const { child } of procs) if (child.exitCode === null) child.kill('SIGTERM');
+    await monitoring?.stop();
     await new Promise<void>((resolve) => (hook ? hook.close(() => resolve()) : resolve()));
     // Back on the direct path, so stop() can delete the test's queues.
     await stack?.stop();
@@ -166,7 +124,7 @@ describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
     expect(await alertState('BrokerDisconnected')).toBeUndefined();
 
     await relay.cut();
-    await waitFor(`BrokerDisconnected firing in Prometheus\n${logs()}`, async () => (await alertState('BrokerDisconnected')) === 'firing', 60_000, 500);
+    await waitFor(`BrokerDisconnected firing in Prometheus\n${monitoring!.logs()}`, async () => (await alertState('BrokerDisconnected')) === 'firing', 60_000, 500);
     const firing = await waitFor(
       'the firing notification at the webhook',
       async () => notifications.find((n) => n.status === 'firing' && n.groupLabels.alertname === 'BrokerDisconnected'),
@@ -179,7 +137,7 @@ describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
 
     await relay.open();
     const resolved = await waitFor(
-      `the resolved notification at the webhook\n${logs()}`,
+      `the resolved notification at the webhook\n${monitoring!.logs()}`,
       async () => notifications.find((n) => n.status === 'resolved' && n.groupLabels.alertname === 'BrokerDisconnected'),
       90_000,
       200,

@@ -1,0 +1,58 @@
+/**
+ * A system's ceiling: the highest offered rate it sustains within the latency and error targets.
+ * Rates go up a ladder until a step fails, then the gap between the last passing and the first failing
+ * rate is halved until it is narrower than `resolution`. A system that passes the top of the ladder has
+ * no measured ceiling, only a floor under it (`capped`), and a ratio to it means nothing.
+ */
+export interface CeilingSearch {
+  /** The highest passing rate, or 0 when even the first failed. */
+  ceiling: number;
+  /** The lowest failing rate, or null when nothing failed (the ceiling is above `ladder`'s top). */
+  firstFailing: number | null;
+  /** True when every rate tried passed: `ceiling` is only a lower bound. */
+  capped: boolean;
+  /** Rates in the order they were run. */
+  tried: number[];
+}
+
+export interface CeilingOptions {
+  /** Rates to climb, ascending. */
+  ladder: number[];
+  /** Stop bisecting when the gap is at most this many votes/s. */
+  resolution: number;
+}
+
+export async function findCeiling(passes: (rate: number) => Promise<boolean>, opts: CeilingOptions): Promise<CeilingSearch> {
+  const tried: number[] = [];
+  const run = async (rate: number) => {
+    tried.push(rate);
+    return passes(rate);
+  };
+  let lo = 0;
+  let hi: number | null = null;
+  for (const rate of opts.ladder) {
+    if (await run(rate)) lo = rate;
+    else {
+      hi = rate;
+      break;
+    }
+  }
+  if (hi === null) return { ceiling: lo, firstFailing: null, capped: true, tried };
+  while (hi - lo > opts.resolution) {
+    // Rounded to the resolution's grain, so the rates read as round numbers.
+    const grain = Math.max(1, Math.floor(opts.resolution / 2));
+    const mid = Math.round((lo + hi) / 2 / grain) * grain;
+    if (mid <= lo || mid >= hi) break;
+    if (await run(mid)) lo = mid;
+    else hi = mid;
+  }
+  return { ceiling: lo, firstFailing: hi, capped: false, tried };
+}
+
+/** ours / theirs from two searches, or why there is no ratio. */
+export function ceilingRatio(ours: CeilingSearch, theirs: CeilingSearch): { ratio: number } | { why: string } {
+  if (theirs.capped) return { why: `the comparison passed every rate tried (up to ${theirs.ceiling}/s): its ceiling was not reached` };
+  if (theirs.ceiling === 0) return { why: 'the comparison failed its first step' };
+  if (ours.capped) return { why: `ours passed every rate tried (up to ${ours.ceiling}/s): its ceiling was not reached` };
+  return { ratio: ours.ceiling / theirs.ceiling };
+}

@@ -38,15 +38,16 @@ export async function findCeiling(passes: (rate: number) => Promise<boolean>, op
     }
   }
   if (hi === null) return { ceiling: lo, firstFailing: null, capped: true, tried };
-  while (hi - lo > opts.resolution) {
+  let top: number = hi;
+  while (top - lo > opts.resolution) {
     // Rounded to the resolution's grain, so the rates read as round numbers.
     const grain = Math.max(1, Math.floor(opts.resolution / 2));
-    const mid = Math.round((lo + hi) / 2 / grain) * grain;
-    if (mid <= lo || mid >= hi) break;
+    const mid: number = Math.round((lo + top) / 2 / grain) * grain;
+    if (mid <= lo || mid >= top) break;
     if (await run(mid)) lo = mid;
-    else hi = mid;
+    else top = mid;
   }
-  return { ceiling: lo, firstFailing: hi, capped: false, tried };
+  return { ceiling: lo, firstFailing: top, capped: false, tried };
 }
 
 /** ours / theirs from two searches, or why there is no ratio. */

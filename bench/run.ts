@@ -1,49 +1,65 @@
 /**
- * Prime-time benchmark (issue 7): the whole stack on this machine, driven open-loop through nginx in
- * steps of votes/s until it saturates, against a do-nothing Express baseline behind the same nginx.
+ * Prime-time benchmark: the system as ./run.sh runs it (nginx, two api workers, consumer, SQLite,
+ * RabbitMQ, Prometheus and Alertmanager scraping them), driven open-loop through nginx. Each system's
+ * ceiling (the highest offered rate within the latency and error targets) is found by climbing a
+ * ladder of rates and then bisecting (bench/ceiling.ts), for the stack, the bare-pipeline floor and a
+ * do-nothing Express baseline behind the same nginx, in the same run.
  *
- *   npm run bench                 full run: 1000, 2000, … votes/s, 30 s each; writes bench/results/latest.json
- *                                 and appends a dated table to docs/BENCHMARKS.md
- *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
- *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
- *            --docs         with --steps: still write latest.json and append to docs/BENCHMARKS.md
- *            --all-steps    run every step even past saturation (CPU per vote as a curve over rates)
+ *   npm run bench                 full run; writes bench/results/<date>.json (commit it) and regenerates
+ *                                 the generated sections of docs/BENCHMARKS.md and README.md from it
+ *   npm run bench -- --quick      smoke run (~3 min): a short ladder, 10 s steps; bench/results/scratch/
+ *   options: --duration=30 --ladder=1000,2000,… --resolution=250 --no-baseline --no-results-step
+ *            --all-steps    run every rung of the ladder, no bisection (CPU per vote as a curve over rates)
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
  *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
- *                           and report how many arrived against how many the services wrote (issue 5)
+ *                           and report how many arrived against how many the services wrote
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
+import { missingMonitoring, startMonitoring, type Monitoring } from '../tests/support/monitoring.js';
 import { freePort, waitFor } from '../tests/support/ports.js';
 import Database from 'better-sqlite3';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '../tests/support/stack.js';
+import { ceilingRatio, findCeiling, type CeilingSearch } from './ceiling.js';
+import { writeGeneratedDocs } from './docs.js';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? 'true'] as const;
-  }),
-);
-const quick = args.has('quick');
-const durationSec = Number(args.get('duration') ?? (quick ? 10 : 30));
-const maxRate = Number(args.get('max') ?? (quick ? 1000 : 10_000));
-const stepRates = args.get('steps')?.split(',').map(Number) ?? (quick ? [500, 1000] : Array.from({ length: Math.floor(maxRate / 1000) }, (_, i) => (i + 1) * 1000));
-const profileDir = args.get('profile');
-const withBaseline = !args.has('no-baseline') && !profileDir;
-const withResultsStep = !args.has('no-results-step') && !profileDir;
-// A custom --steps run appends to docs/BENCHMARKS.md only when asked (--docs).
-const writeDocs = !quick && !args.has('no-docs') && !profileDir && (!args.has('steps') || args.has('docs'));
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    ladder: { type: 'string' },
+    resolution: { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
+    'no-results-step': { type: 'boolean', default: false },
+    'all-steps': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    gelf: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const quick = args.quick;
+const durationSec = Number(args.duration ?? (quick ? 10 : 30));
+// 1000 and 5000 are rungs: the targets are stated at those rates.
+const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [500, 1000, 2000] : [1000, 2000, 3000, 5000, 8000, 12000, 16000]);
+const resolution = Number(args.resolution ?? (quick ? 500 : 250));
+const profileDir = args.profile;
+const withBaseline = !args['no-baseline'] && !profileDir;
+const withResultsStep = !args['no-results-step'] && !profileDir;
+/** A full run is the one a document may cite: committed under bench/results/, the rest in scratch/. */
+const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args['all-steps'] && withBaseline && withResultsStep;
 const resultsRate = quick ? 500 : 5000;
-/** Votes/s beside the results readers (issue 12: 5000 reads/s alongside 1000 votes/s). */
+/** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
 const candidates = ['participante-1', 'participante-2'];
-/** Saturation: the first step over either limit ends the run. */
+/** A step passes within both limits. */
 const P99_LIMIT_MS = 100;
 const ERROR_LIMIT = 0.001;
 const CONNECTIONS = 256;
@@ -70,6 +86,9 @@ async function resultsTotal(apiUrl: string): Promise<number> {
   if (!res.ok) throw new Error(`results: HTTP ${res.status}`);
   return ((await res.json()) as { total: number }).total;
 }
+
+/** Every process of the system as ./run.sh runs it. */
+const STACK_GROUPS = ['nginx', 'api', 'consumer', 'rabbitmq', 'monitoring'];
 
 function cpuOf(usage: Record<string, GroupUsage>, groups: string[]) {
   return groups.reduce((s, g) => s + (usage[g]?.cpuUs ?? 0), 0);
@@ -146,13 +165,13 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
     doubledByTotals: Math.max(0, counted - accepted),
     deadLettered: depths.dead,
     cpu,
-    cpuUsPerVote: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer', 'rabbitmq']) / accepted : 0,
-    cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, ['nginx', 'api', 'consumer']) / accepted : 0,
+    cpuUsPerVote: accepted ? cpuOf(cpu, STACK_GROUPS) / accepted : 0,
+    cpuUsPerVoteWithoutBroker: accepted ? cpuOf(cpu, STACK_GROUPS.filter((g) => g !== 'rabbitmq')) / accepted : 0,
     brokerIdleCores: brokerIdle,
-    cpuUsPerVoteNetOfBrokerIdle: accepted ? (cpuOf(cpu, ['nginx', 'api', 'consumer', 'rabbitmq']) - brokerIdle * wallUs) / accepted : 0,
+    cpuUsPerVoteNetOfBrokerIdle: accepted ? (cpuOf(cpu, STACK_GROUPS) - brokerIdle * wallUs) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
-    otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
+    otherProcessesCores: (busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
     challengeCpuUs,
   };
   if (rr) report.results = { rate: resultsRate, sent: rr.sent, statuses: rr.statuses, networkErrors: rr.errors, latency: rr.latency };
@@ -284,7 +303,7 @@ async function baselineStep(kind: 'baseline' | 'floor', url: string, groups: Pro
     cpuUsPerVoteNetOfBrokerIdle: accepted ? (cpuOf(cpu, Object.keys(cpu)) - brokerIdle * wallUs) / accepted : 0,
     loadGeneratorCpuUs: self.user + self.system,
     loadAvgBefore,
-    otherProcessesCores: Math.max(0, busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
+    otherProcessesCores: (busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
   };
 }
 
@@ -366,55 +385,82 @@ function linesWritten(stack: Stack): number {
   return n;
 }
 
+/** Each rate once (a rate the search or a target step already ran is reused), in the order asked. */
+class StepCache {
+  readonly steps = new Map<number, StepReport>();
+  constructor(private readonly run: (rate: number) => Promise<StepReport>) {}
+  async get(rate: number): Promise<StepReport> {
+    const done = this.steps.get(rate);
+    if (done) return done;
+    const s = await this.run(rate);
+    this.steps.set(rate, s);
+    return s;
+  }
+  /** The ceiling by ladder and bisection; with --all-steps, every rung instead. */
+  async ceiling(): Promise<CeilingSearch> {
+    if (args['all-steps']) {
+      for (const rate of ladder) await this.get(rate);
+      const passing = ladder.filter((r) => this.steps.get(r)!.passed);
+      const top = Math.max(0, ...passing);
+      return { ceiling: top, firstFailing: ladder.find((r) => r > top) ?? null, capped: passing.length === ladder.length, tried: [...ladder] };
+    }
+    return findCeiling(async (rate) => (await this.get(rate)).passed, { ladder, resolution });
+  }
+  /** Steps in the order of their rates. */
+  sorted(): StepReport[] {
+    return [...this.steps.values()].sort((a, b) => a.rate - b.rate);
+  }
+}
+
 async function main() {
   if (!existsSync(join(ROOT, 'api/dist/main.js')) || !existsSync(join(ROOT, 'consumer/dist/main.js'))) {
     throw new Error('build the services first: npx tsc -b core api consumer (or npm run build)');
   }
+  const missing = missingMonitoring();
+  if (missing.length) throw new Error(`the system runs with Prometheus and Alertmanager: ${missing.join(', ')} missing (./preflight.sh installs them)`);
   const info = await machine();
   log(`machine: ${info.cpuModel}, ${info.cores} cores, load average ${info.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   const env: Record<string, string> = {
     // Proofs for a whole step are solved before it starts; big steps take longer than the default 120 s.
     ANTIBOT_EXPIRY_SECONDS: '3600',
     // What production runs: the harness's debug level would log a line per vote.
-    LOG_LEVEL: args.get('log-level') ?? 'info',
+    LOG_LEVEL: args['log-level'],
   };
-  const gelf = args.has('gelf') ? await gelfListener() : null;
+  const gelf = args.gelf ? await gelfListener() : null;
   if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;
   const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env };
   let stack: Stack;
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     // node refuses --cpu-prof in NODE_OPTIONS, so the api's command line carries it.
-    const profiled = new (class extends Stack {
-      override command(name: Parameters<Stack['command']>[0]): string[] {
-        const [cmd, ...rest] = super.command(name);
-        return name === 'api' ? [cmd!, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...rest] : [cmd!, ...rest];
-      }
-    })(opts);
-    stack = await profiled.start().catch(async (err: unknown) => {
-      await profiled.stop().catch(() => {});
-      throw err;
-    });
+    stack = await startStack({ ...opts, launch: { api: ([cmd, ...rest]) => [cmd!, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...rest] } });
   } else {
     stack = await startStack(opts);
   }
-  const steps: StepReport[] = [];
-  let baseline: StepReport[] = [];
+  let monitoring: Monitoring | undefined;
+  const stackSteps = new StepCache((rate) => voteStep(stack, groups, rate, 'votes'));
+  let groups!: ProcessGroups;
+  let votesCeiling: CeilingSearch;
+  const mixed: StepReport[] = [];
   try {
+    monitoring = await startMonitoring({ dir: stack.dir, targets: stack });
     const rabbit = brokerPids();
-    const groups = new ProcessGroups({ nginx: [stack.pid('proxy')!], api: [stack.pid('api')!], consumer: [stack.pid('consumer')!], rabbitmq: rabbit });
-    log(`stack up at ${stack.url} (api ${stack.apiUrl}); RabbitMQ pids ${rabbit.join(',') || 'not found'}`);
+    groups = new ProcessGroups({
+      nginx: [stack.pid('proxy')!],
+      api: [stack.pid('api')!],
+      consumer: [stack.pid('consumer')!],
+      rabbitmq: rabbit,
+      monitoring: [monitoring.pids.prometheus, monitoring.pids.alertmanager],
+    });
+    log(`stack up at ${stack.url} (api ${stack.apiUrl}), Prometheus ${monitoring.promUrl}, Alertmanager ${monitoring.amUrl}; RabbitMQ pids ${rabbit.join(',') || 'not found'}`);
     await warmUp(stack.url, await presolve(stack.apiUrl, WARMUP_RATE * WARMUP_SEC));
-    for (const rate of stepRates) {
-      const s = await voteStep(stack, groups, rate, 'votes');
-      steps.push(s);
-      if (!s.passed && !args.has('all-steps')) {
-        log(`saturated at ${rate}/s (p99 ${s.latency.p99.toFixed(1)} ms, errors ${(s.errorRate * 100).toFixed(2)} %)`);
-        break;
-      }
-    }
-    if (withResultsStep) steps.push(await voteStep(stack, groups, mixedVoteRate, 'votes+results'));
+    votesCeiling = await stackSteps.ceiling();
+    log(`stack ceiling ${votesCeiling.ceiling}/s${votesCeiling.capped ? ' (every rate passed)' : `, first failing ${votesCeiling.firstFailing}/s`}`);
+    // The targets are stated at 1000 and 5000 votes/s: run them if the search did not.
+    for (const rate of [1000, 5000]) if (!quick && !profileDir) await stackSteps.get(rate);
+    if (withResultsStep) mixed.push(await voteStep(stack, groups, mixedVoteRate, 'votes+results'));
   } finally {
+    await monitoring?.stop();
     await stack.stop();
     if (gelf) {
       // The services flush their GELF backlog on a graceful stop; give the last bytes a moment.
@@ -424,7 +470,7 @@ async function main() {
       gelf.close();
     }
   }
-  const floor: StepReport[] = [];
+  const comparisons: Partial<Record<'floor' | 'baseline', { steps: StepReport[]; ceiling: CeilingSearch }>> = {};
   if (withBaseline) {
     // Same body size as a real vote: the altcha payload is most of it.
     const body = 'x'.repeat(700);
@@ -432,40 +478,40 @@ async function main() {
       const b = await startComparison(kind);
       try {
         await warmUp(b.url, new Array<string>(WARMUP_RATE * WARMUP_SEC).fill(body));
-        const rates = stepRates.filter((r) => r <= maxRate);
-        for (const rate of rates) {
-          const s = await baselineStep(kind, b.url, b.groups, rate, body);
-          (kind === 'floor' ? floor : baseline).push(s);
-          // Keep going past our own saturation point (the ratio needs the comparison's ceiling), but stop at its own.
-          if (!s.passed && !args.has('all-steps')) break;
-        }
+        const cache = new StepCache((rate) => baselineStep(kind, b.url, b.groups, rate, body));
+        const ceiling = await cache.ceiling();
+        log(`${kind} ceiling ${ceiling.ceiling}/s${ceiling.capped ? ' (every rate passed)' : `, first failing ${ceiling.firstFailing}/s`}`);
+        comparisons[kind] = { steps: cache.sorted(), ceiling };
       } finally {
         await b.stop();
       }
     }
   }
-  const voteSteps = steps.filter((s) => s.kind === 'votes');
-  const best = (list: StepReport[]) => list.filter((s) => s.passed).reduce((m, s) => Math.max(m, s.acceptedPerSec), 0);
-  const summary = {
-    highestPassingVotesPerSec: best(voteSteps),
-    highestPassingBaselinePerSec: baseline.length ? best(baseline) : null,
-    ratioToBaseline: baseline.length && best(baseline) ? best(voteSteps) / best(baseline) : null,
-    maxAcceptedPerSec: Math.max(0, ...voteSteps.map((s) => s.acceptedPerSec)),
-    maxBaselineAcceptedPerSec: baseline.length ? Math.max(...baseline.map((s) => s.acceptedPerSec)) : null,
-    highestPassingFloorPerSec: floor.length ? best(floor) : null,
-    ratioToFloor: floor.length && best(floor) ? best(voteSteps) / best(floor) : null,
+  const steps = [...stackSteps.sorted(), ...mixed];
+  const ratio = (c?: { ceiling: CeilingSearch }) => (c ? ceilingRatio(votesCeiling, c.ceiling) : null);
+  const out: BenchOutput = {
+    machine: info,
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
+    ceilings: {
+      votes: votesCeiling,
+      floor: comparisons.floor?.ceiling ?? null,
+      baseline: comparisons.baseline?.ceiling ?? null,
+      ratioToFloor: ratio(comparisons.floor),
+      ratioToBaseline: ratio(comparisons.baseline),
+    },
+    steps,
+    baseline: comparisons.baseline?.steps ?? [],
+    floor: comparisons.floor?.steps ?? [],
   };
-  const out: BenchOutput = { machine: info, settings: { durationSec, stepRates, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1 }, summary, steps, baseline, floor };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, 'bench/results', profileDir ? 'profile.json' : quick ? 'quick.json' : args.has('steps') && !args.has('docs') ? 'custom.json' : 'latest.json');
+  const stamp = info.date.slice(0, 16).replace(':', '-');
+  const file = fullRun ? join(ROOT, 'bench/results', `${stamp}.json`) : join(ROOT, 'bench/results/scratch', `${profileDir ? 'profile' : quick ? 'quick' : 'custom'}-${stamp}.json`);
+  mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  const md = renderMarkdown(out);
-  if (writeDocs) {
-    appendFileSync(join(ROOT, 'docs/BENCHMARKS.md'), `\n${md}`);
-    log(`appended to docs/BENCHMARKS.md`);
-  }
-  process.stdout.write(`${md}\n`);
   log(`wrote ${file}`);
+  process.stdout.write(`${renderMarkdown(out)}\n`);
+  if (fullRun) {
+    for (const doc of writeGeneratedDocs({ bench: file.slice(ROOT.length + 1) })) log(`regenerated ${doc}`);
+  }
 }
 
 main().then(

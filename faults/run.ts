@@ -1,5 +1,6 @@
-// npm run faults: runs the fault scenarios of issues 8 and 15 under sustained load against the real
-// stack on this machine, prints the table and writes it into docs/RELIABILITY.md (between the markers).
+// npm run faults: runs the fault scenarios under sustained load against the real stack on this
+// machine, prints the table and writes the raw rows to faults/results/<date>.json, from which
+// docs/RELIABILITY.md's table is generated (npm run gen:docs).
 // Scenarios 1-5 need RabbitMQ on 127.0.0.1:5672 and permission to run rabbitmqctl (scenario 2 stops the
 // broker's app for a few seconds; it is always started again, see restartBroker). Scenarios 6-9 start
 // their own three-node cluster (scripts/rabbitmq-cluster.sh, temporary folder and free ports) and stop
@@ -8,18 +9,17 @@
 //   npm run faults                 all scenarios
 //   npm run faults -- 1 3          only scenarios 1 and 3
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { clusterUnavailable, LocalCluster } from '../tests/support/cluster.js';
+import { renderFaults, type FaultsOutput } from './report.js';
 import { brokerAvailable, clusterScenarios, runScenario, scenarios, type FaultRow, type Scenario } from './scenarios.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-/** What else the machine was doing, as the run began (it used to be a fixed sentence about other people's work). */
-const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' / ');
-const DOC = resolve(ROOT, 'docs/RELIABILITY.md');
-const BEGIN = '<!-- faults:begin (written by npm run faults) -->';
-const END = '<!-- faults:end -->';
+/** What else the machine was doing as the run began, recorded in the run's own output. */
+const loadAvgAtStart = loadavg();
+const startedAt = new Date().toISOString();
 
 const all: [string, () => Scenario][] = [
   ['1', () => scenarios.consumerKill(300, 30)],
@@ -69,48 +69,21 @@ if (chosenOnCluster.length) {
   }
 }
 
-const statusText = (s: Record<string, number>) =>
-  Object.entries(s)
-    .filter(([k]) => k !== '202')
-    .map(([k, v]) => `${v}× ${k}`)
-    .join(', ') || '—';
-const header = '| scenario | fault | load | requests | 202 | other answers | voters saw errors for | counted | lost | counted without 202 | doubled | hourly adds up | DLQ | all 202 counted after | notes | measured (UTC) |';
-const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-const rowLine = (r: FaultRow) =>
-  `| ${r.scenario} | ${r.fault} | ${r.ratePerSec}/s × ${r.durationSec} s | ${r.requests} | ${r.accepted} | ${statusText(r.statuses)}${r.retries ? ` (${r.retries} retried with a new proof${r.gaveUp ? `, ${r.gaveUp} given up` : ''})` : ''} | ${r.errorSpanSec === null ? 'never' : `${r.errorSpanSec.toFixed(1)} s`} | ${r.counted} | **${r.lost}** | ${r.extraWithout202}${r.unknown ? ` (+${r.unknown} unknown!)` : ''} | **${r.doubled}** | ${r.hourlyAddsUp ? 'yes' : '**no**'} | ${r.dead} | ${r.drainSec.toFixed(1)} s | ${r.notes} | ${when} |`;
-/** Rows measured before the "voters saw errors for" column get "not measured" in it. */
-function withErrorColumn(line: string): string {
-  const cells = line.split(' | ');
-  return cells.length === header.split(' | ').length ? line : [...cells.slice(0, 6), 'not measured', ...cells.slice(6)].join(' | ');
-}
-const cpu = cpus();
-const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}, host ${hostname()}`;
-
-const doc = readFileSync(DOC, 'utf8');
-const from = doc.indexOf(BEGIN);
-const to = doc.indexOf(END);
-if (from < 0 || to < 0) throw new Error(`markers not found in ${DOC}`);
-// A partial run (npm run faults -- 2) replaces its own rows and keeps the others.
-const byScenario = new Map<string, string>();
-for (const l of doc.slice(from, to).split('\n')) {
-  const m = /^\| (\d+)\. /.exec(l);
-  if (m) byScenario.set(m[1]!, l);
-}
-for (const r of rows) byScenario.set(r.scenario.split('.')[0]!, rowLine(r));
-const lines = [header, '|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|', ...[...byScenario].sort(([a], [b]) => Number(a) - Number(b)).map(([, l]) => withErrorColumn(l))];
-const block = [
-  BEGIN,
-  '',
-  `Machine: ${machine}. The driver, nginx, api ×2, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it; load average (1 / 5 / 15 min) when this run began: ${loadAtStart}.`,
-  '',
-  ...lines,
-  '',
-  END,
-].join('\n');
-
-console.log(`\n${lines.join('\n')}\n`);
-writeFileSync(DOC, doc.slice(0, from) + block + doc.slice(to + END.length));
-console.log(`written to ${DOC}`);
+const finishedAt = new Date().toISOString();
+const out: FaultsOutput = {
+  machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`,
+  command: `npm run faults${picked.length ? ` -- ${picked.join(' ')}` : ''}`,
+  gitCommit: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
+  startedAt,
+  finishedAt,
+  loadAvgAtStart,
+  rows,
+};
+const file = resolve(ROOT, 'faults/results', `${startedAt.slice(0, 16).replace(':', '-')}.json`);
+mkdirSync(resolve(file, '..'), { recursive: true });
+writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\n${renderFaults([{ source: file.slice(ROOT.length + 1), out }])}\n`);
+console.log(`raw output: ${file} (commit it; npm run gen:docs -- --faults ${file.slice(ROOT.length + 1)} puts it into docs/RELIABILITY.md)`);
 const bad = rows.filter((r) => r.lost || r.doubled || r.unknown || r.dead || !r.hourlyAddsUp);
 if (bad.length) {
   console.error(`FAILED: ${bad.map((r) => r.scenario).join(', ')}`);

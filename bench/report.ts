@@ -254,6 +254,7 @@ export function renderHeadline(out: BenchOutput, source: string): string {
   if (cpuStep && !(cpuStep.rate === 5000 && cpuStep.cpuUsPerVote <= 200)) missed.push(`≤ 200 µs CPU per vote (${cpuStep.cpuUsPerVote.toFixed(0)} µs at ${cpuStep.rate}/s)`);
   const floorRatio = out.ceilings?.ratioToFloor;
   if (floorRatio && 'ratio' in floorRatio && floorRatio.ratio < 0.8) missed.push(`0.8 × the floor's ceiling (${floorRatio.ratio.toFixed(2)})`);
+  const unmeasured = !floorRatio || !('ratio' in floorRatio) ? ` Not measured: the ratio to the floor's ceiling${floorRatio && 'why' in floorRatio ? ` (${floorRatio.why})` : ' (the run predates the ceiling search)'}.` : '';
   const lost = votes.reduce((n, s) => n + (s.lost ?? 0), 0);
   const doubled = votes.reduce((n, s) => n + (s.doubled ?? 0), 0);
   return (
@@ -262,7 +263,8 @@ export function renderHeadline(out: BenchOutput, source: string): string {
     `(p99 ≤ ${settings.p99LimitMs} ms, < ${pct(settings.errorLimit)} errors)${stack.searched ? '' : ' (a fixed ladder, not a searched ceiling)'}, ` +
     `${lost} lost and ${doubled} doubled by vote id over all steps` +
     `${at1000 ? `; at 1000 votes/s p99 was ${ms(at1000.latency.p99)} ms` : ''}. ` +
-    (missed.length ? `Targets missed: ${missed.join('; ')}.` : 'Every target met.')
+    (missed.length ? `Targets missed: ${missed.join('; ')}.` : 'Every target measured was met.') +
+    unmeasured
   );
 }
 

@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GENERATED_DOCS, regenerate, ROOT, sectionsOf } from '../../bench/docs.js';
+
+// Every figure in README, BENCHMARKS.md and RELIABILITY.md is generated from a committed raw output:
+// the section names its source, and regenerating it from that file must give the page as it is.
+
+const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
+
+describe('generated sections of the docs', () => {
+  it.each(GENERATED_DOCS)('%s is exactly what its sources give (npm run gen:docs)', (doc) => {
+    const now = text(doc);
+    expect(regenerate(now)).toBe(now);
+  });
+
+  it.each([
+    ['README.md', 'bench-headline'],
+    ['docs/BENCHMARKS.md', 'bench-run'],
+    ['docs/RELIABILITY.md', 'faults'],
+  ])('%s has its %s section', (doc, kind) => {
+    expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
+  });
+
+  it('every source a section names is a file committed to the repository', () => {
+    const sources = GENERATED_DOCS.flatMap((doc) => sectionsOf(text(doc)).flatMap(([, s]) => s));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect(existsSync(join(ROOT, source)), source).toBe(true);
+      const tracked = spawnSync('git', ['-C', ROOT, 'ls-files', '--error-unmatch', source], { encoding: 'utf8' });
+      expect(tracked.status, `${source} is not committed (git add it)`).toBe(0);
+    }
+  });
+
+  it('when a source file says something else, then the regenerated section differs', () => {
+    const doc = text('docs/BENCHMARKS.md');
+    const [, [source]] = sectionsOf(doc).find(([k]) => k === 'bench-run')! as [string, [string]];
+    const changed = doc.replace(/\| 1000 \| 1000 \|/, '| 1000 | 999 |');
+    expect(changed).not.toBe(doc);
+    expect(regenerate(changed)).toBe(doc);
+    expect(source).toMatch(/^bench\/results\/.+\.json$/);
+  });
+});

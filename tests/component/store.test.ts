@@ -35,11 +35,50 @@ async function dropContractDatabases(url: string, which: (name: string) => boole
   }
 }
 
-const targets: { name: string; url: string | null; why?: string }[] = [
-  { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}` },
+/**
+ * Makes the store's next write of the hourly row `(paredaoId, hour, candidateId)` fail, from outside the
+ * store and with no switch inside it: a real failure half way through `applyBatch` (after the vote ids
+ * and the tallies are written). Returns the undo.
+ */
+type FailHourlyRow = (url: string, row: { paredaoId: string; hour: string; candidateId: string }) => Promise<() => Promise<void>>;
+
+const failSqliteHourlyRow: FailHourlyRow = async (url, row) => {
+  const { default: Database } = await import('better-sqlite3');
+  const path = url.slice('sqlite:'.length);
+  const q = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const db = new Database(path);
+  // Another connection to the same file, as an operator's sqlite3 shell would be: a trigger that aborts
+  // the statement (and so the store's transaction) when that hourly row is written.
+  db.exec(
+    `CREATE TRIGGER contract_fail_hourly BEFORE INSERT ON hourly WHEN NEW.paredao_id = ${q(row.paredaoId)} AND NEW.hour = ${q(row.hour)} AND NEW.candidate_id = ${q(row.candidateId)} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+  );
+  db.close();
+  return async () => {
+    const undo = new Database(path);
+    undo.exec('DROP TRIGGER contract_fail_hourly');
+    undo.close();
+  };
+};
+
+const failMongoHourlyRow: FailHourlyRow = async (url, row) => {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  const hourly = client.db().collection<{ _id: string; votes: unknown }>('hourly');
+  // The store's $inc on that row meets a string: a TypeMismatch inside its transaction. No paredaoId on
+  // the document, so tally() never reads it.
+  const _id = `${row.paredaoId}:${row.hour}:${row.candidateId}`;
+  await hourly.insertOne({ _id, votes: 'not a number' });
+  return async () => {
+    await hourly.deleteOne({ _id });
+    await client.close();
+  };
+};
+
+const targets: { name: string; url: string | null; why?: string; failHourlyRow: FailHourlyRow }[] = [
+  { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}`, failHourlyRow: failSqliteHourlyRow },
   MONGO_URL
-    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb) }
-    : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine' },
+    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb), failHourlyRow: failMongoHourlyRow }
+    : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine', failHourlyRow: failMongoHourlyRow },
 ];
 
 describe('withDatabase', () => {
@@ -141,6 +180,25 @@ for (const t of targets) {
     it('when the applied votes are recounted, then the audit matches the tallies', async () => {
       const tally = await store.tally(paredaoId);
       expect(await store.recount(paredaoId)).toEqual(tally.byCandidate);
+    });
+
+    it('when a write fails half way through a batch, then nothing of it stays (tallies, hourly rows, vote ids) and the same batch counts in full afterwards', async () => {
+      const snapshot = async () => ({ tally: await store.tally(paredaoId), recount: await store.recount(paredaoId), ids: await store.appliedSince(0, 100_000) });
+      const before = await snapshot();
+      const failingHour = Date.UTC(2026, 10, 24, 3, 30);
+      // Two hours: the first row of the batch is written, the second fails (after ids and tallies).
+      const batch = [vote('rb-0001', 'a'), vote('rb-0002', 'b'), vote('rb-0003', 'b', failingHour)];
+      const undo = await t.failHourlyRow(t.url!, { paredaoId, hour: '2026-11-24T03:00:00.000Z', candidateId: 'b' });
+      try {
+        await expect(store.applyBatch(batch, Date.now())).rejects.toThrow(/injected failure|non-numeric/);
+      } finally {
+        await undo();
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await store.applyBatch(batch, Date.now())).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      const after = await store.tally(paredaoId);
+      expect(after.byCandidate).toEqual({ a: (before.tally.byCandidate.a ?? 0) + 1, b: (before.tally.byCandidate.b ?? 0) + 2 });
+      expect(after.hourly.find((h) => h.hour === '2026-11-24T03:00:00.000Z')?.byCandidate).toEqual({ b: 1 });
     });
 
     it('when paredões are created, opened and closed, then at most one is open and votes count only inside the window', async () => {

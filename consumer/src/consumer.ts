@@ -16,6 +16,12 @@ export interface VoteConsumerOptions {
   metrics: ConsumerMetrics;
   /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
   declareTopology?: boolean;
+  /**
+   * Called after a batch is committed and before it is settled: the one moment where a crash leaves
+   * the store ahead of the broker. Fault tests kill the process here (tests/component/consumer-crash);
+   * main.ts passes none.
+   */
+  afterCommit?: (votes: readonly VoteMessage[]) => void | Promise<void>;
 }
 
 interface Delivery {
@@ -144,6 +150,7 @@ export class VoteConsumer {
         }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
         if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
+        await this.opts.afterCommit?.(votes);
         this.settle(ch, batch);
         return;
       } catch (err) {

@@ -139,6 +139,26 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     }
   });
 
+  it('when an entry carries an acceptedAt no date can hold, then it is refused like any malformed entry and the others are counted, instead of failing the whole write', async () => {
+    const before = await total();
+    const deadBefore = await deadCount();
+    const votes = Array.from({ length: 10 }, () => vote('participante-2'));
+    const entries = votes.map(({ v: _v, ...e }) => encodeBatchEntry(e));
+    const beyond = encodeBatchEntry({ ...vote('participante-1'), acceptedAt: 9e15 });
+    await publish(queue, [encodeBatch([...entries, beyond])]);
+    await waitFor('10 counted', async () => (await total()) === before + 10);
+    await waitFor('dead-lettered', async () => (await deadCount()) === deadBefore + 1);
+    expect(sample(await registry.metrics(), 'paredao_store_up', {})).toBe(1);
+    const conn = await connectAny();
+    try {
+      const ch = await conn.createChannel();
+      await waitFor('queue drained and settled', async () => (await ch.checkQueue(queue)).messageCount === 0);
+      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true }));
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('when every vote of a dead-lettered batch message is sent again, then none is counted twice and the malformed entry is refused again', async () => {
     const before = await total();
     const votes = Array.from({ length: 20 }, () => vote('participante-1'));

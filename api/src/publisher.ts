@@ -45,6 +45,8 @@ export class Publisher extends EventEmitter {
   private readonly link: BrokerLink<ConfirmChannel>;
   /** Every broker address failed since the last channel: votes get 503 at once instead of waiting. */
   private unreachable = false;
+  /** Message ids the broker returned as unroutable, until their confirm arrives (it comes after the return). */
+  private readonly returned = new Set<string>();
 
   constructor(private readonly opts: PublisherOptions) {
     super();
@@ -55,6 +57,10 @@ export class Publisher extends EventEmitter {
       setup: async (conn, watch) => {
         const ch = watch(await conn.createConfirmChannel());
         await setupTopology(ch, opts.queue, opts.declareTopology ?? true);
+        // Publishes are mandatory: a message that reaches no queue comes back here, before its confirm.
+        ch.on('return', (msg: { properties: { messageId?: unknown } }) => {
+          if (typeof msg.properties.messageId === 'string') this.returned.add(msg.properties.messageId);
+        });
         return ch;
       },
       onUp: (ch) => {
@@ -66,6 +72,7 @@ export class Publisher extends EventEmitter {
       onDown: () => {
         this.ch = null;
         this.draining = null;
+        this.returned.clear();
         opts.metrics.brokerConnected.set(0);
       },
       onAttemptFailed: (_err, everyAddressFailed) => {
@@ -129,7 +136,8 @@ export class Publisher extends EventEmitter {
    * Sends one message and waits for its confirm. A nack, or a channel lost before the confirm (its
    * cluster node died), sends the message again on the next channel while time is left: safe, because
    * each vote's id comes from its proof, so a copy that did reach the queue counts once (issue 15).
-   * Only a timeout or no channel within `timeoutMs` reach the voter, as 503.
+   * Only a timeout, no channel within `timeoutMs` or a message no queue took (unroutable) reach the
+   * voter, as 503.
    */
   private async send(group: Waiting[]): Promise<void> {
     this.messagesInFlight++;
@@ -143,6 +151,12 @@ export class Publisher extends EventEmitter {
         if (!ch) throw brokerUnavailable();
         const outcome = await this.publishOnce(ch, body, group[0]!.voteId, deadline);
         if (outcome === 'confirmed') break;
+        if (outcome === 'unroutable') {
+          // The broker confirmed a message it delivered to no queue: the entry exchange has lost its
+          // binding. Sending it again would not help; the voter gets 503 and retries later.
+          this.opts.log.error({ exchange: entryExchange(this.opts.queue), queue: this.opts.queue, votes: group.length }, 'vote message unroutable: the entry exchange is not bound to the queue');
+          throw brokerUnavailable();
+        }
         if (outcome === 'timeout' || Date.now() >= deadline) throw brokerUnavailable();
         this.opts.metrics.publishResent.inc();
         await sleep(Math.min(backoffDelay(attempt, 50, 1000), Math.max(0, deadline - Date.now())));
@@ -173,16 +187,21 @@ export class Publisher extends EventEmitter {
     return this.ch;
   }
 
-  /** One publish of `body`: confirmed, failed (nack or channel closed: may be sent again) or timed out. */
-  private publishOnce(ch: ConfirmChannel, body: Buffer, messageId: string, deadline: number): Promise<'confirmed' | 'failed' | 'timeout'> {
+  /**
+   * One publish of `body`: confirmed, unroutable (confirmed but returned: no queue took it), failed
+   * (nack or channel closed: may be sent again) or timed out.
+   */
+  private publishOnce(ch: ConfirmChannel, body: Buffer, messageId: string, deadline: number): Promise<'confirmed' | 'unroutable' | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
       let ok: boolean;
       try {
-        // messageId: the first vote's id, so a dead-lettered message can be traced to its voters.
-        ok = ch.publish(entryExchange(this.opts.queue), '', body, { persistent: true, contentType: 'application/json', messageId }, (err) => {
+        // messageId: the first vote's id, so a dead-lettered message can be traced to its voters, and
+        // a returned one to its publish. mandatory: without it an exchange that lost its binding to
+        // the queue confirms the message and drops it, and the voters would get 202 for nothing.
+        ok = ch.publish(entryExchange(this.opts.queue), '', body, { persistent: true, contentType: 'application/json', messageId, mandatory: true }, (err) => {
           clearTimeout(timer);
-          resolve(err ? 'failed' : 'confirmed');
+          resolve(err ? 'failed' : this.returned.delete(messageId) ? 'unroutable' : 'confirmed');
         });
       } catch {
         clearTimeout(timer);

@@ -39,15 +39,19 @@ export class VoteService {
     }
     const { candidateId, altcha, website } = parsed.data;
     const paredao = paredoes.current;
-    if (!paredao || !acceptsVotesAt(paredao, now())) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
+    // One instant for the whole decision: the window is checked at `at` and the vote carries `at` as
+    // its acceptedAt, so a vote answered 202 just before the closing cannot be discarded by the
+    // consumer as accepted after it (the consumer applies the same window to acceptedAt).
+    const at = now();
+    if (!paredao || !acceptsVotesAt(paredao, at)) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
     if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
-    const voteId = antibot.verify(altcha, now());
-    if (!replayGuard.claim(voteId, now())) {
+    const voteId = antibot.verify(altcha, at);
+    if (!replayGuard.claim(voteId, at)) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     try {
-      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: now(), reqId });
+      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: at, reqId });
     } catch (err) {
       replayGuard.release(voteId);
       throw err;

@@ -16,12 +16,20 @@ export interface VoteConsumerOptions {
   metrics: ConsumerMetrics;
   /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
   declareTopology?: boolean;
+  /**
+   * Called after a batch is committed and before it is settled: the one moment where a crash leaves
+   * the store ahead of the broker. Fault tests kill the process here (tests/component/consumer-crash);
+   * main.ts passes none.
+   */
+  afterCommit?: (votes: readonly VoteMessage[]) => void | Promise<void>;
 }
 
 interface Delivery {
   msg: ConsumeMessage;
   /** One vote (the single-vote format) or many (a batch message). */
   votes: VoteMessage[];
+  /** Entries of this batch message that are not votes: the message is dead-lettered once `votes` are committed. */
+  rejected: number;
   ch: Channel;
 }
 
@@ -29,8 +37,9 @@ interface Delivery {
  * Consumes votes in batches: a batch is applied to the store in one atomic write (tallies, hourly rows
  * and applied vote ids together), then acknowledged with one multiple-ack. A crash anywhere before the
  * ack means redelivery, and the store's applied ids make the second apply a no-op: exactly once.
- * Messages that are not votes are rejected to the dead-letter queue at once; a malformed entry inside a
- * batch message is counted and logged on its own, and the rest of that message is applied.
+ * Messages that are not votes are rejected to the dead-letter queue at once. A batch message with a
+ * malformed entry has its valid votes applied with the batch, and is then rejected to the dead-letter
+ * queue whole instead of acked, so the refused entry is kept where an operator finds it (see apply()).
  */
 export class VoteConsumer {
   private ch: Channel | null = null;
@@ -96,7 +105,7 @@ export class VoteConsumer {
       metrics.entriesRejected.inc(decoded.rejected.length);
       log.error(
         { messageId: msg.properties.messageId, rejected: decoded.rejected.slice(0, 10), count: decoded.rejected.length, votes: decoded.votes.length },
-        'malformed votes inside a batch message dropped; the others are applied',
+        'malformed votes inside a batch message: the others are applied, then the message goes to the dead-letter queue',
       );
     }
     if (poison !== null) {
@@ -109,7 +118,7 @@ export class VoteConsumer {
       }
       return;
     }
-    if (decoded.ok) this.batcher.add({ msg, votes: decoded.votes, ch }, decoded.votes.length);
+    if (decoded.ok) this.batcher.add({ msg, votes: decoded.votes, rejected: decoded.rejected.length, ch }, decoded.votes.length);
   }
 
   /** Applies one batch, retrying the store with backoff; acks only after the commit. */
@@ -141,11 +150,8 @@ export class VoteConsumer {
         }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
         if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
-        try {
-          ch.ack(batch[batch.length - 1]!.msg, true);
-        } catch (err) {
-          log.warn({ err }, 'ack failed after commit; the broker will redeliver and the votes will be skipped as duplicates');
-        }
+        await this.opts.afterCommit?.(votes);
+        this.settle(ch, batch);
         return;
       } catch (err) {
         this.storeOk = false;
@@ -157,6 +163,32 @@ export class VoteConsumer {
         await sleep(delay, this.stopping.signal);
         if (this.stopping.signal.aborted) return;
       }
+    }
+  }
+
+  /**
+   * After the commit: a message with malformed entries is rejected to the dead-letter queue whole (the
+   * broker moves it there in the same step that settles it, so no crash can lose the refused entry;
+   * its valid votes are counted already, and a replay of the dead-letter queue skips them as
+   * duplicates); the others get one multiple-ack. The rejects go first: a multiple-ack past a
+   * delivery would settle it too, and a reject of a settled delivery closes the channel.
+   */
+  private settle(ch: Channel, batch: Delivery[]): void {
+    const { log, metrics } = this.opts;
+    try {
+      let last: Delivery | null = null;
+      for (const d of batch) {
+        if (d.rejected === 0) {
+          last = d;
+          continue;
+        }
+        ch.nack(d.msg, false, false);
+        metrics.deadLettered.inc();
+        log.error({ messageId: d.msg.properties.messageId, rejected: d.rejected, applied: d.votes.length }, 'batch message with malformed votes sent to the dead-letter queue after its valid votes were committed');
+      }
+      if (last) ch.ack(last.msg, true);
+    } catch (err) {
+      log.warn({ err }, 'ack failed after commit; the broker will redeliver and the votes will be skipped as duplicates');
     }
   }
 

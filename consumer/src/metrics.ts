@@ -16,10 +16,10 @@ export function createConsumerMetrics(registry: Registry) {
     }),
     entriesRejected: new Counter({
       name: 'paredao_consumer_batch_entries_rejected_total',
-      help: 'Malformed votes inside a batch message: dropped on their own, the rest of the message applied.',
+      help: 'Malformed votes inside a batch message: not counted; the rest of the message is applied, then the message goes to the dead-letter queue.',
       registers: [registry],
     }),
-    deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Poison messages sent to the dead-letter queue.', registers: [registry] }),
+    deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Messages sent to the dead-letter queue: poison, or a batch message with malformed votes (after its valid votes were counted).', registers: [registry] }),
     batchSize: new Histogram({
       name: 'paredao_consumer_batch_size',
       help: 'Votes per applied batch.',

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 
+/** The last instant a JavaScript Date can hold (ECMA-262: 10^8 days after the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 /** One vote as it travels on the queue from api to consumer (docs/ARCHITECTURE.md). */
 export const voteMessageSchema = z.object({
   v: z.literal(1),
   voteId: z.string().min(8).max(128),
   paredaoId: z.string().min(1).max(64),
   candidateId: z.string().min(1).max(64),
-  acceptedAt: z.number().int().positive(),
+  // At most the last instant a Date can hold: the hour bucket of a later one throws, and the store's
+  // write with it, so one such entry would fail its whole batch on every retry and stall the queue.
+  acceptedAt: z.number().int().positive().max(MAX_DATE_MS),
   reqId: z.string().max(128).optional(),
 });
 export type VoteMessage = z.infer<typeof voteMessageSchema>;

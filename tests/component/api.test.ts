@@ -154,6 +154,30 @@ describe('api, in-process, against the real RabbitMQ', () => {
     expect(sample(text, 'paredao_publish_batch_size_sum', {})).toBeGreaterThanOrEqual(60);
   });
 
+  it('when the entry exchange has lost its binding to the queue, then the vote gets 503 with Retry-After and nothing is queued; bound again, the same proof is accepted', async () => {
+    await drainQueue(queue);
+    const conn = await connectAny();
+    try {
+      const ch = await conn.createChannel();
+      await ch.unbindQueue(queue, `${queue}.in`, '');
+      const altcha = await solvedPayload(t.url);
+      const refused = await vote({ candidateId: 'participante-1', altcha });
+      expect(refused.status).toBe(503);
+      expect(refused.json?.error?.code).toBe('broker_unavailable');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await drainQueue(queue)).toEqual([]);
+      await ch.bindQueue(queue, `${queue}.in`, '');
+      // The refused vote's proof was released: the page's retry with it goes through.
+      const accepted = await vote({ candidateId: 'participante-1', altcha });
+      expect(accepted.status).toBe(202);
+      expect((await drainQueue(queue)).map((v) => v.voteId)).toEqual([accepted.json!.voteId]);
+    } finally {
+      await conn.close();
+    }
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(sample(text, 'paredao_votes_rejected_total', { reason: 'broker_unavailable' })).toBe(1);
+  });
+
   it('when the same proof is sent twice, then the second is refused as replayed and not queued', async () => {
     await drainQueue(queue);
     const altcha = await solvedPayload(t.url);

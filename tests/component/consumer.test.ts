@@ -28,6 +28,14 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
   let consumer: VoteConsumer;
   const vote = (candidateId: string): VoteMessage => ({ v: 1, voteId: randomBytes(16).toString('hex'), paredaoId, candidateId, acceptedAt: Date.now() });
   const total = async () => Object.values((await store.tally(paredaoId)).byCandidate).reduce((a, b) => a + b, 0);
+  const deadCount = async () => {
+    const conn = await connectAny();
+    try {
+      return (await (await conn.createChannel()).checkQueue(`${queue}.dead`)).messageCount;
+    } finally {
+      await conn.close();
+    }
+  };
 
   beforeAll(async () => {
     store = await openStore(tempStoreUrl());
@@ -101,8 +109,9 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     expect(sample(await registry.metrics(), 'paredao_consumer_dead_lettered_total', {})).toBe(2);
   });
 
-  it('when batch messages (v2) and single votes (v1) are both queued, then every vote is counted once and a malformed entry only drops itself', async () => {
+  it('when batch messages (v2) and single votes (v1) are both queued, then every vote is counted once, and a batch message with a malformed entry is dead-lettered whole after its valid votes are counted', async () => {
     const before = await total();
+    const deadBefore = await deadCount();
     const votes = Array.from({ length: 90 }, (_, i) => vote(i % 2 ? 'participante-1' : 'participante-2'));
     const entries = votes.map(({ v: _v, ...e }) => encodeBatchEntry(e));
     const withBad = [...entries.slice(0, 30), JSON.stringify({ voteId: 'x', candidateId: 7 }), ...entries.slice(30, 60)];
@@ -114,12 +123,55 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     expect(sample(text, 'paredao_consumer_batch_entries_rejected_total', {})).toBe(1);
     await waitFor('the replayed one skipped', async () => sample(await registry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === 301);
     expect(await total()).toBe(before + 90);
+    // The refused entry is not gone: its message is in the dead-letter queue, rejected by the consumer.
+    await waitFor('the batch message dead-lettered', async () => (await deadCount()) === deadBefore + 1);
+    expect(sample(await registry.metrics(), 'paredao_consumer_dead_lettered_total', {})).toBe(3);
     const conn = await connectAny();
     try {
       const ch = await conn.createChannel();
-      await waitFor('queue drained and acked', async () => (await ch.checkQueue(queue)).messageCount === 0);
+      await waitFor('queue drained and settled', async () => (await ch.checkQueue(queue)).messageCount === 0);
+      const dead: Buffer[] = [];
+      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true })) dead.push(m.content);
+      const batch = dead.find((b) => b.toString().includes('"candidateId":7'));
+      expect(batch?.toString()).toBe(encodeBatch(withBad).toString());
     } finally {
       await conn.close();
     }
+  });
+
+  it('when an entry carries an acceptedAt no date can hold, then it is refused like any malformed entry and the others are counted, instead of failing the whole write', async () => {
+    const before = await total();
+    const deadBefore = await deadCount();
+    const votes = Array.from({ length: 10 }, () => vote('participante-2'));
+    const entries = votes.map(({ v: _v, ...e }) => encodeBatchEntry(e));
+    const beyond = encodeBatchEntry({ ...vote('participante-1'), acceptedAt: 9e15 });
+    await publish(queue, [encodeBatch([...entries, beyond])]);
+    await waitFor('10 counted', async () => (await total()) === before + 10);
+    await waitFor('dead-lettered', async () => (await deadCount()) === deadBefore + 1);
+    expect(sample(await registry.metrics(), 'paredao_store_up', {})).toBe(1);
+    const conn = await connectAny();
+    try {
+      const ch = await conn.createChannel();
+      await waitFor('queue drained and settled', async () => (await ch.checkQueue(queue)).messageCount === 0);
+      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true }));
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('when every vote of a dead-lettered batch message is sent again, then none is counted twice and the malformed entry is refused again', async () => {
+    const before = await total();
+    const votes = Array.from({ length: 20 }, () => vote('participante-1'));
+    const entries = votes.map(({ v: _v, ...e }) => encodeBatchEntry(e));
+    const body = encodeBatch([...entries, JSON.stringify({ voteId: 'y', acceptedAt: -1 })]);
+    const rejectedBefore = sample(await registry.metrics(), 'paredao_consumer_batch_entries_rejected_total', {})!;
+    await publish(queue, [body]);
+    await waitFor('20 counted', async () => (await total()) === before + 20);
+    await waitFor('dead-lettered', async () => (await deadCount()) === 1);
+    // What an operator does with the dead-letter queue once the producer is fixed: shovel it back.
+    await publish(queue, [body]);
+    await waitFor('refused again', async () => sample(await registry.metrics(), 'paredao_consumer_batch_entries_rejected_total', {}) === rejectedBefore + 2);
+    await waitFor('dead-lettered again', async () => (await deadCount()) === 2);
+    expect(await total()).toBe(before + 20);
   });
 });

@@ -1,8 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store, type VoteMessage } from '@paredao/core';
+import { Worker } from 'node:worker_threads';
+import { openStore, type ApplyOutcome, type Store, type VoteMessage } from '@paredao/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/ports.js';
 
 /**
  * One contract, every store (core/src/store/types.ts): SQLite always; MongoDB when MONGO_URL names a reachable
@@ -35,11 +37,121 @@ async function dropContractDatabases(url: string, which: (name: string) => boole
   }
 }
 
-const targets: { name: string; url: string | null; why?: string }[] = [
-  { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}` },
+/**
+ * Makes the store's next write of the hourly row `(paredaoId, hour, candidateId)` fail, from outside the
+ * store and with no switch inside it: a real failure half way through `applyBatch` (after the vote ids
+ * and the tallies are written). Returns the undo.
+ */
+type FailHourlyRow = (url: string, row: { paredaoId: string; hour: string; candidateId: string }) => Promise<() => Promise<void>>;
+
+const failSqliteHourlyRow: FailHourlyRow = async (url, row) => {
+  const { default: Database } = await import('better-sqlite3');
+  const path = url.slice('sqlite:'.length);
+  const q = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const db = new Database(path);
+  // Another connection to the same file, as an operator's sqlite3 shell would be: a trigger that aborts
+  // the statement (and so the store's transaction) when that hourly row is written.
+  db.exec(
+    `CREATE TRIGGER contract_fail_hourly BEFORE INSERT ON hourly WHEN NEW.paredao_id = ${q(row.paredaoId)} AND NEW.hour = ${q(row.hour)} AND NEW.candidate_id = ${q(row.candidateId)} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+  );
+  db.close();
+  return async () => {
+    const undo = new Database(path);
+    undo.exec('DROP TRIGGER contract_fail_hourly');
+    undo.close();
+  };
+};
+
+const failMongoHourlyRow: FailHourlyRow = async (url, row) => {
+  const { MongoClient } = await import('mongodb');
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  const hourly = client.db().collection<{ _id: string; votes: unknown }>('hourly');
+  // The store's $inc on that row meets a string: a TypeMismatch inside its transaction. No paredaoId on
+  // the document, so tally() never reads it.
+  const _id = `${row.paredaoId}:${row.hour}:${row.candidateId}`;
+  await hourly.insertOne({ _id, votes: 'not a number' });
+  return async () => {
+    await hourly.deleteOne({ _id });
+    await client.close();
+  };
+};
+
+/**
+ * Applies the batches at the same time, as far as the store allows it; says how many calls were in
+ * flight together at most.
+ */
+type ApplyConcurrently = (url: string, store: Store, batches: VoteMessage[][]) => Promise<{ outcomes: ApplyOutcome[]; inFlightTogether: number }>;
+
+/**
+ * SQLite: one writer thread per batch, each with its own connection to the file. This thread holds
+ * the write lock while they start, so every call is inside applyBatch, waiting for the lock, before
+ * any can finish; then they race for it (IMMEDIATE transactions, busy_timeout).
+ */
+const applySqliteConcurrently: ApplyConcurrently = async (url, _store, batches) => {
+  const { default: Database } = await import('better-sqlite3');
+  const writers = batches.map((batch) => new Worker(new URL('./store-writer.mjs', import.meta.url), { workerData: { path: url.slice('sqlite:'.length), batch } }));
+  const next = (w: Worker, type: string) =>
+    new Promise<{ type: string; outcome?: ApplyOutcome; message?: string }>((resolve, reject) => {
+      const onMessage = (m: { type: string; message?: string }) => {
+        if (m.type === 'failed') reject(new Error(m.message));
+        else if (m.type === type) (w.off('message', onMessage), resolve(m));
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+    });
+  const holder = new Database(url.slice('sqlite:'.length));
+  try {
+    await Promise.all(writers.map((w) => next(w, 'ready')));
+    holder.exec('BEGIN IMMEDIATE');
+    let inFlight = 0;
+    let inFlightTogether = 0;
+    const results = writers.map(async (w) => {
+      const started = next(w, 'started');
+      const done = next(w, 'done');
+      w.postMessage('go');
+      await started;
+      inFlightTogether = Math.max(inFlightTogether, ++inFlight);
+      const { outcome } = await done;
+      inFlight--;
+      return outcome!;
+    });
+    // Each writer has said it is calling applyBatch; none can finish while the lock is held here.
+    await waitFor('every writer inside applyBatch', async () => inFlightTogether === writers.length, 10_000, 5);
+    await new Promise((r) => setTimeout(r, 50));
+    holder.exec('COMMIT');
+    return { outcomes: await Promise.all(results), inFlightTogether };
+  } finally {
+    if (holder.inTransaction) holder.exec('ROLLBACK');
+    holder.close();
+    await Promise.all(writers.map((w) => w.terminate()));
+  }
+};
+
+/**
+ * MongoDB: the calls of one client run concurrently (transactions that conflict are retried); each
+ * awaits the server before it can commit, so all are in flight together.
+ */
+const applyMongoConcurrently: ApplyConcurrently = async (_url, store, batches) => {
+  let inFlight = 0;
+  let inFlightTogether = 0;
+  const outcomes = await Promise.all(
+    batches.map(async (batch) => {
+      inFlightTogether = Math.max(inFlightTogether, ++inFlight);
+      try {
+        return await store.applyBatch(batch, Date.now());
+      } finally {
+        inFlight--;
+      }
+    }),
+  );
+  return { outcomes, inFlightTogether };
+};
+
+const targets: { name: string; url: string | null; why?: string; failHourlyRow: FailHourlyRow; applyConcurrently: ApplyConcurrently }[] = [
+  { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}`, failHourlyRow: failSqliteHourlyRow, applyConcurrently: applySqliteConcurrently },
   MONGO_URL
-    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb) }
-    : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine' },
+    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb), failHourlyRow: failMongoHourlyRow, applyConcurrently: applyMongoConcurrently }
+    : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine', failHourlyRow: failMongoHourlyRow, applyConcurrently: applyMongoConcurrently },
 ];
 
 describe('withDatabase', () => {
@@ -110,11 +222,12 @@ for (const t of targets) {
 
     it('when batches are applied concurrently, then every vote counts exactly once', async () => {
       const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 50 }, (_, i) => vote(`c-${b % 4}-${i}`, i % 2 ? 'a' : 'b')));
-      const outcomes = await Promise.all(batches.map((batch) => store.applyBatch(batch, Date.now())));
+      const { outcomes, inFlightTogether } = await t.applyConcurrently(t.url!, store, batches);
+      expect(inFlightTogether).toBe(batches.length);
       expect(outcomes.reduce((s, o) => s + o.applied, 0)).toBe(200);
       expect(outcomes.reduce((s, o) => s + o.duplicates, 0)).toBe(200);
-      const t = await store.tally(paredaoId);
-      expect((t.byCandidate.a ?? 0) + (t.byCandidate.b ?? 0)).toBe(5 + 200);
+      const tally = await store.tally(paredaoId);
+      expect((tally.byCandidate.a ?? 0) + (tally.byCandidate.b ?? 0)).toBe(5 + 200);
     });
 
     it('when a large batch mixes new votes, earlier ones and a repeated id, then each new id counts once', async () => {
@@ -141,6 +254,25 @@ for (const t of targets) {
     it('when the applied votes are recounted, then the audit matches the tallies', async () => {
       const tally = await store.tally(paredaoId);
       expect(await store.recount(paredaoId)).toEqual(tally.byCandidate);
+    });
+
+    it('when a write fails half way through a batch, then nothing of it stays (tallies, hourly rows, vote ids) and the same batch counts in full afterwards', async () => {
+      const snapshot = async () => ({ tally: await store.tally(paredaoId), recount: await store.recount(paredaoId), ids: await store.appliedSince(0, 100_000) });
+      const before = await snapshot();
+      const failingHour = Date.UTC(2026, 10, 24, 3, 30);
+      // Two hours: the first row of the batch is written, the second fails (after ids and tallies).
+      const batch = [vote('rb-0001', 'a'), vote('rb-0002', 'b'), vote('rb-0003', 'b', failingHour)];
+      const undo = await t.failHourlyRow(t.url!, { paredaoId, hour: '2026-11-24T03:00:00.000Z', candidateId: 'b' });
+      try {
+        await expect(store.applyBatch(batch, Date.now())).rejects.toThrow(/injected failure|non-numeric/);
+      } finally {
+        await undo();
+      }
+      expect(await snapshot()).toEqual(before);
+      expect(await store.applyBatch(batch, Date.now())).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      const after = await store.tally(paredaoId);
+      expect(after.byCandidate).toEqual({ a: (before.tally.byCandidate.a ?? 0) + 1, b: (before.tally.byCandidate.b ?? 0) + 2 });
+      expect(after.hourly.find((h) => h.hour === '2026-11-24T03:00:00.000Z')?.byCandidate).toEqual({ b: 1 });
     });
 
     it('when paredões are created, opened and closed, then at most one is open and votes count only inside the window', async () => {

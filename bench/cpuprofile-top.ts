@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
@@ -71,8 +72,9 @@ function files(args: string[]): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const top = Number(process.argv.find((a) => a.startsWith('--top='))?.slice(6) ?? 20);
-  const paths = files(process.argv.slice(2).filter((a) => !a.startsWith('--')));
+  const { values: args, positionals } = parseArgs({ options: { top: { type: 'string', default: '20' } }, allowPositionals: true, strict: true });
+  const top = Number(args.top);
+  const paths = files(positionals);
   if (paths.length === 0) {
     console.error('usage: tsx bench/cpuprofile-top.ts <file.cpuprofile | dir> [--top=20]');
     process.exit(2);

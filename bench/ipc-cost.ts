@@ -13,12 +13,15 @@ import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 20_000);
+// `echo-server tcp|unix` is the child's own command line; the parent takes --rounds.
+const { values: args, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '20000' } }, allowPositionals: true, strict: true });
+const rounds = Number(args.rounds);
 const socketPath = join(tmpdir(), `paredao-ipc-cost-${process.pid}.sock`);
 
-if (process.argv[2] === 'echo-server') {
-  const kind = process.argv[3];
+if (positionals[0] === 'echo-server') {
+  const kind = positionals[1];
   const server = createServer((c) => {
     if (kind === 'tcp') c.setNoDelay(true);
     c.on('data', (d) => c.write(d));

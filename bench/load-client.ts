@@ -11,14 +11,25 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Pool } from 'undici';
 import { HttpClient } from '../tests/support/http-client.js';
+import { parseArgs } from 'node:util';
 import { summarize } from '../tests/support/load.js';
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const only = args.get('only');
-const rates = (args.get('rates') ?? '3000,5000').split(',').map(Number);
-const durationSec = Number(args.get('sec') ?? 10);
-const connections = Number(args.get('connections') ?? 256);
-const rounds = Number(args.get('rounds') ?? 3);
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    rates: { type: 'string', default: '3000,5000' },
+    sec: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '256' },
+    rounds: { type: 'string', default: '3' },
+    url: { type: 'string' },
+  },
+  strict: true,
+});
+const only = args.only;
+const rates = args.rates.split(',').map(Number);
+const durationSec = Number(args.sec);
+const connections = Number(args.connections);
+const rounds = Number(args.rounds);
 
 // A vote-sized body (~700 bytes, like a presolved ALTCHA payload) and a 202 like the api's.
 const proof = Buffer.alloc(520, 'x').toString('base64').slice(0, 680);
@@ -111,7 +122,7 @@ async function drive(t: Transport, rate: number, sec: number) {
 
 let server: ReturnType<typeof spawn> | null = null;
 let url: URL;
-if (args.has('url')) url = new URL(args.get('url')!);
+if (args.url) url = new URL(args.url);
 else {
   server = spawn(process.execPath, ['-e', serverCode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(server.stdout!, 'data')) as [Buffer];

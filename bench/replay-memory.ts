@@ -9,11 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '@paredao/core';
 import { pino } from 'pino';
+import { parseArgs } from 'node:util';
 import { ReplayGuard } from '../api/src/replay-guard.js';
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const rate = Number(args.get('rate') ?? 25_000);
-const seconds = Number(args.get('seconds') ?? 250);
+const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '25000' }, seconds: { type: 'string', default: '250' } }, strict: true });
+const rate = Number(args.rate);
+const seconds = Number(args.seconds);
 const expiryMs = 120_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { openStore, type VoteMessage } from '@paredao/core';
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const batch = Number(args.get('batch') ?? 500);
-const total = Number(args.get('votes') ?? 200_000);
+const { values: args } = parseArgs({ options: { batch: { type: 'string', default: '500' }, votes: { type: 'string', default: '200000' } }, strict: true });
+const batch = Number(args.batch);
+const total = Number(args.votes);
 const dir = mkdtempSync(join(tmpdir(), 'paredao-store-apply-'));
 try {
   const store = await openStore(`sqlite:${join(dir, 'votes.db')}`);

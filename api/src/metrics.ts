@@ -16,6 +16,8 @@ export const REJECTION_REASONS = [
   'payload_too_large',
   'unsupported_media_type',
   'broker_unavailable',
+  'request_aborted',
+  'internal',
 ] as const;
 
 export function createApiMetrics(registry: Registry) {

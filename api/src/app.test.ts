@@ -58,6 +58,8 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
   let server: Server;
   let base: string;
   let rateLimitPerMinute = 0;
+  /** How far the app's clock is ahead of the real one: expiry is tested by moving it, not by waiting. */
+  let clockAheadMs = 0;
 
   /** Every answer is also checked against the OpenAPI document the api serves. */
   async function call(method: string, path: string, init: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -93,6 +95,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       replayGuard: new ReplayGuard(store, 60_000, log),
       rateLimitPerMinute,
       trustProxyHops: 0,
+      now: () => Date.now() + clockAheadMs,
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,6 +104,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
 
   beforeEach(() => {
     rateLimitPerMinute = 0;
+    clockAheadMs = 0;
   });
   afterEach(async () => {
     server.closeAllConnections();
@@ -180,6 +184,16 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       expect(errorCode(await call('POST', '/api/votes', { json: { ...(await solvedVote('ana')), website: 'http://bot' } }))).toBe('antibot_honeypot');
       expect(errorCode(await call('POST', '/api/votes', { json: { candidateId: 'ana', altcha: 'bm90IGpzb24=' } }))).toBe('antibot_malformed');
       expect(publisher.published).toEqual([]);
+    });
+
+    it('when a proof is used after its expiry, then 403 antibot_expired and nothing is published', async () => {
+      await start(openParedao);
+      const vote = await solvedVote('ana');
+      clockAheadMs = 61_000; // the challenge lives 60 s
+      expect(errorCode(await call('POST', '/api/votes', { json: vote }))).toBe('antibot_expired');
+      expect(publisher.published).toHaveLength(0);
+      clockAheadMs = 0;
+      expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
     });
 
     it('when the same proof is used twice, then the second is 403 antibot_replayed and only one vote is published', async () => {

@@ -18,11 +18,11 @@ import { renderLocal } from '../../monitoring/alertmanager/config.js';
 import { localConfig, toYaml, writeRules } from '../../monitoring/prometheus/targets.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { AMQP_URL, startStack, type Stack } from '../support/stack.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const missing = [PROMETHEUS, ALERTMANAGER].filter((p) => !existsSync(p));
-if (missing.length) console.warn(`SKIPPED alerts e2e: ${missing.join(', ')} not found (./preflight.sh installs prometheus and prometheus-alertmanager)`);
 
 /** A TCP relay to the broker that the test can cut (refusing and dropping every connection) and restore. */
 class Relay {
@@ -61,7 +61,7 @@ class Relay {
 
 type Notification = { receiver: string; status: string; groupLabels: Record<string, string>; alerts: { status: string; labels: Record<string, string> }[] };
 
-describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
+describe.skipIf(skipWithoutTool({ tool: 'prometheus and prometheus-alertmanager', present: missing.length === 0, why: `are missing (${missing.join(', ')})`, checks: 'the alerts e2e tests' }))('alerts reach a webhook', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'paredao-alerts-'));
   // AMQP_URL may list several nodes (comma-separated): the relay leads to the first.
   const broker = new URL(AMQP_URL.split(',')[0]!.trim());

@@ -47,8 +47,8 @@ describe('.github/workflows: valid for GitHub', () => {
     const good = readFileSync(join(workflowsDir, 'ci.yml'), 'utf8');
     const broken = [
       { name: 'typo.yml', content: good.replace('    steps:\n', '    step:\n') },
-      { name: 'bad-key.yml', content: good.replace('timeout-minutes: 60', 'timeout-minute: 60') },
-      { name: 'no-runner.yml', content: good.replace('    runs-on: ubuntu-24.04\n    timeout-minutes: 60\n', '    timeout-minutes: 60\n') },
+      { name: 'bad-key.yml', content: good.replace('timeout-minutes: 90', 'timeout-minute: 90') },
+      { name: 'no-runner.yml', content: good.replace('    runs-on: ubuntu-24.04\n    timeout-minutes: 90\n', '    timeout-minutes: 90\n') },
       { name: 'bad-if.yml', content: good.replace('if: always()', 'if: ${{ always(( }}') },
       { name: 'bad-context.yml', content: good.replace('${{ job.container.network }}', '${{ jobs.container.network }}') },
     ];

@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
@@ -43,7 +43,12 @@ const execFileAsync = promisify(execFile);
 
 const site = (env.SMOKE_URL ?? `https://localhost:${env.HTTPS_PORT || '8443'}`).replace(/\/+$/, '');
 // The self-signed pair run.sh makes is trusted for this run only; a real certificate needs nothing.
-const tls = env.TLS_CERT_FILE ? new Agent() : new Agent({ connect: { ca: readFileSync(join(root, 'deploy/tls/cert.pem')) } });
+const selfSigned = join(root, 'deploy/tls/cert.pem');
+if (!env.TLS_CERT_FILE && !existsSync(selfSigned)) {
+  console.error(`✗ no ${selfSigned} and no TLS_CERT_FILE: run ./run.sh compose up first`);
+  process.exit(1);
+}
+const tls = env.TLS_CERT_FILE ? new Agent() : new Agent({ connect: { ca: readFileSync(selfSigned) } });
 const grafana = `http://127.0.0.1:${env.GRAFANA_PORT || '3000'}`;
 const grafanaAuth = basic(env.GRAFANA_ADMIN_USER || 'admin', env.GRAFANA_ADMIN_PASSWORD ?? '');
 const prometheus = `http://127.0.0.1:${env.PROMETHEUS_PORT || '9090'}`;

@@ -6,6 +6,7 @@
 #   RABBITMQ_CLUSTER=1 ./run.sh   the same on a local three-node RabbitMQ cluster (scripts/rabbitmq-cluster.sh,
 #                       started if needed and left running: scripts/rabbitmq-cluster.sh stop)
 #   ./run.sh compose [up|down|logs|ps]   the whole stack in Docker Compose (docs/DEPLOY.md)
+#   ./run.sh compose smoke  checks the running stack end to end: a vote, Grafana, Graylog, alerts
 #   ./run.sh ansible [playbook options]  deploy to the hosts of ansible/inventory.ini
 # Run ./preflight.sh once first. Configuration: environment or .env (see .env.example, README).
 set -euo pipefail
@@ -100,7 +101,7 @@ run_local() {
     "${prometheus[@]}" "${alertmanager[@]}"
 }
 
-# ./run.sh compose [up|down|logs|ps] [docker compose options…]: the stack in Docker (docs/DEPLOY.md).
+# ./run.sh compose [up|down|logs|ps|smoke] [options…]: the stack in Docker (docs/DEPLOY.md).
 run_compose() {
   command -v docker >/dev/null || die "docker is missing: run ./preflight.sh docker"
   docker compose version >/dev/null 2>&1 || die "the Docker Compose plugin (v2) is missing: run ./preflight.sh docker"
@@ -137,7 +138,15 @@ run_compose() {
     down) exec docker compose down "$@" ;;
     logs) exec docker compose logs --follow --tail=200 "$@" ;;
     ps) exec docker compose ps "$@" ;;
-    *) die "usage: ./run.sh compose [up|down|logs|ps] [docker compose options…]" ;;
+    smoke)
+      # scripts/compose-smoke.ts: one ✓/✗ line per check, exit 1 on any ✗ (docs/DEPLOY.md). It solves
+      # a proof of work and calls the APIs with Node, so it needs this checkout's npm dependencies.
+      command -v node >/dev/null || die "node is missing: the smoke check runs with Node.js 20.19+ (./preflight.sh)"
+      [[ -d node_modules/tsx ]] || die "npm dependencies are missing: run 'npm ci' first"
+      load_env_file .env
+      exec node --import tsx scripts/compose-smoke.ts "$@"
+      ;;
+    *) die "usage: ./run.sh compose [up|down|logs|ps|smoke] [options…]" ;;
   esac
 }
 
@@ -156,6 +165,6 @@ case "${1:-local}" in
   local) run_local ;;
   compose) shift; run_compose "$@" ;;
   ansible) shift; run_ansible "$@" ;;
-  -h|--help|help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown mode '$1' (try ./run.sh --help)" ;;
 esac

@@ -31,6 +31,8 @@ async function main(cfg: ConsumerConfig) {
     try {
       store = await openStore(cfg.STORE_URL);
     } catch (err) {
+      // A store that answers but can never work (a standalone MongoDB) is not worth retrying.
+      if (err instanceof ConfigError) throw err;
       metrics.storeUp.set(0);
       const delay = backoffDelay(attempt, 500, 10_000);
       log.error({ err, storeUrl: redactUrl(cfg.STORE_URL), retryInMs: delay }, 'store unreachable');

@@ -12,6 +12,7 @@ import { createConsumerMetrics } from '../../consumer/src/metrics.js';
 import { waitFor } from '../support/ports.js';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 import { quietLog, tempStoreUrl } from './helpers.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -26,8 +27,7 @@ function composeUsers(passwords: Record<string, string>): UsersFile {
 }
 
 const ctl = (...args: string[]) => spawnSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 30_000 });
-const canCtl = ctl('list_vhosts').status === 0;
-if (!canCtl) console.warn('SKIPPED: rabbitmqctl cannot manage the local broker; the per-role RabbitMQ users were not tried on a real broker');
+const canCtl = !skipWithoutTool({ tool: 'rabbitmqctl', present: ctl('list_vhosts').status === 0, why: 'cannot manage the local broker', checks: 'the per-role RabbitMQ users on a real broker' });
 
 /**
  * Issue 14, least privilege: the api's and the consumer's broker users, exactly as compose defines

@@ -12,12 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BROKER_DOWN, COMPOSE_FILE, COMPOSE_WEBHOOK_URL_FILE, renderCompose, renderLocal } from '../../monitoring/alertmanager/config.js';
 import { freePort, waitFor } from '../support/ports.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const AMTOOL = ['/usr/bin/amtool', '/usr/local/bin/amtool'].find((p) => existsSync(p));
 const ALERTMANAGER = ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager'].find((p) => existsSync(p));
-if (!AMTOOL || !ALERTMANAGER) {
-  console.warn('SKIPPED: amtool or prometheus-alertmanager missing (./preflight.sh installs prometheus-alertmanager); Alertmanager checks did not run');
-}
+const skipAmtool = skipWithoutTool({ tool: 'amtool (Debian package prometheus-alertmanager)', present: AMTOOL, checks: 'the amtool checks of the Alertmanager configs' });
+const skipAlertmanager = skipWithoutTool({ tool: 'prometheus-alertmanager', present: ALERTMANAGER, checks: 'a running Alertmanager with this config' });
 
 const work = mkdtempSync(join(tmpdir(), 'paredao-alertmanager-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -45,7 +45,7 @@ describe('Alertmanager configuration', () => {
     expect(none.receivers.every((r) => !('webhook_configs' in r))).toBe(true);
   });
 
-  it.skipIf(!AMTOOL)('amtool accepts the local config and the compose one', () => {
+  it.skipIf(skipAmtool)('amtool accepts the local config and the compose one', () => {
     const local = join(work, 'local.yml');
     writeFileSync(local, renderLocal({ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }));
     expect(amtool('check-config', local)).toMatch(/SUCCESS/);
@@ -55,7 +55,7 @@ describe('Alertmanager configuration', () => {
     expect(amtool('check-config', compose)).toMatch(/SUCCESS/);
   });
 
-  it.skipIf(!AMTOOL)('routes each severity to its receiver, grouped by alert name', () => {
+  it.skipIf(skipAmtool)('routes each severity to its receiver, grouped by alert name', () => {
     const local = join(work, 'routes.yml');
     writeFileSync(local, renderLocal({ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }));
     const route = (...labels: string[]) => amtool('config', 'routes', 'test', `--config.file=${local}`, ...labels).trim();
@@ -65,7 +65,7 @@ describe('Alertmanager configuration', () => {
   });
 });
 
-describe.skipIf(!ALERTMANAGER)('a running Alertmanager with this config', () => {
+describe.skipIf(skipAlertmanager)('a running Alertmanager with this config', () => {
   let am: ChildProcess | undefined;
   let hook: Server | undefined;
   let amLog = '';

@@ -9,11 +9,11 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { findTool, skipWithoutTool } from '../support/require-tool.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const ansibleDir = join(root, 'ansible');
-const hasAnsible = spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
-if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the split-deployment templates were not rendered');
+const hasAnsible = !skipWithoutTool({ tool: 'ansible-playbook', present: findTool(['ansible-playbook']), checks: 'rendering the split-deployment templates' });
 
 const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-cluster-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findTool, skipWithoutTool } from '../support/require-tool.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ansibleDir = join(root, 'ansible');
 
 function hasTool(tool: string): boolean {
-  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
-  if (!found) console.warn(`SKIPPED: ${tool} is not installed here (Debian: apt-get install ${tool}); its checks did not run`);
-  return found;
+  return !skipWithoutTool({ tool, present: findTool([tool]), checks: `the ${tool} checks of ansible/` });
 }
 
 // Ansible's own scratch files, removed with the rest after the run.

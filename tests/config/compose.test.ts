@@ -12,6 +12,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
+import { findTool, skipTestWithoutTool, skipWithoutTool } from '../support/require-tool.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const rel = (p: string) => relative(root, p) || '.';
@@ -606,8 +607,7 @@ describe('Node.js versions', () => {
 });
 
 describe('the proxy image renders a config nginx accepts', () => {
-  const hasTools = ['nginx', 'envsubst'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-  if (!hasTools) console.warn('SKIPPED: nginx or envsubst (gettext-base) missing; the proxy image config was not rendered');
+  const hasTools = !skipWithoutTool({ tool: 'nginx and envsubst (gettext-base)', present: findTool(['nginx']) && findTool(['envsubst']), checks: 'rendering the proxy image config' });
 
   /**
    * Does what the official nginx image's entrypoint does at start: source /docker-entrypoint.d/*.envsh,
@@ -759,8 +759,7 @@ describe('the proxy image renders a config nginx accepts', () => {
 
 describe('the proxy starts whether or not the syslog host resolves (25-access-log-target.sh)', () => {
   const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-  const hasTools = nginxBin !== undefined && spawnSync('sh', ['-c', 'command -v getent']).status === 0;
-  if (!hasTools) console.warn('SKIPPED: nginx or getent missing; 25-access-log-target.sh was not run');
+  const hasTools = !skipWithoutTool({ tool: 'nginx and getent', present: nginxBin && findTool(['getent']), checks: 'running 25-access-log-target.sh' });
 
   function run(accessLog: string) {
     const work = mkdtempSync(join(tmpdir(), 'paredao-syslog-'));
@@ -991,7 +990,7 @@ describe('RabbitMQ definitions agree with what the services declare', () => {
     try {
       conn = await amqp.connect(amqpUrl);
     } catch (err) {
-      console.warn(`SKIPPED CHECK: no RabbitMQ at ${amqpUrl} (${String(err)}); definitions not compared with core/src/topology.ts`);
+      skipTestWithoutTool({ tool: 'RabbitMQ', why: `does not answer at ${amqpUrl} (${String(err)})`, checks: 'comparing the definitions with core/src/topology.ts' });
       return;
     }
     const { assertTopology } = await import('../../core/src/topology.js');

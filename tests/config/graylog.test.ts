@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const LOGGING = join(ROOT, 'logging');
@@ -506,9 +507,7 @@ describe('provision.mjs against a stand-in Graylog API', () => {
 });
 
 const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
-if (!nginx) console.warn('nginx not installed: skipping the nginx -t check of logging/nginx-syslog.conf');
-
-describe.skipIf(!nginx)('nginx-syslog.conf', () => {
+describe.skipIf(skipWithoutTool({ tool: 'nginx', present: nginx, checks: 'the nginx -t check of logging/nginx-syslog.conf' }))('nginx-syslog.conf', () => {
   it('is accepted by nginx -t inside an http block', () => {
     const dir = mkdtempSync(join(tmpdir(), 'paredao-nginx-'));
     try {

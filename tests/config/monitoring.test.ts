@@ -20,6 +20,7 @@ import {
   renderCompose,
   toYaml,
 } from '../../monitoring/prometheus/targets.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -27,7 +28,7 @@ const prometheusDir = path.join(repo, 'monitoring/prometheus');
 const dashboardsDir = path.join(repo, 'monitoring/grafana/dashboards');
 
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
-if (!PROMTOOL) console.warn('SKIPPED: promtool not found (Debian package prometheus); the promtool checks did not run');
+const skipPromtool = skipWithoutTool({ tool: 'promtool (Debian package prometheus)', present: PROMTOOL, checks: 'the promtool checks' });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'paredao-monitoring-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -103,7 +104,7 @@ describe('Prometheus scrape config', () => {
     expect(JOBS.filter((j) => !j.local).map((j) => j.job)).toEqual(['nginx', 'mongodb', 'node']);
   });
 
-  describe.skipIf(!PROMTOOL)('promtool', () => {
+  describe.skipIf(skipPromtool)('promtool', () => {
     it('accepts the compose config, with its rules where compose mounts them', async () => {
       expect(await promtool('check', 'config', '--syntax-only', COMPOSE_FILE)).toMatch(/SUCCESS/);
       // Full check (rule files loaded) on a copy pointing at the rules in the repository.

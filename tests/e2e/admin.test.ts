@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
 import { ROOT, startStack, type Stack } from '../support/stack.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 // Issue 9: the production team runs the week's paredão from admin.html, through nginx, against the
 // real api, RabbitMQ, consumer and SQLite; a voter votes from the real vote page in another context.
@@ -15,7 +16,6 @@ const VOTED = NAMES[1];
 const DIST = join(ROOT, 'web/dist');
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPED tests/e2e/admin.test.ts: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 // The policy web/README.md documents for the built site; the page must work under it before nginx sends it.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
@@ -63,7 +63,7 @@ async function enforceCsp(page: Page, violations: string[]): Promise<void> {
   });
 }
 
-describe.skipIf(!haveChromium)('administration page (issue 9): a paredão from draft to audited result', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/admin.test.ts (the administration page in a real browser)' }))('administration page (issue 9): a paredão from draft to audited result', () => {
   let stack: Stack;
   let browser: Browser;
   let admin: BrowserContext;

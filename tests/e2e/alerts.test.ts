@@ -17,9 +17,9 @@ import { writeRules } from '../../monitoring/prometheus/targets.js';
 import { missingMonitoring, startMonitoring, type Monitoring } from '../support/monitoring.js';
 import { waitFor } from '../support/ports.js';
 import { AMQP_URL, startStack, type Stack } from '../support/stack.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const missing = missingMonitoring();
-if (missing.length) console.warn(`SKIPPED alerts e2e: ${missing.join(', ')} not found (./preflight.sh installs prometheus and prometheus-alertmanager)`);
 
 /** A TCP relay to the broker that the test can cut (refusing and dropping every connection) and restore. */
 class Relay {
@@ -58,7 +58,7 @@ class Relay {
 
 type Notification = { receiver: string; status: string; groupLabels: Record<string, string>; alerts: { status: string; labels: Record<string, string> }[] };
 
-describe.skipIf(missing.length > 0)('alerts reach a webhook', () => {
+describe.skipIf(skipWithoutTool({ tool: 'prometheus and prometheus-alertmanager', present: missing.length === 0, why: `are missing (${missing.join(', ')})`, checks: 'the alerts e2e tests' }))('alerts reach a webhook', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'paredao-alerts-'));
   // AMQP_URL may list several nodes (comma-separated): the relay leads to the first.
   const broker = new URL(AMQP_URL.split(',')[0]!.trim());

@@ -3,6 +3,7 @@ import { clusterScenarios, runScenario } from '../../faults/scenarios.js';
 import { clusterUnavailable, LocalCluster } from '../support/cluster.js';
 import { expectNothingLostNothingDoubled } from './fault-audit.js';
 import { startStack } from '../support/stack.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 /**
  * Issue 15, in CI: three real RabbitMQ nodes from scripts/rabbitmq-cluster.sh (temporary folder, own
@@ -10,9 +11,8 @@ import { startStack } from '../support/stack.js';
  * under load. `npm run faults` runs this and the other cluster scenarios longer (docs/RELIABILITY.md).
  */
 const why = clusterUnavailable();
-if (why) console.warn(`SKIPPED RabbitMQ cluster tests: ${why}`);
 
-describe.skipIf(!!why)('a three-node RabbitMQ cluster (issue 15)', () => {
+describe.skipIf(skipWithoutTool({ tool: 'rabbitmq-server', present: !why, why: `is not usable: ${why}`, checks: 'the RabbitMQ cluster tests' }))('a three-node RabbitMQ cluster (issue 15)', () => {
   const cluster = new LocalCluster();
   let stopped = false;
 

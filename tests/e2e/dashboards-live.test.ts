@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpressions, ruleExpressions, vectorSelectors } from '../../monitoring/queries.js';
 import { JOBS, localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const missing = !existsSync(PROMETHEUS);
-if (missing) console.warn(`SKIPPED dashboards-live: ${PROMETHEUS} not found (Debian package prometheus)`);
 
 const VALID_VOTES = 12;
 
@@ -38,7 +38,7 @@ function localPort(url: string, what: string): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(missing)('every dashboard query is live', () => {
+describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `is not at ${PROMETHEUS}`, checks: 'the live dashboard queries' }))('every dashboard query is live', () => {
   let stack: Stack | undefined;
   let prometheus: ChildProcess | undefined;
   let prometheusLog = '';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brokerAvailable, runScenario, scenarios } from '../../faults/scenarios.js';
 import { expectNothingLostNothingDoubled } from './fault-audit.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 /**
  * Issue 8, in CI: nothing accepted is lost, nothing is counted twice, under sustained load while the
@@ -17,8 +18,7 @@ describe('faults under load (issue 8)', () => {
   }, 150_000);
 
   const brokerProblem = brokerAvailable();
-  if (brokerProblem) console.warn(`SKIPPED broker restart scenario: ${brokerProblem}`);
-  it.skipIf(!!brokerProblem)('when RabbitMQ restarts during the load, then the api answers 503 meanwhile, recovers by itself, and every 202 is counted exactly once', async () => {
+  it.skipIf(skipWithoutTool({ tool: 'rabbitmqctl', present: !brokerProblem, why: `is not usable: ${brokerProblem}`, checks: 'the broker restart scenario' }))('when RabbitMQ restarts during the load, then the api answers 503 meanwhile, recovers by itself, and every 202 is counted exactly once', async () => {
     const r = await runScenario(scenarios.brokerRestart(200, 12, 2000));
     expect(r.statuses['503'] ?? 0).toBeGreaterThan(0);
     expect(r.gaveUp).toBe(0);

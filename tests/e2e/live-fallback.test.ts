@@ -5,17 +5,17 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPED tests/e2e/live-fallback.test.ts: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /**
  * Issue 14: live results streams are capped (nginx per address and in total, the api per process).
  * A refused stream must not leave the page blank: it polls /api/results instead. Here the api's cap is
  * 0, so every stream gets 503 stream_full, as at the peak of a big night.
  */
-describe.skipIf(!haveChromium)('the results page when the live stream is refused (issue 14)', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/live-fallback.test.ts (the results page when the live stream is refused)' }))('the results page when the live stream is refused (issue 14)', () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;

@@ -8,10 +8,10 @@ import { adminCookie } from '../support/admin.js';
 import { waitFor } from '../support/ports.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPED tests/e2e/vote.test.ts: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 // Records when the ALTCHA widget reports success; the event does not bubble, so listen in the capture phase.
 const RECORD_VERIFIED = `window.addEventListener('verified', () => { window.__verifiedAt ??= performance.now(); }, true);`;
@@ -20,7 +20,7 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').trim();
 }
 
-describe.skipIf(!haveChromium)('a person votes in a real browser, through nginx, against the real pipeline', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/vote.test.ts (a person votes in a real browser)' }))('a person votes in a real browser, through nginx, against the real pipeline', () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;

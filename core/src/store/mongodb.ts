@@ -1,5 +1,6 @@
 import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession } from 'mongodb';
 import { paredaoSchema, type Paredao } from '../contract.js';
+import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
@@ -12,6 +13,20 @@ interface ImageDoc { _id: string; contentType: string; bytes: Buffer }
 interface SessionDoc { _id: string; username: string; credential: string; expiresAt: Date }
 interface SettingDoc { _id: string; value: unknown }
 
+/**
+ * Whether the server that answered `hello` can run multi-document transactions: a replica set member
+ * (it reports `setName`) or a mongos (`msg: 'isdbgrid'`). Returns why not, or null when it can.
+ */
+export function transactionSupportProblem(hello: Record<string, unknown>): string | null {
+  if (hello.msg === 'isdbgrid') return null;
+  if (typeof hello.setName === 'string' && hello.setName !== '') return null;
+  // Started with --replSet but never initiated: hello says isreplicaset and has no set name yet.
+  if (hello.isreplicaset === true) {
+    return 'it was started as a replica set member but the set is not initiated (run rs.initiate() once, as compose does)';
+  }
+  return 'it is a standalone server, not a replica set; start mongod with --replSet and run rs.initiate() once (a single-node replica set is enough), or use a replica set or sharded cluster';
+}
+
 const TXN = { readConcern: { level: 'snapshot' as const }, writeConcern: { w: 'majority' as const } };
 
 /**
@@ -23,6 +38,13 @@ const TXN = { readConcern: { level: 'snapshot' as const }, writeConcern: { w: 'm
 export async function openMongoStore(url: string): Promise<Store> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000, retryWrites: true });
   await client.connect();
+  // Checked once here, because a standalone server accepts every single write and refuses only the
+  // transaction: the consumer would then retry each batch for ever while the queue grows.
+  const problem = transactionSupportProblem(await client.db('admin').command({ hello: 1 }));
+  if (problem) {
+    await client.close();
+    throw new ConfigError(`STORE_URL names a MongoDB that cannot run the store's transactions: ${problem}`);
+  }
   const db = client.db(); // the database named in the URL, "test" if none
   const applied = db.collection<AppliedDoc>('applied_votes');
   const tallies = db.collection<TallyDoc>('tallies');

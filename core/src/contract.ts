@@ -40,12 +40,36 @@ export const paredaoSchema = z.object({
 });
 export type Paredao = z.infer<typeof paredaoSchema>;
 
+/**
+ * Where a participant's photo may come from: one uploaded here (POST /api/admin/images answers
+ * `/api/images/<id>`) or an `https:` address. It ends up in an `<img src>` on every voter's page, so
+ * `javascript:`, `data:` (an SVG can carry script), `file:`, plain `http:` and protocol-relative
+ * `//host` addresses are refused, as are addresses with a user name or password in them.
+ */
+export function isAllowedImageUrl(url: string): boolean {
+  if (/^\/api\/images\/[0-9a-f]{24}$/.test(url)) return true;
+  if (!url.startsWith('https://')) return false;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
+}
+const imageUrlInput = z
+  .string()
+  .trim()
+  .max(2048)
+  // Empty: no photo (the admin page sends the field empty when none was chosen).
+  .refine((url) => url === '' || isAllowedImageUrl(url), 'use uma imagem enviada aqui (/api/images/…) ou um endereço https://')
+  .describe('An image uploaded here (/api/images/{id}) or an https: URL; empty for none');
+
 /** What the production team sends to create or edit a draft. */
 export const paredaoInputSchema = z
   .object({
     title: z.string().trim().min(1).max(L.maxTitle),
     candidates: z
-      .array(z.object({ name: z.string().trim().min(1).max(L.maxName), imageUrl: z.string().trim().max(2048).optional() }).strict())
+      .array(z.object({ name: z.string().trim().min(1).max(L.maxName), imageUrl: imageUrlInput.optional() }).strict())
       .min(L.minCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`)
       .max(L.maxCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`),
     opensAt: isoDate.optional(),

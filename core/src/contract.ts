@@ -3,6 +3,7 @@
 // them, and the web pages import the types (type-only). Only zod here, nothing of Node, so the web
 // project can type-check against this file.
 import { z } from 'zod';
+import { isAllowedImageUrl } from './image-url.js';
 import { PAREDAO_LIMITS as L } from './limits.js';
 import { slugify } from './slug.js';
 
@@ -40,22 +41,9 @@ export const paredaoSchema = z.object({
 });
 export type Paredao = z.infer<typeof paredaoSchema>;
 
-/**
- * Where a participant's photo may come from: one uploaded here (POST /api/admin/images answers
- * `/api/images/<id>`) or an `https:` address. It ends up in an `<img src>` on every voter's page, so
- * `javascript:`, `data:` (an SVG can carry script), `file:`, plain `http:` and protocol-relative
- * `//host` addresses are refused, as are addresses with a user name or password in them.
- */
-export function isAllowedImageUrl(url: string): boolean {
-  if (/^\/api\/images\/[0-9a-f]{24}$/.test(url)) return true;
-  if (!url.startsWith('https://')) return false;
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '';
-  } catch {
-    return false;
-  }
-}
+export { isAllowedImageUrl };
+
+/** A candidate's photo in what the production team sends: see isAllowedImageUrl. */
 const imageUrlInput = z
   .string()
   .trim()

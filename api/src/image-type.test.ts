@@ -121,6 +121,9 @@ describe('createImageCodec().reencode', () => {
     expect(err).toBeInstanceOf(ImageRefused);
     expect((err as ImageRefused).reason).toBe('too_large');
     expect(Date.now() - started).toBeLessThan(200);
+    // At the cap: accepted; one row more: refused.
+    expect(sniffImageType(await codec.reencode(pngOf(1000, 1000), 'image/png'))).toBe('image/png');
+    expect(await codec.reencode(pngDeclaring(1000, 1001), 'image/png').catch((e: ImageRefused) => e.reason)).toBe('too_large');
 
     // JPEG: the frame header (SOF0) of a small file rewritten to 20000 × 20000.
     const jpg = jpeg.encode(pixels(16, 16), 90).data;

@@ -49,43 +49,69 @@ export interface ImageCodec {
   reencode(bytes: Buffer, type: ImageType): Promise<Buffer>;
 }
 
-type WebpDecode = (data: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
-type WebpEncode = (data: { width: number; height: number; data: Uint8ClampedArray }, opts: { quality: number }) => Promise<ArrayBuffer>;
+type WasmDecode = (data: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+type WasmEncode = (data: { width: number; height: number; data: Uint8ClampedArray }, opts: { quality: number }) => Promise<ArrayBuffer>;
 
 /**
- * Pure JavaScript codecs (pngjs, jpeg-js) and libwebp compiled to WebAssembly (@jsquash/webp): no
- * native binary to download or build for the api image. The WebP modules are compiled on the first
- * WebP upload.
+ * Emscripten's loader fetches its .wasm by URL, which Node's fetch cannot do for a file: each module
+ * is handed its bytes instead (Module.wasmBinary, which the packages' types leave out).
+ */
+async function wasmInit(init: unknown, wasmBinary: Buffer): Promise<void> {
+  await (init as (opts: { wasmBinary: Buffer }) => Promise<unknown>)({ wasmBinary });
+}
+
+/**
+ * PNG: pngjs (pure JavaScript). JPEG: mozjpeg compiled to WebAssembly (@jsquash/jpeg) decodes, jpeg-js
+ * (pure JavaScript) encodes: measured on a 3000 × 2000 photo, jpeg-js alone held over 200 MB while
+ * decoding, mozjpeg's decoder a tenth of that, and mozjpeg's encoder (trellis quantisation) took three
+ * times as long as jpeg-js's. WebP: libwebp as WebAssembly (@jsquash/webp). No native binary to
+ * download or build for the api image. Uploads are re-encoded one at a time per process, so at most
+ * one picture's pixels are held.
  */
 export function createImageCodec({ maxPixels = IMAGE_MAX_PIXELS, quality = 85 } = {}): ImageCodec {
-  let webp: Promise<{ decode: WebpDecode; encode: WebpEncode }> | undefined;
+  const binaries = new Map<string, Promise<Buffer>>();
+  const binary = (file: string) => {
+    let b = binaries.get(file);
+    if (!b) binaries.set(file, (b = readFile(createRequire(import.meta.url).resolve(file))));
+    return b;
+  };
+  let queue: Promise<unknown> = Promise.resolve();
 
-  async function loadWebp(): Promise<{ decode: WebpDecode; encode: WebpEncode }> {
-    // Emscripten's loader fetches the .wasm by URL, which Node's fetch cannot do for a file: hand it
-    // the bytes (Module.wasmBinary), which the package's types leave out.
-    const require = createRequire(import.meta.url);
-    const wasmBinary = async (file: string) => ({ wasmBinary: await readFile(require.resolve(`@jsquash/webp/codec/${file}`)) });
-    const dec = await import('@jsquash/webp/decode.js');
-    const enc = await import('@jsquash/webp/encode.js');
-    await (dec.init as (opts: { wasmBinary: Buffer }) => Promise<void>)(await wasmBinary('dec/webp_dec.wasm'));
-    // encode.js picks its SIMD or plain build by feature detection, and the binary handed to it must
-    // be that build's: Node has had WebAssembly SIMD for years, so it is the SIMD one.
-    await (enc.init as (opts: { wasmBinary: Buffer }) => Promise<unknown>)(await wasmBinary('enc/webp_enc_simd.wasm'));
-    return { decode: dec.default as WebpDecode, encode: enc.default as WebpEncode };
+  // A WebAssembly memory grows to the largest picture it held and never shrinks (over 60 MB after a
+  // 3000 × 2000 JPEG), so each upload gets fresh instances: the last one's memory is then garbage.
+  async function jpegDecoder(): Promise<WasmDecode> {
+    const dec = await import('@jsquash/jpeg/decode.js');
+    await wasmInit(dec.init, await binary('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'));
+    return dec.default as WasmDecode;
   }
 
-  function decode(bytes: Buffer, type: ImageType): Promise<Rgba> | Rgba {
+  async function webpDecoder(): Promise<WasmDecode> {
+    const dec = await import('@jsquash/webp/decode.js');
+    await wasmInit(dec.init, await binary('@jsquash/webp/codec/dec/webp_dec.wasm'));
+    return dec.default as WasmDecode;
+  }
+
+  async function webpEncoder(): Promise<WasmEncode> {
+    const enc = await import('@jsquash/webp/encode.js');
+    // encode.js picks its SIMD or plain build by feature detection, and the binary handed to it must
+    // be that build's: Node has had WebAssembly SIMD for years, so it is the SIMD one.
+    await wasmInit(enc.init, await binary('@jsquash/webp/codec/enc/webp_enc_simd.wasm'));
+    return enc.default as WasmEncode;
+  }
+
+  const arrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  const rgba = (img: { width: number; height: number; data: Uint8ClampedArray }): Rgba => ({ width: img.width, height: img.height, data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.length) });
+
+  async function decode(bytes: Buffer, type: ImageType): Promise<Rgba> {
     switch (type) {
       case 'image/png': {
         const png = PNG.sync.read(bytes);
         return { width: png.width, height: png.height, data: png.data };
       }
       case 'image/jpeg':
-        return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 256 });
+        return rgba(await (await jpegDecoder())(arrayBuffer(bytes)));
       case 'image/webp':
-        return (webp ??= loadWebp())
-          .then(({ decode }) => decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer))
-          .then((img) => ({ width: img.width, height: img.height, data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.length) }));
+        return rgba(await (await webpDecoder())(arrayBuffer(bytes)));
     }
   }
 
@@ -99,39 +125,45 @@ export function createImageCodec({ maxPixels = IMAGE_MAX_PIXELS, quality = 85 } 
       case 'image/jpeg':
         return jpeg.encode({ width: img.width, height: img.height, data: img.data as Buffer }, quality).data;
       case 'image/webp': {
-        const { encode } = await (webp ??= loadWebp());
+        const encode = await webpEncoder();
         const data = new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length);
         return Buffer.from(await encode({ width: img.width, height: img.height, data }, { quality }));
       }
     }
   }
 
+  async function reencode(bytes: Buffer, type: ImageType): Promise<Buffer> {
+    // The declared size, read from the headers alone, before anything is decoded.
+    let declared: ReturnType<typeof imageSize>;
+    try {
+      declared = imageSize(bytes);
+    } catch {
+      throw new ImageRefused('invalid', 'not a readable image');
+    }
+    const expected = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }[type];
+    if (declared.type !== expected || !(declared.width > 0) || !(declared.height > 0)) throw new ImageRefused('invalid', `not a ${expected} image`);
+    if (declared.width * declared.height > maxPixels) {
+      throw new ImageRefused('too_large', `${declared.width}×${declared.height} is more than ${maxPixels} pixels`);
+    }
+    let img: Rgba;
+    try {
+      img = await decode(bytes, type);
+    } catch (err) {
+      throw new ImageRefused('invalid', `does not decode: ${(err as Error).message}`);
+    }
+    // A header that lied about the size (or a second frame header) must not get past the cap.
+    if (img.width !== declared.width || img.height !== declared.height || img.data.length !== img.width * img.height * 4) {
+      throw new ImageRefused('invalid', 'decoded size differs from the declared one');
+    }
+    if (type === 'image/jpeg' && declared.orientation && declared.orientation > 1) img = orient(img, declared.orientation);
+    return encode(img, type);
+  }
+
   return {
-    async reencode(bytes, type) {
-      // The declared size, read from the headers alone, before anything is decoded.
-      let declared: ReturnType<typeof imageSize>;
-      try {
-        declared = imageSize(bytes);
-      } catch {
-        throw new ImageRefused('invalid', 'not a readable image');
-      }
-      const expected = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' }[type];
-      if (declared.type !== expected || !(declared.width > 0) || !(declared.height > 0)) throw new ImageRefused('invalid', `not a ${expected} image`);
-      if (declared.width * declared.height > maxPixels) {
-        throw new ImageRefused('too_large', `${declared.width}×${declared.height} is more than ${maxPixels} pixels`);
-      }
-      let img: Rgba;
-      try {
-        img = await decode(bytes, type);
-      } catch (err) {
-        throw new ImageRefused('invalid', `does not decode: ${(err as Error).message}`);
-      }
-      // A header that lied about the size (or a second frame header) must not get past the cap.
-      if (img.width !== declared.width || img.height !== declared.height || img.data.length !== img.width * img.height * 4) {
-        throw new ImageRefused('invalid', 'decoded size differs from the declared one');
-      }
-      if (type === 'image/jpeg' && declared.orientation && declared.orientation > 1) img = orient(img, declared.orientation);
-      return encode(img, type);
+    reencode(bytes, type) {
+      const done = queue.then(() => reencode(bytes, type));
+      queue = done.catch(() => {});
+      return done;
     },
   };
 }

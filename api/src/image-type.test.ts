@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
@@ -36,17 +36,9 @@ function pngOf(w: number, h: number): Buffer {
 function chunk(type: string, body: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
-  const crcOf = (b: Buffer) => {
-    let c = ~0;
-    for (const byte of b) {
-      c ^= byte;
-      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-    }
-    return ~c >>> 0;
-  };
   const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
   const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crcOf(typed));
+  crc.writeUInt32BE(crc32(typed));
   return Buffer.concat([len, typed, crc]);
 }
 
@@ -160,6 +152,17 @@ describe('createImageCodec().reencode', () => {
     // HTML behind a WebP signature: the header parser reads a size out of the text, which is refused
     // as too large or as undecodable; either way it is refused.
     await expect(codec.reencode(Buffer.from(`RIFF\u0000\u0000\u0000\u0000WEBPVP8 ${HTML}`, 'latin1'), 'image/webp')).rejects.toBeInstanceOf(ImageRefused);
+  });
+
+  it('when uploads arrive together, then each gets its own answer, a refused one holding up none', async () => {
+    const results = await Promise.allSettled([
+      codec.reencode(pngOf(20, 10), 'image/png'),
+      codec.reencode(pngDeclaring(30_000, 30_000), 'image/png'),
+      codec.reencode(jpeg.encode(pixels(12, 24), 90).data, 'image/jpeg'),
+      codec.reencode(pngOf(8, 8).subarray(0, 40), 'image/png'),
+      codec.reencode(await webpOf(16, 8), 'image/webp'),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? sniffImageType(r.value) : (r.reason as ImageRefused).reason))).toEqual(['image/png', 'too_large', 'image/jpeg', 'invalid', 'image/webp']);
   });
 
   it('when a JPEG says by EXIF to be turned, then the pixels are turned (the EXIF is dropped)', async () => {

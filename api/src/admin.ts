@@ -16,7 +16,7 @@ import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
 import { sameOrigin, sessionOf } from './auth.js';
 import { csvField } from './csv.js';
-import { sniffImageType } from './image-type.js';
+import { createImageCodec, IMAGE_MAX_PIXELS, ImageRefused, sniffImageType, type ImageType } from './image-type.js';
 import { AppError } from './errors.js';
 import type { ParedaoService } from './paredoes.js';
 
@@ -33,12 +33,13 @@ export interface AdminDeps {
   now: () => number;
 }
 
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
+const IMAGE_TYPES = new Set<string>(['image/png', 'image/jpeg', 'image/webp'] satisfies ImageType[]);
 
 /** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
 export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now }: AdminDeps): Router {
   // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
   const r = Router({ strict: true, caseSensitive: true });
+  const images = createImageCodec();
   r.use('/api/admin', sameOrigin);
   const json = express.json({ limit: '64kb' });
 
@@ -194,8 +195,21 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
     if (sniffImageType(req.body) !== type) {
       throw new AppError(415, 'unsupported_media_type', 'O arquivo não é uma imagem PNG, JPEG ou WebP válida.');
     }
+    // Served to everyone and cached for a year: what is stored is the pixels encoded again by us,
+    // never the uploaded file (image-type.ts says what that removes).
+    let bytes: Buffer;
+    try {
+      bytes = await images.reencode(req.body, type as ImageType);
+    } catch (err) {
+      if (!(err instanceof ImageRefused)) throw err;
+      req.log.warn({ reason: err.message, bytes: req.body.length }, 'image upload refused');
+      if (err.reason === 'too_large') {
+        throw new AppError(413, 'image_too_large', `Imagem grande demais: até ${IMAGE_MAX_PIXELS / 1e6} megapixels (por exemplo 3000 × 2000).`);
+      }
+      throw new AppError(415, 'unsupported_media_type', 'O arquivo não é uma imagem PNG, JPEG ou WebP válida.');
+    }
     const id = randomBytes(12).toString('hex');
-    await store.putImage(id, { contentType: type, bytes: req.body });
+    await store.putImage(id, { contentType: type, bytes });
     res.status(201).json({ imageUrl: `/api/images/${id}` });
   });
 

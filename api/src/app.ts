@@ -106,8 +106,16 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     const id = String(req.params.id);
     const img = /^[0-9a-f]{24}$/.test(id) ? await store.getImage(id) : null;
     if (!img) throw new AppError(404, 'not_found', 'Imagem inexistente.');
-    // Image ids are random and never reused: cache for good.
-    res.set('cache-control', 'public, max-age=31536000, immutable').type(img.contentType).send(img.bytes);
+    // Image ids are random and never reused: cache for good (nginx keeps a copy too). Should bytes
+    // ever pass for a document, the browser must neither sniff them into one nor run anything in it.
+    res
+      .set({
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+      })
+      .type(img.contentType)
+      .send(img.bytes);
   });
 
   const openApiJson = JSON.stringify(buildOpenApiDocument());

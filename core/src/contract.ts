@@ -3,6 +3,7 @@
 // them, and the web pages import the types (type-only). Only zod here, nothing of Node, so the web
 // project can type-check against this file.
 import { z } from 'zod';
+import { isAllowedImageUrl } from './image-url.js';
 import { PAREDAO_LIMITS as L } from './limits.js';
 import { slugify } from './slug.js';
 
@@ -40,12 +41,23 @@ export const paredaoSchema = z.object({
 });
 export type Paredao = z.infer<typeof paredaoSchema>;
 
+export { isAllowedImageUrl };
+
+/** A candidate's photo in what the production team sends: see isAllowedImageUrl. */
+const imageUrlInput = z
+  .string()
+  .trim()
+  .max(2048)
+  // Empty: no photo (the admin page sends the field empty when none was chosen).
+  .refine((url) => url === '' || isAllowedImageUrl(url), 'use uma imagem enviada aqui (/api/images/…) ou um endereço https://')
+  .describe('An image uploaded here (/api/images/{id}) or an https: URL; empty for none');
+
 /** What the production team sends to create or edit a draft. */
 export const paredaoInputSchema = z
   .object({
     title: z.string().trim().min(1).max(L.maxTitle),
     candidates: z
-      .array(z.object({ name: z.string().trim().min(1).max(L.maxName), imageUrl: z.string().trim().max(2048).optional() }).strict())
+      .array(z.object({ name: z.string().trim().min(1).max(L.maxName), imageUrl: imageUrlInput.optional() }).strict())
       .min(L.minCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`)
       .max(L.maxCandidates, `de ${L.minCandidates} a ${L.maxCandidates} participantes`),
     opensAt: isoDate.optional(),

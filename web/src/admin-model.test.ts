@@ -7,7 +7,7 @@ const form = (over: Partial<DraftForm> = {}): DraftForm => ({
   title: 'Paredão 1',
   candidates: [
     { name: 'Ana', imageUrl: '' },
-    { name: 'Bruno', imageUrl: '/api/images/abc' },
+    { name: 'Bruno', imageUrl: '/api/images/0123456789abcdef01234567' },
   ],
   opensAt: '',
   closesAt: '',
@@ -45,7 +45,7 @@ describe('validateDraft', () => {
     expect(dashed.errors.map((e) => e.field)).toEqual(['candidate-1-name']);
   });
 
-  it('when the title is missing or an image URL is not http(s), then each is reported', () => {
+  it('when the title is missing or an image URL is not an upload nor https, then each is reported', () => {
     const { errors } = validateDraft(form({ title: ' ', candidates: [{ name: 'Ana', imageUrl: 'javascript:alert(1)' }, { name: 'Bia', imageUrl: '' }] }), now);
     expect(errors.map((e) => e.field)).toEqual(['title', 'candidate-0-image']);
   });
@@ -85,11 +85,12 @@ describe('labels and errors', () => {
     expect(errorMessage(400, 'invalid_body', 'candidates: nomes repetidos')).toBe('candidates: nomes repetidos');
     expect(errorMessage(502, undefined, undefined)).toMatch(/servidor/);
   });
-  it('accepts site paths and http(s) URLs as photos, nothing else', () => {
-    expect(isImageUrl('/api/images/1')).toBe(true);
+  it('accepts our uploads and https URLs as photos, nothing else (the api\'s rule)', () => {
+    expect(isImageUrl('/api/images/0123456789abcdef01234567')).toBe(true);
     expect(isImageUrl('https://a.test/x.png')).toBe(true);
-    expect(isImageUrl('//a.test/x.png')).toBe(false);
-    expect(isImageUrl('data:image/png;base64,xx')).toBe(false);
+    for (const url of ['/api/images/1', '/painel.html', 'http://a.test/x.png', '//a.test/x.png', 'data:image/png;base64,xx', 'javascript:alert(1)', 'https://u:p@a.test/x.png']) {
+      expect(isImageUrl(url), url).toBe(false);
+    }
   });
   it('says a login wait in seconds, then minutes', () => {
     expect(waitText(45)).toBe('45 s');

@@ -1,6 +1,7 @@
 // Types of the admin API (core/src/contract.ts, served at /api/docs) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
 import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '../../core/src/contract.ts';
+import { isAllowedImageUrl } from '../../core/src/image-url.ts';
 import { PAREDAO_LIMITS } from '../../core/src/limits.ts';
 import { slugify } from '../../core/src/slug.ts';
 import { localInputToIso } from './admin-time.ts';
@@ -69,7 +70,7 @@ export function validateDraft(form: DraftForm, now = new Date()): { body?: Draft
     } else seen.set(key, i);
     const url = c.imageUrl.trim();
     if (url && !isImageUrl(url)) {
-      errors.push({ field: `candidate-${i}-image`, message: `A foto do participante ${i + 1} precisa ser um endereço http(s) ou um envio de arquivo.` });
+      errors.push({ field: `candidate-${i}-image`, message: `A foto do participante ${i + 1} precisa ser um envio de arquivo ou um endereço https://.` });
     }
   });
 
@@ -97,16 +98,8 @@ export function validateDraft(form: DraftForm, now = new Date()): { body?: Draft
   return { body, errors };
 }
 
-/** An absolute http(s) URL, or a path on this site (what POST /api/admin/images returns). */
-export function isImageUrl(url: string): boolean {
-  if (url.startsWith('/') && !url.startsWith('//')) return true;
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
+/** A photo uploaded here (/api/images/<id>) or an https: address: the api's own rule. */
+export const isImageUrl = isAllowedImageUrl;
 
 export const STATUS_LABEL: Record<ParedaoStatus, string> = {
   draft: 'Rascunho',

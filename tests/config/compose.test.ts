@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SCRYPT_PARAMS } from '../../api/src/auth.js';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -1128,7 +1129,7 @@ describe('.env generation (scripts/gen-env.sh)', () => {
       }
       // The api's scrypt format, derived from the generated password: it must verify against it.
       const [, n, r, p, salt, hash] = values.ADMIN_PASSWORD_HASH!.split(':');
-      expect(Number(n)).toBeGreaterThanOrEqual(131072); // OWASP's scrypt N (issue 14)
+      expect([Number(n), Number(r), Number(p)]).toEqual([SCRYPT_PARAMS.N, SCRYPT_PARAMS.r, SCRYPT_PARAMS.p]);
       expect(
         scryptSync(values.ADMIN_PASSWORD!, Buffer.from(salt!, 'base64'), 32, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }).toString('base64'),
       ).toBe(hash);

@@ -48,13 +48,15 @@ export function composeFiles(mainFile = join(root, 'docker-compose.yml')): { fil
   return [{ file: mainFile, dir: dirname(mainFile), doc: main }, ...included.map((f) => ({ file: f, dir: dirname(f), doc: readCompose(f) }))];
 }
 
-/** Services of the model, every profile included. Later files (`-f` overrides) merge into earlier ones' networks. */
+/** Services of the model, every profile included; later files (`-f` overrides) merge into earlier ones. */
 export function composeServices(files = composeFiles()): Map<string, Located> {
   const out = new Map<string, Located>();
   for (const { file, dir, doc } of files) {
     for (const [name, svc] of Object.entries(doc.services ?? {})) {
       const prev = out.get(name);
-      out.set(name, prev ? { ...prev, svc: { ...prev.svc, ...svc } } : { name, svc, file, dir });
+      // As compose merges an override: mappings such as environment key by key, the rest replaced.
+      const merged = prev ? { ...prev.svc, ...svc, environment: { ...environmentOf(prev.svc), ...environmentOf(svc) } } : svc;
+      out.set(name, prev ? { ...prev, svc: merged } : { name, svc, file, dir });
     }
   }
   return out;

@@ -69,6 +69,7 @@ const byName = new Map(services.map((s) => [s.name, s]));
 const ONE_SHOT: Record<string, string> = {
   k6: 'load test run (profile loadtest), exits when the scenario ends',
   'graylog-provision': 'creates the Graylog inputs and streams, then exits',
+  'prometheus-targets': 'writes the RabbitMQ scrape targets before Prometheus starts, then exits',
 };
 /** Long-running services that Docker cannot probe from inside; Prometheus scrapes them (up{job=…}). */
 const NO_PROBE_INSIDE: Record<string, string> = {

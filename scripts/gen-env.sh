@@ -32,11 +32,22 @@ scrypt_params() {
 
 # The api's password format (api/src/auth.ts): scrypt:N:r:p:salt:hash, base64. OpenSSL 3's scrypt
 # (openssl is already needed for the TLS pair) and coreutils only: a Docker host need not have Node
-# or xxd. The password goes to openssl on standard input, never in its arguments (ps shows those).
+# or xxd. A machine without openssl (a bare local run) uses Node's. The password goes to either on
+# standard input, never in the arguments (ps shows those).
 scrypt_hash() {
   local params n r p salt_hex salt_b64 hash_b64
   params="$(scrypt_params)"
   read -r n r p <<< "$params"
+  if ! command -v openssl >/dev/null && command -v node >/dev/null; then
+    # shellcheck disable=SC2016 # JavaScript in single quotes, its ${…} are a template literal's
+    printf '%s' "$1" | node -e '
+      const { randomBytes, scryptSync } = require("node:crypto");
+      const [N, r, p] = process.argv.slice(1).map(Number);
+      const salt = randomBytes(16);
+      const hash = scryptSync(require("node:fs").readFileSync(0, "utf8"), salt, 32, { N, r, p, maxmem: 256 * 1024 * 1024 });
+      console.log(`scrypt:${N}:${r}:${p}:${salt.toString("base64")}:${hash.toString("base64")}`);' "$n" "$r" "$p"
+    return
+  fi
   salt_hex="$(random_hex 16)"
   # Bytes from hex with printf's \xHH escapes (the builtin writes NUL bytes too).
   salt_b64="$(printf '%b' "$(printf '%s' "$salt_hex" | sed 's/../\\x&/g')" | base64 -w0)"

@@ -78,7 +78,18 @@ describe('scripts/gen-env.sh with coreutils and openssl only', () => {
     expect(argv).not.toContain(Buffer.from('operator-chosen-secret-9').toString('hex'));
   });
 
-  it('when the hash cannot be made (no openssl), then it fails and writes no ADMIN_PASSWORD_HASH', () => {
+  it('when there is Node but no openssl (a bare local run), then Node hashes it, verifiably', async () => {
+    const withNode = makeBin(join(work, 'bin-node'), false);
+    symlinkSync(process.execPath, join(withNode, 'node'));
+    const envFile = join(work, 'node.env');
+    const run = genEnv(envFile, withNode);
+    expect(run.status, run.stderr).toBe(0);
+    const hash = valueOf(envFile, 'ADMIN_PASSWORD_HASH')!;
+    expect(hash.split(':').slice(1, 4).map(Number)).toEqual([SCRYPT_PARAMS.N, SCRYPT_PARAMS.r, SCRYPT_PARAMS.p]);
+    expect(await verifyPassword(valueOf(envFile, 'ADMIN_PASSWORD')!, hash)).toBe(true);
+  });
+
+  it('when the hash cannot be made (no openssl, no node), then it fails and writes no ADMIN_PASSWORD_HASH', () => {
     const envFile = join(work, 'no-openssl.env');
     const run = genEnv(envFile, makeBin(join(work, 'bin-no-openssl'), false));
     expect(run.status).not.toBe(0);

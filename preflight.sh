@@ -84,6 +84,31 @@ ensure_env() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]; }
 
+# The proxy's nginx master reads the pair as root (proxy/Dockerfile), so a key only root may read (a
+# Let's Encrypt key is 0600 in folders only root may enter) is fine, though this user may not see it.
+# What must not happen is a path that does not exist: Docker would mount an empty folder in its place.
+check_tls_file() {
+  local name=$1 path=$2 prefix=. rest=$2
+  [[ -n $path ]] || die "$name is empty: TLS_CERT_FILE and TLS_KEY_FILE go together"
+  if [[ -e $path ]]; then
+    [[ -f $path ]] || die "$name ($path) is not a file"
+    [[ -r $path ]] || say "$name: $path is not readable by $(id -un); the proxy reads it as root"
+    return
+  fi
+  # Not there, or inside a folder this user may not enter: walk down the path to tell which.
+  [[ $path == /* ]] && prefix="" rest=${path#/}
+  while [[ $rest == */* ]]; do
+    prefix=$prefix/${rest%%/*}
+    rest=${rest#*/}
+    [[ -d $prefix ]] || die "$name ($path) does not exist: there is no folder $prefix"
+    if [[ ! -x $prefix ]]; then
+      say "$name: $(id -un) may not look into $prefix to check $path; the proxy reads it as root (make sure it is there)"
+      return
+    fi
+  done
+  die "$name ($path) does not exist"
+}
+
 check_docker() {
   command -v docker >/dev/null || die "docker is missing: install docker-ce and docker-compose-plugin from Docker's apt repository (docs/DEPLOY.md), or use ./run.sh ansible"
   docker info >/dev/null 2>&1 || die "the Docker engine is not reachable (daemon stopped, or this user is not in the docker group)"
@@ -102,7 +127,8 @@ check_docker() {
     command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl): it makes the first TLS pair"
     scripts/self-signed-cert.sh deploy/tls "$(hostname -f 2>/dev/null || hostname)" | sed 's/^/[preflight] /'
   else
-    [[ -r $TLS_CERT_FILE && -r ${TLS_KEY_FILE:-} ]] || die "TLS_CERT_FILE and TLS_KEY_FILE must both name readable files"
+    check_tls_file TLS_CERT_FILE "$TLS_CERT_FILE"
+    check_tls_file TLS_KEY_FILE "${TLS_KEY_FILE:-}"
   fi
   if [[ ,${COMPOSE_PROFILES:-}, == *,logging,* ]]; then
     need_gib=8

@@ -15,6 +15,8 @@ umask 077
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
   -subj "/CN=$name" -addext "subjectAltName=DNS:$name,DNS:localhost,IP:127.0.0.1" \
   -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
-# nginx in the proxy image runs as an unprivileged user and must read the key through the mount.
-chmod 644 "$dir/cert.pem" "$dir/key.pem"
+# The proxy's nginx master reads the key as root (proxy/Dockerfile), so the key stays the owner's
+# only, like a real one; the certificate is public.
+chmod 644 "$dir/cert.pem"
+chmod 600 "$dir/key.pem"
 echo "self-signed-cert: wrote $dir/cert.pem and $dir/key.pem for $name (browsers will warn)"

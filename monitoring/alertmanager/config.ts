@@ -26,15 +26,19 @@ export const TIMINGS: Record<'critical' | 'warning', Timings> = {
 };
 
 /**
- * Alerts that say the broker is unreachable, and the per-service alerts that follow from it (503s,
- * nothing consumed, a backlog). While the first fire, the second would only repeat them.
+ * Alerts that explain others. Each inhibition has an `equal:`, so one target's or one service's
+ * trouble holds back only its own consequences: with several brokers (the cluster override, or
+ * Ansible's rabbitmq group), one node down says nothing about the others, and a service that lost
+ * its broker explains its own errors, not another service's.
  */
 export const BROKER_DOWN = {
-  /** RabbitMQ itself is gone (its metrics endpoint does not answer). */
-  target: 'alertname="TargetDown", job=~"rabbitmq|rabbitmq-queues"',
-  /** A service lost its connection. */
+  /** A service lost its connection (labels job and instance of that service). */
   service: 'alertname="BrokerDisconnected"',
+  /** What follows for that service; each carries the job it is about (the backlog alerts: consumer). */
   consequences: ['ApiHighErrorRatio', 'ApiLatencyP99High', 'ConsumerNotAcking', 'VoteQueueBacklogGrowing'],
+  /** One RabbitMQ node's metrics endpoint is gone: its queue metrics (the same node) go with it. */
+  node: 'alertname="TargetDown", job="rabbitmq"',
+  nodeQueues: 'alertname="TargetDown", job="rabbitmq-queues"',
 } as const;
 
 export type Webhook = { url: string } | { urlFile: string } | null;
@@ -72,15 +76,18 @@ export function alertmanagerConfig(opts: AlertmanagerOptions): Record<string, un
     // Same URL; the receiver name in the payload ("webhook-critical") lets the endpoint page or not.
     receivers: [receiver('webhook-critical', opts.webhook), receiver('webhook-warning', opts.webhook)],
     inhibit_rules: [
-      // RabbitMQ down: every service's "no broker" and its consequences are the same incident.
-      {
-        source_matchers: BROKER_DOWN.target.split(', '),
-        target_matchers: [`alertname=~"BrokerDisconnected|${BROKER_DOWN.consequences.join('|')}"`],
-      },
-      // A service without its broker: its 503s, the idle consumer and the backlog follow from that.
+      // A service without its broker: its 503s and latency (api), or its idle consumer and the
+      // backlog (consumer), follow from that; another service's alerts do not.
       {
         source_matchers: [BROKER_DOWN.service],
         target_matchers: [`alertname=~"${BROKER_DOWN.consequences.join('|')}"`],
+        equal: ['job'],
+      },
+      // One node down: one message, not one per job scraping it.
+      {
+        source_matchers: BROKER_DOWN.node.split(', '),
+        target_matchers: BROKER_DOWN.nodeQueues.split(', '),
+        equal: ['instance'],
       },
     ],
   };

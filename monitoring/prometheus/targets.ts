@@ -20,7 +20,17 @@ type Target =
   /** A fixed host:port. */
   | { kind: 'static'; host: string; port: number }
   /** Every A record of a compose service name, so each replica is scraped on its own. */
-  | { kind: 'dns'; name: string; port: number };
+  | { kind: 'dns'; name: string; port: number }
+  /** Targets from a file that Prometheus watches (file_sd). */
+  | { kind: 'file'; file: string };
+
+/**
+ * Every RabbitMQ node the services use: one in the main compose file, three with the cluster
+ * override, the hosts of Ansible's rabbitmq group with the external one. broker-targets.sh (the
+ * one-shot compose service prometheus-targets) writes it from the same AMQP URL list before
+ * Prometheus starts. Queue metrics come from the node that leads each queue, so every node is scraped.
+ */
+export const BROKER_TARGETS_FILE = '/etc/prometheus/targets/rabbitmq.json';
 
 interface LocalTarget {
   port: number;
@@ -52,14 +62,14 @@ export const JOBS: readonly JobDef[] = [
   {
     job: 'rabbitmq',
     metricsPath: '/metrics',
-    compose: { kind: 'static', host: 'rabbitmq', port: 15692 },
+    compose: { kind: 'file', file: BROKER_TARGETS_FILE },
     local: { port: 15692 },
   },
   {
     job: 'rabbitmq-queues',
     metricsPath: '/metrics/detailed',
     params: { family: RABBITMQ_QUEUE_FAMILIES },
-    compose: { kind: 'static', host: 'rabbitmq', port: 15692 },
+    compose: { kind: 'file', file: BROKER_TARGETS_FILE },
     local: { port: 15692 },
   },
   { job: 'nginx', compose: { kind: 'static', host: 'nginx-exporter', port: 9113 } },
@@ -103,9 +113,9 @@ export function composeConfig(): Record<string, unknown> {
     rule_files: RULE_FILES.map((f) => `${COMPOSE_RULES_DIR}/${f}`),
     scrape_configs: JOBS.map((def) => {
       const t = def.compose;
-      return t.kind === 'dns'
-        ? scrapeConfig(def, { dns_sd_configs: [{ names: [t.name], type: 'A', port: t.port }] })
-        : scrapeConfig(def, { static_configs: [{ targets: [`${t.host}:${t.port}`] }] });
+      if (t.kind === 'dns') return scrapeConfig(def, { dns_sd_configs: [{ names: [t.name], type: 'A', port: t.port }] });
+      if (t.kind === 'file') return scrapeConfig(def, { file_sd_configs: [{ files: [t.file] }] });
+      return scrapeConfig(def, { static_configs: [{ targets: [`${t.host}:${t.port}`] }] });
     }),
   };
 }

@@ -34,7 +34,8 @@ describe('Alertmanager configuration', () => {
   it('compose reads the webhook URL from the file docker-compose.yml mounts from ALERT_WEBHOOK_URL', () => {
     const compose = readFileSync(join(import.meta.dirname, '../../docker-compose.yml'), 'utf8');
     expect(compose).toContain(`target: ${COMPOSE_WEBHOOK_URL_FILE}`);
-    expect(compose).toMatch(/alert-webhook-url:\n\s+content: \$\{ALERT_WEBHOOK_URL:-\}/);
+    // Never empty (tests/config/compose-configs.test.ts): a placeholder when the variable is not set.
+    expect(compose).toMatch(/alert-webhook-url:\n\s+content: \$\{ALERT_WEBHOOK_URL:-[^}]+\}/);
     const receivers = (parse(renderCompose()) as { receivers: { webhook_configs: { url_file: string }[] }[] }).receivers;
     for (const r of receivers) expect(r.webhook_configs[0]!.url_file).toBe(COMPOSE_WEBHOOK_URL_FILE);
   });
@@ -69,6 +70,7 @@ describe.skipIf(skipAlertmanager)('a running Alertmanager with this config', () 
   let am: ChildProcess | undefined;
   let hook: Server | undefined;
   let amLog = '';
+  let base = '';
   const received: { receiver: string; status: string; alerts: { labels: Record<string, string>; status: string }[] }[] = [];
 
   afterAll(async () => {
@@ -94,7 +96,7 @@ describe.skipIf(skipAlertmanager)('a running Alertmanager with this config', () 
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     am.stderr!.on('data', (c: Buffer) => (amLog = (amLog + c.toString()).slice(-3000)));
-    const base = `http://127.0.0.1:${port}`;
+    base = `http://127.0.0.1:${port}`;
     await waitFor(`alertmanager ready (${amLog})`, async () => (await fetch(`${base}/-/ready`)).ok, 15_000);
 
     const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: labels.alertname }, startsAt: new Date().toISOString() });
@@ -118,5 +120,48 @@ describe.skipIf(skipAlertmanager)('a running Alertmanager with this config', () 
     expect(errors?.status.inhibitedBy.length, 'ApiHighErrorRatio is explained by BrokerDisconnected').toBeGreaterThan(0);
     expect(received.flatMap((r) => r.alerts.map((a) => a.labels.alertname))).not.toContain('ApiHighErrorRatio');
     expect(BROKER_DOWN.consequences).toContain('ApiHighErrorRatio');
+  });
+
+  it("holds back only the same service's or the same node's alerts: one broker node down mutes nothing else", async () => {
+    expect(base, 'the Alertmanager of the test above').not.toBe('');
+    type Held = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
+    const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: labels.alertname }, startsAt: new Date().toISOString() });
+    const send = async (...labels: Record<string, string>[]) =>
+      expect((await fetch(`${base}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(labels.map(alert)) })).status).toBe(200);
+    /** Whether the alert with these labels is held back, once Alertmanager has looked at it. */
+    const muted = async (labels: Record<string, string>, expected: boolean) =>
+      waitFor(`${JSON.stringify(labels)} ${expected ? 'inhibited' : 'not inhibited'}`, async () => {
+        const all = (await (await fetch(`${base}/api/v2/alerts`)).json()) as Held[];
+        const a = all.find((h) => Object.entries(labels).every(([k, v]) => h.labels[k] === v));
+        return a && a.status.inhibitedBy.length > 0 === expected ? true : undefined;
+      }, 10_000);
+
+    // The api lost its broker (posted above, still firing); the consumer's backlog is not explained by it.
+    await send(
+      { alertname: 'ConsumerNotAcking', severity: 'critical', job: 'consumer', vhost: '/', queue: 'votes' },
+      { alertname: 'VoteQueueBacklogGrowing', severity: 'warning', job: 'consumer', vhost: '/', queue: 'votes' },
+      // One of two external brokers is down: both its jobs fail to scrape it.
+      { alertname: 'TargetDown', severity: 'critical', job: 'rabbitmq', instance: '10.0.0.22:15692' },
+      { alertname: 'TargetDown', severity: 'critical', job: 'rabbitmq-queues', instance: '10.0.0.22:15692' },
+      { alertname: 'TargetDown', severity: 'critical', job: 'rabbitmq-queues', instance: '10.0.0.21:15692' },
+    );
+    await muted({ alertname: 'ConsumerNotAcking' }, false);
+    await muted({ alertname: 'VoteQueueBacklogGrowing' }, false);
+    // A broker node down mutes no service's BrokerDisconnected, only its own second scrape job.
+    await muted({ alertname: 'BrokerDisconnected', job: 'api' }, false);
+    await muted({ alertname: 'TargetDown', job: 'rabbitmq', instance: '10.0.0.22:15692' }, false);
+    await muted({ alertname: 'TargetDown', job: 'rabbitmq-queues', instance: '10.0.0.22:15692' }, true);
+    await muted({ alertname: 'TargetDown', job: 'rabbitmq-queues', instance: '10.0.0.21:15692' }, false);
+
+    // The consumer's own BrokerDisconnected does explain them.
+    await send({ alertname: 'BrokerDisconnected', severity: 'critical', job: 'consumer', instance: '127.0.0.1:3001' });
+    await muted({ alertname: 'ConsumerNotAcking' }, true);
+    await muted({ alertname: 'VoteQueueBacklogGrowing' }, true);
+    await muted({ alertname: 'BrokerDisconnected', job: 'consumer' }, false);
+  });
+
+  it('every inhibition has an equal:, so it holds back only alerts that share those labels with its source', () => {
+    const config = parse(renderCompose()) as { inhibit_rules: { source_matchers: string[]; equal?: string[] }[] };
+    for (const rule of config.inhibit_rules) expect(rule.equal?.length, JSON.stringify(rule.source_matchers)).toBeGreaterThan(0);
   });
 });

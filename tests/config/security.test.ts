@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,9 @@ describe('the admin password tooling (issue 14)', () => {
     try {
       symlinkSync(join(ROOT, 'scripts'), join(work, 'scripts'));
       copyFileSync(join(ROOT, '.env.example'), join(work, '.env.example'));
+      // gen-env reads the api's scrypt parameters from there.
+      mkdirSync(join(work, 'api/src'), { recursive: true });
+      symlinkSync(join(ROOT, 'api/src/auth.ts'), join(work, 'api/src/auth.ts'));
       // ensure_env from preflight.sh itself, run in a scratch copy of the repository layout.
       const fn = /^ensure_env\(\) \{[\s\S]*?^\}/m.exec(readFileSync(join(ROOT, 'preflight.sh'), 'utf8'))![0];
       writeFileSync(join(work, 'run.sh'), `set -euo pipefail\nsay() { printf '%s\\n' "$*"; }\n${fn}\nensure_env\n`);

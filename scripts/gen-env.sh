@@ -11,18 +11,18 @@ shopt -s inherit_errexit
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 example="$root/.env.example"
 env_file="${1:-$root/.env}"
-auth_ts="$root/api/src/auth.ts"
+params_ts="$root/api/src/password-hash.ts"
 
 [ -r "$example" ] || { echo >&2 "gen-env: $example not found"; exit 1; }
 
 # Hex from the kernel's CSPRNG: URL-safe, so it can go into amqp:// URLs as it is.
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
-# The scrypt N, r and p of api/src/auth.ts (SCRYPT_PARAMS), read from there so that the api and this
+# The scrypt N, r and p of api/src/password-hash.ts (SCRYPT_PARAMS), read from there so that the api and this
 # script cannot drift apart. N may be written as a number or a power (2 ** 15).
 scrypt_params() {
   local line n r p
-  line="$(grep -m1 -E '^export const SCRYPT_PARAMS = \{' "$auth_ts")" || { echo >&2 "gen-env: SCRYPT_PARAMS not found in $auth_ts"; return 1; }
+  line="$(grep -m1 -E '^export const SCRYPT_PARAMS = \{' "$params_ts")" || { echo >&2 "gen-env: SCRYPT_PARAMS not found in $params_ts"; return 1; }
   n="$(printf '%s' "$line" | sed -nE 's/.*[{,] *N: *([0-9 *]+) *,.*/\1/p')"
   r="$(printf '%s' "$line" | sed -nE 's/.*, *r: *([0-9]+) *[,}].*/\1/p')"
   p="$(printf '%s' "$line" | sed -nE 's/.*, *p: *([0-9]+) *[,}].*/\1/p')"
@@ -30,7 +30,7 @@ scrypt_params() {
   printf '%s %s %s\n' "$((n))" "$r" "$p"
 }
 
-# The api's password format (api/src/auth.ts): scrypt:N:r:p:salt:hash, base64. OpenSSL 3's scrypt
+# The api's password format (api/src/password-hash.ts): scrypt:N:r:p:salt:hash, base64. OpenSSL 3's scrypt
 # (openssl is already needed for the TLS pair) and coreutils only: a Docker host need not have Node
 # or xxd. A machine without openssl (a bare local run) uses Node's. The password goes to either on
 # standard input, never in the arguments (ps shows those).

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SCRYPT_PARAMS } from '../../api/src/auth.js';
+import { SCRYPT_PARAMS } from '../../api/src/password-hash.js';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 import { findTool, skipTestWithoutTool, skipWithoutTool } from '../support/require-tool.js';
 

@@ -99,7 +99,7 @@ describe('the admin password tooling (issue 14)', () => {
       copyFileSync(join(ROOT, '.env.example'), join(work, '.env.example'));
       // gen-env reads the api's scrypt parameters from there.
       mkdirSync(join(work, 'api/src'), { recursive: true });
-      symlinkSync(join(ROOT, 'api/src/auth.ts'), join(work, 'api/src/auth.ts'));
+      symlinkSync(join(ROOT, 'api/src/password-hash.ts'), join(work, 'api/src/password-hash.ts'));
       // ensure_env from preflight.sh itself, run in a scratch copy of the repository layout.
       const fn = /^ensure_env\(\) \{[\s\S]*?^\}/m.exec(readFileSync(join(ROOT, 'preflight.sh'), 'utf8'))![0];
       writeFileSync(join(work, 'run.sh'), `set -euo pipefail\nsay() { printf '%s\\n' "$*"; }\n${fn}\nensure_env\n`);

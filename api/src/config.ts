@@ -133,7 +133,8 @@ export function originOf(text: string): string | null {
     return null;
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) return null;
-  if (url.pathname !== '/' || !/^https?:\/\/[^/]+\/?$/i.test(text)) return null;
+  // Only a host name or an address, and a port: nginx gets the same names (proxy/15-rate-limit.envsh).
+  if (!/^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?\/?$/i.test(text)) return null;
   return url.origin;
 }
 

@@ -102,6 +102,7 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
       { key: 'TLS_CERT_FILE', value: '', note: 'Empty = deploy/tls/cert.pem, the self-signed pair.' },
       { key: 'TLS_KEY_FILE', value: '' },
       { key: 'HSTS_MAX_AGE' },
+      { key: 'PUBLIC_ORIGINS', value: '', note: 'Empty = https://localhost:8443 in compose, localhost and 127.0.0.1 in the local run.' },
       { key: 'TRUSTED_PROXY_CIDRS', value: '' },
       { key: 'NGINX_STREAMS_PER_IP' },
       { key: 'NGINX_STREAMS_TOTAL' },

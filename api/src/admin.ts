@@ -14,7 +14,7 @@ import express, { Router, type Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
-import { sameOrigin, sessionOf } from './auth.js';
+import { sameOriginOnly, sessionOf } from './auth.js';
 import { csvField } from './csv.js';
 import { createImageCodec, IMAGE_MAX_PIXELS, ImageRefused, sniffImageType, type ImageType } from './image-type.js';
 import { AppError } from './errors.js';
@@ -30,17 +30,25 @@ export interface AdminDeps {
   paredoes: ParedaoService;
   /** Votes accepted up to this long after "close" still count: every instance learns of the close within a refresh. */
   closeGraceMs: number;
+  /** PUBLIC_ORIGINS: the only origins admin changes may come from. */
+  publicOrigins: readonly string[];
   now: () => number;
 }
 
 const IMAGE_TYPES = new Set<string>(['image/png', 'image/jpeg', 'image/webp'] satisfies ImageType[]);
 
 /** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
-export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now }: AdminDeps): Router {
+export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publicOrigins, now }: AdminDeps): Router {
   // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
   const r = Router({ strict: true, caseSensitive: true });
   const images = createImageCodec();
-  r.use('/api/admin', sameOrigin);
+  // Every admin answer (sessions, drafts, results, refusals) is for the operator alone: never kept by a
+  // browser's or a shared cache.
+  r.use('/api/admin', (_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  });
+  r.use('/api/admin', sameOriginOnly(publicOrigins));
   const json = express.json({ limit: '64kb' });
 
   const loginLimiter = rateLimit({

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { openStore, type Paredao, type Store, type VoteMessage } from '@paredao/core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -60,6 +61,9 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
   let rateLimitPerMinute = 0;
   /** How far the app's clock is ahead of the real one: expiry is tested by moving it, not by waiting. */
   let clockAheadMs = 0;
+  let trustedProxies = ['loopback'];
+  /** The api's log lines (JSON), to see which address a refusal was logged under. */
+  let logLines: { msg: string; ip?: string; path?: string }[] = [];
 
   /** Every answer is also checked against the OpenAPI document the api serves. */
   async function call(method: string, path: string, init: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -73,7 +77,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
   const errorCode = (a: Answer) => (a.body as { error: { code: string } }).error.code;
 
   async function start(seed: Paredao | null): Promise<void> {
-    const log = pino({ level: 'silent' });
+    const log = pino({ level: 'warn' }, { write: (line: string) => void logLines.push(JSON.parse(line) as (typeof logLines)[number]) });
     store = await openStore('sqlite::memory:');
     if (seed) await store.insertParedao(seed);
     publisher = new MemoryPublisher();
@@ -94,8 +98,9 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       antibot: new Antibot({ secret: 's'.repeat(32), difficulty: 1, expirySeconds: 60 }),
       replayGuard: new ReplayGuard(store, 60_000, log),
       rateLimitPerMinute,
-      trustProxyHops: 0,
       now: () => Date.now() + clockAheadMs,
+      trustedProxies,
+      publicOrigins: ['http://localhost:8080'],
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -105,6 +110,8 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
   beforeEach(() => {
     rateLimitPerMinute = 0;
     clockAheadMs = 0;
+    trustedProxies = ['loopback'];
+    logLines = [];
   });
   afterEach(async () => {
     server.closeAllConnections();
@@ -229,6 +236,34 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       expect(statuses.map((s) => s.status)).toEqual([202, 202, 429]);
       expect(errorCode(statuses[2]!)).toBe('rate_limited');
       expect(Number(statuses[2]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
+    // The lean path takes plain JSON votes; a gzip body goes to the Express route: both must read the
+    // client's address by the same rule.
+    const forgedVotes = async () => {
+      const answers = [];
+      for (const [i, gzip] of [false, true, false, true].entries()) {
+        const body = JSON.stringify(await solvedVote('ana'));
+        const headers = { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}`, ...(gzip ? { 'content-encoding': 'gzip' } : {}) };
+        answers.push(await call('POST', '/api/votes', { body: (gzip ? gzipSync(body) : body) as string, headers }));
+      }
+      return answers.map((a) => a.status);
+    };
+
+    it('when a peer that is not the trusted proxy forges X-Forwarded-For, then each vote path limits and logs it under its own address', async () => {
+      rateLimitPerMinute = 2;
+      trustedProxies = ['192.0.2.10']; // the proxy is elsewhere; this test's client (127.0.0.1) is not it
+      await start(openParedao);
+      expect(await forgedVotes()).toEqual([202, 202, 429, 429]);
+      const refused = logLines.filter((l) => l.msg === 'request rejected: rate_limited');
+      expect(refused).toHaveLength(2);
+      for (const l of refused) expect(l.ip).toBe('127.0.0.1');
+    });
+
+    it('when the trusted proxy passes X-Forwarded-For, then both vote paths count each client it names on its own', async () => {
+      rateLimitPerMinute = 2;
+      await start(openParedao);
+      expect(await forgedVotes()).toEqual([202, 202, 202, 202]);
     });
   });
 

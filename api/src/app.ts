@@ -13,6 +13,7 @@ import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ResultsService } from './results.js';
 import { withHotPath } from './hot-path.js';
+import { compileTrust, type TrustedProxies } from './trusted-proxies.js';
 import { VoteService } from './votes.js';
 
 export interface VotePublisher {
@@ -34,7 +35,10 @@ export interface AppDeps {
   antibot: Antibot;
   replayGuard: ReplayGuard;
   rateLimitPerMinute: number;
-  trustProxyHops: number;
+  /** TRUSTED_PROXIES: the peers whose X-Forwarded-* headers count (trusted-proxies.ts). */
+  trustedProxies: TrustedProxies;
+  /** PUBLIC_ORIGINS (config.ts, publicOrigins): the only origins admin changes may come from. */
+  publicOrigins: readonly string[];
   now?: () => number;
 }
 
@@ -63,8 +67,9 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.set('etag', false);
-  // The client IP is the one nginx saw: trust exactly the proxy hops in front of us, never `true`.
-  app.set('trust proxy', deps.trustProxyHops);
+  // The client IP, scheme and host are what nginx says, and only nginx (by address), never `true`.
+  const trustProxy = compileTrust(deps.trustedProxies);
+  app.set('trust proxy', trustProxy);
 
   app.use((req, res, next) => {
     req.id = requestIdOf(req.get('x-request-id'));
@@ -169,7 +174,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     res.status(202).json(await votes.accept(req.body, req.id));
   });
 
-  app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, now }));
+  app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, publicOrigins: deps.publicOrigins, now }));
 
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));
@@ -196,7 +201,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
       metrics,
       log,
       rateLimit: deps.rateLimitPerMinute > 0 ? { perMinute: deps.rateLimitPerMinute, store: rateLimitStore } : null,
-      trustProxyHops: deps.trustProxyHops,
+      trustProxy,
       now,
     },
     app,

@@ -120,10 +120,14 @@ export class Auth {
     if (id) await this.opts.store.deleteSession(id);
   }
 
-  /** The session cookie's value in a request (the `__Host-` one first). */
+  /**
+   * The session cookie's value in a request. Over HTTPS only the `__Host-` cookie counts: a sibling
+   * subdomain can plant a plain `paredao_admin` (Domain=parent), and accepting it would let it log the
+   * operator into the attacker's session (login CSRF). Over plain HTTP only the plain one exists.
+   */
   tokenOf(req: Request): string | undefined {
     const jar = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
-    return jar[SECURE_SESSION_COOKIE] ?? jar[SESSION_COOKIE];
+    return req.secure ? jar[SECURE_SESSION_COOKIE] : jar[SESSION_COOKIE];
   }
 
   /** `secure`: the client's own connection was HTTPS (req.secure, from the trusted proxy's X-Forwarded-Proto). */
@@ -181,16 +185,19 @@ export function sessionOf(req: Request): Session {
  * Cross-site request check for state changes, besides SameSite=Strict (which old browsers and
  * same-site sibling domains get around): a browser always sends `Sec-Fetch-Site` or `Origin` on a
  * POST; either must say the request came from our own origin. A request with neither is not from a
- * browser, so it cannot carry a victim's cookie.
+ * browser, so it cannot carry a victim's cookie. "Our own origin" is the configured list
+ * (PUBLIC_ORIGINS), not the request's `Host`: a DNS-rebinding page sends `Host` and `Origin` of its own
+ * name, which would match each other.
  */
-export function sameOrigin(req: Request, _res: Response, next: NextFunction): void {
-  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
-  const site = req.get('sec-fetch-site');
-  const origin = req.get('origin');
-  // req.protocol and req.host come from nginx's X-Forwarded-Proto/-Host (trust proxy), else the socket and Host.
-  const own = `${req.protocol}://${req.host}`;
-  if ((site !== undefined && site !== 'same-origin') || (origin !== undefined && origin !== own)) {
-    return next(new AppError(403, 'cross_origin', 'Requisição de outra origem recusada.'));
-  }
-  next();
+export function sameOriginOnly(publicOrigins: readonly string[]) {
+  const allowed = new Set(publicOrigins);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    if ((site !== undefined && site !== 'same-origin') || (origin !== undefined && !allowed.has(origin))) {
+      return next(new AppError(403, 'cross_origin', 'Requisição de outra origem recusada.'));
+    }
+    next();
+  };
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
 import { parseStoredHash } from './password-hash.js';
@@ -56,7 +57,39 @@ export const apiEnv = z.object({
     .describe("Thousands of hash attempts a voter's browser makes per vote, on average; 1 is the minimum (load tests)"),
   ANTIBOT_EXPIRY_SECONDS: z.coerce.number().int().min(10).max(3600).default(120).describe('Lifetime of an anti-bot challenge, in seconds'),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(1200).describe('Votes per minute per client IP, at nginx and in the api; 0 turns limits off'),
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1).describe('Proxies in front of the api whose `X-Forwarded-For` is trusted'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('loopback,unix')
+    .transform((s) => s.split(/[\s,]+/).filter((e) => e !== ''))
+    .superRefine((list, ctx) => {
+      for (const e of list) {
+        const error = trustedProxyEntryError(e);
+        if (error) ctx.addIssue({ code: 'custom', message: error });
+      }
+    })
+    .describe(
+      "The proxies (nginx) whose `X-Forwarded-For`, `-Proto` and `-Host` the api believes, comma- or space-separated: addresses, CIDRs, `loopback` (127.0.0.0/8, ::1), `unix` (the API_SOCKET peer); anyone else is the client itself. Compose: the proxy's fixed address",
+    ),
+  PUBLIC_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      const list = s.split(/[\s,]+/).filter((e) => e !== '');
+      const origins: string[] = [];
+      for (const o of list) {
+        const origin = originOf(o);
+        if (origin) origins.push(origin);
+        else ctx.addIssue({ code: 'custom', message: `'${o}' is not an origin (scheme://host[:port], nothing after)` });
+      }
+      if (origins.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one origin' });
+      return origins;
+    })
+    .describe(
+      'The site as browsers reach it, `scheme://host[:port]`, comma-separated: nginx serves only these host names (any other `Host` gets 421) and the api takes admin changes only from these origins; unset = `localhost` and `127.0.0.1` on `HTTP_PORT` (http) and `HTTPS_PORT` (https)',
+    ),
+  HTTP_PORT: z.coerce.number().int().default(8080).describe('Port of the site and `/api` (nginx); in compose the only port published beyond the host'),
+  HTTPS_PORT: z.coerce.number().int().default(8443).describe('Port of the site over HTTPS when TLS is on (compose publishes it; the local run serves it on 127.0.0.1)'),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe('Longest wait for the broker to confirm a vote before answering 503'),
   // Group commit (docs/ARCHITECTURE.md, the vote message): one publish, confirm, delivery and ack for many votes.
   PUBLISH_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500).describe('Group commit: at most this many votes per message to the broker'),
@@ -93,4 +126,40 @@ export type ApiConfig = z.infer<typeof apiEnv>;
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return parseEnv(apiEnv, env);
+}
+
+/** `https://Example.com:443/` → `https://example.com`, as a browser serialises an `Origin`; null if it is more than an origin. */
+export function originOf(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) return null;
+  // Only a host name or an address, and a port: nginx gets the same names (proxy/15-rate-limit.envsh).
+  if (!/^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?\/?$/i.test(text)) return null;
+  return url.origin;
+}
+
+/**
+ * The origins admin changes may come from (PUBLIC_ORIGINS), and nginx's server names: by default the
+ * local run's, which proxy/15-rate-limit.envsh derives the same way.
+ */
+export function publicOrigins(cfg: Pick<ApiConfig, 'PUBLIC_ORIGINS' | 'HTTP_PORT' | 'HTTPS_PORT'>): string[] {
+  if (cfg.PUBLIC_ORIGINS) return cfg.PUBLIC_ORIGINS;
+  return ['localhost', '127.0.0.1'].flatMap((host) => [`http://${host}:${cfg.HTTP_PORT}`, `https://${host}:${cfg.HTTPS_PORT}`]).map((o) => originOf(o)!);
+}
+
+/** TRUSTED_PROXIES keywords besides addresses and CIDRs (api/src/trusted-proxies.ts). */
+export const TRUSTED_PROXY_KEYWORDS = ['loopback', 'unix'] as const;
+
+/** Why `entry` is not a valid TRUSTED_PROXIES entry, or null when it is. */
+export function trustedProxyEntryError(entry: string): string | null {
+  if ((TRUSTED_PROXY_KEYWORDS as readonly string[]).includes(entry)) return null;
+  const [addr, bits, extra] = entry.split('/');
+  const family = isIP(addr ?? '');
+  if (!family || extra !== undefined) return `'${entry}' is not an address, a CIDR, loopback or unix`;
+  if (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))) return `'${entry}' has a bad prefix length`;
+  return null;
 }

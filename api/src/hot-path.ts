@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Antibot } from './antibot.js';
 import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
+import { clientAddress } from './trusted-proxies.js';
 import type { VoteService } from './votes.js';
 
 /** The same limit as express.json({ limit: '8kb' }) on the Express route. */
@@ -18,7 +19,8 @@ export interface HotPathDeps {
   log: Logger;
   /** Shared with the Express fallback route, so both paths count against one limit per address. */
   rateLimit: { perMinute: number; store: RateLimitStore } | null;
-  trustProxyHops: number;
+  /** TRUSTED_PROXIES compiled (trusted-proxies.ts): the same predicate Express's `trust proxy` uses. */
+  trustProxy: (addr: string | undefined) => boolean;
   now: () => number;
 }
 
@@ -61,7 +63,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
   const fail = (req: IncomingMessage, res: ServerResponse, reqId: string, err: unknown, started: bigint) => {
     const e = err instanceof AppError ? err : new AppError(500, 'internal', 'Erro interno.');
     const fields = { reqId, code: e.code, status: e.status, method: req.method, path: '/api/votes' };
-    if (e.isClientError) log.warn({ ...fields, ip: clientIp(req, deps.trustProxyHops) }, `request rejected: ${e.code}`);
+    if (e.isClientError) log.warn({ ...fields, ip: clientAddress(req, deps.trustProxy) }, `request rejected: ${e.code}`);
     else log.error({ ...fields, err }, `request failed: ${e.code}`);
     let r = rejected.get(e.code);
     if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code)));
@@ -123,7 +125,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
 
   const limited = async (req: IncomingMessage, res: ServerResponse): Promise<AppError | null> => {
     const limit = deps.rateLimit!;
-    const info = await limit.store.increment(ipKeyGenerator(clientIp(req, deps.trustProxyHops)));
+    const info = await limit.store.increment(ipKeyGenerator(clientAddress(req, deps.trustProxy)));
     const resetMs = info.resetTime ? info.resetTime.getTime() : deps.now() + 60_000;
     const resetSeconds = Math.max(0, Math.ceil((resetMs - Date.now()) / 1000));
     // express-rate-limit's `standardHeaders: 'draft-7'`, as the Express route sends them.
@@ -169,18 +171,4 @@ function plainJson(req: IncomingMessage): boolean {
   if ((semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase() !== 'application/json') return false;
   if (semi === -1) return true;
   return /^\s*;\s*charset\s*=\s*"?utf-8"?\s*$/i.test(type.slice(semi));
-}
-
-/**
- * The client address as Express computes it with `trust proxy` set to a hop count (proxy-addr): the
- * socket's peer, then X-Forwarded-For from right to left; the first address beyond the trusted hops.
- */
-export function clientIp(req: IncomingMessage, hops: number): string {
-  const socketAddr = req.socket.remoteAddress ?? '';
-  const xff = req.headers['x-forwarded-for'];
-  if (hops === 0 || typeof xff !== 'string') return socketAddr;
-  const list = xff.split(',');
-  const addrs = [socketAddr];
-  for (let i = list.length - 1; i >= 0; i--) addrs.push(list[i]!.trim());
-  return addrs[Math.min(hops, addrs.length - 1)]!;
 }

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { loadApiConfig, type ApiConfig } from './config.js';
+import { loadApiConfig, publicOrigins, type ApiConfig } from './config.js';
 import { startApi } from './worker.js';
 
 function makeLogger(config: ApiConfig): Logger {
@@ -138,7 +138,8 @@ function logStartup(cfg: ApiConfig, logger: Logger) {
       antibotDifficulty: cfg.ANTIBOT_DIFFICULTY,
       antibotExpirySeconds: cfg.ANTIBOT_EXPIRY_SECONDS,
       rateLimitPerIp: cfg.RATE_LIMIT_PER_IP,
-      trustProxyHops: cfg.TRUST_PROXY_HOPS,
+      trustedProxies: cfg.TRUSTED_PROXIES,
+      publicOrigins: publicOrigins(cfg),
       gelf: cfg.GELF_URL ?? null,
     },
     'api started',

@@ -8,7 +8,7 @@ import { ANTIBOT_DIFFICULTY_SETTING } from './admin.js';
 import { Antibot } from './antibot.js';
 import { createApp } from './app.js';
 import { Auth } from './auth.js';
-import type { ApiConfig } from './config.js';
+import { publicOrigins, type ApiConfig } from './config.js';
 import { createApiMetrics, initCandidateSeries } from './metrics.js';
 import { ParedaoService } from './paredoes.js';
 import { Publisher } from './publisher.js';
@@ -101,7 +101,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     antibot,
     replayGuard,
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
-    trustProxyHops: config.TRUST_PROXY_HOPS,
+    trustedProxies: config.TRUSTED_PROXIES,
+    publicOrigins: publicOrigins(config),
   });
   const listen = (at: { port: number; host: string } | { path: string }) =>
     new Promise<Server>((resolve, reject) => {

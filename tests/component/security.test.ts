@@ -12,6 +12,7 @@ import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTe
 /** Issue 14: sessions that can be ended, cookies that know the scheme, admin changes only from our origin. */
 describe('admin sessions and requests (issue 14)', () => {
   const queue = uniqueQueue('security');
+  const PUBLIC_ORIGIN = 'https://paredao.example';
   const storeUrl = tempStoreUrl();
   const sessionSecret = randomBytes(32).toString('hex');
   // Two api instances on one store, as compose runs them.
@@ -22,7 +23,7 @@ describe('admin sessions and requests (issue 14)', () => {
   const get = (t: ApiUnderTest, path: string, cookie: string, headers: Record<string, string> = {}) => fetch(`${t.url}${path}`, { headers: { cookie, ...headers } });
 
   beforeAll(async () => {
-    const env = { QUEUE_NAME: queue, STORE_URL: storeUrl, ADMIN_SESSION_SECRET: sessionSecret };
+    const env = { QUEUE_NAME: queue, STORE_URL: storeUrl, ADMIN_SESSION_SECRET: sessionSecret, PUBLIC_ORIGINS: PUBLIC_ORIGIN };
     a = await startApiInProcess(env);
     b = await startApiInProcess({ ...env, ADMIN_PASSWORD_HASH: a.env.ADMIN_PASSWORD_HASH! });
   });
@@ -81,8 +82,16 @@ describe('admin sessions and requests (issue 14)', () => {
     expect(secure).toMatch(/; SameSite=Strict/);
     expect(secure).toMatch(/; Path=\//);
     expect(secure).not.toMatch(/Domain=/i);
-    // The __Host- cookie is what the browser sends back over https.
-    expect((await get(a, '/api/admin/session', secure.split(';')[0]!)).status).toBe(200);
+    // The __Host- cookie is what the browser sends back over https, and over https nothing else counts:
+    // a plain paredao_admin planted by a sibling subdomain must not log the operator into its session.
+    const viaHttps = { 'x-forwarded-proto': 'https' };
+    const hostCookie = secure.split(';')[0]!;
+    const plainValue = hostCookie.replace(/^__Host-/, '');
+    expect((await get(a, '/api/admin/session', hostCookie, viaHttps)).status).toBe(200);
+    expect((await get(a, '/api/admin/session', plainValue, viaHttps)).status).toBe(401);
+    expect((await get(a, '/api/admin/session', `${plainValue}; ${hostCookie}`, viaHttps)).status).toBe(200);
+    // Over plain http a browser never sends the Secure __Host- cookie.
+    expect((await get(a, '/api/admin/session', hostCookie)).status).toBe(401);
 
     const plain = (await login({})).headers.get('set-cookie')!;
     expect(plain).toMatch(/^paredao_admin=/);
@@ -107,8 +116,39 @@ describe('admin sessions and requests (issue 14)', () => {
     const login = await postJson(`${a.url}/api/admin/login`, { username: ADMIN_USER, password: ADMIN_PASSWORD }, { origin: 'https://evil.example' });
     expect(login.status).toBe(403);
     expect(((await (await get(a, '/api/admin/antibot', cookie)).json()) as { difficulty: number }).difficulty).toBe(1);
-    expect((await put({ origin: a.url, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await put({ origin: PUBLIC_ORIGIN, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     expect((await put({})).status).toBe(200);
+  });
+
+  it("when Origin matches the request's own Host but not PUBLIC_ORIGINS (DNS rebinding), then 403 cross_origin", async () => {
+    const cookie = await adminCookie(a.url);
+    const body = JSON.stringify({ difficulty: 2 });
+    const put = (headers: Record<string, string>) => fetch(`${a.url}/api/admin/antibot`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json', ...headers }, body });
+    // The api's own address, and a forged host that nginx passed on as X-Forwarded-Host.
+    const cases: Record<string, string>[] = [{ origin: a.url }, { origin: 'http://evil.example', 'x-forwarded-host': 'evil.example' }];
+    for (const headers of cases) {
+      const res = await put(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+    }
+    const login = await postJson(`${a.url}/api/admin/login`, { username: ADMIN_USER, password: ADMIN_PASSWORD }, { origin: 'http://evil.example', 'x-forwarded-host': 'evil.example' });
+    expect(login.status).toBe(403);
+    expect((await put({ origin: PUBLIC_ORIGIN })).status).toBe(200);
+  });
+
+  it('when any admin answer goes out (session, settings, lists, login, logout, refusals), then it says Cache-Control: no-store', async () => {
+    const cookie = await adminCookie(a.url);
+    const answers = {
+      session: await get(a, '/api/admin/session', cookie),
+      antibot: await get(a, '/api/admin/antibot', cookie),
+      paredoes: await get(a, '/api/admin/paredoes', cookie),
+      unauthenticated: await get(a, '/api/admin/session', ''),
+      unknown: await get(a, '/api/admin/no-such-route', cookie),
+      login: await postJson(`${a.url}/api/admin/login`, { username: ADMIN_USER, password: ADMIN_PASSWORD }),
+      wrongPassword: await postJson(`${a.url}/api/admin/login`, { username: ADMIN_USER, password: 'wrong' }),
+      logout: await fetch(`${a.url}/api/admin/logout`, { method: 'POST', headers: { cookie } }),
+    };
+    expect(answers.session.status).toBe(200);
+    for (const [what, res] of Object.entries(answers)) expect(res.headers.get('cache-control'), what).toBe('no-store');
   });
 
   it('when the operator raises the anti-bot difficulty, then new challenges on every instance need that much work, without a restart', async () => {

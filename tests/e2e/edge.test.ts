@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';
 import { plainRequest } from '../support/http.js';
@@ -15,6 +16,8 @@ import { startStack, type Stack } from '../support/stack.js';
  * 127.0.0.x addresses are clients with rate-limit keys of their own.
  */
 const FRONT_HOP = '127.0.0.2';
+/** Plays the nginx exporter (NGINX_STATUS_ALLOW). */
+const STATUS_READER = '127.0.0.8';
 
 interface AccessLine {
   remote_addr: string;
@@ -53,7 +56,10 @@ describe('the edge behind a trusted front hop (issue 14)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ rateLimitPerIp: 60, env: { TRUSTED_PROXY_CIDRS: `${FRONT_HOP}/32`, NGINX_STREAMS_PER_IP: '2', RESULTS_STREAM_MAX: '50' } });
+    stack = await startStack({
+      rateLimitPerIp: 60,
+      env: { TRUSTED_PROXY_CIDRS: `${FRONT_HOP}/32`, NGINX_STREAMS_PER_IP: '2', RESULTS_STREAM_MAX: '50', NGINX_STATUS_ALLOW: STATUS_READER },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -65,8 +71,8 @@ describe('the edge behind a trusted front hop (issue 14)', () => {
     const secure = String(viaHop.headers['set-cookie']);
     expect(secure).toMatch(/^__Host-paredao_admin=/);
     expect(secure).toMatch(/; Secure/);
-    // HSTS goes with https answers only.
-    expect(viaHop.headers['strict-transport-security']).toBe('max-age=31536000');
+    // HSTS goes with https answers only, and covers subdomains (which could otherwise plant cookies).
+    expect(viaHop.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
 
     const spoofed = await plainRequest(`${stack.url}/api/admin/login`, { method: 'POST', headers: { ...jsonHeaders, 'x-forwarded-proto': 'https' }, body: loginBody() });
     expect(spoofed.status).toBe(204);
@@ -85,12 +91,55 @@ describe('the edge behind a trusted front hop (issue 14)', () => {
     expect(lines.find((l) => l.uri.endsWith('&direct'))?.remote_addr).toBe('127.0.0.1');
   });
 
-  it('when /nginx_status is asked from the host, then it answers; through the front hop, it does not exist', async () => {
-    const local = await plainRequest(`${stack.url}/nginx_status`);
-    expect(local.status).toBe(200);
-    expect(local.body).toMatch(/Active connections/);
-    const viaHop = await plainRequest(`${stack.url}/nginx_status`, { headers: { 'x-forwarded-for': '10.1.2.3' }, localAddress: FRONT_HOP });
+  it('when /nginx_status is asked, then only loopback and the exporter get it, by an internal name; by the site name or through the front hop it does not exist', async () => {
+    // The exporter asks http://proxy:8080/nginx_status: a name that is not the site's.
+    const internal = { host: 'proxy' };
+    for (const from of ['127.0.0.1', STATUS_READER]) {
+      const res = await plainRequest(`${stack.url}/nginx_status`, { headers: internal, localAddress: from });
+      expect(res.status, from).toBe(200);
+      expect(res.body).toMatch(/Active connections/);
+    }
+    // Any other peer (on a private network, say Grafana's or Graylog's) is refused.
+    expect((await plainRequest(`${stack.url}/nginx_status`, { headers: internal, localAddress: '127.0.0.3' })).status).toBe(403);
+    expect((await plainRequest(`${stack.url}/nginx_status`)).status).toBe(404);
+    const viaHop = await plainRequest(`${stack.url}/nginx_status`, { headers: { ...internal, 'x-forwarded-for': '127.0.0.1' }, localAddress: FRONT_HOP });
     expect(viaHop.status).toBe(404);
+  });
+
+  it('when a request names a host that is not the site (Host: evil.example), then nginx answers 421 itself and the api never sees it', async () => {
+    const evil = { host: 'evil.example', origin: 'http://evil.example' };
+    const page = await plainRequest(`${stack.url}/`, { headers: evil });
+    expect(page.status).toBe(421);
+    expect(JSON.parse(page.body)).toMatchObject({ error: { code: 'unknown_host' } });
+    const login = await plainRequest(`${stack.url}/api/admin/login`, { method: 'POST', headers: { ...jsonHeaders, ...evil }, body: loginBody(), localAddress: '127.0.0.9' });
+    expect(login.status).toBe(421);
+    expect(login.headers['set-cookie']).toBeUndefined();
+    // The panel's redirect to the login page is built from the host: never from a forged one.
+    const panel = await plainRequest(`${stack.url}/painel.html`, { headers: evil });
+    expect(panel.status).toBe(421);
+    expect(panel.headers.location).toBeUndefined();
+    // The site's own names still work: localhost and 127.0.0.1 on HTTP_PORT by default.
+    const port = new URL(stack.url).port;
+    expect((await plainRequest(`${stack.url}/api/paredao`, { headers: { host: `localhost:${port}` } })).status).not.toBe(421);
+  });
+
+  it("when an admin change carries an Origin that is not the site's, then 403 cross_origin; the site's own origin passes", async () => {
+    const port = new URL(stack.url).port;
+    const login = (origin: string) => plainRequest(`${stack.url}/api/admin/login`, { method: 'POST', headers: { ...jsonHeaders, origin }, body: loginBody(), localAddress: '127.0.0.10' });
+    const refused = await login('http://evil.example');
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'cross_origin' } });
+    expect((await login(`http://127.0.0.1:${port}`)).status).toBe(204);
+    expect((await login(`http://localhost:${port}`)).status).toBe(204);
+  });
+
+  it('when IPv6 clients of one /56 use many addresses, then nginx counts them as one client; another /56 is not affected', async () => {
+    // 60/min with a burst of 20 per client: 36 challenges from 36 addresses of 2001:db8:7:100::/56.
+    const from = (xff: string) => plainRequest(`${stack.url}/api/challenge`, { headers: { 'x-forwarded-for': xff }, localAddress: FRONT_HOP });
+    const answers = await Promise.all(Array.from({ length: 36 }, (_, i) => from(`2001:db8:7:1${(i % 16).toString(16)}${i % 10}::${i + 1}`)));
+    const refused = answers.filter((a) => a.status === 429 && a.headers['retry-after'] === '2');
+    expect(refused.length).toBeGreaterThanOrEqual(12);
+    expect((await from('2001:db8:7:200::1')).status).toBe(200);
   });
 
   it("when a client sends an X-Request-Id the api would not accept, then nginx uses its own, and nginx's log and the api's answer carry the same id", async () => {
@@ -148,7 +197,7 @@ describe('the edge behind a trusted front hop (issue 14)', () => {
     const started = Date.now();
     const head = await new Promise<string>((resolve) => {
       const sock = connect(port, '127.0.0.1', () => {
-        sock.write(`POST /api/admin/images HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n`);
+        sock.write(`POST /api/admin/images HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nContent-Length: 1000000\r\n\r\n`);
       });
       let text = '';
       sock.on('data', (d) => {
@@ -219,16 +268,30 @@ describe('TLS at the proxy (issue 14)', () => {
     await stack?.stop();
   });
 
-  it('when a browser asks over plain HTTP, then it is sent to the same path over HTTPS', async () => {
+  it('when a browser asks over plain HTTP, then it is sent to the same path over HTTPS; a forged host is refused, never echoed', async () => {
     const res = await plainRequest(`${stack.url}/painel.html?x=1`);
     expect(res.status).toBe(308);
     expect(res.headers.location).toBe(`${httpsUrl.replace('localhost', '127.0.0.1')}/painel.html?x=1`);
+    const forged = await plainRequest(`${stack.url}/painel.html?x=1`, { headers: { host: 'evil.example' } });
+    expect(forged.status).toBe(421);
+    expect(forged.headers.location).toBeUndefined();
+    // Over HTTPS: a valid handshake for localhost, then a request for another host.
+    const overHttps = await new Promise<string>((resolve, reject) => {
+      const sock = tlsConnect({ host: '127.0.0.1', port: Number(new URL(httpsUrl).port), servername: 'localhost', ca }, () => {
+        sock.end('GET /admin.html HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+      });
+      let text = '';
+      sock.on('data', (d: Buffer) => (text += d.toString()));
+      sock.on('end', () => resolve(text));
+      sock.on('error', reject);
+    });
+    expect(overHttps).toMatch(/^HTTP\/1\.1 421 /);
   });
 
   it('when the operator logs in over HTTPS, then the answer has HSTS and the cookie is Secure with a __Host- name, and the session works', async () => {
     const page = await plainRequest(`${httpsUrl}/admin.html`, { ca });
     expect(page.status).toBe(200);
-    expect(page.headers['strict-transport-security']).toBe('max-age=31536000');
+    expect(page.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     const login = await plainRequest(`${httpsUrl}/api/admin/login`, { method: 'POST', headers: jsonHeaders, body: loginBody(), ca });
     expect(login.status).toBe(204);
     const cookie = String(login.headers['set-cookie']);

@@ -74,6 +74,27 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+export interface LogoutOutcome {
+  /** The session is over (the login form may be shown); false: it is still open. */
+  ended: boolean;
+  message: string;
+}
+
+/**
+ * Logs out through `post` (POST /api/admin/logout). Only an answer from the api ends the session: a
+ * refusal, a network error or a 5xx leaves it open in the store, so the page must not say "you left"
+ * to an operator on a shared machine. A 401 means it had already ended.
+ */
+export async function logOut(post: () => Promise<unknown>): Promise<LogoutOutcome> {
+  try {
+    await post();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return { ended: true, message: 'Você saiu da administração.' };
+    return { ended: false, message: `Não foi possível sair: ${messageOf(err)} Sua sessão continua aberta; tente sair de novo.` };
+  }
+  return { ended: true, message: 'Você saiu da administração.' };
+}
+
 export function createShell(ui: AdminUi, hooks: { onSessionExpired(): void; onLeaveResults(): void }): AdminShell {
   const flash = (message: string) => {
     ui.flash.textContent = message;

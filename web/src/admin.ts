@@ -9,7 +9,7 @@ import { listView } from './admin-list.ts';
 import { loginView } from './admin-login.ts';
 import { safeNext, type Session } from './admin-model.ts';
 import { resultsView } from './admin-results.ts';
-import { createShell, findAdminUi, messageOf } from './admin-shell.ts';
+import { createShell, findAdminUi, logOut, messageOf } from './admin-shell.ts';
 import { show } from './dom.ts';
 
 const ui = findAdminUi();
@@ -41,12 +41,9 @@ async function enterApp(session: Session): Promise<void> {
 
 ui.logout.addEventListener('click', () => {
   void (async () => {
-    try {
-      await request('/api/admin/logout', { method: 'POST' });
-    } catch {
-      // Leaving the page is what matters; an expired session is already logged out.
-    }
-    showLogin('Você saiu da administração.');
+    const outcome = await logOut(() => request('/api/admin/logout', { method: 'POST' }));
+    if (outcome.ended) showLogin(outcome.message);
+    else shell.flash(outcome.message);
   })();
 });
 

@@ -39,7 +39,9 @@ function render(host: string, template: string): string {
       `  hosts: ${host}`,
       '  connection: local',
       '  gather_facts: false',
-      `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}, ${JSON.stringify(join(ansibleDir, 'roles/rabbitmq_node/defaults/main.yml'))}]`,
+      // group_vars come from the inventory's folder, as in a real run; role defaults are not in scope
+      // for a bare template task, so they are loaded here.
+      `  vars_files: [${JSON.stringify(join(ansibleDir, 'roles/rabbitmq_node/defaults/main.yml'))}]`,
       '  vars:',
       '    vault_antibot_secret: antibot0',
       '    vault_admin_session_secret: session0',

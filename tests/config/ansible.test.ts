@@ -3,7 +3,7 @@
 // A missing tool skips its check loudly; nothing here touches a remote host.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +48,42 @@ describe('Ansible', () => {
     for (const tag of ['docker_host', 'firewall', 'stack']) expect(r.output).toContain(tag);
   });
 
-  it.skipIf(!ansibleLint)('passes ansible-lint --offline with the production profile', () => {
-    const r = run('ansible-lint', ['--offline', '--profile', 'production', 'site.yml', 'roles'], ansibleDir);
+  // No paths: ansible-lint then walks the whole folder (group_vars and inventories included), as Ansible
+  // reads it, rather than only the playbook and the roles.
+  it.skipIf(!ansibleLint)('the whole ansible/ folder passes ansible-lint --offline with the production profile', () => {
+    const r = run('ansible-lint', ['--offline', '--profile', 'production'], ansibleDir);
     expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/Passed with production profile/);
+  });
+
+  // group_vars/all.yml beside a group_vars/all/ folder is silently ignored by Ansible: ask Ansible
+  // itself which variables a host ends up with, for every example inventory and every group.
+  it.skipIf(!ansiblePlaybook)('every host of the example inventories gets the settings of group_vars/all (ansible-inventory)', () => {
+    const inventories: [string, string[]][] = [
+      ['inventory.example.ini', ['paredao-1']],
+      ['inventory.cluster.example.ini', ['paredao-1', 'paredao-2', 'rabbitmq-1']],
+    ];
+    for (const [inventory, hosts] of inventories) {
+      for (const host of hosts) {
+        const r = run('ansible-inventory', ['-i', inventory, '--host', host], ansibleDir);
+        expect(r.status, r.output).toBe(0);
+        const vars = JSON.parse(r.output.slice(r.output.indexOf('{'))) as Record<string, unknown>;
+        const where = `${inventory} ${host}`;
+        expect(vars.paredao_dir, where).toBe('/opt/paredao');
+        expect(vars.paredao_source_dir, where).toBe('{{ playbook_dir }}/..');
+        expect([vars.paredao_http_port, vars.paredao_https_port], where).toEqual([80, 443]);
+        expect(vars.paredao_compose_profiles, where).toEqual(['logging']);
+        expect(vars.paredao_rabbitmq_user, where).toBe('paredao');
+      }
+    }
+  });
+
+  it('no group_vars file sits beside a group_vars folder of the same name (Ansible would skip the file)', () => {
+    const dir = join(ansibleDir, 'group_vars');
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    const shadowed = entries.filter((e) => e.isFile() && folders.includes(e.name.replace(/\.(ya?ml|json)$/, '')));
+    expect(shadowed.map((e) => e.name)).toEqual([]);
   });
 
   it('runs compose through the CLI with chdir and a changed_when (no docker_compose_v2 in Ansible 7)', () => {
@@ -127,15 +160,15 @@ describe('Ansible', () => {
     try {
       const out = join(work, 'env');
       const playbook = join(work, 'render.yml');
-      // A local play that renders the real template with the real group_vars and made-up secrets.
+      // A local play that renders the real template for a host of the example inventory, whose
+      // group_vars Ansible loads itself, with made-up secrets.
       writeFileSync(
         playbook,
         [
           '- name: Render the stack .env template',
-          '  hosts: localhost',
+          '  hosts: paredao-1',
           '  connection: local',
           '  gather_facts: false',
-          `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}]`,
           '  vars:',
           '    vault_antibot_secret: antibot0',
           '    vault_admin_session_secret: session0',
@@ -159,7 +192,7 @@ describe('Ansible', () => {
           '',
         ].join('\n'),
       );
-      const r = run('ansible-playbook', ['-i', 'localhost,', playbook], work);
+      const r = run('ansible-playbook', ['-i', join(ansibleDir, 'inventory.example.ini'), playbook], work);
       expect(r.status, r.output).toBe(0);
       const rendered = readFileSync(out, 'utf8');
       const keys = (text: string) => [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!).sort();

@@ -149,8 +149,8 @@ describe('Ansible', () => {
   it('documents every vaulted variable the roles use in vault.yml.example', () => {
     const example = readFileSync(join(ansibleDir, 'group_vars/all/vault.yml.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^(vault_[a-z0-9_]+):/gm)].map((m) => m[1]!));
-    const files = ['roles/stack/templates/env.j2', 'roles/stack/tasks/main.yml', 'roles/stack/defaults/main.yml'];
-    const used = new Set(files.flatMap((f) => [...readFileSync(join(ansibleDir, f), 'utf8').matchAll(/\b(vault_[a-z0-9_]+)/g)].map((m) => m[1]!)));
+    const files = execFileSync('find', [join(ansibleDir, 'roles'), 'site.yml', '-type', 'f'], { cwd: ansibleDir, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const used = new Set(files.flatMap((f) => [...readFileSync(resolve(ansibleDir, f), 'utf8').matchAll(/\b(vault_[a-z0-9_]+)/g)].map((m) => m[1]!)));
     expect([...used].filter((v) => !documented.has(v))).toEqual([]);
     expect([...documented].filter((v) => !used.has(v))).toEqual([]);
   });

@@ -94,6 +94,17 @@ describe('Ansible', () => {
     expect(tasks).not.toMatch(/community\.docker\.docker_compose/);
   });
 
+  it('with several api hosts, the shared MongoDB starts before any host runs `up --wait` (they need it healthy)', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
+    const first = tasks.indexOf('cmd: docker compose up --detach --wait --wait-timeout {{ stack_up_timeout }} mongo');
+    expect(first).toBeGreaterThan(0);
+    expect(tasks.slice(first, tasks.indexOf('\n- ', first))).toContain('inventory_hostname == paredao_mongo_host');
+    expect(first).toBeLessThan(tasks.indexOf('--build --remove-orphans'));
+    // The override goes where COMPOSE_FILE (stack_compose_files) looks for it.
+    expect(tasks).toContain('dest: "{{ paredao_dir }}/ansible/{{ stack_mongo_override }}"');
+    expect(readFileSync(join(ansibleDir, 'roles/stack/defaults/main.yml'), 'utf8')).toContain("['ansible/' ~ stack_mongo_override]");
+  });
+
   it('provisions Graylog with `compose run` after `up`, only with the logging profile', () => {
     const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
     const up = tasks.indexOf('docker compose up');
@@ -169,6 +180,8 @@ describe('Ansible', () => {
           '  hosts: paredao-1',
           '  connection: local',
           '  gather_facts: false',
+          // Role defaults are not in scope for a bare template task.
+          `  vars_files: [${JSON.stringify(join(ansibleDir, 'roles/stack/defaults/main.yml'))}]`,
           '  vars:',
           '    vault_antibot_secret: antibot0',
           '    vault_admin_session_secret: session0',
@@ -198,6 +211,8 @@ describe('Ansible', () => {
       const keys = (text: string) => [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!).sort();
       expect(keys(rendered)).toEqual(keys(readFileSync(join(root, '.env.example'), 'utf8')));
       expect(rendered).toContain('HTTP_PORT=80\n');
+      // One host: the main compose file alone, MongoDB on this host.
+      expect(rendered).not.toMatch(/^COMPOSE_FILE=/m);
       expect(rendered).toContain('COMPOSE_PROFILES=logging\n');
       expect(rendered).toContain('GELF_URL=udp://graylog:12201\n');
       expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');

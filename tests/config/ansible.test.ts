@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ansibleDir = join(root, 'ansible');
@@ -103,6 +104,77 @@ describe('Ansible', () => {
     // The override goes where COMPOSE_FILE (stack_compose_files) looks for it.
     expect(tasks).toContain('dest: "{{ paredao_dir }}/ansible/{{ stack_mongo_override }}"');
     expect(readFileSync(join(ansibleDir, 'roles/stack/defaults/main.yml'), 'utf8')).toContain("['ansible/' ~ stack_mongo_override]");
+  });
+
+  // A copy replaces a changed file by a new inode; a single-file bind mount keeps showing the old one,
+  // and compose does not recreate a container for a changed file. The handler must cover every mount.
+  it('every repository file a long-running service mounts is mapped to that service for recreation', () => {
+    const defaults = parseYaml(readFileSync(join(ansibleDir, 'roles/stack/defaults/main.yml'), 'utf8')) as { stack_mounted_paths: Record<string, string[]> };
+    const compose = parseYaml(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, { volumes?: (string | { source?: string })[] }>;
+    };
+    const oneShot = ['k6'];
+    let mounts = 0;
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const v of svc.volumes ?? []) {
+        const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
+        if (!source.startsWith('./') || oneShot.includes(name)) continue;
+        mounts++;
+        const path = source.slice(2);
+        const covered = Object.entries(defaults.stack_mounted_paths).some(([prefix, names]) => `${path}/`.startsWith(prefix) && names.includes(name));
+        expect(covered, `${name} mounts ${source}`).toBe(true);
+      }
+    }
+    expect(mounts).toBeGreaterThan(5);
+  });
+
+  it.skipIf(!ansiblePlaybook)('the services to recreate follow the files the copy changed (rsync itemized output) and the TLS pair', () => {
+    const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-'));
+    try {
+      const playbook = join(work, 'recreate.yml');
+      const changed = (lines: string[], tlsChanged: boolean) => ({ stack_sync: { stdout_lines: lines }, stack_tls: { changed: tlsChanged } });
+      const cases: [ReturnType<typeof changed>, string][] = [
+        [changed(['>f.st...... deploy/rabbitmq/rabbitmq.conf', '*deleting   monitoring/grafana/dashboards/old.json', '>f.st...... api/src/app.ts'], false), 'grafana rabbitmq'],
+        // Attributes only (a folder's time), a look-alike folder, source code (rebuilt by up --build).
+        [changed(['.d..t...... config/', '>f+++++++++ configx/x', 'cd+++++++++ monitoring/prometheus/new/'], false), ''],
+        [changed(['>f..t...... config/paredao.json', '>f.st...... monitoring/prometheus/rules/alerts.yml'], true), 'api prometheus proxy'],
+      ];
+      writeFileSync(
+        playbook,
+        stringifyYaml(
+          cases.map(([vars], i) => ({
+            name: `Case ${i}`,
+            hosts: 'localhost',
+            connection: 'local',
+            gather_facts: false,
+            vars_files: [join(ansibleDir, 'roles/stack/defaults/main.yml')],
+            vars,
+            tasks: [{ name: 'Show', 'ansible.builtin.debug': { msg: 'RECREATE[{{ stack_recreate }}]' } }],
+          })),
+        ),
+      );
+      const r = run('ansible-playbook', ['-i', 'localhost,', playbook], work);
+      expect(r.status, r.output).toBe(0);
+      expect([...r.output.matchAll(/RECREATE\[(.*?)\]/g)].map((m) => m[1])).toEqual(cases.map(([, want]) => want));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('the copy and the TLS pair notify the handler, which force-recreates running services; the broker role likewise', () => {
+    const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
+    const task = (name: string) => tasks.slice(tasks.indexOf(`- name: ${name}`), tasks.indexOf('\n- ', tasks.indexOf(`- name: ${name}`)));
+    for (const [name, reg] of [['Copy the repository\'s deployable files', 'stack_sync'], ['Install the TLS certificate and key', 'stack_tls']]) {
+      expect(task(name)).toContain(`register: ${reg}`);
+      expect(task(name)).toContain('notify: Recreate the services whose mounted files changed');
+    }
+    const handlers = readFileSync(join(ansibleDir, 'roles/stack/handlers/main.yml'), 'utf8');
+    expect(handlers).toContain('docker compose ps --services --status running');
+    expect(handlers).toMatch(/docker compose up --detach --wait .*--no-deps --force-recreate/);
+    expect(handlers).toContain('stack_recreate.split() | intersect(stack_running.stdout_lines)');
+    const broker = readFileSync(join(ansibleDir, 'roles/rabbitmq_node/tasks/main.yml'), 'utf8');
+    expect(broker.match(/notify: Recreate the node/g)?.length).toBe(2);
+    expect(readFileSync(join(ansibleDir, 'roles/rabbitmq_node/handlers/main.yml'), 'utf8')).toMatch(/- name: Recreate the node\n[\s\S]*--force-recreate rabbitmq/);
   });
 
   it('provisions Graylog with `compose run` after `up`, only with the logging profile', () => {

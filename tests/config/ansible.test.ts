@@ -164,7 +164,7 @@ describe('Ansible', () => {
   it('the copy and the TLS pair notify the handler, which force-recreates running services; the broker role likewise', () => {
     const tasks = readFileSync(join(ansibleDir, 'roles/stack/tasks/main.yml'), 'utf8');
     const task = (name: string) => tasks.slice(tasks.indexOf(`- name: ${name}`), tasks.indexOf('\n- ', tasks.indexOf(`- name: ${name}`)));
-    for (const [name, reg] of [['Copy the repository\'s deployable files', 'stack_sync'], ['Install the TLS certificate and key', 'stack_tls']]) {
+    for (const [name, reg] of [['Copy the repository\'s deployable files', 'stack_sync'], ['Install the TLS certificate and key', 'stack_tls']] as const) {
       expect(task(name)).toContain(`register: ${reg}`);
       expect(task(name)).toContain('notify: Recreate the services whose mounted files changed');
     }

@@ -102,8 +102,8 @@ describe.skipIf(!hasAnsible)('Ansible: RabbitMQ on hosts of its own (inventory g
     expect(env).toMatch(/^COMPOSE_FILE=docker-compose\.yml:deploy\/rabbitmq\/docker-compose\.external\.yml:/m);
     const urls = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(env)?.[1]?.split(',') ?? [];
     const ips = ['10.0.0.21', '10.0.0.22', '10.0.0.23'];
-    expect(urls('RABBITMQ_API_URLS')).toEqual(ips.map((ip) => `amqp://paredao-api:apisecret@${ip}:5672`));
-    expect(urls('RABBITMQ_CONSUMER_URLS')).toEqual(ips.map((ip) => `amqp://paredao-consumer:consumersecret@${ip}:5672`));
+    expect(urls('RABBITMQ_API_URLS')).toEqual(ips.map((ip) => `amqps://paredao-api:apisecret@${ip}:5671`));
+    expect(urls('RABBITMQ_CONSUMER_URLS')).toEqual(ips.map((ip) => `amqps://paredao-consumer:consumersecret@${ip}:5671`));
     const override = parse(readFileSync(join(root, 'deploy/rabbitmq/docker-compose.external.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { required?: boolean }> }>;
     };

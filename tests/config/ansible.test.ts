@@ -173,7 +173,8 @@ describe('Ansible', () => {
     expect(handlers).toMatch(/docker compose up --detach --wait .*--no-deps --force-recreate/);
     expect(handlers).toContain('stack_recreate.split() | intersect(stack_running.stdout_lines)');
     const broker = readFileSync(join(ansibleDir, 'roles/rabbitmq_node/tasks/main.yml'), 'utf8');
-    expect(broker.match(/notify: Recreate the node/g)?.length).toBe(2);
+    // The copied configuration, the templates, the TLS pair.
+    expect(broker.match(/notify: Recreate the node/g)?.length).toBe(3);
     expect(readFileSync(join(ansibleDir, 'roles/rabbitmq_node/handlers/main.yml'), 'utf8')).toMatch(/- name: Recreate the node\n[\s\S]*--force-recreate rabbitmq/);
   });
 
@@ -223,7 +224,7 @@ describe('Ansible', () => {
     const reqs = readFileSync(join(ansibleDir, 'requirements.yml'), 'utf8');
     const declared = [...reqs.matchAll(/- name: (\S+)/g)].map((m) => m[1]!);
     expect([...used].filter((c) => /^[a-z_]+\.[a-z_]+$/.test(c) && !declared.includes(c))).toEqual([]);
-    expect(declared.sort()).toEqual(['ansible.posix', 'community.general']);
+    expect(declared.sort()).toEqual(['ansible.posix', 'community.crypto', 'community.general']);
     if (!ansiblePlaybook) return;
     const r = run('ansible-galaxy', ['collection', 'list', '--format', 'json'], ansibleDir);
     for (const c of declared) expect(r.output, `${c} not installed`).toContain(`"${c}"`);

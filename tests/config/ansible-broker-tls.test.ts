@@ -162,6 +162,14 @@ describe.skipIf(!hasAnsible)('Broker TLS: what the hosts get', () => {
     const conf = readFileSync(join(root, 'deploy/rabbitmq/tls.conf'), 'utf8');
     expect(conf).toMatch(/^listeners\.ssl\.default = 5671$/m);
     for (const f of ['cacertfile = /etc/rabbitmq/tls/ca.pem', 'certfile = /etc/rabbitmq/tls/cert.pem', 'keyfile = /etc/rabbitmq/tls/key.pem']) expect(conf).toContain(`ssl_options.${f}`);
+    // Every key is one RabbitMQ knows, where a RabbitMQ install here has its config schema.
+    const schema = spawnSync('sh', ['-c', 'cat /usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins/rabbit-*/priv/schema/rabbit.schema'], { encoding: 'utf8' }).stdout;
+    if (schema) {
+      for (const key of conf.matchAll(/^([a-z_.0-9]+) = /gm)) {
+        const pattern = key[1]!.replace(/\.(default|\d+)$/, '.$');
+        expect(schema.includes(`"${pattern}`) || schema.includes(`"${key[1]}"`), key[1]).toBe(true);
+      }
+    } else console.warn('SKIPPED: no RabbitMQ config schema here; the keys of deploy/rabbitmq/tls.conf were not looked up');
     // The node's files under those names.
     const tasks = readFileSync(join(ansibleDir, 'roles/rabbitmq_node/tasks/main.yml'), 'utf8');
     expect(tasks).toContain('{ src: "{{ inventory_hostname }}.pem", dest: cert.pem');

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 : "${MONGO_KEYFILE_SECRET:?MONGO_KEYFILE_SECRET is required (scripts/gen-env.sh writes it to .env)}"
-# A keyfile holds 6 to 1024 characters of the base64 set.
+# A keyfile holds 6 to 1024 characters of the base64 set. The Ansible stack role checks the vault
+# against the same rule (stack_mongo_keyfile_pattern), so a deploy never writes a value refused here.
 if [[ ! "$MONGO_KEYFILE_SECRET" =~ ^[A-Za-z0-9+/=]{6,1024}$ ]]; then
   echo >&2 "paredao-mongo-entrypoint: MONGO_KEYFILE_SECRET must be 6 to 1024 base64 characters"
   exit 64

@@ -39,7 +39,9 @@ function render(host: string, template: string): string {
       `  hosts: ${host}`,
       '  connection: local',
       '  gather_facts: false',
-      `  vars_files: [${JSON.stringify(join(ansibleDir, 'group_vars/all.yml'))}, ${JSON.stringify(join(ansibleDir, 'roles/rabbitmq_node/defaults/main.yml'))}]`,
+      // group_vars come from the inventory's folder, as in a real run; role defaults are not in scope
+      // for a bare template task, so they are loaded here.
+      `  vars_files: [${['roles/rabbitmq_node/defaults/main.yml', 'roles/stack/defaults/main.yml'].map((f) => JSON.stringify(join(ansibleDir, f))).join(', ')}]`,
       '  vars:',
       '    vault_antibot_secret: antibot0',
       '    vault_admin_session_secret: session0',
@@ -97,11 +99,11 @@ describe.skipIf(!hasAnsible)('Ansible: RabbitMQ on hosts of its own (inventory g
 
   it('the api hosts select the external-broker override and get one AMQP URL per broker, on its private address', () => {
     const env = render('paredao-1', 'roles/stack/templates/env.j2');
-    expect(env).toMatch(/^COMPOSE_FILE=docker-compose\.yml:deploy\/rabbitmq\/docker-compose\.external\.yml$/m);
+    expect(env).toMatch(/^COMPOSE_FILE=docker-compose\.yml:deploy\/rabbitmq\/docker-compose\.external\.yml:/m);
     const urls = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(env)?.[1]?.split(',') ?? [];
     const ips = ['10.0.0.21', '10.0.0.22', '10.0.0.23'];
-    expect(urls('RABBITMQ_API_URLS')).toEqual(ips.map((ip) => `amqp://paredao-api:apisecret@${ip}:5672`));
-    expect(urls('RABBITMQ_CONSUMER_URLS')).toEqual(ips.map((ip) => `amqp://paredao-consumer:consumersecret@${ip}:5672`));
+    expect(urls('RABBITMQ_API_URLS')).toEqual(ips.map((ip) => `amqps://paredao-api:apisecret@${ip}:5671`));
+    expect(urls('RABBITMQ_CONSUMER_URLS')).toEqual(ips.map((ip) => `amqps://paredao-consumer:consumersecret@${ip}:5671`));
     const override = parse(readFileSync(join(root, 'deploy/rabbitmq/docker-compose.external.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { required?: boolean }> }>;
     };
@@ -111,5 +113,35 @@ describe.skipIf(!hasAnsible)('Ansible: RabbitMQ on hosts of its own (inventory g
       expect(override.services[svc]?.environment?.AMQP_URL, svc).toMatch(new RegExp(`^\\$\\{${key}:\\?`));
       expect(override.services[svc]?.depends_on?.rabbitmq?.required, svc).toBe(false);
     }
+  });
+
+  it('one MongoDB for both api hosts: the first runs and publishes it on its private address, the second points there', () => {
+    const envOf = (host: string) => render(host, 'roles/stack/templates/env.j2');
+    const composeFiles = (env: string) => /^COMPOSE_FILE=(.*)$/m.exec(env)?.[1]?.split(':') ?? [];
+    expect(composeFiles(envOf('paredao-1'))).toEqual(['docker-compose.yml', 'deploy/rabbitmq/docker-compose.external.yml', 'ansible/docker-compose.mongo-primary.yml']);
+    expect(composeFiles(envOf('paredao-2'))).toEqual(['docker-compose.yml', 'deploy/rabbitmq/docker-compose.external.yml', 'ansible/docker-compose.mongo-remote.yml']);
+
+    type Svc = { profiles?: string[]; ports?: string[]; environment?: Record<string, string>; extra_hosts?: string[]; depends_on?: Record<string, { required?: boolean }> };
+    const primary = parse(render('paredao-1', 'roles/stack/templates/docker-compose.mongo-primary.yml.j2')) as { services: Record<string, Svc> };
+    expect(composeValid(primary)).toBeNull();
+    expect(primary.services.mongo?.ports).toEqual(['10.0.0.10:27017:27017']);
+    expect(primary.services.mongo?.profiles).toBeUndefined();
+
+    const remote = parse(render('paredao-2', 'roles/stack/templates/docker-compose.mongo-remote.yml.j2')) as { services: Record<string, Svc> };
+    expect(composeValid(remote)).toBeNull();
+    expect(remote.services.mongo?.profiles, 'paredao-2 starts no MongoDB of its own').toEqual(['local-mongo']);
+    for (const svc of ['api', 'consumer']) {
+      expect(remote.services[svc]?.environment?.STORE_URL, svc).toBe('mongodb://paredao:${MONGO_APP_PASSWORD:?}@10.0.0.10:27017/paredao?replicaSet=rs0&authSource=paredao');
+    }
+    // The replica set's member is named mongo:27017 (deploy/mongo/healthcheck.js): it must lead to paredao-1 too.
+    expect(readFileSync(join(root, 'deploy/mongo/healthcheck.js'), 'utf8')).toContain("host: 'mongo:27017'");
+    for (const svc of ['api', 'consumer', 'mongodb-exporter']) {
+      expect(remote.services[svc]?.extra_hosts, svc).toEqual(['mongo:10.0.0.10']);
+      expect(remote.services[svc]?.depends_on?.mongo?.required, svc).toBe(false);
+    }
+    // Every service of the main file that waits for mongo is covered by the override.
+    const main = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Svc> };
+    const waiting = Object.entries(main.services).filter(([, s]) => s.depends_on && 'mongo' in s.depends_on).map(([n]) => n);
+    expect(waiting.sort()).toEqual(Object.keys(remote.services).filter((n) => n !== 'mongo').sort());
   });
 });

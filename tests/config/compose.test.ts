@@ -341,7 +341,7 @@ describe('docker compose up --wait', () => {
 
   it('the profiles the deploy and .env.example turn on are service profiles, never a one-shot job\'s', () => {
     const example = /^COMPOSE_PROFILES=(.*)$/m.exec(readFileSync(join(root, '.env.example'), 'utf8'))?.[1] ?? '';
-    const vars = parse(readFileSync(join(root, 'ansible/group_vars/all.yml'), 'utf8')) as { paredao_compose_profiles?: string[] };
+    const vars = parse(readFileSync(join(root, 'ansible/group_vars/all/main.yml'), 'utf8')) as { paredao_compose_profiles?: string[] };
     const used = [...example.split(',').filter(Boolean), ...(vars.paredao_compose_profiles ?? [])];
     expect(used.length, 'the Ansible deploy turns logging on').toBeGreaterThan(0);
     for (const profile of used) expect(serviceProfiles, profile).toContain(profile);

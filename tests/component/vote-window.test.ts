@@ -78,7 +78,8 @@ describe('a vote that straddles the scheduled close', () => {
       antibot,
       replayGuard: new ReplayGuard(store, 7_200_000, log, clock.t),
       rateLimitPerMinute: 0,
-      trustProxyHops: 0,
+      trustedProxies: ['loopback'],
+      publicOrigins: ['http://localhost:8080'],
       now,
     });
     server = createServer(app);

@@ -88,7 +88,7 @@ describe('labels and errors', () => {
   it('accepts our uploads and https URLs as photos, nothing else (the api\'s rule)', () => {
     expect(isImageUrl('/api/images/0123456789abcdef01234567')).toBe(true);
     expect(isImageUrl('https://a.test/x.png')).toBe(true);
-    for (const url of ['/api/images/1', '/painel.html', 'http://a.test/x.png', '//a.test/x.png', 'data:image/png;base64,xx', 'javascript:alert(1)', 'https://u:p@a.test/x.png']) {
+    for (const url of ['/api/images/1', '/painel.html', 'http://a.test/x.png', '//a.test/x.png', 'data:image/png;base64,xx', 'javascript:alert(1)', 'https://u:fake@a.test/x.png']) {
       expect(isImageUrl(url), url).toBe(false);
     }
   });

@@ -435,7 +435,7 @@ function pipeline(): DashboardBuilder {
     .withPanel(
       lines({
         title: 'Duplicates skipped and dead letters',
-        description: 'Redelivered or replayed votes the exactly-once apply dropped, and poison messages sent to the dead-letter queue (alert VotesDeadLettered).',
+        description: 'Redelivered or replayed votes the exactly-once apply dropped, and messages sent to the dead-letter queue: not votes at all, or batch messages with a malformed entry, whose valid votes were counted first (alert VotesDeadLettered).',
         unit: 'short',
         queries: [
           { expr: 'sum(increase(paredao_consumer_duplicates_skipped_total{job="consumer"}[$__rate_interval]))', legend: 'duplicates skipped' },

@@ -11,7 +11,7 @@ import {
   type Store,
 } from '@paredao/core';
 import express, { Router, type Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
 import { sameOrigin, sessionOf } from './auth.js';
@@ -31,12 +31,14 @@ export interface AdminDeps {
   /** Votes accepted up to this long after "close" still count: every instance learns of the close within a refresh. */
   closeGraceMs: number;
   now: () => number;
+  /** Where failed logins are counted: the host's one count in a cluster (cluster-arbiter.ts), else in-process. */
+  loginLimitStore?: RateLimitStore;
 }
 
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
 
 /** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
-export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now }: AdminDeps): Router {
+export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now, loginLimitStore }: AdminDeps): Router {
   // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
   const r = Router({ strict: true, caseSensitive: true });
   r.use('/api/admin', sameOrigin);
@@ -46,6 +48,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, now 
     windowMs: 15 * 60_000,
     limit: 20,
     skipSuccessfulRequests: true,
+    store: loginLimitStore,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'Muitas tentativas de login. Aguarde alguns minutos.', { 'Retry-After': '300' })),

@@ -6,6 +6,7 @@
  *                                 and appends a dated table to docs/BENCHMARKS.md
  *   npm run bench -- --quick      smoke run (~2 min): 500 and 1000 votes/s, 10 s each; writes bench/results/quick.json
  *   options: --steps=1000,2000 --duration=30 --max=10000 --no-baseline --no-results-step --no-docs
+ *            --rate-limit=N the per-address vote limit at nginx and in the api (default 0: off)
  *            --docs         with --steps: still write latest.json and append to docs/BENCHMARKS.md
  *            --all-steps    run every step even past saturation (CPU per vote as a curve over rates)
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
@@ -380,7 +381,8 @@ async function main() {
   };
   const gelf = args.has('gelf') ? await gelfListener() : null;
   if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;
-  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env };
+  // --rate-limit=N turns the per-address limits on (0: off), so their cost per vote is measured too.
+  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: Number(args.get('rate-limit') ?? 0), env };
   let stack: Stack;
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });

@@ -41,6 +41,19 @@ describe('HostArbiter and ArbiterClient', () => {
     expect(await workers[1 - winner]!.claim(id(1), t + 2000)).toBe(true);
   });
 
+  it('when a worker already knows a proof (its own claim, or applied by the consumer), then it refuses the copy without asking the primary', async () => {
+    const host = new HostArbiter(expiryMs);
+    const channel = channelTo(host);
+    const applied = { appliedSince: async (since: number) => (since <= Date.now() ? [{ voteId: id(9), appliedAt: Date.now() }] : []) } as unknown as Store;
+    const g = new ReplayGuard(applied, expiryMs, log, Date.now() - 1000, new ArbiterClient(channel));
+    expect(await g.claim(id(8))).toBe(true);
+    await g.sync();
+    const sent = channel.sent;
+    expect(await g.claim(id(8))).toBe(false);
+    expect(await g.claim(id(9))).toBe(false);
+    expect(channel.sent).toBe(sent);
+  });
+
   it('when many claims and counts are made in one turn, then they cross as one message each way', async () => {
     const host = new HostArbiter(expiryMs);
     const channel = channelTo(host);

@@ -154,11 +154,17 @@ const unavailable = () =>
 
 type Waiter = { resolve: (a: Answer) => void; reject: (e: Error) => void } | null;
 
-/** In a worker: sends the ops of one event-loop turn as one message, and settles each from the reply. */
+/**
+ * In a worker: sends the ops of one event-loop turn as one message, and settles each from the reply.
+ * One message is in flight at a time: what arrives meanwhile waits for its reply and goes as the next
+ * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC), while a lone
+ * vote on an idle worker is sent on the same turn.
+ */
 export class ArbiterClient implements ClaimArbiter {
   private ops: Op[] = [];
   private waiters: Waiter[] = [];
   private seq = 0;
+  private scheduled = false;
   private readonly inFlight = new Map<number, { waiters: Waiter[]; timer: NodeJS.Timeout }>();
 
   constructor(
@@ -204,12 +210,20 @@ export class ArbiterClient implements ClaimArbiter {
   }
 
   private queue(op: Op, waiter: Waiter): void {
-    if (this.ops.length === 0) setImmediate(() => this.flush());
     this.ops.push(op);
     this.waiters.push(waiter);
+    if (this.inFlight.size === 0) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
+    this.scheduled = false;
+    if (this.ops.length === 0 || this.inFlight.size > 0) return;
     const ops = this.ops;
     const waiters = this.waiters;
     this.ops = [];
@@ -232,6 +246,8 @@ export class ArbiterClient implements ClaimArbiter {
     this.inFlight.delete(m.seq);
     clearTimeout(batch.timer);
     batch.waiters.forEach((w, i) => w?.resolve(m.answers![i] ?? null));
+    // What waited, and what the answers just given lead to on this turn, goes as the next batch.
+    if (this.ops.length > 0) this.schedule();
   }
 
   private fail(seq: number): void {
@@ -240,5 +256,6 @@ export class ArbiterClient implements ClaimArbiter {
     this.inFlight.delete(seq);
     clearTimeout(batch.timer);
     for (const w of batch.waiters) w?.reject(unavailable());
+    if (this.ops.length > 0) this.schedule();
   }
 }

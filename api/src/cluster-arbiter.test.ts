@@ -13,10 +13,11 @@ const expiryMs = 120_000;
  * A worker's end of an IPC channel to a primary serving `host`, in this process: messages cross as JSON
  * and arrive on a later turn, as over the cluster's channel. `sent` counts the worker's messages.
  */
-function channelTo(host: HostArbiter): ArbiterChannel & { sent: number } {
+function channelTo(host: HostArbiter, delayMs = 0): ArbiterChannel & { sent: number } {
   const toWorker: ((m: unknown) => void)[] = [];
   const toPrimary: ((m: unknown) => void)[] = [];
-  const deliver = (to: ((m: unknown) => void)[], m: unknown) => setImmediate(() => to.forEach((l) => l(JSON.parse(JSON.stringify(m)))));
+  const later = (f: () => void) => (delayMs ? setTimeout(f, delayMs) : setImmediate(f));
+  const deliver = (to: ((m: unknown) => void)[], m: unknown) => later(() => to.forEach((l) => l(JSON.parse(JSON.stringify(m)))));
   serveArbiter(host, { send: (m, done) => (deliver(toWorker, m), done(null)), on: (_e, l) => toPrimary.push(l) });
   const worker = {
     sent: 0,
@@ -64,6 +65,21 @@ describe('HostArbiter and ArbiterClient', () => {
     expect((await Promise.all(claims)).every(Boolean)).toBe(true);
     expect((await Promise.all(hits)).map((h) => h.totalHits)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(channel.sent).toBe(1);
+  });
+
+  it('when claims come on several turns while a batch is in flight, then they wait for its answer and go together', async () => {
+    const host = new HostArbiter(expiryMs);
+    const channel = channelTo(host, 20);
+    const client = new ArbiterClient(channel);
+    const first = client.claim(id(100), Date.now() + expiryMs);
+    const later: Promise<boolean>[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      await new Promise((r) => setImmediate(r));
+      later.push(client.claim(id(101 + turn), Date.now() + expiryMs));
+    }
+    expect(await first).toBe(true);
+    expect(await Promise.all(later)).toEqual([true, true, true, true, true]);
+    expect(channel.sent).toBe(2);
   });
 
   it('when two workers count one client, then the host holds one count for it, per limit, per window', async () => {

@@ -5,10 +5,10 @@ import { ExpiringIdSet, type ClaimArbiter } from './replay-guard.js';
 /**
  * One decision per host for what the api's cluster workers would otherwise each decide alone: the claim
  * of a proof (one 202 per proof) and the rate-limit counts (one count per client, not one per worker).
- * The primary holds the state (HostArbiter); each worker sends the claims and counts of one event-loop
- * turn as one IPC message and gets one message back (ArbiterClient), so under load the cost per vote
- * is a share of one round trip, not a round trip each. With one api process there is no arbiter: the
- * ReplayGuard and express-rate-limit's MemoryStore decide in-process.
+ * The primary holds the state (HostArbiter); each worker sends its claims and counts in batches, one
+ * IPC message each way per batch (ArbiterClient), so under load the cost per vote is a share of one
+ * round trip, not a round trip each (docs/ANTIBOT.md gives the measured price). With one api process
+ * there is no arbiter: the ReplayGuard and express-rate-limit's MemoryStore decide in-process.
  */
 
 const MESSAGE = 'paredao:arbiter';

@@ -10,6 +10,7 @@
  *   npm run bench -- --quick      smoke run (~3 min): a short ladder, 10 s steps; bench/results/scratch/
  *   options: --duration=30 --ladder=1000,2000,… --resolution=250 --no-baseline --no-results-step
  *            --all-steps    run every rung of the ladder, no bisection (CPU per vote as a curve over rates)
+ *            --rate-limit=N the per-address vote limit at nginx and in the api (default 0: off)
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
  *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     gelf: { type: 'boolean', default: false },
+    'rate-limit': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -54,7 +56,7 @@ const profileDir = args.profile;
 const withBaseline = !args['no-baseline'] && !profileDir;
 const withResultsStep = !args['no-results-step'] && !profileDir;
 /** A full run is the one a document may cite: committed under bench/results/, the rest in scratch/. */
-const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args['all-steps'] && withBaseline && withResultsStep;
+const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args['all-steps'] && args['rate-limit'] === '0' && withBaseline && withResultsStep;
 const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
@@ -428,7 +430,8 @@ async function main() {
   };
   const gelf = args.gelf ? await gelfListener() : null;
   if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;
-  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: 0, env };
+  // --rate-limit=N turns the per-address limits on (0: off), so their cost per vote is measured too.
+  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: Number(args['rate-limit']), env };
   let stack: Stack;
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });

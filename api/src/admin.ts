@@ -11,7 +11,7 @@ import {
   type Store,
 } from '@paredao/core';
 import express, { Router, type Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { Antibot } from './antibot.js';
 import type { Auth } from './auth.js';
 import { sameOriginOnly, sessionOf } from './auth.js';
@@ -33,12 +33,14 @@ export interface AdminDeps {
   /** PUBLIC_ORIGINS: the only origins admin changes may come from. */
   publicOrigins: readonly string[];
   now: () => number;
+  /** Where failed logins are counted: the host's one count in a cluster (cluster-arbiter.ts), else in-process. */
+  loginLimitStore?: RateLimitStore;
 }
 
 const IMAGE_TYPES = new Set<string>(['image/png', 'image/jpeg', 'image/webp'] satisfies ImageType[]);
 
 /** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
-export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publicOrigins, now }: AdminDeps): Router {
+export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publicOrigins, now, loginLimitStore }: AdminDeps): Router {
   // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
   const r = Router({ strict: true, caseSensitive: true });
   const images = createImageCodec();
@@ -55,6 +57,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
     windowMs: 15 * 60_000,
     limit: 20,
     skipSuccessfulRequests: true,
+    store: loginLimitStore,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'Muitas tentativas de login. Aguarde alguns minutos.', { 'Retry-After': '300' })),

@@ -62,8 +62,10 @@ export class Antibot {
   }
 
   challenge(now = Date.now()): Challenge {
-    const mean = this.opts.difficulty * 1000;
-    const counter = randomInt(Math.round(mean * 0.5), Math.round(mean * 1.5) + 1);
+    // Uniform over [0, 2 × mean): every counter is as likely as any other, so no order of trying them
+    // (from 0 as the widget does, from an offset, or giving up early for a fresh challenge) finds it in
+    // fewer than `mean` hashes on average. A window such as [0.5, 1.5] × mean let a bot skip its lower half.
+    const counter = randomInt(0, Math.max(1, Math.round(this.opts.difficulty * 2000)));
     // altcha-lib's SHA-256 derivation with cost 1: sha256(salt ‖ nonce ‖ uint32be(counter)).
     const password = this.password;
     this.random.fill(password, 0, 32);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store, VoteMessage } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { MemoryStore, rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { adminRouter } from './admin.js';
 import type { Antibot } from './antibot.js';
@@ -39,6 +39,11 @@ export interface AppDeps {
   trustedProxies: TrustedProxies;
   /** PUBLIC_ORIGINS (config.ts, publicOrigins): the only origins admin changes may come from. */
   publicOrigins: readonly string[];
+  /**
+   * Where the vote and login limits count: in a cluster, the host's one count per client (the primary,
+   * cluster-arbiter.ts); by default this process's memory.
+   */
+  rateLimitStores?: { votes: RateLimitStore; login: RateLimitStore };
   now?: () => number;
 }
 
@@ -59,7 +64,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const now = deps.now ?? Date.now;
   const votes = new VoteService({ paredoes, antibot, replayGuard, publisher, metrics, log, now });
   // One count per address for both paths that take votes.
-  const rateLimitStore = new MemoryStore();
+  const rateLimitStore = deps.rateLimitStores?.votes ?? new MemoryStore();
   const app = express();
   app.disable('x-powered-by');
   // One spelling per route (issue 14): Express would otherwise also route /api/Votes and /api/votes/
@@ -174,7 +179,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     res.status(202).json(await votes.accept(req.body, req.id));
   });
 
-  app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, publicOrigins: deps.publicOrigins, now }));
+  app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, publicOrigins: deps.publicOrigins, now, loginLimitStore: deps.rateLimitStores?.login }));
 
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));

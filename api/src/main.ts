@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
+import { HostArbiter, serveArbiter } from './cluster-arbiter.js';
 import { loadApiConfig, publicOrigins, type ApiConfig } from './config.js';
 import { startApi } from './worker.js';
 
@@ -72,13 +73,18 @@ async function runWorker(cfg: ApiConfig, logger: Logger) {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** The primary forks the workers, restarts a crashed one with backoff and aggregates their metrics. */
+/**
+ * The primary forks the workers, restarts a crashed one with backoff, aggregates their metrics, and
+ * arbitrates for them: one claim per proof and one rate-limit count per client for the whole host.
+ */
 function runPrimary(cfg: ApiConfig, logger: Logger) {
   const aggregator = new AggregatorRegistry();
+  const arbiter = new HostArbiter(cfg.ANTIBOT_EXPIRY_SECONDS * 1000);
   let stopping = false;
   let crashes = 0;
   const fork = () => {
     const w = cluster.fork();
+    serveArbiter(arbiter, w);
     w.on('message', (msg: { type?: string; id?: string }) => {
       if (msg?.type !== 'paredao:metrics:req') return;
       aggregator.clusterMetrics().then(

@@ -12,24 +12,24 @@ describe('ReplayGuard', () => {
   const expiryMs = 120_000;
   const log = pino({ level: 'silent' });
 
-  it('when an id is claimed twice within its proof lifetime, then the second claim is refused', () => {
+  it('when an id is claimed twice within its proof lifetime, then the second claim is refused', async () => {
     const g = new ReplayGuard(storeWith([]), expiryMs, log, 0);
-    expect(g.claim(id(1), 1000)).toBe(true);
-    expect(g.claim(id(1), 1000 + expiryMs - 1)).toBe(false);
+    expect(await g.claim(id(1), 1000)).toBe(true);
+    expect(await g.claim(id(1), 1000 + expiryMs - 1)).toBe(false);
   });
 
-  it('when a claim was released (publish failed), then the voter may use the proof again', () => {
+  it('when a claim was released (publish failed), then the voter may use the proof again', async () => {
     const g = new ReplayGuard(storeWith([]), expiryMs, log, 0);
-    expect(g.claim(id(2), 1000)).toBe(true);
+    expect(await g.claim(id(2), 1000)).toBe(true);
     g.release(id(2));
-    expect(g.claim(id(2), 1001)).toBe(true);
+    expect(await g.claim(id(2), 1001)).toBe(true);
   });
 
-  it('when ids have outlived any proof they could belong to, then they are dropped: memory stays bounded at a steady rate', () => {
+  it('when ids have outlived any proof they could belong to, then they are dropped: memory stays bounded at a steady rate', async () => {
     const g = new ReplayGuard(storeWith([]), expiryMs, log, 0);
     const perSecond = 500;
     let n = 0;
-    for (let s = 0; s < 600; s++) for (let i = 0; i < perSecond; i++) g.claim(id(++n), s * 1000 + i);
+    for (let s = 0; s < 600; s++) for (let i = 0; i < perSecond; i++) await g.claim(id(++n), s * 1000 + i);
     // Held: at most one expiry period plus one bucket (1/12 of it) of claims, not the whole 10 minutes.
     expect(g.size).toBeLessThanOrEqual(perSecond * (expiryMs / 1000) * (1 + 1 / 12) + perSecond);
     expect(g.size).toBeGreaterThanOrEqual(perSecond * (expiryMs / 1000) - perSecond);
@@ -38,7 +38,8 @@ describe('ReplayGuard', () => {
   it('when the consumer applied a vote through another instance, then a sync makes this one refuse it', async () => {
     const g = new ReplayGuard(storeWith([{ voteId: id(3), appliedAt: 5000 }]), expiryMs, log, 0);
     await g.sync(6000);
-    expect(g.claim(id(3), 6000)).toBe(false);
-    expect(g.claim(id(4), 6000)).toBe(true);
+    expect(await g.claim(id(3), 6000)).toBe(false);
+    expect(await g.claim(id(4), 6000)).toBe(true);
   });
+
 });

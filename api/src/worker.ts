@@ -8,6 +8,7 @@ import { ANTIBOT_DIFFICULTY_SETTING } from './admin.js';
 import { Antibot } from './antibot.js';
 import { createApp } from './app.js';
 import { Auth } from './auth.js';
+import { ArbiterClient } from './cluster-arbiter.js';
 import { publicOrigins, type ApiConfig } from './config.js';
 import { createApiMetrics, initCandidateSeries } from './metrics.js';
 import { ParedaoService } from './paredoes.js';
@@ -47,7 +48,9 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     log,
     metrics,
   });
-  const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log);
+  // In a cluster worker, proof claims and rate-limit counts are decided once per host, by the primary.
+  const arbiter = cluster.isWorker ? new ArbiterClient({ send: (m, done) => process.send!(m, done), on: (_e, l) => process.on('message', l) }) : null;
+  const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log, Date.now(), arbiter);
 
   const antibot = new Antibot({ secret: config.ANTIBOT_SECRET, difficulty: config.ANTIBOT_DIFFICULTY, expirySeconds: config.ANTIBOT_EXPIRY_SECONDS });
 
@@ -101,6 +104,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     antibot,
     replayGuard,
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
+    rateLimitStores: arbiter ? { votes: arbiter.limitStore('votes'), login: arbiter.limitStore('login') } : undefined,
     trustedProxies: config.TRUSTED_PROXIES,
     publicOrigins: publicOrigins(config),
   });

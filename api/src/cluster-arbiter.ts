@@ -1,0 +1,261 @@
+import type { ClientRateLimitInfo, IncrementResponse, Options, Store as RateLimitStore } from 'express-rate-limit';
+import { AppError } from './errors.js';
+import { ExpiringIdSet, type ClaimArbiter } from './replay-guard.js';
+
+/**
+ * One decision per host for what the api's cluster workers would otherwise each decide alone: the claim
+ * of a proof (one 202 per proof) and the rate-limit counts (one count per client, not one per worker).
+ * The primary holds the state (HostArbiter); each worker sends its claims and counts in batches, one
+ * IPC message each way per batch (ArbiterClient), so under load the cost per vote is a share of one
+ * round trip, not a round trip each (docs/ANTIBOT.md gives the measured price). With one api process
+ * there is no arbiter: the ReplayGuard and express-rate-limit's MemoryStore decide in-process.
+ */
+
+const MESSAGE = 'paredao:arbiter';
+
+/** Operations of a batch, as plain arrays (the IPC channel serialises JSON). */
+type Op =
+  | ['claim', id: string, until: number]
+  | ['release', id: string]
+  | ['hit', limit: string, windowMs: number, key: string]
+  | ['unhit', limit: string, key: string]
+  | ['reset', limit: string, key: string];
+/** Per op: a claim's answer, a hit's [totalHits, resetAt], or null for the ops that need none. */
+type Answer = boolean | [number, number] | null;
+
+interface Request {
+  t: typeof MESSAGE;
+  seq: number;
+  ops: Op[];
+}
+interface Reply {
+  t: typeof MESSAGE;
+  seq: number;
+  answers: Answer[];
+}
+
+/**
+ * Fixed-window counts per key, as express-rate-limit's MemoryStore keeps them: two generations, the
+ * older dropped whole once every window, so memory follows the clients of the last two windows.
+ */
+class WindowCounts {
+  private current = new Map<string, { hits: number; resetAt: number }>();
+  private previous = new Map<string, { hits: number; resetAt: number }>();
+  private rotateAt: number;
+
+  constructor(
+    readonly windowMs: number,
+    now: number,
+  ) {
+    this.rotateAt = now + windowMs;
+  }
+
+  hit(key: string, now: number): [number, number] {
+    this.rotate(now);
+    let c = this.current.get(key);
+    if (!c) {
+      c = this.previous.get(key);
+      if (c) {
+        this.previous.delete(key);
+        this.current.set(key, c);
+      }
+    }
+    if (!c || c.resetAt <= now) this.current.set(key, (c = { hits: 0, resetAt: now + this.windowMs }));
+    c.hits++;
+    return [c.hits, c.resetAt];
+  }
+
+  unhit(key: string): void {
+    const c = this.current.get(key) ?? this.previous.get(key);
+    if (c && c.hits > 0) c.hits--;
+  }
+
+  reset(key: string): void {
+    this.current.delete(key);
+    this.previous.delete(key);
+  }
+
+  private rotate(now: number): void {
+    if (now < this.rotateAt) return;
+    // An entry left in `previous` at a rotation was created at least one window ago: its window is over.
+    this.previous = now < this.rotateAt + this.windowMs ? this.current : new Map();
+    this.current = new Map();
+    this.rotateAt = now + this.windowMs;
+  }
+}
+
+/** The host's state, held by the cluster primary: answers each batch in the order its ops arrive. */
+export class HostArbiter {
+  private readonly claims: ExpiringIdSet;
+  private readonly limits = new Map<string, WindowCounts>();
+
+  constructor(expiryMs: number) {
+    this.claims = new ExpiringIdSet(expiryMs);
+  }
+
+  /** Ids claimed now. */
+  get claimed(): number {
+    return this.claims.size;
+  }
+
+  handle(ops: readonly Op[], now = Date.now()): Answer[] {
+    const answers: Answer[] = [];
+    for (const op of ops) {
+      switch (op[0]) {
+        case 'claim':
+          answers.push(this.claims.claim(op[1], op[2], now));
+          break;
+        case 'release':
+          this.claims.delete(op[1]);
+          answers.push(null);
+          break;
+        case 'hit': {
+          let w = this.limits.get(op[1]);
+          if (!w || w.windowMs !== op[2]) this.limits.set(op[1], (w = new WindowCounts(op[2], now)));
+          answers.push(w.hit(op[3], now));
+          break;
+        }
+        case 'unhit':
+          this.limits.get(op[1])?.unhit(op[2]);
+          answers.push(null);
+          break;
+        case 'reset':
+          this.limits.get(op[1])?.reset(op[2]);
+          answers.push(null);
+          break;
+        default:
+          answers.push(null);
+      }
+    }
+    return answers;
+  }
+}
+
+/** The two ends of the IPC channel: a cluster Worker in the primary, `process` in a worker. */
+export interface ArbiterChannel {
+  /** Calls `done` with an error if the message could not be sent (the other end is gone). */
+  send(message: unknown, done: (err: Error | null) => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+/** In the primary: answers one worker's batches. Call once per forked worker. */
+export function serveArbiter(arbiter: HostArbiter, worker: ArbiterChannel): void {
+  worker.on('message', (msg) => {
+    const m = msg as Partial<Request> | null;
+    if (m?.t !== MESSAGE || typeof m.seq !== 'number' || !Array.isArray(m.ops)) return;
+    const reply: Reply = { t: MESSAGE, seq: m.seq, answers: arbiter.handle(m.ops) };
+    // A worker that is gone took its pending requests with it: nothing to do on failure.
+    worker.send(reply, () => {});
+  });
+}
+
+const unavailable = () =>
+  new AppError(503, 'arbiter_unavailable', 'A votação está temporariamente indisponível. Tente de novo em instantes.', { 'Retry-After': '2' });
+
+type Waiter = { resolve: (a: Answer) => void; reject: (e: Error) => void } | null;
+
+/**
+ * In a worker: sends the ops of one event-loop turn as one message, and settles each from the reply.
+ * One message is in flight at a time: what arrives meanwhile waits for its reply and goes as the next
+ * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC), while a lone
+ * vote on an idle worker is sent on the same turn.
+ */
+export class ArbiterClient implements ClaimArbiter {
+  private ops: Op[] = [];
+  private waiters: Waiter[] = [];
+  private seq = 0;
+  private scheduled = false;
+  private readonly inFlight = new Map<number, { waiters: Waiter[]; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly channel: ArbiterChannel,
+    /** A primary that does not answer in this time is taken as gone: its claims and counts fail with 503. */
+    private readonly timeoutMs = 5000,
+  ) {
+    channel.on('message', (msg) => this.settle(msg));
+  }
+
+  claim(id: string, until: number): Promise<boolean> {
+    return this.ask(['claim', id, until]) as Promise<boolean>;
+  }
+
+  release(id: string): void {
+    this.tell(['release', id]);
+  }
+
+  /** An express-rate-limit store whose counts the primary keeps for the whole host, under `name`. */
+  limitStore(name: string): RateLimitStore {
+    let windowMs = 60_000;
+    return {
+      localKeys: false,
+      prefix: `${name}:`,
+      init: (options: Options) => {
+        windowMs = options.windowMs;
+      },
+      increment: async (key: string): Promise<IncrementResponse> => {
+        const [totalHits, resetAt] = (await this.ask(['hit', name, windowMs, key])) as [number, number];
+        return { totalHits, resetTime: new Date(resetAt) } satisfies ClientRateLimitInfo;
+      },
+      decrement: (key: string) => this.tell(['unhit', name, key]),
+      resetKey: (key: string) => this.tell(['reset', name, key]),
+    };
+  }
+
+  private ask(op: Op): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => this.queue(op, { resolve, reject }));
+  }
+
+  private tell(op: Op): void {
+    this.queue(op, null);
+  }
+
+  private queue(op: Op, waiter: Waiter): void {
+    this.ops.push(op);
+    this.waiters.push(waiter);
+    if (this.inFlight.size === 0) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.ops.length === 0 || this.inFlight.size > 0) return;
+    const ops = this.ops;
+    const waiters = this.waiters;
+    this.ops = [];
+    this.waiters = [];
+    const seq = ++this.seq;
+    const timer = setTimeout(() => this.fail(seq), this.timeoutMs);
+    this.inFlight.set(seq, { waiters, timer });
+    try {
+      this.channel.send({ t: MESSAGE, seq, ops } satisfies Request, (err) => err && this.fail(seq));
+    } catch {
+      this.fail(seq);
+    }
+  }
+
+  private settle(msg: unknown): void {
+    const m = msg as Partial<Reply> | null;
+    if (m?.t !== MESSAGE || typeof m.seq !== 'number' || !Array.isArray(m.answers)) return;
+    const batch = this.inFlight.get(m.seq);
+    if (!batch) return;
+    this.inFlight.delete(m.seq);
+    clearTimeout(batch.timer);
+    batch.waiters.forEach((w, i) => w?.resolve(m.answers![i] ?? null));
+    // What waited, and what the answers just given lead to on this turn, goes as the next batch.
+    if (this.ops.length > 0) this.schedule();
+  }
+
+  private fail(seq: number): void {
+    const batch = this.inFlight.get(seq);
+    if (!batch) return;
+    this.inFlight.delete(seq);
+    clearTimeout(batch.timer);
+    for (const w of batch.waiters) w?.reject(unavailable());
+    if (this.ops.length > 0) this.schedule();
+  }
+}

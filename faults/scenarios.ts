@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { presolve } from '../tests/support/load.js';
 import { waitFor } from '../tests/support/ports.js';
@@ -295,6 +296,12 @@ export function childrenOf(ppid: number): number[] {
   return out;
 }
 
+/** Whether the api worker `pid` has said it listens (its debug line in the stack's api log). */
+function workerListening(stack: Stack, pid: number): boolean {
+  const log = readFileSync(join(stack.dir, 'api.log'), 'utf8');
+  return log.includes(`"pid":${pid},`) && new RegExp(`"pid":${pid},[^\\n]*"msg":"api worker listening"`).test(log);
+}
+
 /** Sends `sig` to one api worker `times` times, `everyMs` apart, waiting for the primary to replace it. */
 export async function signalApiWorker(stack: Stack, sig: NodeJS.Signals, afterMs: number, everyMs: number, times: number) {
   const primary = stack.pid('api');
@@ -307,11 +314,14 @@ export async function signalApiWorker(stack: Stack, sig: NodeJS.Signals, afterMs
     const victim = before[0]!;
     const t = Date.now();
     process.kill(victim, sig);
-    await waitFor('worker replaced', async () => {
+    const replacement = await waitFor('worker replaced', async () => {
       const now = childrenOf(primary);
-      return !now.includes(victim) && now.length >= 2;
+      return !now.includes(victim) && now.length >= 2 ? now.find((p) => !before.includes(p)) : undefined;
     }, 30_000, 50);
     replacedMs.push(Date.now() - t);
+    // One worker down at a time: the next signal waits until the new worker listens. A forked worker that
+    // has not listened yet takes no connections, and on a busy machine it can take longer than everyMs.
+    if (replacement !== undefined) await waitFor('the new worker listening', async () => workerListening(stack, replacement), 60_000, 100);
     if (i < times - 1) await sleep(everyMs);
   }
   void workers;

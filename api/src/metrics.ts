@@ -16,6 +16,7 @@ export const REJECTION_REASONS = [
   'payload_too_large',
   'unsupported_media_type',
   'broker_unavailable',
+  'arbiter_unavailable',
   'request_aborted',
   'internal',
 ] as const;

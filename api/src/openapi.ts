@@ -71,7 +71,7 @@ export function buildOpenApiDocument() {
       413: error('`payload_too_large`'),
       415: error('`unsupported_media_type`'),
       429: retryLater('`rate_limited`'),
-      503: retryLater('`broker_unavailable`'),
+      503: retryLater('`broker_unavailable`, or `arbiter_unavailable` (the host\'s cluster primary did not answer a claim in time)'),
     },
     { request: { body: { required: true, content: { 'application/json': { schema: VoteRequest } } } } },
   );

@@ -1,5 +1,5 @@
 /**
- * Anti-bot figures (issue 3), printed as a markdown table and appended to docs/BENCHMARKS.md:
+ * Anti-bot figures, printed as a markdown table and appended to docs/BENCHMARKS.md:
  *   1. how long a person's Chromium takes to solve the proof at a difficulty (the real widget, the real page);
  *   2. how many proofs a bot solves per second on one core (a tight native SHA-256 loop, the best case for it),
  *      and how many hashes those proofs really took against the stated mean;

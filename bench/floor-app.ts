@@ -1,5 +1,5 @@
 /**
- * The bare-pipeline floor (issue 12): what nginx → node:http → quorum queue with publisher confirms →
+ * The bare-pipeline floor: what nginx → node:http → quorum queue with publisher confirms →
  * consumer costs with no product features at all — no validation, no anti-bot, no replay guard, no
  * metrics, no logs, no store. The api's own group-commit Publisher carries the votes (so the floor has
  * the same message economy the stack has, and is the ceiling the stack can approach); the consumer

@@ -1,5 +1,5 @@
 /**
- * Memory of the replay guard at the record peak (issue 12): 25 000 votes/s into one api process for
+ * Memory of the replay guard at the record peak: 25 000 votes/s into one api process for
  * longer than two expiry periods (default 120 s), simulated time, random 128-bit ids. Prints the ids
  * held and the bytes they take, for the guard as it is (compact IdSet buckets by expiry) and for the
  * design it replaced (two Set<string> generations rotated every expiry period), measured the same way.

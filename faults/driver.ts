@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import { solvedPayload } from '../tests/support/antibot.js';
 
 /**
- * Open-loop vote load that behaves like the web page under faults (issue 8): a 503 is retried after
+ * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
  * its Retry-After with a NEW proof (a proof is single use; the page solves a fresh one), and every
  * request's vote id is known up front — it is the first 32 hex characters of the challenge signature
  * (api/src/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,

@@ -329,7 +329,7 @@ export async function signalApiWorker(stack: Stack, sig: NodeJS.Signals, afterMs
   return { fault: `${sig} to one of 2 api workers, ${times}× (every ${everyMs / 1000} s)`, notes: `worker replaced by the primary after ${Math.round(mean)} ms on average`, injected: times };
 }
 
-// ---- a three-node RabbitMQ cluster (issue 15) -----------------------------------------------------
+// ---- a three-node RabbitMQ cluster -----------------------------------------------------
 
 /** Waits until api and consumer both say ready (after their broker connections moved). */
 async function servicesReady(stack: Stack, timeoutMs = 60_000): Promise<number> {
@@ -480,7 +480,7 @@ export const clusterScenarios = {
   },
 };
 
-// ---- the scenarios of issue 8 ----------------------------------------------------------------------
+// ---- the single-broker scenarios ----------------------------------------------------------------
 
 export const scenarios = {
   consumerKill: (rate = 300, durationSec = 30): Scenario => ({

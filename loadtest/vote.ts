@@ -1,5 +1,5 @@
 /**
- * Prime time in k6 (issue 7): a constant arrival rate of votes through nginx, each carrying a real
+ * Prime time in k6: a constant arrival rate of votes through nginx, each carrying a real
  * ALTCHA proof of work, the way a phone would send it.
  *
  * Each iteration fetches a challenge, solves it with k6/crypto's sha256 and posts the vote. Solving per

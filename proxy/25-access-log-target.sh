@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run by the official nginx image's entrypoint after it rendered the templates (20-envsubst-…), before
-# nginx starts. Keeps the vote site up whatever happens to Graylog (issue 13).
+# nginx starts. Keeps the vote site up whatever happens to Graylog.
 #
 # With ACCESS_LOG=syslog:server=HOST:PORT,…, nginx resolves HOST once, when it reads its config, and
 # refuses to start when HOST does not resolve (nginx src/core/ngx_syslog.c → ngx_parse_url): a proxy

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${HTTP_PORT:=8080}" "${API_PORT:=3000}" "${NGINX_WORKERS:=auto}"
 export NGINX_LISTEN_PORT="127.0.0.1:${HTTP_PORT}" API_UPSTREAM="127.0.0.1:${API_PORT}"
 # An api on this machine that also listens on a Unix socket (API_SOCKET, as ./run.sh runs it) is reached
-# there: less CPU per request than loopback TCP (docs/BENCHMARKS.md, issue 12).
+# there: less CPU per request than loopback TCP (docs/BENCHMARKS.md).
 if [ -n "${API_SOCKET:-}" ]; then API_UPSTREAM="unix:${API_SOCKET}"; fi
 # Optional TLS for the local run (TLS_CERT_FILE, TLS_KEY_FILE): HTTPS on HTTPS_PORT, and the redirect
 # from plain HTTP points there.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the ADMIN_PASSWORD_HASH for a password, read from a prompt (on a terminal, not echoed) or
 // from standard input (`printf %s "$pw" | node scripts/hash-password.mjs`). Never from the command
-// line: arguments show in `ps`, /proc/*/cmdline and shell history (issue 14).
+// line: arguments show in `ps`, /proc/*/cmdline and shell history.
 // Same format and parameters as api/src/password-hash.ts (hashPassword, SCRYPT_PARAMS).
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';

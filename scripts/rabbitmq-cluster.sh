@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A three-node RabbitMQ cluster on this machine, from Debian's rabbitmq-server, for tests, benchmarks
-# and people (issue 15, docs/SCALING.md):
+# and people (docs/SCALING.md):
 #   scripts/rabbitmq-cluster.sh start    start three nodes, cluster them, wait until all run, print AMQP_URL
 #   scripts/rabbitmq-cluster.sh stop     stop the three nodes (nothing of theirs keeps running)
 #   scripts/rabbitmq-cluster.sh status   which nodes run, and the cluster as node 1 sees it

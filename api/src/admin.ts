@@ -39,7 +39,7 @@ export interface AdminDeps {
 
 const IMAGE_TYPES = new Set<string>(['image/png', 'image/jpeg', 'image/webp'] satisfies ImageType[]);
 
-/** The production team's API (issue 9): login, paredões as data, open/close, results, export, audit. */
+/** The production team's API: login, paredões as data, open/close, results, export, audit. */
 export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publicOrigins, now, loginLimitStore }: AdminDeps): Router {
   // Strict and case-sensitive like the app (app.ts): one spelling of each route, the one nginx limits.
   const r = Router({ strict: true, caseSensitive: true });
@@ -86,7 +86,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
     res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() } satisfies Session);
   });
 
-  // The anti-bot difficulty without a restart (issue 14): raised during an attack, lowered after.
+  // The anti-bot difficulty without a restart: raised during an attack, lowered after.
   r.get('/api/admin/antibot', (_req, res) => {
     res.set('cache-control', 'no-store').json({ difficulty: antibot.difficulty });
   });

@@ -48,7 +48,7 @@ export class Antibot {
   }
 
   /**
-   * Changes the work of challenges issued from now on (issue 14: the operator raises it during an
+   * Changes the work of challenges issued from now on (the operator raises it during an
    * attack without a restart; worker.ts applies the value stored by PUT /api/admin/antibot on every
    * instance). Challenges already issued keep the counter they were made with.
    */

@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const rateLimitStore = deps.rateLimitStores?.votes ?? new MemoryStore();
   const app = express();
   app.disable('x-powered-by');
-  // One spelling per route (issue 14): Express would otherwise also route /api/Votes and /api/votes/
+  // One spelling per route: Express would otherwise also route /api/Votes and /api/votes/
   // to the vote handler, paths that nginx's exact-match rate limit does not cover.
   app.set('case sensitive routing', true);
   app.set('strict routing', true);

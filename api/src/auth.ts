@@ -1,5 +1,5 @@
 /**
- * Login and sessions of the production team (issue 9; revocable since issue 14).
+ * Login and sessions of the production team.
  *
  * A session is a random id kept in the store, so logout and a password change end it at once on every
  * api instance (each request looks the id up; admin traffic is a handful of requests a minute). The
@@ -7,7 +7,7 @@
  * or guessed cookie is refused without a store read, and a copy of the store's sessions (a backup) is
  * not a set of usable cookies.
  *
- * Cookie code (issue 16, item 8): parsing and serialising `Cookie`/`Set-Cookie` is the `cookie`
+ * Cookie code: parsing and serialising `Cookie`/`Set-Cookie` is the `cookie`
  * package (jshttp, the one Express itself uses), not ours. The session logic stays here, ~60 lines,
  * for a measured reason: express-session would need a store adapter per backend (connect-mongo plus
  * an SQLite one, two more dependencies) and still could not end every session of a changed password,

@@ -135,7 +135,7 @@ export class Publisher extends EventEmitter {
   /**
    * Sends one message and waits for its confirm. A nack, or a channel lost before the confirm (its
    * cluster node died), sends the message again on the next channel while time is left: safe, because
-   * each vote's id comes from its proof, so a copy that did reach the queue counts once (issue 15).
+   * each vote's id comes from its proof, so a copy that did reach the queue counts once.
    * Only a timeout, no channel within `timeoutMs` or a message no queue took (unroutable) reach the
    * voter, as 503.
    */

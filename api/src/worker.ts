@@ -119,7 +119,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     });
   const server = await listen({ port: config.API_PORT, host: config.API_HOST });
   // The same app on a Unix socket too, for an nginx on this machine (API_SOCKET; ./run.sh): a vote's
-  // request and answer cross it for less CPU than loopback TCP (docs/BENCHMARKS.md, issue 12).
+  // request and answer cross it for less CPU than loopback TCP (docs/BENCHMARKS.md).
   const servers = config.API_SOCKET ? [server, await listen({ path: config.API_SOCKET })] : [server];
 
   let stopping: Promise<void> | null = null;

@@ -1,6 +1,5 @@
 /**
- * One connect-and-reconnect loop for api and consumer, over one or several broker addresses (issue 15;
- * issue 16 item 6 asked for one copy instead of two).
+ * One connect-and-reconnect loop for api and consumer, over one or several broker addresses.
  *
  * Why not amqp-connection-manager: its ChannelWrapper queues publishes in memory while no broker is
  * connected and replays them after reconnecting. The api must do the opposite: refuse a vote at once
@@ -89,7 +88,7 @@ export class BrokerLink<S> {
       try {
         // noDelay: amqplib leaves Nagle's algorithm on, so a publish waited for the ACK of the one
         // before it: measured at 3000 votes/s, confirms took 28 ms on average with it and 5 ms without
-        // (docs/BENCHMARKS.md, issue 12). RabbitMQ's own side sets nodelay by default.
+        // (docs/BENCHMARKS.md). RabbitMQ's own side sets nodelay by default.
         conn = await amqp.connect(url, {
           clientProperties: { connection_name: this.opts.connectionName },
           timeout: this.opts.connectTimeoutMs ?? 5000,

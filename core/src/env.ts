@@ -31,7 +31,7 @@ export const flag = (fallback: boolean) =>
 
 export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info');
 
-/** `AMQP_URL`: one amqp:// or amqps:// URL, or several separated by commas (one per cluster node, issue 15). */
+/** `AMQP_URL`: one amqp:// or amqps:// URL, or several separated by commas (one per cluster node). */
 export const amqpUrls = z
   .string()
   .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u !== ''))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MongoDB with authentication (issue 14, least privilege): writes the replica set's keyfile from the
+# MongoDB with authentication (least privilege): writes the replica set's keyfile from the
 # environment, then runs the image's own entrypoint. A replica set with access control needs a keyfile
 # for its members to authenticate each other, even with one member; mongod refuses a keyfile that
 # others can read, so it is mode 0400, owned by the image's mongodb user (999).

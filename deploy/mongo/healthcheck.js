@@ -1,7 +1,7 @@
 // Docker healthcheck for the single-node replica set (run by mongosh inside the mongo container).
 // The first probe after a fresh volume initiates the set; every probe then passes only while this
 // member is primary, which is when the api and the consumer can run transactions.
-// Access control is on (issue 14): authenticate as the root user the image's entrypoint created, with
+// Access control is on: authenticate as the root user the image's entrypoint created, with
 // the password from the container's environment, never from a command-line argument.
 db.getSiblingDB('admin').auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD);
 try {

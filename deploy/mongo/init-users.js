@@ -1,5 +1,5 @@
 // Run once, by the image's entrypoint, on a fresh data volume (/docker-entrypoint-initdb.d), as the
-// root user it has just created from MONGO_INITDB_ROOT_USERNAME/PASSWORD. One user per role (issue 14):
+// root user it has just created from MONGO_INITDB_ROOT_USERNAME/PASSWORD. One user per role:
 //   paredao   the api and the consumer: read and write the paredao database, nothing else
 //   exporter  the Prometheus exporter: cluster monitoring and reading `local` (the oplog), no data
 // mongosh runs on Node, so process.env carries the passwords; they never appear on a command line.

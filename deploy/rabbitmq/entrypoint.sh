@@ -3,7 +3,7 @@
 # committed topology, then runs the image's own entrypoint. RabbitMQ hashes the plain-text passwords
 # when it imports the file; the file lives only inside the container.
 #
-# Least privilege (issue 14, docs/SECURITY.md): one user per role.
+# Least privilege (docs/SECURITY.md): one user per role.
 #   RABBITMQ_USER          the operator: management UI (administrator), used by no service
 #   paredao-api            publishes votes; cannot consume, declare or delete anything
 #   paredao-consumer       consumes the vote queue; cannot publish, declare or delete anything

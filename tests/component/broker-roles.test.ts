@@ -30,7 +30,7 @@ const ctl = (...args: string[]) => spawnSync('rabbitmqctl', args, { encoding: 'u
 const canCtl = !skipWithoutTool({ tool: 'rabbitmqctl', present: ctl('list_vhosts').status === 0, why: 'cannot manage the local broker', checks: 'the per-role RabbitMQ users on a real broker' });
 
 /**
- * Issue 14, least privilege: the api's and the consumer's broker users, exactly as compose defines
+ * Least privilege: the api's and the consumer's broker users, exactly as compose defines
  * them, tried on the real RabbitMQ in a vhost of their own (so other tests never see them).
  */
 describe.skipIf(!canCtl)("RabbitMQ users per role, with compose's permissions, on a real broker", () => {

@@ -9,8 +9,8 @@ import { waitFor } from '../support/ports.js';
 import { deleteQueues } from '../support/stack.js';
 import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 
-/** Issue 14: sessions that can be ended, cookies that know the scheme, admin changes only from our origin. */
-describe('admin sessions and requests (issue 14)', () => {
+/** Sessions that can be ended, cookies that know the scheme, admin changes only from our origin. */
+describe('admin sessions and requests', () => {
   const queue = uniqueQueue('security');
   const PUBLIC_ORIGIN = 'https://paredao.example';
   const storeUrl = tempStoreUrl();

@@ -337,7 +337,7 @@ for (const t of targets) {
       expect(await store.getImage('nope')).toBeNull();
     });
 
-    it('when a session is stored, then it is found until it expires, is deleted, or its password changes (issue 14)', async () => {
+    it('when a session is stored, then it is found until it expires, is deleted, or its password changes', async () => {
       const now = Date.now();
       await store.putSession({ id: 's-live', username: 'admin', credential: 'pw1', expiresAt: now + 60_000 });
       await store.putSession({ id: 's-other', username: 'admin', credential: 'pw1', expiresAt: now + 60_000 });

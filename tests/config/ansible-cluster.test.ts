@@ -1,4 +1,4 @@
-// Offline checks of the split deployment (issue 15): RabbitMQ as a cluster on hosts of the inventory
+// Offline checks of the split deployment: RabbitMQ as a cluster on hosts of the inventory
 // group "rabbitmq", the api hosts pointed at it. The real templates are rendered by the real
 // ansible-playbook against ansible/inventory.cluster.example.ini (connection: local, nothing remote),
 // and the compose files they produce or select are checked against the Compose Specification.

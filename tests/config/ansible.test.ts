@@ -1,4 +1,4 @@
-// Offline checks of the Ansible deployment and the YAML of the compose stack (issue 6), with the real
+// Offline checks of the Ansible deployment and the YAML of the compose stack, with the real
 // tools: ansible-playbook --syntax-check, ansible-lint (production profile, offline) and yamllint.
 // A missing tool skips its check loudly; nothing here touches a remote host.
 import { execFileSync, spawnSync } from 'node:child_process';

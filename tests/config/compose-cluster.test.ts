@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 
 /**
- * The three-node RabbitMQ option of compose (issue 15), checked offline (no Docker engine here): the
+ * The three-node RabbitMQ option of compose, checked offline (no Docker engine here): the
  * override file against the Compose Specification, the node names against the peer list, every node
  * against node 1's configuration, the addresses api and consumer get, and the cookie the entrypoint
  * writes. RabbitMQ's own behaviour with this shape (peer discovery from the configuration file, quorum

@@ -132,10 +132,6 @@ export const NO_PROBE_INSIDE: Record<string, string> = {
   'nginx-exporter': 'scratch image without a shell or an HTTP client; watched through up{job="nginx"}',
   'mongodb-exporter': 'scratch image without a shell or an HTTP client; watched through up{job="mongodb"}',
 };
-/** Mounts of work another issue delivers; missing ones are reported loudly but do not fail. */
-export const PENDING_MOUNTS: Record<string, string> = {
-  loadtest: 'issue 7 writes loadtest/vote.ts (the k6 scenario)',
-};
 /**
  * Mounted files that are made on the host, not committed: the self-signed TLS pair (git-ignored), made
  * by this script from ./preflight.sh docker and ./run.sh compose when TLS_CERT_FILE is not set.

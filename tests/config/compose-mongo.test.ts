@@ -18,7 +18,7 @@ describe('MongoDB replica-set healthcheck', () => {
   });
 });
 
-describe('MongoDB access control (issue 14)', () => {
+describe('MongoDB access control', () => {
   const mongo = () => byName.get('mongo')!.svc;
   const mongoEnv = () => mongo().environment as Record<string, string>;
 

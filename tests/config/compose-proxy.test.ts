@@ -103,7 +103,7 @@ describe('the proxy image renders a config nginx accepts', () => {
     expect(r.rendered).toContain('stub_status');
   });
 
-  it.skipIf(!hasTools)("the image's main nginx.conf is accepted and has connections for the stream cap (issue 14)", () => {
+  it.skipIf(!hasTools)("the image's main nginx.conf is accepted and has connections for the stream cap", () => {
     const copy = instructions(join(root, 'proxy/Dockerfile')).find((i) => i.op === 'COPY' && /proxy\/nginx\.conf\s+\/etc\/nginx\/nginx\.conf/.test(i.args));
     expect(copy, 'the Dockerfile installs proxy/nginx.conf as the main config').toBeDefined();
     const main = readFileSync(join(root, 'proxy/nginx.conf'), 'utf8');

@@ -1,4 +1,4 @@
-// Offline checks of the Docker Compose stack (issue 6). No Docker engine runs on the development
+// Offline checks of the Docker Compose stack. No Docker engine runs on the development
 // machines or in CI, so the files are held to the Compose Specification schema and to the house
 // rules (healthchecks, pinned images, limits, non-root; docs/DEPLOY.md) here, and every file they
 // mount or copy must exist in the repository.
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GENERATED_MOUNTS, readCompose, NEVER_PUBLISHED, NO_PROBE_INSIDE, ONE_SHOT, PENDING_MOUNTS, PUBLIC_SERVICES, bindSources, buildOf, byName, composeValidator, depsOf, dockerfileOf, includePaths, includedFiles, instructions, interpolate, isOneShot, isPinned, main, mainFile, parsePort, presentIncludes, rel, root, serviceProfiles, services, startedBy, type Service } from './compose-model.js';
+import { GENERATED_MOUNTS, readCompose, NEVER_PUBLISHED, NO_PROBE_INSIDE, ONE_SHOT, PUBLIC_SERVICES, bindSources, buildOf, byName, composeValidator, depsOf, dockerfileOf, includePaths, includedFiles, instructions, interpolate, isOneShot, isPinned, main, mainFile, parsePort, presentIncludes, rel, root, serviceProfiles, services, startedBy, type Service } from './compose-model.js';
 
 describe('compose file structure', () => {
   it('has a project name and includes the logging overlay', () => {
@@ -258,7 +258,7 @@ describe('exposure', () => {
     }
   });
 
-  it('the proxy is on the front network only, the api bridges front and back, data services stay on back (issue 14)', () => {
+  it('the proxy is on the front network only, the api bridges front and back, data services stay on back', () => {
     const nets = (s: Service) => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {}));
     expect(nets(byName.get('proxy')!.svc)).toEqual(['front']);
     expect(nets(byName.get('api')!.svc).sort()).toEqual(['back', 'front']);
@@ -267,7 +267,7 @@ describe('exposure', () => {
     for (const name of ['nginx-exporter', 'k6']) expect(nets(byName.get(name)!.svc), name).toContain('front');
   });
 
-  it('Prometheus has no lifecycle endpoint, and a remote-write receiver only under the load-test overlay (issue 14)', () => {
+  it('Prometheus has no lifecycle endpoint, and a remote-write receiver only under the load-test overlay', () => {
     const base = byName.get('prometheus')!.svc.command as string[];
     expect(base).not.toContain('--web.enable-lifecycle');
     expect(base).not.toContain('--web.enable-remote-write-receiver');
@@ -276,7 +276,7 @@ describe('exposure', () => {
     expect(overlay.services.prometheus!.command).toEqual([...base, '--web.enable-remote-write-receiver']);
   });
 
-  it('the proxy serves HTTPS from a mounted pair and publishes it (issue 14)', () => {
+  it('the proxy serves HTTPS from a mounted pair and publishes it', () => {
     const proxy = byName.get('proxy')!.svc;
     const env = proxy.environment as Record<string, string>;
     expect(env.TLS_CERT_FILE).toBe('/etc/nginx/tls/cert.pem');
@@ -303,11 +303,6 @@ describe('files the stack mounts or copies', () => {
         if (existsSync(source)) continue;
         const generated = Object.entries(GENERATED_MOUNTS).find(([p]) => rel(source).startsWith(p + '/'));
         if (generated && existsSync(join(root, generated[1]))) continue;
-        const pending = Object.entries(PENDING_MOUNTS).find(([p]) => rel(source) === p || rel(source).startsWith(p + '/'));
-        if (pending) {
-          console.warn(`PENDING MOUNT: ${s.name} mounts ${rel(source)}, not written yet: ${pending[1]}`);
-          continue;
-        }
         missing.push(`${s.name}: ${raw} (${rel(source)})`);
       }
     }

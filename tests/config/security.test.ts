@@ -19,7 +19,7 @@ function nginxTest(dir: string) {
   return spawnSync('nginx', ['-t', '-c', join(dir, 'nginx.conf'), '-p', dir], { encoding: 'utf8' });
 }
 
-describe('the proxy config (issue 14)', () => {
+describe('the proxy config', () => {
   it('when any location has an add_header of its own, then it would drop the server-level security headers: there is none', () => {
     const lines = readFileSync(TEMPLATE, 'utf8').split('\n');
     let depth = 0;
@@ -73,7 +73,7 @@ describe('the proxy config (issue 14)', () => {
   });
 });
 
-describe('the admin password tooling (issue 14)', () => {
+describe('the admin password tooling', () => {
   const script = join(ROOT, 'scripts/hash-password.mjs');
 
   it('when the password is given on the command line, then hash-password refuses it (it would show in ps)', () => {

@@ -7,7 +7,7 @@ import { ROOT, startStack, type Stack } from '../support/stack.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
-// Issue 9: the production team runs the week's paredão from admin.html, through nginx, against the
+// The production team runs the week's paredão from admin.html, through nginx, against the
 // real api, RabbitMQ, consumer and SQLite; a voter votes from the real vote page in another context.
 
 const TITLE = 'Paredão E2E';
@@ -63,7 +63,7 @@ async function enforceCsp(page: Page, violations: string[]): Promise<void> {
   });
 }
 
-describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/admin.test.ts (the administration page in a real browser)' }))('administration page (issue 9): a paredão from draft to audited result', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/admin.test.ts (the administration page in a real browser)' }))('administration page: a paredão from draft to audited result', () => {
   let stack: Stack;
   let browser: Browser;
   let admin: BrowserContext;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startStack, type Stack } from '../support/stack.js';
 
 /**
- * nginx reaches the api over a Unix socket (API_SOCKET), as ./run.sh runs it (issue 12: less CPU per vote
+ * nginx reaches the api over a Unix socket (API_SOCKET), as ./run.sh runs it (less CPU per vote
  * than loopback TCP). A killed api leaves its socket file behind; the next start must not fail on it.
  */
 describe('the api on a Unix socket behind nginx', () => {

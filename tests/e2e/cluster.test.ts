@@ -6,13 +6,13 @@ import { startStack } from '../support/stack.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 /**
- * Issue 15, in CI: three real RabbitMQ nodes from scripts/rabbitmq-cluster.sh (temporary folder, own
+ * In CI: three real RabbitMQ nodes from scripts/rabbitmq-cluster.sh (temporary folder, own
  * names and ports), the whole system voting through them, and the node leading the vote queue SIGKILLed
  * under load. `npm run faults` runs this and the other cluster scenarios longer (docs/RELIABILITY.md).
  */
 const why = clusterUnavailable();
 
-describe.skipIf(skipWithoutTool({ tool: 'rabbitmq-server', present: !why, why: `is not usable: ${why}`, checks: 'the RabbitMQ cluster tests' }))('a three-node RabbitMQ cluster (issue 15)', () => {
+describe.skipIf(skipWithoutTool({ tool: 'rabbitmq-server', present: !why, why: `is not usable: ${why}`, checks: 'the RabbitMQ cluster tests' }))('a three-node RabbitMQ cluster', () => {
   const cluster = new LocalCluster();
   let stopped = false;
 

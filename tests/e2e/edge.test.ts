@@ -11,7 +11,7 @@ import { freePort, waitFor } from '../support/ports.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 14 at the edge: the real nginx (rendered from proxy/templates) in front of the real api. The
+ * The edge: the real nginx (rendered from proxy/templates) in front of the real api. The
  * loopback has many addresses: 127.0.0.2 plays the trusted front hop (a load balancer), and other
  * 127.0.0.x addresses are clients with rate-limit keys of their own.
  */
@@ -52,7 +52,7 @@ function openStream(url: string, localAddress: string): Promise<{ res: IncomingM
   });
 }
 
-describe('the edge behind a trusted front hop (issue 14)', () => {
+describe('the edge behind a trusted front hop', () => {
   let stack: Stack;
 
   beforeAll(async () => {
@@ -249,7 +249,7 @@ describe('the edge behind a trusted front hop (issue 14)', () => {
   });
 });
 
-describe('TLS at the proxy (issue 14)', () => {
+describe('TLS at the proxy', () => {
   let stack: Stack;
   let ca: string;
   let httpsUrl: string;

@@ -4,11 +4,11 @@ import { expectNothingLostNothingDoubled } from './fault-audit.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 /**
- * Issue 8, in CI: nothing accepted is lost, nothing is counted twice, under sustained load while the
+ * In CI: nothing accepted is lost, nothing is counted twice, under sustained load while the
  * consumer is killed over and over, while the broker restarts, and while api workers stop or die. The
  * same scenarios, and more, run longer with `npm run faults` (docs/RELIABILITY.md).
  */
-describe('faults under load (issue 8)', () => {
+describe('faults under load', () => {
   it('when the consumer is SIGKILLed at least 10 times during 30 s of 300 votes/s, then every 202 is counted exactly once', async () => {
     const r = await runScenario(scenarios.consumerKill(300, 30));
     expect(r.injected).toBeGreaterThanOrEqual(10);
@@ -36,7 +36,7 @@ describe('faults under load (issue 8)', () => {
     expect(r.extraWithout202).toBe(0);
   }, 150_000);
 
-  it('when one api worker is SIGKILLed three times under load, then nginx sends its unanswered votes to the other and no voter sees an error (issue 15)', async () => {
+  it('when one api worker is SIGKILLed three times under load, then nginx sends its unanswered votes to the other and no voter sees an error', async () => {
     const r = await runScenario(scenarios.apiWorkerKill(300, 20));
     expect(r.injected).toBe(3);
     expectNothingLostNothingDoubled(r);

@@ -12,7 +12,7 @@ function codes(c: HostileCase): string[] {
 }
 
 /**
- * The verdict rules of issue 8: a 4xx (JSON error if the api answered) or, where allowed, a closed
+ * The verdict rules of A 4xx (JSON error if the api answered) or, where allowed, a closed
  * connection. Straight to the api, a case with an expected code must get the api's JSON error.
  */
 function expectRefused(c: HostileCase, res: RawResponse, target: 'proxy' | 'api') {
@@ -43,7 +43,7 @@ async function acceptedMetric(stack: Stack): Promise<number> {
     .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
 }
 
-describe('hostile input (issue 8): refused cleanly, never queued, services still healthy', () => {
+describe('hostile input: refused cleanly, never queued, services still healthy', () => {
   let stack: Stack;
   let before: { total: number; accepted: number; applied: number };
   let slow: ReturnType<typeof slowRequest>;

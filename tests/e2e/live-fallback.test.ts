@@ -11,11 +11,11 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 
 /**
- * Issue 14: live results streams are capped (nginx per address and in total, the api per process).
+ * Live results streams are capped (nginx per address and in total, the api per process).
  * A refused stream must not leave the page blank: it polls /api/results instead. Here the api's cap is
  * 0, so every stream gets 503 stream_full, as at the peak of a big night.
  */
-describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/live-fallback.test.ts (the results page when the live stream is refused)' }))('the results page when the live stream is refused (issue 14)', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/live-fallback.test.ts (the results page when the live stream is refused)' }))('the results page when the live stream is refused', () => {
   let stack: Stack;
   let context: BrowserContext;
   let page: Page;

@@ -8,7 +8,7 @@ async function upstreamReads(stack: Stack): Promise<number> {
   return sample(text, 'http_requests_total', { method: 'GET', route: '/api/results', status_code: '200' }) ?? 0;
 }
 
-describe('the results URL behind nginx: a 1 s micro-cache (issue 12)', () => {
+describe('the results URL behind nginx: a 1 s micro-cache', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();

@@ -17,7 +17,7 @@ function envFileValue(key: string): string | undefined {
   return lines.at(-1)?.slice(key.length + 1);
 }
 
-// Issue 16: `HTTP_PORT=8081 ./run.sh` served on .env's port, and a service setting set for the command
+// Once, `HTTP_PORT=8081 ./run.sh` served on .env's port, and a service setting set for the command
 // lost to .env. The real ./run.sh, with the real .env that ./preflight.sh wrote (run.sh creates one if
 // it is missing), and settings for the command that differ from what .env says.
 describe('./run.sh: a variable set for the command wins over .env', () => {

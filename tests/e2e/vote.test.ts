@@ -81,7 +81,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     expect(await text(page, 'li[data-candidate="participante-1"] .result-badge')).toBe('Seu voto');
     // Delivered by Server-Sent Events through nginx, not by the polling fallback.
     expect(await page.locator('#ao-vivo').getAttribute('data-mode')).toBe('live');
-    // The results URL through nginx is micro-cached for 1 s (issue 12): it shows the vote within about that.
+    // The results URL through nginx is micro-cached for 1 s: it shows the vote within about that.
     await waitFor('the results URL to count the vote', async () => (await stack.results()).total >= 1, 5000, 100);
     expect(pageErrors).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
 
 /**
- * Hostile requests for the vote api (issue 8). Each case is raw bytes on a fresh TCP connection, so
+ * Hostile requests for the vote api. Each case is raw bytes on a fresh TCP connection, so
  * we can send what fetch refuses to: bad framing, duplicate headers, invalid UTF-8, broken chunking.
  * The harness fills in `{HOST}`. Every case must end in a 4xx (a JSON error when the api answered, any
  * clean refusal when nginx did) or, where `closeOk` says so, a closed connection. Nothing may be queued.
@@ -159,7 +159,7 @@ const traversal: HostileCase[] = [
   '/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
 ].map((p) => ({ name: `GET ${p}`, raw: request('GET', p, []), code: 'not_found', closeOk: false }));
 
-/** The production team's routes (issue 9) refuse anyone without a valid session. */
+/** The production team's routes refuse anyone without a valid session. */
 const admin: HostileCase[] = [
   { name: 'admin list without a session', raw: request('GET', '/api/admin/paredoes', []), code: 'unauthenticated' },
   { name: 'admin close without a session', raw: request('POST', '/api/admin/paredoes/bbb26-paredao-1/close', [['Content-Length', '0']]), code: 'unauthenticated' },
@@ -170,7 +170,7 @@ const admin: HostileCase[] = [
 ];
 
 /**
- * Issue 14: other spellings of the vote and challenge routes, which nginx's exact-match limits do not
+ * Other spellings of the vote and challenge routes, which nginx's exact-match limits do not
  * cover, must not reach a handler; admin changes from another origin are refused even with the right
  * password.
  */

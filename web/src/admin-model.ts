@@ -114,7 +114,7 @@ const OWN_PAGES = new Set(['/', '/index.html', '/resultado.html', '/painel.html'
  * The page to go to after logging in, from `?next=`: only one of our own pages, so the login page
  * cannot be used to send someone elsewhere. The check runs on the path as the browser will resolve
  * it, not on the raw string: `/.//evil.test`, `/%2e//evil.test` and `/a/..//evil.test` all pass a
- * "starts with one slash" test but resolve to the protocol-relative `//evil.test` (issue 14).
+ * "starts with one slash" test but resolve to the protocol-relative `//evil.test`.
  */
 export function safeNext(search: string): string | undefined {
   const next = new URLSearchParams(search).get('next');

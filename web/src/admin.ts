@@ -1,4 +1,4 @@
-// The production team's page (issue 9): log in, create the week's paredão, open and close voting,
+// The production team's page: log in, create the week's paredão, open and close voting,
 // follow and export the result, audit the count. This file wires the views (admin-login, admin-list,
 // admin-editor, admin-results) to one shell (admin-shell) and starts the page.
 import './style.css';

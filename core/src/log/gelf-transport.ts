@@ -2,7 +2,7 @@
 // Logging must never crash or block the service: every network failure is counted, reported on
 // stderr at most every few seconds, and the in-memory backlog is bounded (oldest records go first).
 //
-// Hand-written rather than pino-socket, for a measured reason (issue 16; pino 10.x, pino-socket 8.0.0,
+// Hand-written rather than pino-socket, for a measured reason (pino 10.x, pino-socket 8.0.0,
 // 2026-12-01: 1,002 records logged in a burst to a local UDP listener). pino hands a transport many
 // lines in one write, and pino-socket sends each write as one datagram: without `maxUdpPacketSize` the
 // burst failed with EMSGSIZE, an unhandled error that killed the logging process; with

@@ -76,7 +76,7 @@ export function openSqliteStore(path: string): Store {
   db.pragma('journal_size_limit = 67108864');
   db.exec(SCHEMA);
 
-  // Multi-row inserts (issue 12): one statement per chunk of a batch instead of one per vote; RETURNING
+  // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
   const insertAppliedRows = new Map<number, Database.Statement>();
   const insertApplied = (n: number) => {

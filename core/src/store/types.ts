@@ -30,7 +30,7 @@ export function applyOutcome(batchSize: number, fresh: readonly { acceptedAt: nu
 
 export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };
 
-/** An admin session (issue 14): kept in the store so logout and a password change end it on every api instance at once. */
+/** An admin session: kept in the store so logout and a password change end it on every api instance at once. */
 export interface StoredSession {
   /** Random id; the cookie carries it with an HMAC of its own. */
   id: string;

@@ -267,6 +267,113 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
     });
   });
 
+  // The lean node:http vote path (hot-path.ts) takes plain JSON; a body it leaves to Express (here:
+  // gzip-encoded) goes through the Express route. For every kind of refusal both must answer the same
+  // status, error code, headers and metric, so a client cannot tell, and the dashboards cannot either.
+  describe('the lean vote path and the Express route answer alike', () => {
+    type Path = 'lean' | 'express';
+    const paths: Path[] = ['lean', 'express'];
+    const rejected = async (reason: string) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(new RegExp(`^paredao_votes_rejected_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    };
+    /** Posts `raw` (a string body) on one path and returns what a client and the metrics see. */
+    const post = async (path: Path, raw: string, extraHeaders: Record<string, string> = {}) => {
+      const body = path === 'express' ? gzipSync(raw) : raw;
+      const headers = { 'content-type': 'application/json', ...(path === 'express' ? { 'content-encoding': 'gzip' } : {}), ...extraHeaders };
+      return call('POST', '/api/votes', { body: body as unknown as string, headers });
+    };
+    const seen = (a: Answer) => ({
+      status: a.status,
+      code: a.status >= 400 ? errorCode(a) : null,
+      contentType: a.headers.get('content-type'),
+      retryAfter: a.headers.get('retry-after') !== null,
+      hasRequestId: a.headers.get('x-request-id') !== null,
+      challenge: typeof (a.body as { challenge?: unknown }).challenge === 'object',
+    });
+
+    const cases: { name: string; code: string; setup?: () => void; paredao?: Paredao; body: () => Promise<string>; before?: (path: Path, body: string) => Promise<void> }[] = [
+      { name: 'bad JSON', code: 'invalid_body', body: async () => '{"candidateId":' },
+      { name: 'a body of white space', code: 'invalid_body', body: async () => '   ' },
+      { name: 'a JSON value of the wrong type', code: 'invalid_body', body: async () => JSON.stringify({ candidateId: 7, altcha: 'x' }) },
+      { name: 'a body over the 8 KiB limit', code: 'payload_too_large', body: async () => JSON.stringify({ candidateId: 'ana', altcha: 'x'.repeat(9000) }) },
+      { name: 'an unknown candidate', code: 'unknown_candidate', body: async () => JSON.stringify(await solvedVote('carla')) },
+      { name: 'no proof', code: 'antibot_missing', body: async () => JSON.stringify({ candidateId: 'ana' }) },
+      { name: 'a proof that is not base64 JSON', code: 'antibot_malformed', body: async () => JSON.stringify({ candidateId: 'ana', altcha: 'bm90IGpzb24=' }) },
+      {
+        name: 'a forged signature',
+        code: 'antibot_invalid',
+        body: async () => {
+          const { altcha } = await solvedVote('ana');
+          const p = JSON.parse(Buffer.from(altcha, 'base64').toString()) as { challenge: { signature: string } };
+          p.challenge.signature = `${p.challenge.signature.slice(0, -2)}00`;
+          return JSON.stringify({ candidateId: 'ana', altcha: Buffer.from(JSON.stringify(p)).toString('base64') });
+        },
+      },
+      { name: 'the honeypot field filled', code: 'antibot_honeypot', body: async () => JSON.stringify({ ...(await solvedVote('ana')), website: 'http://bot' }) },
+      {
+        name: 'an expired proof',
+        code: 'antibot_expired',
+        body: async () => JSON.stringify(await solvedVote('ana')),
+        before: async () => {
+          clockAheadMs = 61_000;
+        },
+      },
+      {
+        name: 'a proof already used',
+        code: 'antibot_replayed',
+        body: async () => JSON.stringify(await solvedVote('ana')),
+        before: async (path, body) => {
+          expect((await post(path, body)).status).toBe(202);
+        },
+      },
+      { name: 'voting closed', code: 'voting_closed', paredao: { ...openParedao, status: 'closed', closedAt: '2026-01-02T00:00:00.000Z' }, body: async () => JSON.stringify(await solvedVote('ana')) },
+      {
+        name: 'the address past its limit',
+        code: 'rate_limited',
+        setup: () => {
+          rateLimitPerMinute = 1;
+        },
+        body: async () => JSON.stringify(await solvedVote('ana')),
+        before: async (path) => {
+          expect((await post(path, JSON.stringify(await solvedVote('ana')))).status).toBe(202);
+        },
+      },
+      {
+        name: 'the broker away',
+        code: 'broker_unavailable',
+        body: async () => JSON.stringify(await solvedVote('ana')),
+        before: async () => {
+          publisher.failing = true;
+        },
+      },
+    ];
+
+    it.each(cases.map((c) => [c.name, c] as const))('when %s, then both paths answer the same and count it once under the same reason', async (_name, c) => {
+      const answers: Record<string, unknown> = {};
+      for (const path of paths) {
+        // A fresh app per path: limits, claims and the clock start over.
+        c.setup?.();
+        await start(c.paredao ?? openParedao);
+        const body = await c.body();
+        await c.before?.(path, body);
+        const was = await rejected(c.code);
+        const a = await post(path, body);
+        answers[path] = { ...seen(a), counted: (await rejected(c.code)) - was };
+        expect(seen(a).code, `${path} path`).toBe(c.code);
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await store.close();
+        clockAheadMs = 0;
+        rateLimitPerMinute = 0;
+      }
+      expect(answers.express).toEqual(answers.lean);
+      expect((answers.lean as { counted: number }).counted).toBe(1);
+      // afterEach closes a server: give it one to close.
+      await start(openParedao);
+    });
+  });
+
   describe('the production team', () => {
     const login = async (password: string) => call('POST', '/api/admin/login', { json: { username: ADMIN_USER, password } });
 

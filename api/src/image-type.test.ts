@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from '../../tests/support/png.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
@@ -33,14 +34,6 @@ function pngOf(w: number, h: number): Buffer {
   return PNG.sync.write(png);
 }
 
-function chunk(type: string, body: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}
 
 /** A well-formed PNG of a few hundred bytes whose header declares w × h (its data is one row). */
 function pngDeclaring(w: number, h: number): Buffer {
@@ -48,7 +41,7 @@ function pngDeclaring(w: number, h: number): Buffer {
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1 + w * 4))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(1 + w * 4))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A JPEG whose EXIF says "turn 90° clockwise to show" (orientation 6). */
@@ -91,7 +84,7 @@ describe('createImageCodec().reencode', () => {
     expect(await codec.reencode(glued, 'image/png').catch((e: ImageRefused) => e.reason)).toBe('invalid');
     // Inside a well-formed chunk, or after a JPEG's end: only the pixels are encoded again.
     const iend = clean.length - 12;
-    const inChunk = Buffer.concat([clean.subarray(0, iend), chunk('tEXt', Buffer.from(`Comment\0${HTML}`, 'latin1')), clean.subarray(iend)]);
+    const inChunk = Buffer.concat([clean.subarray(0, iend), pngChunk('tEXt', Buffer.from(`Comment\0${HTML}`, 'latin1')), clean.subarray(iend)]);
     const jpg = Buffer.concat([jpeg.encode(pixels(8, 8), 90).data, Buffer.from(HTML)]);
     for (const [polyglot, type] of [
       [inChunk, 'image/png'],

@@ -1,5 +1,6 @@
 import { createRegistry, openStore, type Paredao, type Results, type Store } from '@paredao/core';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from '../support/png.js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
@@ -209,11 +210,3 @@ function onePixelPng(): Buffer {
   return PNG.sync.write(png);
 }
 
-function pngChunk(type: string, body: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}

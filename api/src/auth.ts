@@ -7,11 +7,8 @@
  * or guessed cookie is refused without a store read, and a copy of the store's sessions (a backup) is
  * not a set of usable cookies.
  *
- * Cookie code: parsing and serialising `Cookie`/`Set-Cookie` is the `cookie`
- * package (jshttp, the one Express itself uses), not ours. The session logic stays here, ~60 lines,
- * for a measured reason: express-session would need a store adapter per backend (connect-mongo plus
- * an SQLite one, two more dependencies) and still could not end every session of a changed password,
- * which is one indexed delete in our own store (`revokeSessionsExcept`).
+ * Parsing and serialising `Cookie`/`Set-Cookie` is the `cookie` package (jshttp, the one Express
+ * uses); the session logic is ours (docs/decisions/0002-admin-sessions.md).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@paredao/core';

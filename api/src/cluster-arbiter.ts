@@ -9,6 +9,7 @@ import { ExpiringIdSet, type ClaimArbiter } from './replay-guard.js';
  * IPC message each way per batch (ArbiterClient), so under load the cost per vote is a share of one
  * round trip, not a round trip each (docs/ANTIBOT.md gives the measured price). With one api process
  * there is no arbiter: the ReplayGuard and express-rate-limit's MemoryStore decide in-process.
+ * Why the primary and not a shared store: docs/decisions/0004-host-arbiter.md.
  */
 
 const MESSAGE = 'paredao:arbiter';

@@ -28,8 +28,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The two requests every vote makes, `POST /api/votes` and `GET /api/challenge`, answered on node:http
- * in front of the Express app (docs/BENCHMARKS.md: Express's generic chain cost more per vote than the
- * vote itself). Same contract as the Express routes: status codes, error JSON, headers, body limit,
+ * in front of the Express app (docs/decisions/0003-lean-vote-path.md). Same contract as the Express routes: status codes, error JSON, headers, body limit,
  * metric names and labels, request ids, log lines. Exactly those two (case-sensitive, no trailing
  * slash); a vote body that is not plain JSON (Content-Encoding, another charset or media type) also goes
  * to Express, whose route handles every such case through the same VoteService. Returns a request

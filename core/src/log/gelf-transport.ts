@@ -2,14 +2,10 @@
 // Logging must never crash or block the service: every network failure is counted, reported on
 // stderr at most every few seconds, and the in-memory backlog is bounded (oldest records go first).
 //
-// Hand-written rather than pino-socket, for a measured reason (pino 10.x, pino-socket 8.0.0,
-// 2026-12-01: 1,002 records logged in a burst to a local UDP listener). pino hands a transport many
-// lines in one write, and pino-socket sends each write as one datagram: without `maxUdpPacketSize` the
-// burst failed with EMSGSIZE, an unhandled error that killed the logging process; with
-// `maxUdpPacketSize: 8192`, 0 of the 1,002 records arrived (every batched write was over the limit and
-// dropped without a word). GELF over UDP needs one message per datagram, chunked past 8,192 bytes
-// (optionally gzipped), and pino-socket has no GELF encoding at all. This file is that, plus GELF TCP
-// (NUL-framed) with a bounded backlog; the encoding itself is in gelf.ts.
+// Hand-written rather than pino-socket, which sends pino's multi-line writes as one datagram each
+// (docs/decisions/0001-gelf-transport.md). GELF over UDP needs one message per datagram, chunked past
+// 8,192 bytes; this file is that, plus GELF TCP (NUL-framed) with a bounded backlog. The encoding
+// itself is in gelf.ts.
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';

@@ -1,8 +1,8 @@
-import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { hashPassword } from '../../api/src/password-hash.js';
 import { createMemoryCgroup, inCgroup, type MemoryCgroup } from '../support/memory-cgroup.js';
 import { ROOT, startStack, type Stack } from '../support/stack.js';
 
@@ -14,17 +14,6 @@ function composeApiMemoryLimit(): number {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: { api: { deploy: { resources: { limits: { memory: string } } } } } };
   const m = /^(\d+)([kmg])$/i.exec(compose.services.api.deploy.resources.limits.memory)!;
   return Number(m[1]) * 1024 ** ' kmg'.indexOf(m[2]!.toLowerCase());
-}
-
-/**
- * The hash that costs a login the most memory the api allows: N=2^17, r=8 (128 MiB), the parameters
- * an older release wrote into .env and that keep verifying.
- */
-function costliestHash(password: string): string {
-  const [N, r, p] = [131072, 8, 1];
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N, r, p, maxmem: 2 * 128 * N * r });
-  return `scrypt:${N}:${r}:${p}:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
 
 async function login(base: string, password: string): Promise<number> {
@@ -51,7 +40,9 @@ describe.skipIf(typeof group === 'string')('a burst of failed logins against an 
   beforeAll(async () => {
     stack = await startStack({
       apiWorkers: 1,
-      env: { ADMIN_PASSWORD_HASH: costliestHash('the-real-password') },
+      // The hash that costs a login the most memory the api allows: N=2^17, r=8 (128 MiB), the
+      // parameters an older release wrote into .env and that keep verifying.
+      env: { ADMIN_PASSWORD_HASH: await hashPassword('the-real-password', 131072, 8, 1) },
       launch: { api: (cmd) => inCgroup(cg, cmd) },
     });
   });

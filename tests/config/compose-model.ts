@@ -52,11 +52,15 @@ export function interpolate(value: string, env: Record<string, string> = {}): st
     .replace(/\$\$/g, '$');
 }
 
+/** The paths a compose file's `include:` names, as written. */
+function includesOf(doc: ComposeFile): string[] {
+  return (doc.include ?? []).flatMap((e) => (typeof e === 'string' ? [e] : Array.isArray(e.path) ? e.path : [e.path]));
+}
+
 /** Every file of the model: the main file, then each included one (with its own project folder). */
 export function composeFiles(mainFile = join(root, 'docker-compose.yml')): { file: string; dir: string; doc: ComposeFile }[] {
   const main = readCompose(mainFile);
-  const included = (main.include ?? [])
-    .flatMap((e) => (typeof e === 'string' ? [e] : Array.isArray(e.path) ? e.path : [e.path]))
+  const included = includesOf(main)
     .map((p) => resolve(dirname(mainFile), p))
     .filter((f) => existsSync(f));
   return [{ file: mainFile, dir: dirname(mainFile), doc: main }, ...included.map((f) => ({ file: f, dir: dirname(f), doc: readCompose(f) }))];
@@ -103,19 +107,14 @@ export function documentedValues(name: string): string {
 export const mainFile = join(root, 'docker-compose.yml');
 export const main = readCompose(mainFile);
 
-export const includePaths = (main.include ?? []).flatMap((entry) =>
-  typeof entry === 'string' ? [entry] : Array.isArray(entry.path) ? entry.path : [entry.path],
-);
+export const includePaths = includesOf(main);
 export const includedFiles = includePaths.map((p) => join(root, p));
 export const presentIncludes = includedFiles.filter((f) => existsSync(f));
 
 /** The model compose builds: the main file's services plus every included file's, each with its own project directory. */
-export const services: Located[] = [
-  ...Object.entries(main.services ?? {}).map(([name, svc]) => ({ name, svc, dir: root, file: mainFile })),
-  ...presentIncludes.flatMap((file) =>
-    Object.entries(readCompose(file).services ?? {}).map(([name, svc]) => ({ name, svc, dir: dirname(file), file })),
-  ),
-];
+export const services: Located[] = composeFiles(mainFile).flatMap(({ file, dir, doc }) =>
+  Object.entries(doc.services ?? {}).map(([name, svc]) => ({ name, svc, dir, file })),
+);
 export const byName = new Map(services.map((s) => [s.name, s]));
 
 /**

@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
 import { missingMonitoring, startMonitoring, type Monitoring } from '../tests/support/monitoring.js';
 import { freePort, waitFor } from '../tests/support/ports.js';
+import { stopProcess } from '../tests/support/process.js';
 import Database from 'better-sqlite3';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '../tests/support/stack.js';
 import { ceilingRatio, findCeiling, type CeilingSearch } from './ceiling.js';
@@ -221,12 +222,7 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
     url,
     groups: new ProcessGroups(groups),
     async stop() {
-      for (const p of procs.reverse()) {
-        if (p.exitCode !== null || p.signalCode !== null) continue;
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        await exited;
-      }
+      for (const p of procs.reverse()) await stopProcess(p);
       if (kind === 'floor') await deleteQueues(queue);
     },
   };

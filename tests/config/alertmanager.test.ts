@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BROKER_DOWN, COMPOSE_FILE, COMPOSE_WEBHOOK_URL_FILE, renderCompose, renderLocal } from '../../monitoring/alertmanager/config.js';
 import { freePort, waitFor } from '../support/ports.js';
+import { stopProcess } from '../support/process.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 const AMTOOL = ['/usr/bin/amtool', '/usr/local/bin/amtool'].find((p) => existsSync(p));
@@ -74,7 +75,7 @@ describe.skipIf(skipAlertmanager)('a running Alertmanager with this config', () 
   const received: { receiver: string; status: string; alerts: { labels: Record<string, string>; status: string }[] }[] = [];
 
   afterAll(async () => {
-    am?.kill('SIGTERM');
+    await stopProcess(am);
     await new Promise<void>((resolve) => (hook ? hook.close(() => resolve()) : resolve()));
   });
 

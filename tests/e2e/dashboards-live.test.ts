@@ -13,6 +13,7 @@ import { dashboardExpressions, ruleExpressions, vectorSelectors } from '../../mo
 import { JOBS, localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { skipWithoutTool } from '../support/require-tool.js';
+import { stopProcess } from '../support/process.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const missing = !existsSync(PROMETHEUS);
@@ -134,12 +135,7 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
   }, 150_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus!.once('exit', r));
-      prometheus.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-    }
+    await stopProcess(prometheus, 'SIGTERM', 5_000);
     await stack?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }, 60_000);

@@ -7,6 +7,7 @@ import type { Challenge } from 'altcha-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solve } from '../support/antibot.js';
 import { freePort, waitFor } from '../support/ports.js';
+import { stopProcess } from '../support/process.js';
 import { AMQP_URL, ROOT } from '../support/stack.js';
 
 /** KEY=value of the repository's .env as ./run.sh would read it (last one wins), or undefined. */
@@ -57,11 +58,7 @@ describe('./run.sh: a variable set for the command wins over .env', () => {
   });
 
   afterAll(async () => {
-    if (run && run.exitCode === null) {
-      const exited = new Promise((r) => run.once('exit', r));
-      run.kill('SIGTERM');
-      await exited;
-    }
+    await stopProcess(run);
   });
 
   it('the .env that run.sh read says otherwise (else this test would prove nothing)', () => {

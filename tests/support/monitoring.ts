@@ -4,6 +4,7 @@ import path from 'node:path';
 import { renderLocal } from '../../monitoring/alertmanager/config.js';
 import { localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
 import { freePort, waitFor } from './ports.js';
+import { stopProcess } from './process.js';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
@@ -41,14 +42,7 @@ export async function startMonitoring(opts: MonitoringOptions): Promise<Monitori
   };
   const logs = () => procs.map((p) => `--- ${p.name}\n${p.log}`).join('\n');
   const stop = async () => {
-    await Promise.all(
-      procs.map(({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return undefined;
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        return exited;
-      }),
-    );
+    await Promise.all(procs.map(({ child }) => stopProcess(child)));
   };
 
   const amPort = await freePort();

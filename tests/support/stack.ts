@@ -8,6 +8,7 @@ import amqp from 'amqplib';
 import { testPasswordHash } from './admin.js';
 import { solvedPayload } from './antibot.js';
 import { freePort, waitFor } from './ports.js';
+import { stopProcess } from './process.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -127,10 +128,7 @@ export class Stack {
   /** Sends a signal and waits for the process to exit. */
   async signal(name: ServiceName, sig: NodeJS.Signals): Promise<void> {
     const child = this.procs.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(sig);
-    await exited;
+    await stopProcess(child, sig, 60_000);
     this.procs.delete(name);
   }
 

@@ -23,6 +23,9 @@ export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABIL
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;
 
+/** A new source for each family of sections: bench runs, quorum-leader runs, fault runs. */
+export type Sources = Partial<Record<'bench' | 'quorum' | 'faults', string>>;
+
 const read = <T>(source: string): T => JSON.parse(readFileSync(join(ROOT, source), 'utf8')) as T;
 
 function render(kind: string, sources: string[]): string {
@@ -39,7 +42,7 @@ function render(kind: string, sources: string[]): string {
 }
 
 /** `text` with every generated section rewritten from its sources (optionally pointed at new ones first). */
-export function regenerate(text: string, newSources: Partial<Record<'bench' | 'faults', string>> = {}): string {
+export function regenerate(text: string, newSources: Sources = {}): string {
   return text.replace(SECTION, (_all, kind: string, source: string) => {
     const family = kind.startsWith('bench') ? 'bench' : kind;
     const src = newSources[family as 'bench' | 'faults'] ?? source;
@@ -53,7 +56,7 @@ export function sectionsOf(text: string): [string, string[]][] {
 }
 
 /** Rewrites the documents that changed; returns their paths. */
-export function writeGeneratedDocs(newSources: Partial<Record<'bench' | 'faults', string>> = {}): string[] {
+export function writeGeneratedDocs(newSources: Sources = {}): string[] {
   const changed: string[] = [];
   for (const doc of GENERATED_DOCS) {
     const path = join(ROOT, doc);

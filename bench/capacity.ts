@@ -48,6 +48,7 @@ export function brokerPlan(c: LeaderCost, rate = TARGET, u = UTILISATION, nodes 
 
 const f0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const f1 = (v: number) => v.toFixed(1);
+const perVote = (v: number) => (v < 100 ? f1(v) : f0(v));
 const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 const node = (n: string) => n.split('@')[0]!;
 
@@ -102,7 +103,7 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
   for (const r of oneRuns) {
     const c = leaderCost(r);
     lines.push(
-      `| ${c.votesPerMessage} | ${c.messageBytes} | ${c.ratePerSec} | ${f0(c.leaderUs)} | ${f0(c.followerUs)} | ${f0(c.totalUs)} | ${f1(c.totalUs / c.votesPerMessage)} | ${r.loadAvgBefore[0]?.toFixed(2)} | ${r.otherProcessesCores.toFixed(2)} |`,
+      `| ${c.votesPerMessage} | ${c.messageBytes} | ${c.ratePerSec} | ${f0(c.leaderUs)} | ${f0(c.followerUs)} | ${f0(c.totalUs)} | ${perVote(c.totalUs / c.votesPerMessage)} | ${r.loadAvgBefore[0]?.toFixed(2)} | ${r.otherProcessesCores.toFixed(2)} |`,
     );
   }
   lines.push('');

@@ -214,7 +214,9 @@ async function main() {
   const runs: QuorumRun[] = [];
   let rabbitmq = 'unknown';
   try {
-    rabbitmq = JSON.parse(await cluster.ctl(1, ['version', '--formatter', 'json']).catch(() => '"unknown"')) as string;
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${cluster.amqpPorts[0]}`);
+    rabbitmq = String((conn.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version ?? 'unknown');
+    await conn.close();
     const groups = new ProcessGroups(Object.fromEntries([1, 2, 3].map((i) => [cluster.nodeName(i), [cluster.pid(i)!]])));
     // The spread run gives each queue rate / K messages/s, so one queue at that rate is its like-for-like.
     for (const size of sizes) {
@@ -230,7 +232,7 @@ async function main() {
       cpuModel: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,
       node: process.version,
-      rabbitmq: String(rabbitmq).trim(),
+      rabbitmq,
       kernel: sh('uname', ['-r']),
       date,
       command: `npx tsx bench/quorum-leader.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,

@@ -2,18 +2,10 @@
  * What bench/quorum-leader.ts writes (bench/results/quorum-<date>.json) and the arithmetic that turns a
  * run's CPU per node into a leader's and a follower's cost per message. Pure: tested beside it.
  */
+import type { Machine } from './report.js';
 
-export interface QuorumMachine {
-  cpuModel: string;
-  cores: number;
-  node: string;
-  rabbitmq: string;
-  kernel: string;
-  date: string;
-  command: string;
-  gitCommit: string;
-  loadAvgAtStart: number[];
-}
+/** The machine as a bench run records it, less what this run has no use for. */
+export type QuorumMachine = Omit<Machine, 'memoryGiB' | 'nginx'>;
 
 /** One node's share of a run. */
 export interface NodeRun {

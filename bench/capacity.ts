@@ -50,7 +50,6 @@ const f0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const f1 = (v: number) => v.toFixed(1);
 const perVote = (v: number) => (v < 100 ? f1(v) : f0(v));
 const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
-const node = (n: string) => n.split('@')[0]!;
 
 /** The generated section: bench run and quorum run, each named by its committed file. */
 export function renderCapacity(bench: { source: string; out: BenchOutput }, quorum: { source: string; out: QuorumOutput }): string {
@@ -111,7 +110,7 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
   if (spread.length) {
     lines.push(`Spread over ${spread[0]!.queues.length} queues whose leaders sit on different nodes, at the full rate (each queue gets its share): µs of each node's CPU per message of the whole run.`);
     lines.push('');
-    lines.push(`| votes/message | messages/s | ${spread[0]!.nodes.map((n) => `${node(n.node)} (leads)`).join(' | ')} | three nodes µs/msg |`);
+    lines.push(`| votes/message | messages/s | ${spread[0]!.nodes.map((_, i) => `node ${i + 1} (queues it leads)`).join(' | ')} | three nodes µs/msg |`);
     lines.push(`|---:|---:|${spread[0]!.nodes.map(() => '---:').join('|')}|---:|`);
     for (const r of spread) {
       const split = spreadSplit(r);

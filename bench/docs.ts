@@ -5,23 +5,31 @@
  *   <!-- generated:bench-run source=bench/results/2026-12-01T18-10.json -->  …  <!-- generated:end -->
  *
  * Kinds: bench-run (a run's tables and targets), bench-headline (README's paragraph), faults (the fault
- * table; several sources, later ones replacing a scenario's row). `npm run gen:docs` rewrites them;
+ * table; several sources, later ones replacing a scenario's row), capacity (docs/SCALING.md's plan: a
+ * bench run and a bench/quorum-leader.ts run, `source=bench/results/A.json,bench/results/quorum-B.json`).
+ * A new bench run replaces the bench file of every section that names one, a new quorum run the quorum file. `npm run gen:docs` rewrites them;
  * tests/config/generated-docs.test.ts fails when one differs from what its sources give.
  *
  *   npm run gen:docs                              regenerate every section from the sources it names
  *   npm run gen:docs -- --bench FILE              point the bench sections at FILE first
+ *   npm run gen:docs -- --quorum FILE             point the capacity section's quorum run at FILE first
  *   npm run gen:docs -- --faults FILE[,FILE…]     point the faults section at these files first
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderFaults, type FaultsOutput } from '../faults/report.js';
+import { renderCapacity } from './capacity.js';
+import type { QuorumOutput } from './quorum.js';
 import { renderHeadline, renderMarkdown, type BenchOutput } from './report.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md'];
+export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/SCALING.md'];
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;
+
+/** A new source for each family of sections: bench runs, quorum-leader runs, fault runs. */
+export type Sources = Partial<Record<'bench' | 'quorum' | 'faults', string>>;
 
 const read = <T>(source: string): T => JSON.parse(readFileSync(join(ROOT, source), 'utf8')) as T;
 
@@ -33,17 +41,34 @@ function render(kind: string, sources: string[]): string {
       return renderHeadline(read<BenchOutput>(sources[0]!), sources[0]!);
     case 'faults':
       return renderFaults(sources.map((source) => ({ source, out: read<FaultsOutput>(source) })));
+    case 'capacity': {
+      const bench = sources.find((s) => familyOf(s) === 'bench');
+      const quorum = sources.find((s) => familyOf(s) === 'quorum');
+      if (!bench || !quorum) throw new Error(`a capacity section names a bench run and a quorum run: ${sources.join(',')}`);
+      return renderCapacity({ source: bench, out: read<BenchOutput>(bench) }, { source: quorum, out: read<QuorumOutput>(quorum) });
+    }
     default:
       throw new Error(`unknown generated section kind: ${kind}`);
   }
 }
 
+/** Which family a result file belongs to, by its name. */
+function familyOf(source: string): keyof Sources {
+  if (source.startsWith('faults/')) return 'faults';
+  return /\/quorum-[^/]*$/.test(source) ? 'quorum' : 'bench';
+}
+
+/** A section's sources pointed at the new ones given: faults replaces the list, bench and quorum their own file. */
+function pointAt(kind: string, sources: string[], newSources: Sources): string[] {
+  if (kind === 'faults') return newSources.faults ? newSources.faults.split(',') : sources;
+  return sources.map((s) => newSources[familyOf(s)] ?? s);
+}
+
 /** `text` with every generated section rewritten from its sources (optionally pointed at new ones first). */
-export function regenerate(text: string, newSources: Partial<Record<'bench' | 'faults', string>> = {}): string {
+export function regenerate(text: string, newSources: Sources = {}): string {
   return text.replace(SECTION, (_all, kind: string, source: string) => {
-    const family = kind.startsWith('bench') ? 'bench' : kind;
-    const src = newSources[family as 'bench' | 'faults'] ?? source;
-    return `<!-- generated:${kind} source=${src} -->\n${render(kind, src.split(','))}\n<!-- generated:end -->`;
+    const src = pointAt(kind, source.split(','), newSources);
+    return `<!-- generated:${kind} source=${src.join(',')} -->\n${render(kind, src)}\n<!-- generated:end -->`;
   });
 }
 
@@ -53,7 +78,7 @@ export function sectionsOf(text: string): [string, string[]][] {
 }
 
 /** Rewrites the documents that changed; returns their paths. */
-export function writeGeneratedDocs(newSources: Partial<Record<'bench' | 'faults', string>> = {}): string[] {
+export function writeGeneratedDocs(newSources: Sources = {}): string[] {
   const changed: string[] = [];
   for (const doc of GENERATED_DOCS) {
     const path = join(ROOT, doc);
@@ -68,7 +93,7 @@ export function writeGeneratedDocs(newSources: Partial<Record<'bench' | 'faults'
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { bench: { type: 'string' }, faults: { type: 'string' } }, strict: true });
-  const changed = writeGeneratedDocs({ ...(values.bench ? { bench: values.bench } : {}), ...(values.faults ? { faults: values.faults } : {}) });
+  const { values } = parseArgs({ options: { bench: { type: 'string' }, quorum: { type: 'string' }, faults: { type: 'string' } }, strict: true });
+  const changed = writeGeneratedDocs(values);
   console.log(changed.length ? `regenerated: ${changed.join(', ')}` : 'every generated section is current');
 }

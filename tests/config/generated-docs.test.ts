@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_DOCS, regenerate, ROOT, sectionsOf } from '../../bench/docs.js';
 
-// Every figure in README, BENCHMARKS.md and RELIABILITY.md is generated from a committed raw output:
+// Every figure in README, BENCHMARKS.md, RELIABILITY.md and SCALING.md is generated from a committed raw output:
 // the section names its source, and regenerating it from that file must give the page as it is.
 
 const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
@@ -19,6 +19,7 @@ describe('generated sections of the docs', () => {
     ['README.md', 'bench-headline'],
     ['docs/BENCHMARKS.md', 'bench-run'],
     ['docs/RELIABILITY.md', 'faults'],
+    ['docs/SCALING.md', 'capacity'],
   ])('%s has its %s section', (doc, kind) => {
     expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
   });
@@ -40,5 +41,27 @@ describe('generated sections of the docs', () => {
     expect(changed).not.toBe(doc);
     expect(regenerate(changed)).toBe(doc);
     expect(source).toMatch(/^bench\/results\/.+\.json$/);
+  });
+
+  it('when a figure of the capacity plan is edited by hand, then regenerating restores it from its two sources', () => {
+    const doc = text('docs/SCALING.md');
+    const [, sources] = sectionsOf(doc).find(([k]) => k === 'capacity')!;
+    expect(sources.some((s) => /^bench\/results\/quorum-.+\.json$/.test(s))).toBe(true);
+    expect(sources.some((s) => /^bench\/results\/[^/]+\.json$/.test(s) && !s.includes('quorum-'))).toBe(true);
+    const changed = doc.replace(/(\| nginx \| )\d+/, '$1999999');
+    expect(changed).not.toBe(doc);
+    expect(regenerate(changed)).toBe(doc);
+  });
+
+  it('when a new bench run or quorum run is given, then the capacity section names it in place of the old file of its kind only', () => {
+    const doc = text('docs/SCALING.md');
+    const [, [first, second]] = sectionsOf(doc).find(([k]) => k === 'capacity')! as [string, [string, string]];
+    const quorum = [first, second].find((s) => s.includes('quorum-'))!;
+    const bench = [first, second].find((s) => !s.includes('quorum-'))!;
+    // Same files under other names would not exist, so only the marker is compared: point at the same files.
+    const again = regenerate(doc, { bench, quorum });
+    expect(sectionsOf(again).find(([k]) => k === 'capacity')![1]).toEqual([first, second]);
+    expect(() => regenerate(doc, { quorum: 'bench/results/quorum-missing.json' })).toThrow(/quorum-missing/);
+    expect(() => regenerate(doc, { bench: 'bench/results/missing.json' })).toThrow(/missing\.json/);
   });
 });

@@ -5,21 +5,25 @@
  *   <!-- generated:bench-run source=bench/results/2026-12-01T18-10.json -->  …  <!-- generated:end -->
  *
  * Kinds: bench-run (a run's tables and targets), bench-headline (README's paragraph), faults (the fault
- * table; several sources, later ones replacing a scenario's row). `npm run gen:docs` rewrites them;
+ * table; several sources, later ones replacing a scenario's row), phone and phone-difficulty (the
+ * voter's wait on a throttled phone, bench/phone.ts, and what it says of the default difficulty). `npm run gen:docs` rewrites them;
  * tests/config/generated-docs.test.ts fails when one differs from what its sources give.
  *
  *   npm run gen:docs                              regenerate every section from the sources it names
  *   npm run gen:docs -- --bench FILE              point the bench sections at FILE first
  *   npm run gen:docs -- --faults FILE[,FILE…]     point the faults section at these files first
+ *   npm run gen:docs -- --phone FILE              point the phone sections at FILE first
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderFaults, type FaultsOutput } from '../faults/report.js';
+import { parsePhoneOutput, renderDifficulty, renderPhone } from './phone-report.js';
 import { renderHeadline, renderMarkdown, type BenchOutput } from './report.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md'];
+export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/ANTIBOT.md'];
+type Family = 'bench' | 'faults' | 'phone';
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;
 
@@ -33,16 +37,20 @@ function render(kind: string, sources: string[]): string {
       return renderHeadline(read<BenchOutput>(sources[0]!), sources[0]!);
     case 'faults':
       return renderFaults(sources.map((source) => ({ source, out: read<FaultsOutput>(source) })));
+    case 'phone':
+      return renderPhone(parsePhoneOutput(read(sources[0]!)), sources[0]!);
+    case 'phone-difficulty':
+      return renderDifficulty(parsePhoneOutput(read(sources[0]!)), sources[0]!);
     default:
       throw new Error(`unknown generated section kind: ${kind}`);
   }
 }
 
 /** `text` with every generated section rewritten from its sources (optionally pointed at new ones first). */
-export function regenerate(text: string, newSources: Partial<Record<'bench' | 'faults', string>> = {}): string {
+export function regenerate(text: string, newSources: Partial<Record<Family, string>> = {}): string {
   return text.replace(SECTION, (_all, kind: string, source: string) => {
-    const family = kind.startsWith('bench') ? 'bench' : kind;
-    const src = newSources[family as 'bench' | 'faults'] ?? source;
+    const family = kind.split('-')[0] as Family;
+    const src = newSources[family] ?? source;
     return `<!-- generated:${kind} source=${src} -->\n${render(kind, src.split(','))}\n<!-- generated:end -->`;
   });
 }
@@ -53,7 +61,7 @@ export function sectionsOf(text: string): [string, string[]][] {
 }
 
 /** Rewrites the documents that changed; returns their paths. */
-export function writeGeneratedDocs(newSources: Partial<Record<'bench' | 'faults', string>> = {}): string[] {
+export function writeGeneratedDocs(newSources: Partial<Record<Family, string>> = {}): string[] {
   const changed: string[] = [];
   for (const doc of GENERATED_DOCS) {
     const path = join(ROOT, doc);
@@ -68,7 +76,7 @@ export function writeGeneratedDocs(newSources: Partial<Record<'bench' | 'faults'
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { bench: { type: 'string' }, faults: { type: 'string' } }, strict: true });
-  const changed = writeGeneratedDocs({ ...(values.bench ? { bench: values.bench } : {}), ...(values.faults ? { faults: values.faults } : {}) });
+  const { values } = parseArgs({ options: { bench: { type: 'string' }, faults: { type: 'string' }, phone: { type: 'string' } }, strict: true });
+  const changed = writeGeneratedDocs(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)));
   console.log(changed.length ? `regenerated: ${changed.join(', ')}` : 'every generated section is current');
 }

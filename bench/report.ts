@@ -102,7 +102,7 @@ export interface BenchOutput {
   floor?: StepReport[];
 }
 
-const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+export const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v: number) => `${(v * 100).toFixed(v && v < 0.001 ? 3 : 2)} %`;
 const statusText = (s: Record<number, number>, networkErrors: number, dropped: number) => {
   const parts = Object.entries(s)
@@ -112,7 +112,7 @@ const statusText = (s: Record<number, number>, networkErrors: number, dropped: n
   if (dropped) parts.push(`dropped×${dropped}`);
   return parts.join(', ') || 'none';
 };
-const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
+export const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 const GROUPS = ['nginx', 'api', 'consumer', 'rabbitmq', 'monitoring'];
 

@@ -19,6 +19,8 @@ describe('generated sections of the docs', () => {
     ['README.md', 'bench-headline'],
     ['docs/BENCHMARKS.md', 'bench-run'],
     ['docs/RELIABILITY.md', 'faults'],
+    ['docs/BENCHMARKS.md', 'phone'],
+    ['docs/ANTIBOT.md', 'phone-difficulty'],
   ])('%s has its %s section', (doc, kind) => {
     expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
   });

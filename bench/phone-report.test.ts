@@ -69,7 +69,14 @@ describe('extrapolating the difficulty', () => {
 
   it('when the page alone takes longer than the limit, then no difficulty fits', () => {
     expect(largestDifficultyWithin([{ readyMs: 4000, solvingMs: 500 }], 50, 3000, 1)).toBe(0);
-    expect(renderDifficulty(run({ ready: Array<number>(20).fill(8000) }), 'x.json')).toContain('holds at no difficulty as measured');
+    expect(renderDifficulty(run({ ready: Array<number>(20).fill(8000) }), 'x.json')).toContain('no difficulty meets the 3 s target here: before the widget began, the page had taken 4000 ms (p95)');
+  });
+
+  it('when the default fits only with desktop-speed workers, then the paragraph says so with both bounds', () => {
+    // The 19th load decides p95: 950 ms outside the solving, 950 ms solving at 50.
+    expect(renderDifficulty(run(), 'x.json')).toContain(
+      'the 3 s target holds up to difficulty 107 as measured and up to 17 with the workers throttled too: the default 50 is within it only with desktop-speed workers.',
+    );
   });
 });
 

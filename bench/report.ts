@@ -102,7 +102,7 @@ export interface BenchOutput {
   floor?: StepReport[];
 }
 
-export const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
+const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v: number) => `${(v * 100).toFixed(v && v < 0.001 ? 3 : 2)} %`;
 const statusText = (s: Record<number, number>, networkErrors: number, dropped: number) => {
   const parts = Object.entries(s)

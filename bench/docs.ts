@@ -6,30 +6,34 @@
  *
  * Kinds: bench-run (a run's tables and targets), bench-headline (README's paragraph), faults (the fault
  * table; several sources, later ones replacing a scenario's row), capacity (docs/SCALING.md's plan: a
- * bench run and a bench/quorum-leader.ts run, `source=bench/results/A.json,bench/results/quorum-B.json`).
- * A new bench run replaces the bench file of every section that names one, a new quorum run the quorum file. `npm run gen:docs` rewrites them;
+ * bench run and a bench/quorum-leader.ts run, `source=bench/results/A.json,bench/results/quorum-B.json`),
+ * phone and phone-difficulty (the voter's wait on a throttled phone, bench/phone.ts, and what it says of
+ * the default difficulty). A new run of a kind replaces that kind's file in every section that names one.
+ * `npm run gen:docs` rewrites them;
  * tests/config/generated-docs.test.ts fails when one differs from what its sources give.
  *
  *   npm run gen:docs                              regenerate every section from the sources it names
  *   npm run gen:docs -- --bench FILE              point the bench sections at FILE first
  *   npm run gen:docs -- --quorum FILE             point the capacity section's quorum run at FILE first
  *   npm run gen:docs -- --faults FILE[,FILE…]     point the faults section at these files first
+ *   npm run gen:docs -- --phone FILE              point the phone sections at FILE first
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderFaults, type FaultsOutput } from '../faults/report.js';
 import { renderCapacity } from './capacity.js';
+import { parsePhoneOutput, renderDifficulty, renderPhone } from './phone-report.js';
 import type { QuorumOutput } from './quorum.js';
 import { renderHeadline, renderMarkdown, type BenchOutput } from './report.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/SCALING.md'];
+export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/SCALING.md', 'docs/ANTIBOT.md'];
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;
 
 /** A new source for each family of sections: bench runs, quorum-leader runs, fault runs. */
-export type Sources = Partial<Record<'bench' | 'quorum' | 'faults', string>>;
+export type Sources = Partial<Record<'bench' | 'quorum' | 'faults' | 'phone', string>>;
 
 const read = <T>(source: string): T => JSON.parse(readFileSync(join(ROOT, source), 'utf8')) as T;
 
@@ -47,6 +51,10 @@ function render(kind: string, sources: string[]): string {
       if (!bench || !quorum) throw new Error(`a capacity section names a bench run and a quorum run: ${sources.join(',')}`);
       return renderCapacity({ source: bench, out: read<BenchOutput>(bench) }, { source: quorum, out: read<QuorumOutput>(quorum) });
     }
+    case 'phone':
+      return renderPhone(parsePhoneOutput(read(sources[0]!)), sources[0]!);
+    case 'phone-difficulty':
+      return renderDifficulty(parsePhoneOutput(read(sources[0]!)), sources[0]!);
     default:
       throw new Error(`unknown generated section kind: ${kind}`);
   }
@@ -55,7 +63,8 @@ function render(kind: string, sources: string[]): string {
 /** Which family a result file belongs to, by its name. */
 function familyOf(source: string): keyof Sources {
   if (source.startsWith('faults/')) return 'faults';
-  return /\/quorum-[^/]*$/.test(source) ? 'quorum' : 'bench';
+  if (/\/quorum-[^/]*$/.test(source)) return 'quorum';
+  return /\/phone-[^/]*$/.test(source) ? 'phone' : 'bench';
 }
 
 /** A section's sources pointed at the new ones given: faults replaces the list, bench and quorum their own file. */
@@ -93,7 +102,7 @@ export function writeGeneratedDocs(newSources: Sources = {}): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { bench: { type: 'string' }, quorum: { type: 'string' }, faults: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { bench: { type: 'string' }, quorum: { type: 'string' }, faults: { type: 'string' }, phone: { type: 'string' } }, strict: true });
   const changed = writeGeneratedDocs(values);
   console.log(changed.length ? `regenerated: ${changed.join(', ')}` : 'every generated section is current');
 }

@@ -112,7 +112,7 @@ const statusText = (s: Record<number, number>, networkErrors: number, dropped: n
   if (dropped) parts.push(`dropped×${dropped}`);
   return parts.join(', ') || 'none';
 };
-const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
+export const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 const GROUPS = ['nginx', 'api', 'consumer', 'rabbitmq', 'monitoring'];
 

@@ -20,6 +20,8 @@ describe('generated sections of the docs', () => {
     ['docs/BENCHMARKS.md', 'bench-run'],
     ['docs/RELIABILITY.md', 'faults'],
     ['docs/SCALING.md', 'capacity'],
+    ['docs/BENCHMARKS.md', 'phone'],
+    ['docs/ANTIBOT.md', 'phone-difficulty'],
   ])('%s has its %s section', (doc, kind) => {
     expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
   });

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { largestDifficultyWithin, parsePhoneOutput, percentiles, phoneTargets, readyAt, renderDifficulty, renderPhone, type PhoneOutput } from './phone-report.js';
+
+/** A run with 20 of each sample: ready 1000…1950 ms (solving half of it), taps 500…1450 ms. */
+function run(over: { tap?: number[]; ready?: number[]; workersApplied?: boolean } = {}): PhoneOutput {
+  const ready = over.ready ?? Array.from({ length: 20 }, (_, i) => 1000 + 50 * i);
+  const tap = over.tap ?? Array.from({ length: 20 }, (_, i) => 500 + 50 * i);
+  return {
+    machine: { cpuModel: 'AMD EPYC', cores: 2, memoryGiB: 23.5, node: 'v20.20.2', chromium: '156.0', kernel: '6.1', date: '2026-12-04T22:10:00.000Z', command: 'npm run bench:phone', gitCommit: 'abc1234', loadAvgBefore: [8, 6, 4], loadAvgAfter: [9, 7, 5] },
+    settings: { throttle: 6, votes: tap.length, loads: ready.length, difficulty: 50, apiWorkers: 2, rateLimitPerIp: 1200, botProofs: 40, device: { width: 360, height: 740, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
+    throttling: { workers: { applied: over.workersApplied ?? false, answer: 'Operation is only supported for pages, not workers' }, mainThreadLoopMs: { throttled: [60, 61, 59], unthrottled: [10, 10, 11] } },
+    firstLoads: ready.map((r) => ({ readyMs: r, solvingMs: r / 2 })),
+    repeatVotes: tap.map((t) => ({ tapToConfirmationMs: t, againToReadyMs: 2 * t, solvingMs: t })),
+    counted: { expected: tap.length + 1, counted: tap.length + 1 },
+    bot: { proofs: 40, hashes: 40 * 50_000, cpuMs: 2000, wallMs: 2100 },
+  };
+}
+
+describe('percentiles (nearest rank)', () => {
+  it('when there are 20 samples 1…20, then p50 is the 10th, p95 the 19th and max the 20th', () => {
+    expect(percentiles(Array.from({ length: 20 }, (_, i) => 20 - i))).toEqual({ count: 20, p50: 10, p95: 19, max: 20 });
+  });
+
+  it('when there is one sample, then every percentile is it', () => {
+    expect(percentiles([1234])).toEqual({ count: 1, p50: 1234, p95: 1234, max: 1234 });
+  });
+});
+
+describe('the targets', () => {
+  it('when the p95s sit exactly on the limits, then both are met', () => {
+    const out = run({ tap: [...Array<number>(19).fill(100), 1500], ready: [...Array<number>(19).fill(100), 3000] });
+    // 20 samples: p95 is the 19th, so the one slow sample is over p95; put it at the 19th instead.
+    out.repeatVotes[18]!.tapToConfirmationMs = 1500;
+    out.firstLoads[18]!.readyMs = 3000;
+    const [tap, ready] = phoneTargets(out);
+    expect(tap).toMatchObject({ met: true, measured: 'p50 100 ms, p95 1500 ms' });
+    expect(ready!.met).toBe(true);
+  });
+
+  it('when a p95 is a fraction of a ms over its limit, then it is missed and shown rounded up', () => {
+    const out = run({ tap: Array<number>(20).fill(1500.2) });
+    const [tap] = phoneTargets(out);
+    expect(tap).toMatchObject({ met: false, measured: 'p50 1501 ms, p95 1501 ms' });
+    expect(renderPhone(out, 'x.json')).toContain('| p50 1501 ms, p95 1501 ms | **no** |');
+  });
+
+  it('when Chromium left the workers unthrottled, then the proof-ready target is also judged with the solving 6× slower', () => {
+    const out = run();
+    const judged = phoneTargets(out);
+    expect(judged).toHaveLength(3);
+    // The 10th and 19th loads: 1450 + 5 × 725 = 5075 ms and 1900 + 5 × 950 = 6650 ms.
+    expect(judged[2]).toMatchObject({ met: false, measured: 'p50 5075 ms, p95 6650 ms' });
+    expect(phoneTargets(run({ workersApplied: true }))).toHaveLength(2);
+  });
+});
+
+describe('extrapolating the difficulty', () => {
+  const loads = [{ readyMs: 1000, solvingMs: 500 }];
+
+  it('scales only the solving part, linearly in the difficulty and the workers\' slowdown', () => {
+    expect(readyAt(loads, 50, 100, 1)).toEqual([1500]);
+    expect(readyAt(loads, 50, 50, 6)).toEqual([3500]);
+  });
+
+  it('when 500 ms is outside the solving and 500 ms solving at 50, then 3 s holds up to 250 (41 with the workers 6× slower)', () => {
+    expect(largestDifficultyWithin(loads, 50, 3000, 1)).toBe(250);
+    expect(largestDifficultyWithin(loads, 50, 3000, 6)).toBe(41);
+  });
+
+  it('when the page alone takes longer than the limit, then no difficulty fits', () => {
+    expect(largestDifficultyWithin([{ readyMs: 4000, solvingMs: 500 }], 50, 3000, 1)).toBe(0);
+    expect(renderDifficulty(run({ ready: Array<number>(20).fill(8000) }), 'x.json')).toContain('no difficulty meets the 3 s target here: before the widget began, the page had taken 4000 ms (p95)');
+  });
+
+  it('when the default fits only with desktop-speed workers, then the paragraph says so with both bounds', () => {
+    // The 19th load decides p95: 950 ms outside the solving, 950 ms solving at 50.
+    expect(renderDifficulty(run(), 'x.json')).toContain(
+      'the 3 s target holds up to difficulty 107 as measured and up to 17 with the workers throttled too: the default 50 is within it only with desktop-speed workers.',
+    );
+  });
+});
+
+describe('the raw output', () => {
+  it('when it has every field, then it parses as it is', () => {
+    const out = run();
+    expect(parsePhoneOutput(JSON.parse(JSON.stringify(out)))).toEqual(out);
+  });
+
+  it('when a field is missing, mistyped or a sample list is empty, then parsing names it', () => {
+    const { bot: _bot, ...noBot } = run();
+    expect(() => parsePhoneOutput(noBot)).toThrow(/must have required property 'bot'/);
+    const mistyped = run() as unknown as { firstLoads: { readyMs: unknown }[] };
+    mistyped.firstLoads[3]!.readyMs = '1000';
+    expect(() => parsePhoneOutput(mistyped)).toThrow(/\/firstLoads\/3\/readyMs must be number/);
+    expect(() => parsePhoneOutput({ ...run(), repeatVotes: [] })).toThrow(/\/repeatVotes must NOT have fewer than 1 items/);
+  });
+});
+
+describe('the bot against the phone', () => {
+  it('when a core did 50 000 hashes per 50 ms of CPU, then a proof of the stated mean costs it 50 ms', () => {
+    expect(renderPhone(run(), 'x.json')).toContain('**50 ms of one core per proof**');
+    // p50 of the first loads is 1450 ms: 29 bot votes.
+    expect(renderDifficulty(run(), 'x.json')).toContain('about 29 votes in the time');
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The voter's wait on a throttled phone (bench/phone.ts): the raw output's shape, its targets, and the
+ * generated sections of docs/BENCHMARKS.md (`phone`) and docs/ANTIBOT.md (`phone-difficulty`).
+ * Pure: no browser, no stack, so bench/phone-report.test.ts can check every figure it derives.
+ */
+import { Ajv } from 'ajv';
+import { summarize } from '../tests/support/load.js';
+import { mark } from './report.js';
+
+/** The issue's targets, in ms, judged on p95 (nearest rank) of the raw samples. */
+export const PHONE_TARGETS = { tapToConfirmationP95Ms: 1500, proofReadyP95Ms: 3000 } as const;
+
+/** One first visit: a fresh browser context opens the vote page. */
+export interface FirstLoad {
+  /** Navigation start → the widget's `verified` (the form's data-antibot="verified"). */
+  readyMs: number;
+  /** The widget's last `verifying` → `verified`: fetching and solving the challenge, in its workers. */
+  solvingMs: number;
+}
+
+/** One repeat vote, in the page's own flow (vote page → resultado.html → "Votar novamente" → …). */
+export interface RepeatVote {
+  /** Touch on "Votar" → the confirmation (#confirmacao) shown on resultado.html, both in page clocks. */
+  tapToConfirmationMs: number;
+  /** Touch on "Votar novamente" → the next proof verified on the vote page (the carried challenge). */
+  againToReadyMs: number;
+  solvingMs: number;
+}
+
+export interface PhoneOutput {
+  machine: {
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    chromium: string;
+    kernel: string;
+    date: string;
+    command: string;
+    gitCommit: string;
+    loadAvgBefore: number[];
+    loadAvgAfter: number[];
+  };
+  settings: {
+    throttle: number;
+    votes: number;
+    loads: number;
+    difficulty: number;
+    apiWorkers: number;
+    rateLimitPerIp: number;
+    botProofs: number;
+    device: { width: number; height: number; deviceScaleFactor: number; isMobile: boolean; hasTouch: boolean };
+  };
+  throttling: {
+    /** Whether Chromium took Emulation.setCPUThrottlingRate on the widget's dedicated workers, and its answer. */
+    workers: { applied: boolean; answer: string };
+    /** The same busy loop on the last throttled page and on an unthrottled one, in the same browser. */
+    mainThreadLoopMs: { throttled: number[]; unthrottled: number[] };
+  };
+  firstLoads: FirstLoad[];
+  repeatVotes: RepeatVote[];
+  /** Votes the pages made (every one answered 202, or the page would not have confirmed it), and what the results URL counted. */
+  counted: { expected: number; counted: number };
+  /** The same stack's challenges solved by a bot: a native SHA-256 loop on one core (tests/support/load.ts presolve). */
+  bot: { proofs: number; hashes: number; cpuMs: number; wallMs: number };
+}
+
+const num = { type: 'number' } as const;
+const nums = { type: 'array', items: num } as const;
+const str = { type: 'string' } as const;
+const obj = (properties: Record<string, unknown>) => ({ type: 'object', required: Object.keys(properties), properties });
+const list = (item: Record<string, unknown>, minItems = 1) => ({ type: 'array', minItems, items: obj(item) });
+
+const schema = obj({
+  machine: obj({ cpuModel: str, cores: num, memoryGiB: num, node: str, chromium: str, kernel: str, date: str, command: str, gitCommit: str, loadAvgBefore: nums, loadAvgAfter: nums }),
+  settings: obj({
+    throttle: num,
+    votes: num,
+    loads: num,
+    difficulty: num,
+    apiWorkers: num,
+    rateLimitPerIp: num,
+    botProofs: num,
+    device: obj({ width: num, height: num, deviceScaleFactor: num, isMobile: { type: 'boolean' }, hasTouch: { type: 'boolean' } }),
+  }),
+  throttling: obj({ workers: obj({ applied: { type: 'boolean' }, answer: str }), mainThreadLoopMs: obj({ throttled: nums, unthrottled: nums }) }),
+  firstLoads: list({ readyMs: num, solvingMs: num }),
+  repeatVotes: list({ tapToConfirmationMs: num, againToReadyMs: num, solvingMs: num }),
+  counted: obj({ expected: num, counted: num }),
+  bot: obj({ proofs: num, hashes: num, cpuMs: num, wallMs: num }),
+});
+const validate = new Ajv({ allErrors: true }).compile<PhoneOutput>(schema);
+
+/** `json` as a PhoneOutput, or an error naming what is missing or mistyped. */
+export function parsePhoneOutput(json: unknown): PhoneOutput {
+  if (validate(json)) return json;
+  throw new Error(`not a bench/phone.ts output: ${validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+}
+
+/** p50 / p95 / max (nearest rank) of a list of ms. */
+export function percentiles(xs: number[]) {
+  const s = summarize(Float64Array.from(xs));
+  return { count: s.count, p50: s.p50, p95: s.p95, max: s.max };
+}
+
+/**
+ * Each first load's proof-ready time at difficulty `to` instead of the run's, with the widget's workers
+ * `workerSlowdown` times slower: the part outside the widget's solving stays, the solving scales with
+ * the expected hashes (linear in the difficulty). An extrapolation from the measured samples.
+ */
+export function readyAt(loads: FirstLoad[], from: number, to: number, workerSlowdown: number): number[] {
+  return loads.map((l) => l.readyMs - l.solvingMs + l.solvingMs * workerSlowdown * (to / from));
+}
+
+/** The largest difficulty (1 … 100 000, the api's bounds) whose extrapolated p95 stays within `limitMs`; 0 if none. */
+export function largestDifficultyWithin(loads: FirstLoad[], from: number, limitMs: number, workerSlowdown: number): number {
+  const fits = (d: number) => percentiles(readyAt(loads, from, d, workerSlowdown)).p95 <= limitMs;
+  if (!fits(1)) return 0;
+  let [lo, hi] = [1, 100_000];
+  if (fits(hi)) return hi;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How much slower the widget's workers would have to be made by hand: 1 when Chromium throttled them itself. */
+export const workerSlowdown = (out: PhoneOutput) => (out.throttling.workers.applied ? 1 : out.settings.throttle);
+
+/** Bot figures: SHA-256 hashes per second of one core's CPU time, and ms of one core for a proof of the stated mean. */
+export function botCost(out: PhoneOutput) {
+  const hashesPerCoreSecond = out.bot.hashes / (out.bot.cpuMs / 1000);
+  return { hashesPerCoreSecond, coreMsPerProof: ((1000 * out.settings.difficulty) / hashesPerCoreSecond) * 1000 };
+}
+
+export interface PhoneTarget {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+const ceilMs = (v: number) => `${Math.ceil(v)} ms`;
+
+/** The issue's table, judged on the raw samples (never on a rounded figure). */
+export function phoneTargets(out: PhoneOutput): PhoneTarget[] {
+  const tap = percentiles(out.repeatVotes.map((v) => v.tapToConfirmationMs));
+  const ready = percentiles(out.firstLoads.map((l) => l.readyMs));
+  const judged: PhoneTarget[] = [
+    {
+      target: `tap "Votar" → confirmation, ${tap.count} repeat votes: p95 ≤ ${PHONE_TARGETS.tapToConfirmationP95Ms} ms`,
+      measured: `p50 ${ceilMs(tap.p50)}, p95 ${ceilMs(tap.p95)}`,
+      met: tap.p95 <= PHONE_TARGETS.tapToConfirmationP95Ms,
+    },
+    {
+      target: `page load → proof ready, first vote, ${ready.count} fresh loads: p95 ≤ ${PHONE_TARGETS.proofReadyP95Ms} ms`,
+      measured: `p50 ${ceilMs(ready.p50)}, p95 ${ceilMs(ready.p95)}`,
+      met: ready.p95 <= PHONE_TARGETS.proofReadyP95Ms,
+    },
+  ];
+  const slow = workerSlowdown(out);
+  if (slow !== 1) {
+    const est = percentiles(readyAt(out.firstLoads, out.settings.difficulty, out.settings.difficulty, slow));
+    judged.push({
+      target: `the same with the widget's workers ${slow}× slower too (extrapolated): p95 ≤ ${PHONE_TARGETS.proofReadyP95Ms} ms`,
+      measured: `p50 ${ceilMs(est.p50)}, p95 ${ceilMs(est.p95)}`,
+      met: est.p95 <= PHONE_TARGETS.proofReadyP95Ms,
+    });
+  }
+  return judged;
+}
+
+const median = (xs: number[]) => percentiles(xs).p50;
+const loadText = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
+
+/** docs/BENCHMARKS.md's `phone` section. */
+export function renderPhone(out: PhoneOutput, source: string): string {
+  const { machine: m, settings: s } = out;
+  const d = s.device;
+  const row = (figure: string, xs: number[]) => {
+    const p = percentiles(xs);
+    return `| ${figure} | ${p.count} | ${Math.ceil(p.p50)} | ${Math.ceil(p.p95)} | ${Math.ceil(p.max)} |`;
+  };
+  const bot = botCost(out);
+  const slow = workerSlowdown(out);
+  const loopRatio = median(out.throttling.mainThreadLoopMs.throttled) / median(out.throttling.mainThreadLoopMs.unthrottled);
+  const lines = [
+    `### Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `\`${m.command}\` at commit \`${m.gitCommit}\` (raw output \`${source}\`) on ${m.cores} cores of ${m.cpuModel}, ${m.memoryGiB} GiB; ` +
+      `Node ${m.node}, Chromium ${m.chromium} headless. Load average (1 / 5 / 15 min) before: ${loadText(m.loadAvgBefore)}; after: ${loadText(m.loadAvgAfter)} ` +
+      `(a shared machine: other sessions ran beside it, so these are this machine's figures under that load, not an idle phone's). ` +
+      `ANTIBOT_DIFFICULTY=${s.difficulty} (the api's default), ${s.apiWorkers} api workers, rate limit ${s.rateLimitPerIp} votes/min per address; ` +
+      `a ${d.width}×${d.height} touch screen at ${d.deviceScaleFactor}×; CPU throttled ${s.throttle}× with \`Emulation.setCPUThrottlingRate\` on every page ` +
+      `(a busy loop ran ${loopRatio.toFixed(1)}× slower on the last page than on an unthrottled one).`,
+    '',
+    '| figure (ms) | samples | p50 | p95 | max |',
+    '|---|---:|---:|---:|---:|',
+    row('page load → proof ready, first vote (a fresh context each)', out.firstLoads.map((l) => l.readyMs)),
+    row('… of which the widget fetching and solving its challenge', out.firstLoads.map((l) => l.solvingMs)),
+    ...(slow !== 1 ? [row(`… extrapolated with the widget's workers ${slow}× slower too`, readyAt(out.firstLoads, s.difficulty, s.difficulty, slow))] : []),
+    row('tap "Votar" → confirmation shown (resultado.html), repeat votes', out.repeatVotes.map((v) => v.tapToConfirmationMs)),
+    row('tap "Votar novamente" → the next proof ready, repeat votes', out.repeatVotes.map((v) => v.againToReadyMs)),
+    row('… of which the widget solving the carried challenge', out.repeatVotes.map((v) => v.solvingMs)),
+    '',
+    `Every vote the page confirmed was counted: ${out.counted.counted} of ${out.counted.expected} in the results URL. ` +
+      `A bot on one desktop core (a native SHA-256 loop, challenges of the same stack): ${out.bot.proofs} proofs, ` +
+      `${Math.round(out.bot.hashes / out.bot.proofs)} hashes each on average, ${Math.round(bot.hashesPerCoreSecond / 1000)} k hashes per second of CPU, ` +
+      `so **${Math.ceil(bot.coreMsPerProof)} ms of one core per proof** at the stated mean (${1000 * s.difficulty} hashes).`,
+  ];
+  if (!out.throttling.workers.applied) {
+    lines.push(
+      '',
+      `Chromium throttles a page's main thread only: asked to throttle the widget's dedicated workers too, it answered "${out.throttling.workers.answer}". ` +
+        `The proof of work runs in those workers, unthrottled, so the measured proof-ready times are a phone's page with this machine's workers. ` +
+        `The extrapolated row adds (${slow} − 1) × each load's solving time: the same load with the workers as slow as the page. It is an upper estimate ` +
+        `when the machine is busy, since the solving measured here was already slowed by the other processes.`,
+    );
+  }
+  lines.push('', '| target | measured | met |', '|---|---|---|');
+  for (const t of phoneTargets(out)) lines.push(`| ${t.target} | ${t.measured} | ${mark(t.met)} |`);
+  return lines.join('\n');
+}
+
+/** docs/ANTIBOT.md's `phone-difficulty` paragraph: the default difficulty against these figures. */
+export function renderDifficulty(out: PhoneOutput, source: string): string {
+  const { settings: s, machine: m } = out;
+  const [tapTarget, readyTarget, slowTarget] = phoneTargets(out);
+  const ready = percentiles(out.firstLoads.map((l) => l.readyMs));
+  const tap = percentiles(out.repeatVotes.map((v) => v.tapToConfirmationMs));
+  const slow = workerSlowdown(out);
+  const bot = botCost(out);
+  const verdict = (t: PhoneTarget | undefined) => (t?.met ? 'met' : 'missed');
+  const limit = PHONE_TARGETS.proofReadyP95Ms;
+  const asMeasured = largestDifficultyWithin(out.firstLoads, s.difficulty, limit, 1);
+  const withSlowWorkers = largestDifficultyWithin(out.firstLoads, s.difficulty, limit, slow);
+  const pageAlone = percentiles(out.firstLoads.map((l) => l.readyMs - l.solvingMs)).p95;
+  const bounds =
+    asMeasured === 0
+      ? `no difficulty meets the ${limit / 1000} s target here: before the widget began, the page had taken ${Math.ceil(pageAlone)} ms (p95), ` +
+        `so these figures cannot justify the default ${s.difficulty} against that target, only price it`
+      : `the ${limit / 1000} s target holds up to difficulty ${asMeasured} as measured` +
+        (slow !== 1 ? ` and ${withSlowWorkers === 0 ? 'at none' : `up to ${withSlowWorkers}`} with the workers throttled too` : '') +
+        `: the default ${s.difficulty} is ` +
+        (s.difficulty <= withSlowWorkers ? 'within it' : s.difficulty <= asMeasured ? 'within it only with desktop-speed workers' : `above what it allows`);
+  const parts = [
+    `Measured with the CPU throttled ${s.throttle}× (\`${m.command}\`, ${m.date.slice(0, 10)}, \`${source}\`, ` +
+      `load average ${m.loadAvgBefore[0]?.toFixed(1)} at the start on ${m.cores} shared cores): at ANTIBOT_DIFFICULTY=${s.difficulty} a first vote's proof was ready ` +
+      `${Math.ceil(ready.p95)} ms after the page began to load (p95; target ${limit / 1000} s: ${verdict(readyTarget)}) and a tap on "Votar" reached the ` +
+      `confirmation in ${Math.ceil(tap.p95)} ms (p95; target ${PHONE_TARGETS.tapToConfirmationP95Ms / 1000} s: ${verdict(tapTarget)}).`,
+  ];
+  if (slowTarget) {
+    parts.push(
+      `Chromium does not throttle the widget's workers: with them ${slow}× slower too, the proof would be ready in ` +
+        `${Math.ceil(percentiles(readyAt(out.firstLoads, s.difficulty, s.difficulty, slow)).p95)} ms (p95, extrapolated; ${verdict(slowTarget)}).`,
+    );
+  }
+  parts.push(
+    `The same proof costs a bot ${Math.ceil(bot.coreMsPerProof)} ms of one desktop core: one bot core makes about ` +
+      `${Math.round(ready.p50 / bot.coreMsPerProof)} votes in the time this phone waits for its first proof (p50).`,
+    `Scaling each load's solving time with the difficulty, ${bounds}.`,
+  );
+  return parts.join(' ');
+}

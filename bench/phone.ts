@@ -1,0 +1,274 @@
+/**
+ * The voter's wait on a modest phone: the real stack (tests/support/stack.ts: nginx, api, RabbitMQ,
+ * consumer) and the real vote page in Chromium, its CPU throttled with the DevTools protocol
+ * (`Emulation.setCPUThrottlingRate`). Times come from the pages' own clocks and DOM state, no sleeps:
+ *   - page load → proof ready (the form's data-antibot="verified"), first vote, a fresh context each;
+ *   - tap "Votar" → the confirmation shown on resultado.html, over repeat votes in the page's own flow
+ *     (resultado.html's "Votar novamente" back to the vote page, which solves the carried challenge);
+ *   - the same stack's proof on one desktop core (a native SHA-256 loop, as a bot would).
+ *
+ *   npm run bench:phone                      writes bench/results/phone-<date>.json (commit it) and
+ *                                            regenerates the `phone` sections of the docs from it
+ *   options: --votes=20 --throttle=6 --loads=20 --difficulty=N (default: the api's) --bot-proofs=40;
+ *            any other value than the defaults writes to bench/results/scratch/ and leaves the docs
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { apiEnv } from '../api/src/config.js';
+import { presolve } from '../tests/support/load.js';
+import { ROOT, startStack, type Stack } from '../tests/support/stack.js';
+import { writeGeneratedDocs } from './docs.js';
+import { phoneTargets, renderPhone, type FirstLoad, type PhoneOutput, type RepeatVote } from './phone-report.js';
+
+const DEFAULTS = { votes: '20', throttle: '6', loads: '20', 'bot-proofs': '40' };
+const { values: args } = parseArgs({
+  options: {
+    votes: { type: 'string', default: DEFAULTS.votes },
+    throttle: { type: 'string', default: DEFAULTS.throttle },
+    loads: { type: 'string', default: DEFAULTS.loads },
+    difficulty: { type: 'string' },
+    'bot-proofs': { type: 'string', default: DEFAULTS['bot-proofs'] },
+  },
+  strict: true,
+});
+// What production runs when nothing is set: the figures justify these defaults.
+const defaultDifficulty = apiEnv.shape.ANTIBOT_DIFFICULTY.parse(undefined);
+const defaultRateLimit = apiEnv.shape.RATE_LIMIT_PER_IP.parse(undefined);
+const votes = Number(args.votes);
+const throttle = Number(args.throttle);
+const loads = Number(args.loads);
+const botProofs = Number(args['bot-proofs']);
+const difficulty = Number(args.difficulty ?? defaultDifficulty);
+const fullRun = Object.entries(DEFAULTS).every(([k, v]) => args[k as keyof typeof DEFAULTS] === v) && difficulty === defaultDifficulty;
+
+const CHROMIUM = '/usr/bin/chromium';
+const CANDIDATES = ['Participante 1', 'Participante 2'];
+const DEVICE = { width: 360, height: 740, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+/** Generous: a throttled page on a loaded machine is slow, but a stuck one must fail the run, not hang it. */
+const STEP_TIMEOUT_MS = 120_000;
+
+/**
+ * In every page, before its scripts: the widget's events, touches on the two buttons a voter taps, and
+ * the first frame in which resultado.html shows the confirmation. Touch times go to sessionStorage
+ * (the tab's, kept across the navigation they cause); Date.now() so that two documents compare.
+ */
+const PROBE = `(() => {
+  const b = (window.__bench = { verifyingAt: 0, verifiedAt: 0, verifiedEpoch: 0, confirmedEpoch: 0 });
+  window.addEventListener('statechange', (e) => { if (e.detail && e.detail.state === 'verifying') b.verifyingAt = performance.now(); }, true);
+  window.addEventListener('verified', () => { if (!b.verifiedAt) { b.verifiedAt = performance.now(); b.verifiedEpoch = Date.now(); } }, true);
+  document.addEventListener('pointerdown', (e) => {
+    const el = e.target instanceof Element ? e.target : null;
+    if (el && el.closest('#votar')) sessionStorage.setItem('bench:tapAt', String(Date.now()));
+    if (el && el.closest('.cta a[href="/"]')) sessionStorage.setItem('bench:againAt', String(Date.now()));
+  }, true);
+  if (location.pathname === '/resultado.html') {
+    const check = () => {
+      const el = document.getElementById('confirmacao');
+      if (el && !el.hidden && el.getClientRects().length > 0) b.confirmedEpoch = Date.now();
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }
+})();`;
+
+interface Probe {
+  verifyingAt: number;
+  verifiedAt: number;
+  verifiedEpoch: number;
+  confirmedEpoch: number;
+}
+const probe = (page: Page) => page.evaluate(() => (window as unknown as { __bench: Probe }).__bench);
+
+function log(msg: string) {
+  process.stderr.write(`[phone ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/**
+ * Throttles the page's main thread, and asks for the same on each dedicated worker it starts (the
+ * widget's proof of work). Chromium 156 refuses the latter; the answer is kept so the report says which.
+ */
+async function throttlePage(context: BrowserContext, page: Page, rate: number, workerAnswers: string[]): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  // Non-flat auto-attach: the worker's protocol messages travel through this page session.
+  cdp.on('Target.receivedMessageFromTarget', (ev) => {
+    const m = JSON.parse(ev.message) as { id?: number; error?: { message: string } };
+    if (m.id === 1) workerAnswers.push(m.error ? m.error.message : 'applied');
+  });
+  cdp.on('Target.attachedToTarget', (ev) => {
+    const message = JSON.stringify({ id: 1, method: 'Emulation.setCPUThrottlingRate', params: { rate } });
+    void cdp.send('Target.sendMessageToTarget', { sessionId: ev.sessionId, message }).catch((err: unknown) => workerAnswers.push(String(err)));
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+}
+
+async function newPhone(browser: Browser, rate: number, workerAnswers: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  const { width, height, ...rest } = DEVICE;
+  const context = await browser.newContext({ viewport: { width, height }, ...rest, locale: 'pt-BR' });
+  await context.addInitScript(PROBE);
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await throttlePage(context, page, rate, workerAnswers);
+  return { context, page };
+}
+
+const verified = (page: Page) => page.locator('#form-voto[data-antibot="verified"]').waitFor();
+
+async function firstLoad(browser: Browser, url: string, workerAnswers: string[]): Promise<FirstLoad> {
+  const { context, page } = await newPhone(browser, throttle, workerAnswers);
+  try {
+    await page.goto(`${url}/`);
+    await verified(page);
+    const p = await probe(page);
+    return { readyMs: p.verifiedAt, solvingMs: p.verifiedAt - p.verifyingAt };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Picks a participant, taps "Votar" once the proof is ready, waits for the confirmation frame. */
+async function vote(page: Page, name: string): Promise<{ tapToConfirmationMs: number; solvingMs: number }> {
+  await page.getByRole('radio', { name }).check();
+  await page.locator('#votar:not([disabled])').waitFor();
+  const before = await probe(page);
+  await page.locator('#votar').tap();
+  await page.waitForURL(/\/resultado\.html\?voto=/u);
+  await page.waitForFunction(() => (window as unknown as { __bench: Probe }).__bench.confirmedEpoch > 0, undefined, { polling: 50 });
+  const tapAt = Number(await page.evaluate(() => sessionStorage.getItem('bench:tapAt')));
+  const { confirmedEpoch } = await probe(page);
+  return { tapToConfirmationMs: confirmedEpoch - tapAt, solvingMs: before.verifiedAt - before.verifyingAt };
+}
+
+/** The repeat votes, then whether the last page is still throttled: the same busy loop on it and on an unthrottled page. */
+async function repeatVotes(browser: Browser, url: string, workerAnswers: string[]): Promise<{ samples: RepeatVote[]; loops: PhoneOutput['throttling']['mainThreadLoopMs'] }> {
+  const { context, page } = await newPhone(browser, throttle, workerAnswers);
+  try {
+    await page.goto(`${url}/`);
+    await verified(page);
+    // The session's first vote: its proof came with the page (the first-load figures); not a sample.
+    await vote(page, CANDIDATES[0]!);
+    const samples: RepeatVote[] = [];
+    for (let i = 1; i <= votes; i++) {
+      await page.locator('.cta a[href="/"]').tap();
+      await page.waitForURL((u) => u.pathname === '/');
+      await verified(page);
+      const againAt = Number(await page.evaluate(() => sessionStorage.getItem('bench:againAt')));
+      const { verifiedEpoch } = await probe(page);
+      const v = await vote(page, CANDIDATES[i % CANDIDATES.length]!);
+      samples.push({ ...v, againToReadyMs: verifiedEpoch - againAt });
+      log(`repeat vote ${i}/${votes}: tap → confirmation ${v.tapToConfirmationMs} ms, "Votar novamente" → proof ready ${verifiedEpoch - againAt} ms`);
+    }
+    const plain = await browser.newPage();
+    const loops = { throttled: [] as number[], unthrottled: [] as number[] };
+    // Interleaved, so the machine's load falls on both alike.
+    for (let i = 0; i < 5; i++) {
+      loops.throttled.push(await busyLoop(page));
+      loops.unthrottled.push(await busyLoop(plain));
+    }
+    await plain.close();
+    return { samples, loops };
+  } finally {
+    await context.close();
+  }
+}
+
+const busyLoop = (page: Page) =>
+  page.evaluate(() => {
+    const t = performance.now();
+    let x = 0;
+    for (let j = 0; j < 1e7; j++) x = (x + j) | 0;
+    return performance.now() - t + (x === 0.5 ? 1 : 0);
+  });
+
+/** The same stack's challenges, solved by the load driver's native loop in one worker thread. */
+async function botOnOneCore(url: string): Promise<PhoneOutput['bot']> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  const proofs = await presolve(url, botProofs, { workers: 1, concurrency: 8, batch: botProofs });
+  const wallMs = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  const hashes = proofs.reduce((n, p) => n + (JSON.parse(Buffer.from(p, 'base64').toString('utf8')) as { solution: { counter: number } }).solution.counter + 1, 0);
+  return { proofs: botProofs, hashes, cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+function sh(cmd: string, argv: string[]): string {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+}
+
+async function main() {
+  const loadAvgBefore = loadavg();
+  const date = new Date().toISOString();
+  log(`load average ${loadAvgBefore.map((l) => l.toFixed(2)).join(' ')}; ANTIBOT_DIFFICULTY=${difficulty}, throttle ${throttle}×`);
+  const apiWorkers = 2;
+  const stack: Stack = await startStack({ difficulty, apiWorkers, rateLimitPerIp: defaultRateLimit, env: { LOG_LEVEL: 'info' } });
+  const workerAnswers: string[] = [];
+  let browser: Browser | undefined;
+  let out: PhoneOutput;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const first: FirstLoad[] = [];
+    for (let i = 0; i < loads; i++) {
+      first.push(await firstLoad(browser, stack.url, workerAnswers));
+      log(`first load ${i + 1}/${loads}: proof ready ${Math.round(first.at(-1)!.readyMs)} ms (solving ${Math.round(first.at(-1)!.solvingMs)} ms)`);
+    }
+    const repeat = await repeatVotes(browser, stack.url, workerAnswers);
+    const expected = votes + 1;
+    const counted = (await stack.waitForTotal(expected, 30_000).catch(() => stack.results(stack.apiUrl))).total;
+    log(`counted ${counted} of ${expected}; a bot on one core…`);
+    const bot = await botOnOneCore(stack.url);
+    const applied = workerAnswers.length > 0 && workerAnswers.every((a) => a === 'applied');
+    out = {
+      machine: {
+        cpuModel: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+        node: process.version,
+        chromium: browser.version(),
+        kernel: sh('uname', ['-r']),
+        date,
+        command: `npm run bench:phone${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+        gitCommit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+        loadAvgBefore,
+        loadAvgAfter: loadavg(),
+      },
+      settings: { throttle, votes, loads, difficulty, apiWorkers, rateLimitPerIp: defaultRateLimit, botProofs, device: DEVICE },
+      throttling: {
+        workers: { applied, answer: applied ? 'applied' : ([...new Set(workerAnswers.filter((a) => a !== 'applied'))].join('; ') || 'no worker attached') },
+        mainThreadLoopMs: repeat.loops,
+      },
+      firstLoads: first,
+      repeatVotes: repeat.samples,
+      counted: { expected, counted },
+      bot,
+    };
+  } finally {
+    await browser?.close();
+    await stack.stop();
+  }
+  const stamp = date.slice(0, 16).replace(':', '-');
+  const file = join(ROOT, fullRun ? 'bench/results' : 'bench/results/scratch', `phone-${fullRun ? '' : 'custom-'}${stamp}.json`);
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  log(`wrote ${file}`);
+  const source = file.slice(ROOT.length + 1);
+  process.stdout.write(`${renderPhone(out, source)}\n`);
+  for (const t of phoneTargets(out)) log(`${t.met ? 'met' : 'MISSED'}: ${t.target} (${t.measured})`);
+  if (fullRun) for (const doc of writeGeneratedDocs({ phone: source })) log(`regenerated ${doc}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

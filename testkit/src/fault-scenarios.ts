@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { presolve } from '../tests/support/load.js';
-import { waitFor } from '../tests/support/ports.js';
-import type { LocalCluster } from '../tests/support/cluster.js';
-import { startStack, type Stack, type StackOptions } from '../tests/support/stack.js';
-import { runFaultLoad, type FaultLoadResult } from './driver.js';
+import { presolve } from './load.js';
+import { waitFor } from './ports.js';
+import type { LocalCluster } from './cluster.js';
+import { startStack, type Stack, type StackOptions } from './stack.js';
+import { runFaultLoad, type FaultLoadResult } from './fault-load.js';
 
 const CANDIDATES = ['participante-1', 'participante-2'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

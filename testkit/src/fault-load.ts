@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { solvedPayload } from '../tests/support/antibot.js';
+import { solvedPayload } from './antibot.js';
 
 /**
  * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
@@ -8,7 +8,7 @@ import { solvedPayload } from '../tests/support/antibot.js';
  * (api/src/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
  * including requests that never got their 202.
  *
- * tests/support/load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
+ * load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
  * retries and per-request bookkeeping, which the fault scenarios need.
  */
 export interface FaultLoadOptions {

@@ -203,7 +203,7 @@ export interface PresolveOptions {
 /**
  * Fetches n challenges from `${url}/api/challenge` and solves them in worker threads, as fast as the
  * machine allows (altcha-lib's solveChallenge awaits every hash). Returns the widget's payloads
- * (tests/support/antibot.ts encoding), one per vote. Run it before a load step, not during one.
+ * (antibot.ts encoding), one per vote. Run it before a load step, not during one.
  */
 export async function presolve(url: string, n: number, opts: PresolveOptions = {}): Promise<string[]> {
   const concurrency = opts.concurrency ?? 32;

@@ -15,10 +15,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderFaults, type FaultsOutput } from '../faults/report.js';
-import { renderHeadline, renderMarkdown, type BenchOutput } from './report.js';
+import { renderFaults, type FaultsOutput } from './fault-report.js';
+import { renderHeadline, renderMarkdown, type BenchOutput } from './bench-report.js';
 
-export const ROOT = resolve(import.meta.dirname, '..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md'];
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;

@@ -14,7 +14,8 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { clusterUnavailable, LocalCluster } from '@paredao/testkit/cluster';
 import { renderFaults, type FaultsOutput } from '@paredao/testkit/fault-report';
-import { brokerAvailable, clusterScenarios, runScenario, scenarios, type FaultRow, type Scenario } from '@paredao/testkit/fault-scenarios';
+import type { FaultRow } from '@paredao/testkit/fault-audit';
+import { brokerAvailable, clusterScenarios, runScenario, scenarios, type Scenario } from '@paredao/testkit/fault-scenarios';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** What else the machine was doing as the run began, recorded in the run's own output. */

@@ -17,6 +17,7 @@ COPY core/package.json core/
 COPY api/package.json api/
 COPY consumer/package.json consumer/
 COPY web/package.json web/
+COPY testkit/package.json testkit/
 RUN test "$SERVICE" = api || test "$SERVICE" = consumer || { echo "build with --build-arg SERVICE=api or SERVICE=consumer" >&2; exit 1; }
 RUN npm ci
 COPY core/ core/

@@ -12,8 +12,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Antibot } from '../api/src/antibot.js';
-import { presolve } from '../tests/support/load.js';
-import { startStack } from '../tests/support/stack.js';
+import { presolve } from '@paredao/testkit/load';
+import { startStack } from '@paredao/testkit/stack';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const difficulty = Number(args.get('difficulty') ?? 50);

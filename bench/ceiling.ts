@@ -1,20 +1,11 @@
+import type { CeilingSearch } from '@paredao/testkit/bench-report';
+
 /**
  * A system's ceiling: the highest offered rate it sustains within the latency and error targets.
  * Rates go up a ladder until a step fails, then the gap between the last passing and the first failing
  * rate is halved until it is narrower than `resolution`. A system that passes the top of the ladder has
  * no measured ceiling, only a floor under it (`capped`), and a ratio to it means nothing.
  */
-export interface CeilingSearch {
-  /** The highest passing rate, or 0 when even the first failed. */
-  ceiling: number;
-  /** The lowest failing rate, or null when nothing failed (the ceiling is above `ladder`'s top). */
-  firstFailing: number | null;
-  /** True when every rate tried passed: `ceiling` is only a lower bound. */
-  capped: boolean;
-  /** Rates in the order they were run. */
-  tried: number[];
-}
-
 export interface CeilingOptions {
   /** Rates to climb, ascending. */
   ladder: number[];

@@ -1,18 +1,19 @@
 /**
  * What the load generator's transport costs the generator itself: the same open-loop schedule driven
- * through undici's Pool (load.ts before http-client.ts) and through tests/support/http-client.ts,
+ * through undici's Pool (load.ts before http-client.ts) and through testkit/src/http-client.ts,
  * against a trivial node:http server in a child process (so its CPU is not the generator's), or
  * against --url. Reports the generator's CPU per request (process.cpuUsage) and p50/p99 from the
- * scheduled instant.
+ * scheduled instant. This comparison is why undici stays a root devDependency (with
+ * scripts/compose-smoke.ts's TLS fetch): every load the kit sends goes through http-client.ts.
  *
  *   npx tsx bench/load-client.ts [--rates=3000,5000] [--sec=10] [--rounds=3] [--connections=256] [--only=undici|http] [--url=http://127.0.0.1:8080/api/votes]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Pool } from 'undici';
-import { HttpClient } from '../tests/support/http-client.js';
+import { HttpClient } from '@paredao/testkit/http-client';
 import { parseArgs } from 'node:util';
-import { summarize } from '../tests/support/load.js';
+import { summarize } from '@paredao/testkit/load';
 
 const { values: args } = parseArgs({
   options: {

@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { apiEnv } from '../api/src/config.js';
-import { presolve } from '../tests/support/load.js';
-import { ROOT, startStack, type Stack } from '../tests/support/stack.js';
-import { writeGeneratedDocs } from './docs.js';
-import { phoneTargets, renderPhone, type FirstLoad, type PhoneOutput, type RepeatVote } from './phone-report.js';
+import { presolve } from '@paredao/testkit/load';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { writeGeneratedDocs } from '@paredao/testkit/docs';
+import { phoneTargets, renderPhone, type FirstLoad, type PhoneOutput, type RepeatVote } from '@paredao/testkit/phone-report';
 
 const DEFAULTS = { votes: '20', throttle: '6', loads: '20', 'bot-proofs': '40' };
 const { values: args } = parseArgs({

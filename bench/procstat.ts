@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import type { GroupUsage } from '@paredao/testkit/bench-report';
 
 /** Clock ticks per second for /proc/<pid>/stat utime and stime (USER_HZ; 100 on every Linux we run). */
 const CLK_TCK = Number(safeExec('getconf', ['CLK_TCK']) || 100);
@@ -88,15 +89,6 @@ export class ProcessGroups {
     }
     return out;
   }
-}
-
-export interface GroupUsage {
-  /** CPU time used between the two snapshots, µs, summed over the group's processes. */
-  cpuUs: number;
-  /** Largest VmHWM of any one process in the group, MiB, and the sum over the group. */
-  peakRssMiB: number;
-  sumPeakRssMiB: number;
-  processes: number;
 }
 
 export function usageBetween(before: Record<string, ProcSample[]>, after: Record<string, ProcSample[]>): Record<string, GroupUsage> {

@@ -23,12 +23,12 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { encodeBatch, encodeBatchEntry } from '@paredao/core';
-import { clusterUnavailable, LocalCluster } from '../tests/support/cluster.js';
-import { waitFor } from '../tests/support/ports.js';
-import { ROOT } from '../tests/support/stack.js';
-import { writeGeneratedDocs } from './docs.js';
+import { clusterUnavailable, LocalCluster } from '@paredao/testkit/cluster';
+import { waitFor } from '@paredao/testkit/ports';
+import { ROOT } from '@paredao/testkit/stack';
+import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, usageBetween } from './procstat.js';
-import { leaderCosts, type QuorumOutput, type QuorumRun } from './quorum.js';
+import { leaderCosts, type QuorumOutput, type QuorumRun } from '@paredao/testkit/quorum';
 
 const DEFAULTS = { rate: '1000', seconds: '20', queues: '3', 'votes-per-message': '1,20', idle: '5' };
 const { values: args } = parseArgs({

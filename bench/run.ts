@@ -21,16 +21,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { presolve, runLoad, type LoadResult } from '../tests/support/load.js';
-import { missingMonitoring, startMonitoring, type Monitoring } from '../tests/support/monitoring.js';
-import { freePort, waitFor } from '../tests/support/ports.js';
-import { stopProcess } from '../tests/support/process.js';
+import { presolve, runLoad, type LoadResult } from '@paredao/testkit/load';
+import { missingMonitoring, startMonitoring, type Monitoring } from '@paredao/testkit/monitoring';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { stopProcess } from '@paredao/testkit/process';
 import Database from 'better-sqlite3';
-import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '../tests/support/stack.js';
-import { ceilingRatio, findCeiling, type CeilingSearch } from './ceiling.js';
-import { writeGeneratedDocs } from './docs.js';
-import { machineBusyUs, ProcessGroups, pgrep, usageBetween, type GroupUsage } from './procstat.js';
-import { renderMarkdown, type BenchOutput, type StepReport } from './report.js';
+import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
+import { ceilingRatio, findCeiling } from './ceiling.js';
+import { writeGeneratedDocs } from '@paredao/testkit/docs';
+import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
+import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
 
 const { values: args } = parseArgs({
   options: {
@@ -194,7 +194,7 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
   const dir = mkdtempSync(join(tmpdir(), `paredao-${kind}-`));
   const [appPort, httpPort] = [await freePort(), await freePort()];
   const queue = `bench-floor-${process.pid}-${Date.now()}`;
-  // Reached over a Unix socket, as the stack's api is (API_SOCKET in tests/support/stack.ts and ./run.sh).
+  // Reached over a Unix socket, as the stack's api is (API_SOCKET in testkit/src/stack.ts and ./run.sh).
   const socket = join(dir, 'app.sock');
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), API_SOCKET: socket, HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0', AMQP_URL };
   const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(dir, 'nginx')], { env, encoding: 'utf8' });

@@ -12,9 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { clusterUnavailable, LocalCluster } from '../tests/support/cluster.js';
-import { renderFaults, type FaultsOutput } from './report.js';
-import { brokerAvailable, clusterScenarios, runScenario, scenarios, type FaultRow, type Scenario } from './scenarios.js';
+import { clusterUnavailable, LocalCluster } from '@paredao/testkit/cluster';
+import { renderFaults, type FaultsOutput } from '@paredao/testkit/fault-report';
+import type { FaultRow } from '@paredao/testkit/fault-audit';
+import { brokerAvailable, clusterScenarios, runScenario, scenarios, type Scenario } from '@paredao/testkit/fault-scenarios';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** What else the machine was doing as the run began, recorded in the run's own output. */

@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
-import { solve } from '../tests/support/antibot.js';
+import { solve } from '@paredao/testkit/antibot';
 import {
   instantExpression,
   judgeAlertReadBack,

@@ -5,8 +5,8 @@ import { openStore, type Paredao, type Store, type VoteMessage } from '@paredao/
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '../../tests/support/admin.js';
-import { solve } from '../../tests/support/antibot.js';
+import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
+import { solve } from '@paredao/testkit/antibot';
 import { ContractChecker, type OpenApiDoc } from '../../tests/support/contract.js';
 import { Antibot } from './antibot.js';
 import { createApp, type VotePublisher } from './app.js';

@@ -5,10 +5,10 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
-import { ADMIN_PASSWORD, adminCookie } from '../support/admin.js';
-import { solvedPayload } from '../support/antibot.js';
-import { waitFor } from '../support/ports.js';
-import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { ADMIN_PASSWORD, adminCookie } from '@paredao/testkit/admin';
+import { solvedPayload } from '@paredao/testkit/antibot';
+import { waitFor } from '@paredao/testkit/ports';
+import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
 import { postJson, quietLog, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 
 describe('administration: a paredão from draft to final result', () => {

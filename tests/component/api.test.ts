@@ -2,9 +2,9 @@ import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import type { Challenge } from 'altcha-lib';
-import { solve, solvedPayload } from '../support/antibot.js';
-import { connectAny, deleteQueues } from '../support/stack.js';
-import { freePort } from '../support/ports.js';
+import { solve, solvedPayload } from '@paredao/testkit/antibot';
+import { connectAny, deleteQueues } from '@paredao/testkit/stack';
+import { freePort } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
 import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 

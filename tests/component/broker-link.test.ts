@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import { BrokerLink } from '@paredao/core';
 import type { Channel, ChannelModel } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../support/ports.js';
-import { AMQP_URL } from '../support/stack.js';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { AMQP_URL } from '@paredao/testkit/stack';
 import { quietLog, uniqueQueue } from './helpers.js';
 
 /** What a test sees of one session: the connection it came from, and the address it used. */

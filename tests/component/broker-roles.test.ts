@@ -9,7 +9,7 @@ import { createApiMetrics } from '../../api/src/metrics.js';
 import { Publisher } from '../../api/src/publisher.js';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
-import { waitFor } from '../support/ports.js';
+import { waitFor } from '@paredao/testkit/ports';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 import { quietLog, tempStoreUrl } from './helpers.js';
 import { skipWithoutTool } from '../support/require-tool.js';

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
 import { sample } from '../support/metrics.js';
-import { waitFor } from '../support/ports.js';
-import { AMQP_URL, connectAny, deleteQueues } from '../support/stack.js';
+import { waitFor } from '@paredao/testkit/ports';
+import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
 import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 /**

@@ -3,9 +3,9 @@ import { createRegistry, encodeBatch, encodeBatchEntry, encodeVote, openStore, t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
-import { waitFor } from '../support/ports.js';
+import { waitFor } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
-import { AMQP_URL, connectAny, deleteQueues } from '../support/stack.js';
+import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
 import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 async function publish(queue: string, bodies: Buffer[]): Promise<void> {

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadApiConfig } from '../../api/src/config.js';
 import { startApi, type RunningApi } from '../../api/src/worker.js';
-import { testPasswordHash } from '../support/admin.js';
-import { AMQP_URL } from '../support/stack.js';
+import { testPasswordHash } from '@paredao/testkit/admin';
+import { AMQP_URL } from '@paredao/testkit/stack';
 
 export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

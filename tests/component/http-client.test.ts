@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpClient, ResponseParser, type ResponseCallback } from '../support/http-client.js';
-import { runLoad } from '../support/load.js';
+import { HttpClient, ResponseParser, type ResponseCallback } from '@paredao/testkit/http-client';
+import { runLoad } from '@paredao/testkit/load';
 
 interface Answer {
   err: Error | null;

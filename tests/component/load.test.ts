@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createChallenge, verifySolution, type Challenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presolve, runLoad } from '../support/load.js';
+import { presolve, runLoad } from '@paredao/testkit/load';
 import { startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
-import { freePort } from '../support/ports.js';
-import { deleteQueues } from '../support/stack.js';
+import { freePort } from '@paredao/testkit/ports';
+import { deleteQueues } from '@paredao/testkit/stack';
 
 const hmacSignatureSecret = 'load-test-signature-secret';
 const hmacKeySignatureSecret = 'load-test-key-secret';

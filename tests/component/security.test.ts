@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../api/src/password-hash.js';
 import { loadApiConfig } from '../../api/src/config.js';
 import type { Challenge } from 'altcha-lib';
-import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';
-import { solve } from '../support/antibot.js';
-import { waitFor } from '../support/ports.js';
-import { deleteQueues } from '../support/stack.js';
+import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '@paredao/testkit/admin';
+import { solve } from '@paredao/testkit/antibot';
+import { waitFor } from '@paredao/testkit/ports';
+import { deleteQueues } from '@paredao/testkit/stack';
 import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 
 /** Sessions that can be ended, cookies that know the scheme, admin changes only from our origin. */

@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/src/env.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { openMongoStore } from '../../core/src/store/mongodb.js';
 import { fakeMongo } from '../support/fake-mongo.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '@paredao/testkit/ports';
 
 /**
  * A MongoDB that cannot run the store's transactions is refused at start, with the setting named,

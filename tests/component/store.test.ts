@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openStore, type ApplyOutcome, type Store, type VoteMessage } from '@paredao/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/ports.js';
+import { waitFor } from '@paredao/testkit/ports';
 
 /**
  * One contract, every store (core/src/store/types.ts): SQLite always; MongoDB when MONGO_URL names a reachable

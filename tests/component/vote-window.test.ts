@@ -14,10 +14,10 @@ import { ReplayGuard } from '../../api/src/replay-guard.js';
 import { ResultsService } from '../../api/src/results.js';
 import { VoteConsumer } from '../../consumer/src/consumer.js';
 import { createConsumerMetrics } from '../../consumer/src/metrics.js';
-import { solve } from '../support/antibot.js';
+import { solve } from '@paredao/testkit/antibot';
 import { sample } from '../support/metrics.js';
-import { waitFor } from '../support/ports.js';
-import { AMQP_URL, deleteQueues } from '../support/stack.js';
+import { waitFor } from '@paredao/testkit/ports';
+import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
 import { postJson, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 /**

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BROKER_DOWN, COMPOSE_FILE, COMPOSE_WEBHOOK_URL_FILE, renderCompose, renderLocal } from '../../monitoring/alertmanager/config.js';
-import { freePort, waitFor } from '../support/ports.js';
-import { stopProcess } from '../support/process.js';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { stopProcess } from '@paredao/testkit/process';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 const AMTOOL = ['/usr/bin/amtool', '/usr/local/bin/amtool'].find((p) => existsSync(p));

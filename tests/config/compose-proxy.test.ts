@@ -210,7 +210,7 @@ describe('the proxy starts whether or not the syslog host resolves (25-access-lo
 
   it.skipIf(!canUnshare)('when Graylog appears and goes away, then the watcher switches the target and reloads nginx', async () => {
     const { createSocket } = await import('node:dgram');
-    const { freePort, waitFor } = await import('../support/ports.js');
+    const { freePort, waitFor } = await import('@paredao/testkit/ports');
     const work = mkdtempSync(join(tmpdir(), 'paredao-watch-'));
     const syslog = createSocket('udp4');
     const datagrams: string[] = [];

@@ -18,7 +18,7 @@ import {
   smokeAlert,
   summary,
 } from '../../scripts/compose-smoke-checks.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '@paredao/testkit/ports';
 import { findTool, skipWithoutTool } from '../support/require-tool.js';
 
 /**

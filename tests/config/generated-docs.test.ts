@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_DOCS, regenerate, ROOT, sectionsOf } from '../../bench/docs.js';
+import { GENERATED_DOCS, regenerate, ROOT, sectionsOf } from '@paredao/testkit/docs';
 
 // Every figure in README, BENCHMARKS.md, RELIABILITY.md and SCALING.md is generated from a committed raw output:
 // the section names its source, and regenerating it from that file must give the page as it is.

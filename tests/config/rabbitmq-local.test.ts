@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '@paredao/testkit/ports';
 
 /**
  * The local run's RabbitMQ Prometheus endpoint on loopback only. The machine's broker is shared and is

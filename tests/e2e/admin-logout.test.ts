@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
-import { ROOT, startStack, type Stack } from '../support/stack.js';
+import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 
 // "Sair" when the logout does not go through: the page must not say the operator left while the
 // session lives on in the store (an operator on a shared machine would walk away logged in).

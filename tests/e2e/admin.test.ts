@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
-import { ROOT, startStack, type Stack } from '../support/stack.js';
+import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 

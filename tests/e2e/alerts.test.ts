@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRules } from '../../monitoring/prometheus/targets.js';
-import { missingMonitoring, startMonitoring, type Monitoring } from '../support/monitoring.js';
-import { waitFor } from '../support/ports.js';
-import { AMQP_URL, startStack, type Stack } from '../support/stack.js';
+import { missingMonitoring, startMonitoring, type Monitoring } from '@paredao/testkit/monitoring';
+import { waitFor } from '@paredao/testkit/ports';
+import { AMQP_URL, startStack, type Stack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 const missing = missingMonitoring();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startStack, type Stack } from '../support/stack.js';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 
 /**
  * nginx reaches the api over a Unix socket (API_SOCKET), as ./run.sh runs it (less CPU per vote

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterScenarios, runScenario } from '../../faults/scenarios.js';
-import { clusterUnavailable, LocalCluster } from '../support/cluster.js';
+import { clusterScenarios, runScenario } from '@paredao/testkit/fault-scenarios';
+import { clusterUnavailable, LocalCluster } from '@paredao/testkit/cluster';
 import { expectNothingLostNothingDoubled } from './fault-audit.js';
-import { startStack } from '../support/stack.js';
+import { startStack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 /**

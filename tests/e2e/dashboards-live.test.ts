@@ -11,9 +11,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpressions, ruleExpressions, vectorSelectors } from '../../monitoring/queries.js';
 import { JOBS, localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
-import { stopProcess } from '../support/process.js';
+import { stopProcess } from '@paredao/testkit/process';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const missing = !existsSync(PROMETHEUS);

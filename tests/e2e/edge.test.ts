@@ -5,10 +5,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';
+import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '@paredao/testkit/admin';
 import { plainRequest } from '../support/http.js';
-import { freePort, waitFor } from '../support/ports.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 /**
  * The edge: the real nginx (rendered from proxy/templates) in front of the real api. The

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FaultRow } from '../../faults/scenarios.js';
+import type { FaultRow } from '@paredao/testkit/fault-audit';
 
 /**
  * What every fault scenario in CI must show, whatever the fault (tests/e2e/faults.test.ts and

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerAvailable, runScenario, scenarios } from '../../faults/scenarios.js';
+import { brokerAvailable, runScenario, scenarios } from '@paredao/testkit/fault-scenarios';
 import { expectNothingLostNothingDoubled } from './fault-audit.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 

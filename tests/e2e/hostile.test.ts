@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, type HostileCase } from '../hostile/corpus.js';
 import { rawRequest, slowRequest, type RawResponse } from '../hostile/raw.js';
 import { sample } from '../support/metrics.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 const portOf = (url: string) => Number(new URL(url).port);
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCookie } from '../support/admin.js';
+import { adminCookie } from '@paredao/testkit/admin';
 import { plainRequest } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 /** GET /api/images/:id answered by the api itself, whatever the status (one worker: its /metrics counts every one). */
 async function imageReads(stack: Stack): Promise<number> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBrowserAnswers } from '../support/record-answers.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hashPassword } from '../../api/src/password-hash.js';
 import { createMemoryCgroup, inCgroup, type MemoryCgroup } from '../support/memory-cgroup.js';
-import { ROOT, startStack, type Stack } from '../support/stack.js';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 
 // A burst of wrong passwords against an api process held to the compose api container's memory limit,
 // by a real memory cgroup: past the limit the kernel kills the process, as Docker's would.

@@ -2,9 +2,9 @@
 // the api's warnings for bad votes, its request ids, and the consumer's records of the same vote.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { solvedPayload } from '../support/antibot.js';
-import { waitFor } from '../support/ports.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { solvedPayload } from '@paredao/testkit/antibot';
+import { waitFor } from '@paredao/testkit/ports';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 type Gelf = Record<string, string | number>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_USER } from '../support/admin.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { ADMIN_USER } from '@paredao/testkit/admin';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 /**
  * Two api workers on one host (the compose default) decide as one: a proof is accepted once, however

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { solvedPayload } from '../support/antibot.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { solvedPayload } from '@paredao/testkit/antibot';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 /** Posts `n` votes through nginx, `concurrency` at a time; returns the 202 count and other statuses. */
 async function burst(stack: Stack, n: number, concurrency: number, onEach?: (i: number) => Promise<void> | void) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sample } from '../support/metrics.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 
 /** GET /api/results answered by the api itself (one worker here: its /metrics counts every one). */
 async function upstreamReads(stack: Stack): Promise<number> {

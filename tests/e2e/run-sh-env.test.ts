@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Challenge } from 'altcha-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { solve } from '../support/antibot.js';
-import { freePort, waitFor } from '../support/ports.js';
-import { stopProcess } from '../support/process.js';
-import { AMQP_URL, ROOT } from '../support/stack.js';
+import { solve } from '@paredao/testkit/antibot';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { stopProcess } from '@paredao/testkit/process';
+import { AMQP_URL, ROOT } from '@paredao/testkit/stack';
 
 /** KEY=value of the repository's .env as ./run.sh would read it (last one wins), or undefined. */
 function envFileValue(key: string): string | undefined {

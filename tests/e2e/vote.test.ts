@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHourRange, utcHourStart } from '../../web/src/format.js';
-import { adminCookie } from '../support/admin.js';
-import { waitFor } from '../support/ports.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { adminCookie } from '@paredao/testkit/admin';
+import { waitFor } from '@paredao/testkit/ports';
+import { startStack, type Stack } from '@paredao/testkit/stack';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 

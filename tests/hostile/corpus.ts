@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { ADMIN_PASSWORD, ADMIN_USER } from '../support/admin.js';
+import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
 
 /**
  * Hostile requests for the vote api. Each case is raw bytes on a fresh TCP connection, so

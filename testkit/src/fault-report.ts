@@ -1,4 +1,4 @@
-import type { FaultRow } from './scenarios.js';
+import type { FaultRow } from './fault-audit.js';
 
 /** What `npm run faults` writes to faults/results/<date>.json: the raw rows and the machine they ran on. */
 export interface FaultsOutput {

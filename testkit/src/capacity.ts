@@ -4,7 +4,7 @@
  * bench/quorum-leader.ts result, and the cores each takes for the record rate at a stated utilisation.
  */
 import { fastestLeaderCosts, leaderCost, spreadSplit, type LeaderCost, type QuorumOutput } from './quorum.js';
-import type { BenchOutput, StepReport } from './report.js';
+import type { BenchOutput, StepReport } from './bench-report.js';
 
 /** The record paredão's peak, votes/s. */
 export const TARGET = 25_000;

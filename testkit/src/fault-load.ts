@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import { solvedPayload } from '../tests/support/antibot.js';
+import { solvedPayload } from './antibot.js';
+import { HttpClient } from './http-client.js';
 
 /**
  * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
@@ -8,7 +8,7 @@ import { solvedPayload } from '../tests/support/antibot.js';
  * (api/src/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
  * including requests that never got their 202.
  *
- * tests/support/load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
+ * load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
  * retries and per-request bookkeeping, which the fault scenarios need.
  */
 export interface FaultLoadOptions {
@@ -52,7 +52,7 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
   if (opts.proofs.length < total) throw new RangeError(`need at least ${total} proofs, got ${opts.proofs.length}`);
   const maxRetries = opts.maxRetries ?? 30;
   const origin = new URL(opts.url).origin;
-  const pool = new Pool(origin, { connections: opts.connections ?? 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const client = new HttpClient(origin, { connections: opts.connections ?? 64, timeoutMs: 30_000, headers: ['retry-after'] });
   const accepted: string[] = [];
   const unconfirmed: string[] = [];
   const sent = new Set<string>();
@@ -71,16 +71,10 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
     let status: string;
     let retryAfterMs = 0;
     try {
-      const res = await pool.request({
-        path: '/api/votes',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ candidateId: opts.candidates[i % opts.candidates.length], altcha: proof }),
-      });
-      const text = await res.body.text();
-      status = String(res.statusCode);
-      if (res.statusCode === 202) {
-        const got = (JSON.parse(text) as { voteId: string }).voteId;
+      const res = await client.send('POST', '/api/votes', JSON.stringify({ candidateId: opts.candidates[i % opts.candidates.length], altcha: proof }));
+      status = String(res.status);
+      if (res.status === 202) {
+        const got = (JSON.parse(res.body.toString()) as { voteId: string }).voteId;
         if (got !== voteId) throw new Error(`api answered voteId ${got} for a proof whose id is ${voteId}`);
         accepted.push(voteId);
       } else {
@@ -135,7 +129,7 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
     tick();
   });
   while (inFlight.size) await Promise.all([...inFlight]);
-  await pool.close();
+  await client.close();
   if (failure) throw failure;
   return { accepted, unconfirmed, sent, statuses, retries, gaveUp, elapsedSec: (performance.now() - t0) / 1000, errorAtSec };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchSteps, brokerPlan, coresFor, renderCapacity } from './capacity.js';
 import type { QuorumOutput, QuorumRun } from './quorum.js';
-import type { BenchOutput, StepReport } from './report.js';
+import type { BenchOutput, StepReport } from './bench-report.js';
 
 const group = (cpuUs: number) => ({ cpuUs, peakRssMiB: 1, sumPeakRssMiB: 1, processes: 1 });
 

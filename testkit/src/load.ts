@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Challenge } from 'altcha-lib';
-import { Pool } from 'undici';
 import { encodePayload } from './antibot.js';
 import { HttpClient } from './http-client.js';
 
@@ -203,7 +202,7 @@ export interface PresolveOptions {
 /**
  * Fetches n challenges from `${url}/api/challenge` and solves them in worker threads, as fast as the
  * machine allows (altcha-lib's solveChallenge awaits every hash). Returns the widget's payloads
- * (tests/support/antibot.ts encoding), one per vote. Run it before a load step, not during one.
+ * (antibot.ts encoding), one per vote. Run it before a load step, not during one.
  */
 export async function presolve(url: string, n: number, opts: PresolveOptions = {}): Promise<string[]> {
   const concurrency = opts.concurrency ?? 32;
@@ -211,7 +210,7 @@ export async function presolve(url: string, n: number, opts: PresolveOptions = {
   const workerCount = Math.max(1, opts.workers ?? availableParallelism());
   const maxCounter = opts.maxCounter ?? 10_000_000;
   const origin = new URL(url).origin;
-  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const client = new HttpClient(origin, { connections: concurrency, timeoutMs: 30_000 });
   const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./presolve-worker.mjs', import.meta.url)));
   const idle = [...workers];
   const waiting: ((w: Worker) => void)[] = [];
@@ -246,9 +245,9 @@ export async function presolve(url: string, n: number, opts: PresolveOptions = {
   let solved = 0;
   try {
     const fetchChallenge = async (): Promise<Challenge> => {
-      const res = await pool.request({ path: '/api/challenge', method: 'GET' });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`challenge: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+      const res = await client.send('GET', '/api/challenge');
+      const text = res.body.toString();
+      if (res.status !== 200) throw new Error(`challenge: HTTP ${res.status}: ${text.slice(0, 200)}`);
       return JSON.parse(text) as Challenge;
     };
     // Fetch in batches; solving one batch overlaps fetching the next.
@@ -277,7 +276,7 @@ export async function presolve(url: string, n: number, opts: PresolveOptions = {
     if (failure) throw failure;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
-    await pool.close();
+    await client.close();
   }
   return out;
 }

@@ -21,13 +21,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderFaults, type FaultsOutput } from '../faults/report.js';
+import { renderFaults, type FaultsOutput } from './fault-report.js';
+import { renderHeadline, renderMarkdown, type BenchOutput } from './bench-report.js';
 import { renderCapacity } from './capacity.js';
 import { parsePhoneOutput, renderDifficulty, renderPhone } from './phone-report.js';
 import type { QuorumOutput } from './quorum.js';
-import { renderHeadline, renderMarkdown, type BenchOutput } from './report.js';
 
-export const ROOT = resolve(import.meta.dirname, '..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/SCALING.md', 'docs/ANTIBOT.md'];
 
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;

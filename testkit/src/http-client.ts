@@ -15,23 +15,41 @@ import { connect, type Socket } from 'node:net';
  * - a request is one `socket.write` of a string built from a fixed head; a body is sent as JSON;
  * - answers framed by Content-Length, `Transfer-Encoding: chunked`, or the end of the connection;
  *   1xx interim answers are skipped; `Connection: close` (or HTTP/1.0) closes the socket after it;
+ * - response headers are skipped, but for the names asked for in `headers` (retry-after, …);
  * - a request whose socket errors, closes or answers garbage before its response is complete gets an
  *   error (no status), as does one in flight longer than `timeoutMs`; the socket is replaced when needed.
  *   A socket that fails to connect (or takes longer than `timeoutMs`) fails the request waiting longest.
  * Not supported: HEAD (its answer's Content-Length announces no body), Expect, upgrades, TLS.
  */
 
-/** `err` set: no HTTP status (refused, reset, closed early, malformed, timed out). */
-export type ResponseCallback = (err: Error | null, status: number, body: Buffer) => void;
+/**
+ * `err` set: no HTTP status (refused, reset, closed early, malformed, timed out). `headers`: the names
+ * the client was asked to keep (HttpClientOptions.headers), lower-case, that the response carried.
+ */
+export type ResponseCallback = (err: Error | null, status: number, body: Buffer, headers: ResponseHeaders) => void;
+
+/** Lower-case name → value; a header sent more than once has its values joined with ", ". */
+export type ResponseHeaders = Readonly<Record<string, string>>;
+
+export interface HttpResponse {
+  status: number;
+  body: Buffer;
+  headers: ResponseHeaders;
+}
 
 export interface HttpClientOptions {
   /** Most sockets open at once. Default 128. */
   connections?: number;
   /** A request in flight longer than this fails and its socket is closed. Default 30 000 ms. */
   timeoutMs?: number;
+  /** Response headers to hand to the callback (any case); the others are not even lower-cased. Default none. */
+  headers?: string[];
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: ResponseHeaders = Object.freeze({});
+/** The framing headers the parser always reads. */
+const FRAMING = ['content-length', 'transfer-encoding', 'connection'];
 const MAX_HEAD = 64 * 1024;
 
 function isDigit(s: string, i: number): boolean {
@@ -61,10 +79,20 @@ export class ResponseParser {
   private parts: Buffer[] = [];
   private status = 0;
   private closeAfter = false;
+  private headers: Record<string, string> | null = null;
+  /** Lower-case names of the headers to keep, and the lengths of every name the parser reads. */
+  private readonly keep: ReadonlySet<string>;
+  private readonly lengths: ReadonlySet<number>;
   /** Set once the stream can no longer be parsed; nothing more is delivered. */
   error: Error | null = null;
 
-  constructor(private readonly onResponse: (status: number, body: Buffer, closeAfter: boolean) => void) {}
+  constructor(
+    private readonly onResponse: (status: number, body: Buffer, closeAfter: boolean, headers: ResponseHeaders) => void,
+    keepHeaders: readonly string[] = [],
+  ) {
+    this.keep = new Set(keepHeaders.map((h) => h.toLowerCase()));
+    this.lengths = new Set([...FRAMING, ...this.keep].map((h) => h.length));
+  }
 
   /** True between the first byte of a response and its end (or while unparsed bytes wait). */
   get busy(): boolean {
@@ -158,15 +186,22 @@ export class ResponseParser {
     let length = -1;
     let chunked = false;
     let close = text.charCodeAt(7) === 48; // HTTP/1.0: closes unless it says keep-alive
+    let headers: Record<string, string> | null = null;
     let at = text.indexOf('\r\n');
     while (at >= 0) {
       const start = at + 2;
       at = text.indexOf('\r\n', start);
       const line = at < 0 ? text.slice(start) : text.slice(start, at);
       const colon = line.indexOf(':');
-      // Only three names matter; compare lengths first so other headers cost no lower-casing.
-      if (colon === 14 || colon === 17 || colon === 10) {
+      // Only the framing names and those asked for matter; compare lengths first so other headers
+      // cost no lower-casing.
+      if (this.lengths.has(colon)) {
         const name = line.slice(0, colon).toLowerCase();
+        if (this.keep.has(name)) {
+          const raw = line.slice(colon + 1).trim();
+          headers ??= {};
+          headers[name] = headers[name] === undefined ? raw : `${headers[name]}, ${raw}`;
+        }
         const value = line.slice(colon + 1).trim().toLowerCase();
         if (name === 'content-length') {
           if (!/^\d{1,15}$/.test(value) || (length >= 0 && Number(value) !== length)) return (this.fail(`bad content-length ${JSON.stringify(value)}`), false);
@@ -183,6 +218,7 @@ export class ResponseParser {
     if (status < 200) return true; // 100 Continue, 103 Early Hints: the final answer follows
     this.status = status;
     this.closeAfter = close;
+    this.headers = headers;
     this.parts = [];
     if (status === 204 || status === 304) this.complete();
     else if (chunked) this.phase = Phase.ChunkSize;
@@ -202,7 +238,7 @@ export class ResponseParser {
     const body = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     this.parts = [];
     this.phase = Phase.Head;
-    this.onResponse(this.status, body, this.closeAfter);
+    this.onResponse(this.status, body, this.closeAfter, this.headers ?? NO_HEADERS);
   }
 }
 
@@ -222,16 +258,16 @@ class Connection {
   /** The socket is not to be given another request (closing, or its stream can't be trusted). */
   retired = false;
   failure: Error | null = null;
-  private finished: { status: number; body: Buffer } | null = null;
+  private finished: HttpResponse | null = null;
   private closeAfter = false;
 
   constructor(private readonly client: HttpClient, host: string, port: number) {
-    this.parser = new ResponseParser((status, body, closeAfter) => {
+    this.parser = new ResponseParser((status, body, closeAfter, headers) => {
       // A second response to one request, or one nobody asked for: the stream is out of step.
       if (this.req === null || this.finished) return void (this.retired = true);
-      this.finished = { status, body };
+      this.finished = { status, body, headers };
       this.closeAfter = closeAfter;
-    });
+    }, client.keepHeaders);
     // onread: the socket reads into the client's one buffer and calls back directly, skipping the
     // Readable stream's machinery per chunk; the parser copies whatever it keeps.
     const onread = { buffer: client.readBuffer, callback: (n: number) => (this.onData(client.readBuffer.subarray(0, n)), true) };
@@ -268,12 +304,12 @@ class Connection {
   /** Hands a complete response to its caller, then the socket back to the client (or closes it). */
   private settle(): void {
     const req = this.req!;
-    const { status, body } = this.finished!;
+    const { status, body, headers } = this.finished!;
     this.req = null;
     this.finished = null;
     // Bytes beyond the response can only be a response to nothing: the socket can't be reused.
     if (this.closeAfter || this.parser.busy) this.retired = true;
-    req.done(null, status, body);
+    req.done(null, status, body, headers);
     if (this.retired) this.socket.destroy();
     else this.client.release(this);
   }
@@ -292,6 +328,7 @@ export class HttpClient {
   private readonly hostHeader: string;
   private readonly max: number;
   private readonly timeoutMs: number;
+  readonly keepHeaders: readonly string[];
   private readonly conns = new Set<Connection>();
   /** Every socket reads into this (net's `onread`); its bytes are valid only during the callback. */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -315,6 +352,7 @@ export class HttpClient {
     this.hostHeader = url.host;
     this.max = Math.max(1, opts.connections ?? 128);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.keepHeaders = opts.headers ?? [];
   }
 
   /** Sockets open or opening. */
@@ -327,7 +365,7 @@ export class HttpClient {
    * called once with the status and the whole body, or with an error.
    */
   request(method: string, path: string, body: string | undefined, done: ResponseCallback): void {
-    if (this.closing) return done(new Error('client closed'), 0, EMPTY);
+    if (this.closing) return done(new Error('client closed'), 0, EMPTY, NO_HEADERS);
     const head =
       body === undefined
         ? `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\n\r\n`
@@ -339,6 +377,16 @@ export class HttpClient {
     if (conn) return conn.send(req);
     this.queue.push(req);
     if (this.queue.length - this.qHead > this.connecting && this.conns.size < this.max) this.open();
+  }
+
+  /**
+   * request() as a promise, for callers that await each answer (the fault driver, presolve); the
+   * load generator's hot path keeps the callback. Rejects when there is no status.
+   */
+  send(method: string, path: string, body?: string): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      this.request(method, path, body, (err, status, resBody, headers) => (err ? reject(err) : resolve({ status, body: resBody, headers })));
+    });
   }
 
   /** Opens every socket the client may have and resolves once all are connected (rejects if one fails or closes meanwhile). */
@@ -355,7 +403,7 @@ export class HttpClient {
     this.closing = true;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
-    for (let req = this.dequeue(); req; req = this.dequeue()) req.done(new Error('client closed'), 0, EMPTY);
+    for (let req = this.dequeue(); req; req = this.dequeue()) req.done(new Error('client closed'), 0, EMPTY, NO_HEADERS);
     if (this.conns.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.onClosed = resolve;
@@ -411,7 +459,7 @@ export class HttpClient {
       this.warming = null;
       w.reject(err);
     }
-    if (req) req.done(err, 0, EMPTY);
+    if (req) req.done(err, 0, EMPTY, NO_HEADERS);
     if (this.closing) {
       if (this.conns.size === 0 && this.onClosed) this.onClosed();
       return;

@@ -2,7 +2,7 @@
  * What bench/quorum-leader.ts writes (bench/results/quorum-<date>.json) and the arithmetic that turns a
  * run's CPU per node into a leader's and a follower's cost per message. Pure: tested beside it.
  */
-import type { Machine } from './report.js';
+import type { Machine } from './bench-report.js';
 
 /** The machine as a bench run records it, less what this run has no use for. */
 export type QuorumMachine = Omit<Machine, 'memoryGiB' | 'nginx'>;

@@ -1,6 +1,26 @@
-import type { LatencySummary } from '../tests/support/load.js';
-import type { CeilingSearch } from './ceiling.js';
-import type { GroupUsage } from './procstat.js';
+import type { LatencySummary } from './load.js';
+
+/** What bench/ceiling.ts's search found; `capped`: every rate tried passed, so `ceiling` is only a floor. */
+export interface CeilingSearch {
+  /** The highest passing rate, or 0 when even the first failed. */
+  ceiling: number;
+  /** The lowest failing rate, or null when nothing failed (the ceiling is above `ladder`'s top). */
+  firstFailing: number | null;
+  /** True when every rate tried passed: `ceiling` is only a lower bound. */
+  capped: boolean;
+  /** Rates in the order they were run. */
+  tried: number[];
+}
+
+/** One process group's use between two /proc snapshots (bench/procstat.ts). */
+export interface GroupUsage {
+  /** CPU time used between the two snapshots, µs, summed over the group's processes. */
+  cpuUs: number;
+  /** Largest VmHWM of any one process in the group, MiB, and the sum over the group. */
+  peakRssMiB: number;
+  sumPeakRssMiB: number;
+  processes: number;
+}
 
 export interface StepReport {
   kind: 'votes' | 'baseline' | 'floor' | 'votes+results';
@@ -301,7 +321,7 @@ export function renderHeadline(out: BenchOutput, source: string): string {
   );
 }
 
-// `npx tsx bench/report.ts bench/results/<file>.json` renders a results file again.
+// `npx tsx testkit/src/bench-report.ts bench/results/<file>.json` renders a results file again.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { readFileSync } = await import('node:fs');
   for (const f of process.argv.slice(2)) process.stdout.write(`${renderMarkdown(JSON.parse(readFileSync(f, 'utf8')) as BenchOutput)}\n`);

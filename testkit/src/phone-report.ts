@@ -1,11 +1,11 @@
 /**
  * The voter's wait on a throttled phone (bench/phone.ts): the raw output's shape, its targets, and the
  * generated sections of docs/BENCHMARKS.md (`phone`) and docs/ANTIBOT.md (`phone-difficulty`).
- * Pure: no browser, no stack, so bench/phone-report.test.ts can check every figure it derives.
+ * Pure: no browser, no stack, so phone-report.test.ts can check every figure it derives.
  */
 import { Ajv } from 'ajv';
-import { summarize } from '../tests/support/load.js';
-import { mark } from './report.js';
+import { summarize } from './load.js';
+import { mark } from './bench-report.js';
 
 /** The issue's targets, in ms, judged on p95 (nearest rank) of the raw samples. */
 export const PHONE_TARGETS = { tapToConfirmationP95Ms: 1500, proofReadyP95Ms: 3000 } as const;

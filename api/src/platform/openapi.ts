@@ -47,7 +47,7 @@ export function buildOpenApiDocument() {
   const noContent = { description: 'Done' };
   const idParam = z.object({ id: z.string() });
   const unauthenticated = { 401: error('`unauthenticated`: log in first (session cookie)') };
-  // Admin state changes: Origin / Sec-Fetch-Site must name our own origin (api/src/auth.ts, sameOrigin).
+  // Admin state changes: Origin / Sec-Fetch-Site must name our own origin (api/src/admin/auth.ts, sameOrigin).
   const crossOrigin = { 403: error('`cross_origin`: sent from another site (Origin or Sec-Fetch-Site)') };
   const adminChange = { ...unauthenticated, ...crossOrigin };
 

@@ -12,13 +12,13 @@ import {
 } from '@paredao/core';
 import express, { Router, type Request } from 'express';
 import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
-import type { Antibot } from './antibot.js';
+import type { ParedaoService } from '../paredoes/paredoes.js';
+import { AppError } from '../platform/errors.js';
+import type { Antibot } from '../votes/antibot.js';
 import type { Auth } from './auth.js';
 import { sameOriginOnly, sessionOf } from './auth.js';
 import { csvField } from './csv.js';
 import { createImageCodec, IMAGE_MAX_PIXELS, ImageRefused, sniffImageType, type ImageType } from './image-type.js';
-import { AppError } from './errors.js';
-import type { ParedaoService } from './paredoes.js';
 
 /** Store setting that holds the anti-bot difficulty set at run time; every api instance applies it on its next refresh. */
 export const ANTIBOT_DIFFICULTY_SETTING = 'antibot.difficulty';

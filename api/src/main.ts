@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
+import { backoffDelay } from '@paredao/contract';
+import { closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { HostArbiter, serveArbiter } from './platform/cluster-arbiter.js';

@@ -1,4 +1,5 @@
-import { createRegistry, openStore, type Paredao, type Results, type Store } from '@paredao/core';
+import { type Paredao, type Results } from '@paredao/contract';
+import { createRegistry, openStore, type Store } from '@paredao/core';
 import { deflateSync } from 'node:zlib';
 import { pngChunk } from '../support/png.js';
 import { PNG } from 'pngjs';

@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  antibotSettingSchema,
-  buildResults,
-  draftFromInput,
-  paredaoInputSchema,
-  type AdminResults,
-  type Audit,
-  type Paredao,
-  type Session,
-  type Store,
-} from '@paredao/core';
+import { antibotSettingSchema, buildResults, paredaoInputSchema, type AdminResults, type Audit, type Paredao, type Session } from '@paredao/contract';
+import { draftFromInput, type Store } from '@paredao/core';
 import express, { Router, type Request } from 'express';
 import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { ParedaoService } from '../paredoes/paredoes.js';
@@ -82,7 +73,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
 
   r.get('/api/admin/session', (req, res) => {
     const s = sessionOf(req);
-    // `satisfies`: the answers below are the contract's types (core/src/contract.ts, /api/docs).
+    // `satisfies`: the answers below are the contract's types (contract/src/contract.ts, /api/docs).
     res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() } satisfies Session);
   });
 

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { openStore, type Paredao, type Store, type VoteMessage } from '@paredao/core';
+import { type Paredao } from '@paredao/contract';
+import { openStore, type Store, type VoteMessage } from '@paredao/core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,26 +1,8 @@
 // The OpenAPI document served at GET /api/docs, generated from the zod schemas of the one HTTP contract
-// (core/src/contract.ts) that the api validates with, so the document cannot drift from the code.
+// (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import {
-  adminResultsSchema,
-  antibotSettingSchema,
-  antibotRefusalSchema,
-  auditSchema,
-  challengeSchema,
-  errorSchema,
-  exportSchema,
-  healthSchema,
-  imageUploadedSchema,
-  loginRequestSchema,
-  paredaoInputSchema,
-  paredaoSchema,
-  readinessSchema,
-  resultsSchema,
-  sessionSchema,
-  voteAcceptedSchema,
-  voteRequestSchema,
-} from '@paredao/core';
+import { adminResultsSchema, antibotSettingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),

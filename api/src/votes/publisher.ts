@@ -1,5 +1,6 @@
 import { EventEmitter, once } from 'node:events';
-import { backoffDelay, BrokerLink, entryExchange, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import { backoffDelay, sleep } from '@paredao/contract';
+import { BrokerLink, entryExchange, setupTopology, encodeBatch, encodeBatchEntry, type VoteMessage } from '@paredao/core';
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, brokerUnavailable } from '../platform/errors.js';

@@ -11,7 +11,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Antibot } from '../api/src/votes/antibot.js';
+import { Antibot } from '@paredao/api/votes/antibot';
 import { presolve } from '../tests/support/load.js';
 import { startStack } from '../tests/support/stack.js';
 

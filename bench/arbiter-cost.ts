@@ -11,8 +11,8 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { MemoryStore } from 'express-rate-limit';
-import { ArbiterClient, HostArbiter, serveArbiter } from '../api/src/platform/cluster-arbiter.js';
-import { ExpiringIdSet } from '../api/src/votes/replay-guard.js';
+import { ArbiterClient, HostArbiter, serveArbiter } from '@paredao/api/platform/cluster-arbiter';
+import { ExpiringIdSet } from '@paredao/api/votes/replay-guard';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const rate = Number(args.get('rate') ?? 2000);

@@ -3,8 +3,8 @@
 // Ansible read. The README's settings table and .env.example are rendered from here by
 // `npm run gen:settings`; tests/config/settings.test.ts fails when either file drifts from it.
 import { z } from 'zod';
-import { apiEnv } from '../api/src/platform/config.js';
-import { consumerEnv } from '../consumer/src/config.js';
+import { apiEnv } from '@paredao/api/platform/config';
+import { consumerEnv } from '@paredao/consumer/config';
 
 /** Settings no service parses: read by ./run.sh, preflight.sh, the compose files and the Ansible role. */
 export const stackEnv = z.object({

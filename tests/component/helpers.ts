@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { loadApiConfig } from '../../api/src/platform/config.js';
-import { startApi, type RunningApi } from '../../api/src/platform/worker.js';
+import { loadApiConfig } from '@paredao/api/platform/config';
+import { startApi, type RunningApi } from '@paredao/api/platform/worker';
 import { testPasswordHash } from '../support/admin.js';
 import { AMQP_URL } from '../support/stack.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Challenge } from 'altcha-lib';
-import { hashPassword } from '../../api/src/admin/password-hash.js';
-import { loadApiConfig } from '../../api/src/platform/config.js';
+import { hashPassword } from '@paredao/api/admin/password-hash';
+import { loadApiConfig } from '@paredao/api/platform/config';
 import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '../support/admin.js';
 import { solve } from '../support/antibot.js';
 import { waitFor } from '../support/ports.js';

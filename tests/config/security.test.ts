@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCRYPT_PARAMS, verifyPassword } from '../../api/src/admin/password-hash.js';
+import { SCRYPT_PARAMS, verifyPassword } from '@paredao/api/admin/password-hash';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TEMPLATE = join(ROOT, 'proxy/templates/default.conf.template');

@@ -13,6 +13,7 @@ RUN apt-get update \
 WORKDIR /app
 # Manifests first, so the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json .npmrc tsconfig.base.json ./
+COPY contract/package.json contract/
 COPY core/package.json core/
 COPY api/package.json api/
 COPY consumer/package.json consumer/
@@ -20,16 +21,18 @@ COPY web/package.json web/
 COPY testkit/package.json testkit/
 RUN test "$SERVICE" = api || test "$SERVICE" = consumer || { echo "build with --build-arg SERVICE=api or SERVICE=consumer" >&2; exit 1; }
 RUN npm ci
+COPY contract/ contract/
 COPY core/ core/
 COPY ${SERVICE}/ ${SERVICE}/
 # The TypeScript half of `npm run build`, for the packages this image runs.
-RUN npx tsc -b core "$SERVICE"
+RUN npx tsc -b contract core "$SERVICE"
 RUN npm prune --omit=dev \
- && mkdir -p /out/core "/out/$SERVICE" \
+ && mkdir -p /out/contract /out/core "/out/$SERVICE" \
  && cp -a package.json node_modules /out/ \
+ && cp -a contract/package.json contract/dist /out/contract/ \
  && cp -a core/package.json core/dist /out/core/ \
  && cp -a "$SERVICE/package.json" "$SERVICE/dist" "/out/$SERVICE/" \
- && for w in core "$SERVICE"; do if [ -d "$w/node_modules" ]; then cp -a "$w/node_modules" "/out/$w/"; fi; done
+ && for w in contract core "$SERVICE"; do if [ -d "$w/node_modules" ]; then cp -a "$w/node_modules" "/out/$w/"; fi; done
 
 FROM node:24.19.0-bookworm-slim AS runtime
 ARG SERVICE

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['{core,api,consumer,web,testkit}/src/**/*.test.ts', 'bench/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['{contract,core,api,consumer,web,testkit}/src/**/*.test.ts', 'bench/**/*.test.ts'] } },
       {
         test: {
           name: 'component',

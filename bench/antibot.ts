@@ -11,7 +11,7 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Antibot } from '../api/src/antibot.js';
+import { Antibot } from '@paredao/api/votes/antibot';
 import { presolve } from '@paredao/testkit/load';
 import { startStack } from '@paredao/testkit/stack';
 

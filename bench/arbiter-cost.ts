@@ -1,5 +1,5 @@
 /**
- * What the host arbiter (api/src/cluster-arbiter.ts) adds per vote: a cluster primary and one worker
+ * What the host arbiter (api/src/platform/cluster-arbiter.ts) adds per vote: a cluster primary and one worker
  * that makes, at a steady rate, what a vote makes (one rate-limit count, then on a later turn one proof
  * claim), once through the arbiter over IPC and once in-process as a lone api does (express-rate-limit's
  * MemoryStore and the ReplayGuard's own set). Prints the CPU per vote of worker and primary.
@@ -11,8 +11,8 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { MemoryStore } from 'express-rate-limit';
-import { ArbiterClient, HostArbiter, serveArbiter } from '../api/src/cluster-arbiter.js';
-import { ExpiringIdSet } from '../api/src/replay-guard.js';
+import { ArbiterClient, HostArbiter, serveArbiter } from '@paredao/api/platform/cluster-arbiter';
+import { ExpiringIdSet } from '@paredao/api/votes/replay-guard';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const rate = Number(args.get('rate') ?? 2000);

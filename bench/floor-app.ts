@@ -14,8 +14,8 @@ import { assertTopology } from '@paredao/core';
 import amqp from 'amqplib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createApiMetrics } from '../api/src/metrics.js';
-import { Publisher } from '../api/src/publisher.js';
+import { createApiMetrics } from '@paredao/api/platform/metrics';
+import { Publisher } from '@paredao/api/votes/publisher';
 
 const role = process.env.FLOOR_ROLE ?? 'http';
 const queue = process.env.FLOOR_QUEUE ?? 'bench-floor';

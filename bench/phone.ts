@@ -18,7 +18,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { apiEnv } from '../api/src/config.js';
+import { apiEnv } from '@paredao/api/platform/config';
 import { presolve } from '@paredao/testkit/load';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';

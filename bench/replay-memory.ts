@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ExpiringIdSet } from '../api/src/replay-guard.js';
+import { ExpiringIdSet } from '@paredao/api/votes/replay-guard';
 
 const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '25000' }, seconds: { type: 'string', default: '250' } }, strict: true });
 const rate = Number(args.rate);

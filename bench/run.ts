@@ -412,7 +412,7 @@ class StepCache {
 
 async function main() {
   if (!existsSync(join(ROOT, 'api/dist/main.js')) || !existsSync(join(ROOT, 'consumer/dist/main.js'))) {
-    throw new Error('build the services first: npx tsc -b core api consumer (or npm run build)');
+    throw new Error('build the services first: npx tsc -b contract core api consumer (or npm run build)');
   }
   const missing = missingMonitoring();
   if (missing.length) throw new Error(`the system runs with Prometheus and Alertmanager: ${missing.join(', ')} missing (./preflight.sh installs them)`);

@@ -40,7 +40,7 @@ const picked = process.argv.slice(2);
 const chosen = all.filter(([id]) => picked.length === 0 || picked.includes(id));
 
 const log = (m: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${m}`);
-const build = spawnSync('npx', ['tsc', '-b', 'core', 'api', 'consumer'], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync('npx', ['tsc', '-b', 'contract', 'core', 'api', 'consumer'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const brokerProblem = brokerAvailable();
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { closeLogger, createLogger } from '../core/src/log/logger.js';
+import { closeLogger, createLogger } from '@paredao/core/log/logger';
 
 const records = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(records) || records < 1) throw new Error('usage: bench-gelf.ts [records]');

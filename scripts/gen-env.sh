@@ -11,14 +11,14 @@ shopt -s inherit_errexit
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 example="$root/.env.example"
 env_file="${1:-$root/.env}"
-params_ts="$root/api/src/password-hash.ts"
+params_ts="$root/api/src/admin/password-hash.ts"
 
 [ -r "$example" ] || { echo >&2 "gen-env: $example not found"; exit 1; }
 
 # Hex from the kernel's CSPRNG: URL-safe, so it can go into amqp:// URLs as it is.
 random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
-# The scrypt N, r and p of api/src/password-hash.ts (SCRYPT_PARAMS), read from there so that the api and this
+# The scrypt N, r and p of api/src/admin/password-hash.ts (SCRYPT_PARAMS), read from there so that the api and this
 # script cannot drift apart. N may be written as a number or a power (2 ** 15).
 scrypt_params() {
   local line n r p
@@ -30,7 +30,7 @@ scrypt_params() {
   printf '%s %s %s\n' "$((n))" "$r" "$p"
 }
 
-# The api's password format (api/src/password-hash.ts): scrypt:N:r:p:salt:hash, base64. OpenSSL 3's scrypt
+# The api's password format (api/src/admin/password-hash.ts): scrypt:N:r:p:salt:hash, base64. OpenSSL 3's scrypt
 # (openssl is already needed for the TLS pair) and coreutils only: a Docker host need not have Node
 # or xxd. A machine without openssl (a bare local run) uses Node's. The password goes to either on
 # standard input, never in the arguments (ps shows those).

@@ -2,7 +2,7 @@
 // Prints the ADMIN_PASSWORD_HASH for a password, read from a prompt (on a terminal, not echoed) or
 // from standard input (`printf %s "$pw" | node scripts/hash-password.mjs`). Never from the command
 // line: arguments show in `ps`, /proc/*/cmdline and shell history.
-// Same format and parameters as api/src/password-hash.ts (hashPassword, SCRYPT_PARAMS).
+// Same format and parameters as api/src/admin/password-hash.ts (hashPassword, SCRYPT_PARAMS).
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -44,7 +44,7 @@ if (!password || password.length < 8) {
   console.error('hash-password: the password must have at least 8 characters');
   process.exit(2);
 }
-// The scrypt parameters of api/src/password-hash.ts SCRYPT_PARAMS (tests/config/security.test.ts checks they agree).
+// The scrypt parameters of api/src/admin/password-hash.ts SCRYPT_PARAMS (tests/config/security.test.ts checks they agree).
 const [N, r, p] = [32768, 8, 3];
 const salt = randomBytes(16);
 const hash = scryptSync(password, salt, 32, { N, r, p, maxmem: 64 * 1024 * 1024 });

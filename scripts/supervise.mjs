@@ -9,8 +9,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { prettyFactory } from 'pino-pretty';
-// The project's one backoff formula; ./run.sh builds core before it starts this.
-import { backoffDelay } from '../core/dist/backoff.js';
+// The project's one backoff formula; ./run.sh builds the packages before it starts this.
+import { backoffDelay } from '@paredao/contract/backoff';
 
 const STOP_DEADLINE_MS = 15_000;
 const args = process.argv.slice(2);

@@ -1,12 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { backoffDelay, closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
+import { backoffDelay } from '@paredao/contract';
+import { closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { HostArbiter, serveArbiter } from './cluster-arbiter.js';
-import { loadApiConfig, publicOrigins, type ApiConfig } from './config.js';
-import { startApi } from './worker.js';
+import { HostArbiter, serveArbiter } from './platform/cluster-arbiter.js';
+import { loadApiConfig, publicOrigins, type ApiConfig } from './platform/config.js';
+import { startApi } from './platform/worker.js';
 
 function makeLogger(config: ApiConfig): Logger {
   return createLogger({ service: 'api', level: config.LOG_LEVEL, gelfUrl: config.GELF_URL, pretty: config.LOG_PRETTY });

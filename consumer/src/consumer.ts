@@ -1,4 +1,5 @@
-import { backoffDelay, setupTopology, BrokerLink, decodeMessage, sleep, type Store, type VoteMessage } from '@paredao/core';
+import { backoffDelay, sleep } from '@paredao/contract';
+import { setupTopology, BrokerLink, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';

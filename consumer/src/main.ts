@@ -1,4 +1,5 @@
-import { backoffDelay, closeLogger, ConfigError, createLogger, createRegistry, openStore, redactUrl, sleep, startOpsServer, type Store } from '@paredao/core';
+import { backoffDelay, sleep } from '@paredao/contract';
+import { closeLogger, ConfigError, createLogger, createRegistry, openStore, redactUrl, startOpsServer, type Store } from '@paredao/core';
 import { pino } from 'pino';
 import { loadConsumerConfig, type ConsumerConfig } from './config.js';
 import { VoteConsumer } from './consumer.js';

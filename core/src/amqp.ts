@@ -9,13 +9,13 @@
  *
  * Failover: `AMQP_URL` lists every node of a cluster (comma-separated). A process starts at a random
  * address, so replicas spread over the nodes, and on a lost connection or a failed attempt moves to the
- * next one. The delay before the next attempt is `backoffDelay` (core/src/backoff.ts), the one formula
+ * next one. The delay before the next attempt is `backoffDelay` (contract/src/backoff.ts), the one formula
  * the services use; after a lost connection the first attempt on the next node is immediate, so a
  * node's death costs one TCP connect plus the session's setup.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, sleep } from '@paredao/contract';
 import { redactUrl } from './env.js';
 
 export interface BrokerLinkOptions<S> {

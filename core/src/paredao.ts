@@ -1,8 +1,7 @@
 // The paredão's rules; its shape is in contract.ts.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { paredaoSchema, type ParedaoInput, type Paredao } from './contract.js';
-import { slugify } from './slug.js';
+import { paredaoSchema, slugify, type ParedaoInput, type Paredao } from '@paredao/contract';
 
 /** A new draft from the team's input: ids derived from the names, plus a random suffix for the paredão. */
 export function draftFromInput(input: ParedaoInput, now: Date, id = `${slugify(input.title).slice(0, 40)}-${randomBytes(3).toString('hex')}`): Paredao {

@@ -29,7 +29,7 @@ dir="${PAREDAO_DEFINITIONS_DIR:-/tmp/rabbitmq-definitions}"
 umask 077
 mkdir -p "$dir"
 cp "${PAREDAO_TOPOLOGY_FILE:-/etc/rabbitmq/definitions.json}" "$dir/20-topology.json"
-# What each service does (core/src/topology.ts checkTopology, api/src/publisher.ts, consumer/src/consumer.ts):
+# What each service does (core/src/topology.ts checkTopology, api/src/votes/publisher.ts, consumer/src/consumer.ts):
 #   check votes.in, votes.dlx, votes.dead, votes (passive)   no permission
 #   api: publish to the exchange votes.in (bound to votes)   write votes.in only (not amq.default, which
 #                                                            reaches every queue by name, votes.dead too)

@@ -1,4 +1,4 @@
-import { hashPassword } from '../../api/src/password-hash.js';
+import { hashPassword } from '@paredao/api/admin/password-hash';
 
 export const ADMIN_USER = 'admin';
 export const ADMIN_PASSWORD = 'paredao-test-password';

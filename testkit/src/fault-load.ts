@@ -5,7 +5,7 @@ import { HttpClient } from './http-client.js';
  * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
  * its Retry-After with a NEW proof (a proof is single use; the page solves a fresh one), and every
  * request's vote id is known up front — it is the first 32 hex characters of the challenge signature
- * (api/src/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
+ * (api/src/votes/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
  * including requests that never got their 202.
  *
  * load.ts (runLoad) measures latency of one attempt per vote; this driver trades that for
@@ -41,7 +41,7 @@ export interface FaultLoadResult {
   errorAtSec: number[];
 }
 
-/** The vote id the api will derive from a widget payload (api/src/antibot.ts voteIdOf). */
+/** The vote id the api will derive from a widget payload (api/src/votes/antibot.ts voteIdOf). */
 export function voteIdOfProof(payload: string): string {
   const p = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { challenge: { signature: string } };
   return p.challenge.signature.slice(0, 32);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Results } from '@paredao/core';
+import type { Results } from '@paredao/contract';
 import amqp from 'amqplib';
 import { testPasswordHash } from './admin.js';
 import { solvedPayload } from './antibot.js';

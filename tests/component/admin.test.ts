@@ -1,10 +1,11 @@
-import { createRegistry, openStore, type Paredao, type Results, type Store } from '@paredao/core';
+import { type Paredao, type Results } from '@paredao/contract';
+import { createRegistry, openStore, type Store } from '@paredao/core';
 import { deflateSync } from 'node:zlib';
 import { pngChunk } from '../support/png.js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VoteConsumer } from '../../consumer/src/consumer.js';
-import { createConsumerMetrics } from '../../consumer/src/metrics.js';
+import { VoteConsumer } from '@paredao/consumer/consumer';
+import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { ADMIN_PASSWORD, adminCookie } from '@paredao/testkit/admin';
 import { solvedPayload } from '@paredao/testkit/antibot';
 import { waitFor } from '@paredao/testkit/ports';

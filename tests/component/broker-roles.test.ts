@@ -5,14 +5,14 @@ import { join, resolve } from 'node:path';
 import { createRegistry, draftFromInput, openStore, type Store } from '@paredao/core';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiMetrics } from '../../api/src/metrics.js';
-import { Publisher } from '../../api/src/publisher.js';
-import { VoteConsumer } from '../../consumer/src/consumer.js';
-import { createConsumerMetrics } from '../../consumer/src/metrics.js';
+import { createApiMetrics } from '@paredao/api/platform/metrics';
+import { Publisher } from '@paredao/api/votes/publisher';
+import { VoteConsumer } from '@paredao/consumer/consumer';
+import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { waitFor } from '@paredao/testkit/ports';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
-import { quietLog, tempStoreUrl } from './helpers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
+import { quietLog, tempStoreUrl } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

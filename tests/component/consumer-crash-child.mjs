@@ -3,8 +3,8 @@
 // a child process does not go through vitest's transform.
 import { createRegistry, openStore } from '@paredao/core';
 import { pino } from 'pino';
-import { VoteConsumer } from '../../consumer/dist/consumer.js';
-import { createConsumerMetrics } from '../../consumer/dist/metrics.js';
+import { VoteConsumer } from '@paredao/consumer/consumer';
+import { createConsumerMetrics } from '@paredao/consumer/metrics';
 
 const { AMQP_URL, QUEUE_NAME, STORE_URL } = process.env;
 const store = await openStore(STORE_URL);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createRegistry, encodeBatch, encodeBatchEntry, encodeVote, openStore, type Store, type VoteMessage } from '@paredao/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VoteConsumer } from '../../consumer/src/consumer.js';
-import { createConsumerMetrics } from '../../consumer/src/metrics.js';
+import { VoteConsumer } from '@paredao/consumer/consumer';
+import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { waitFor } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
 import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';

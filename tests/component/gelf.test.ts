@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeLogger, createLogger } from '../../core/src/log/logger.js';
+import { closeLogger, createLogger } from '@paredao/core/log/logger';
 
 type Gelf = Record<string, unknown>;
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { loadApiConfig } from '../../api/src/config.js';
-import { startApi, type RunningApi } from '../../api/src/worker.js';
+import { loadApiConfig } from '@paredao/api/platform/config';
+import { startApi, type RunningApi } from '@paredao/api/platform/worker';
 import { testPasswordHash } from '@paredao/testkit/admin';
 import { AMQP_URL } from '@paredao/testkit/stack';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../api/src/password-hash.js';
-import { loadApiConfig } from '../../api/src/config.js';
 import type { Challenge } from 'altcha-lib';
+import { hashPassword } from '@paredao/api/admin/password-hash';
+import { loadApiConfig } from '@paredao/api/platform/config';
 import { ADMIN_PASSWORD, ADMIN_USER, adminCookie } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
 import { waitFor } from '@paredao/testkit/ports';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ConfigError } from '../../core/src/env.js';
+import { ConfigError } from '@paredao/core/env';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { openMongoStore } from '../../core/src/store/mongodb.js';
+import { openMongoStore } from '@paredao/core/store/mongodb';
 import { fakeMongo } from '../support/fake-mongo.js';
 import { freePort } from '@paredao/testkit/ports';
 

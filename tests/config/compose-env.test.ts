@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCRYPT_PARAMS } from '../../api/src/password-hash.js';
+import { SCRYPT_PARAMS } from '@paredao/api/admin/password-hash';
 import { mainFile, presentIncludes, root } from './compose-model.js';
 
 describe('.env generation (scripts/gen-env.sh)', () => {

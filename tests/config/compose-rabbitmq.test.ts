@@ -114,7 +114,7 @@ describe('RabbitMQ definitions agree with what the services declare', () => {
       skipTestWithoutTool({ tool: 'RabbitMQ', why: `does not answer at ${amqpUrl} (${String(err)})`, checks: 'comparing the definitions with core/src/topology.ts' });
       return;
     }
-    const { assertTopology } = await import('../../core/src/topology.js');
+    const { assertTopology } = await import('@paredao/core/topology');
     const defs = JSON.parse(readFileSync(join(root, 'deploy/rabbitmq/definitions.json'), 'utf8')) as {
       queues: { name: string; durable: boolean; arguments: Record<string, unknown> }[];
       exchanges: { name: string; type: string; durable: boolean }[];

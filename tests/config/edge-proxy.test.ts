@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadApiConfig, publicOrigins } from '../../api/src/config.js';
+import { loadApiConfig, publicOrigins } from '@paredao/api/platform/config';
 
 /**
  * The edge's wiring, offline: what the rendered nginx config lets through (/nginx_status, host names)

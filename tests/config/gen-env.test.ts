@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRYPT_PARAMS, verifyPassword } from '../../api/src/password-hash.js';
+import { SCRYPT_PARAMS, verifyPassword } from '@paredao/api/admin/password-hash';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const script = join(root, 'scripts/gen-env.sh');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../api/src/openapi.js';
+import { buildOpenApiDocument } from '@paredao/api/platform/openapi';
 import { ContractChecker, type OpenApiDoc } from '../support/contract.js';
 
 const doc = buildOpenApiDocument() as unknown as OpenApiDoc & {

@@ -24,8 +24,8 @@ beforeAll(() => {
   chmodSync(work, 0o755);
   // The parts of the repository `preflight.sh docker` uses, owned by the deploy user.
   repo = join(work, 'repo');
-  mkdirSync(join(repo, 'api/src'), { recursive: true });
-  for (const p of ['preflight.sh', 'scripts', '.env.example', 'api/src/password-hash.ts']) cpSync(join(root, p), join(repo, p), { recursive: true });
+  mkdirSync(join(repo, 'api/src/admin'), { recursive: true });
+  for (const p of ['preflight.sh', 'scripts', '.env.example', 'api/src/admin/password-hash.ts']) cpSync(join(root, p), join(repo, p), { recursive: true });
   spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, repo]);
   bin = join(work, 'bin');
   mkdirSync(bin);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCRYPT_PARAMS, verifyPassword } from '../../api/src/password-hash.js';
+import { SCRYPT_PARAMS, verifyPassword } from '@paredao/api/admin/password-hash';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TEMPLATE = join(ROOT, 'proxy/templates/default.conf.template');
@@ -98,8 +98,8 @@ describe('the admin password tooling', () => {
       symlinkSync(join(ROOT, 'scripts'), join(work, 'scripts'));
       copyFileSync(join(ROOT, '.env.example'), join(work, '.env.example'));
       // gen-env reads the api's scrypt parameters from there.
-      mkdirSync(join(work, 'api/src'), { recursive: true });
-      symlinkSync(join(ROOT, 'api/src/password-hash.ts'), join(work, 'api/src/password-hash.ts'));
+      mkdirSync(join(work, 'api/src/admin'), { recursive: true });
+      symlinkSync(join(ROOT, 'api/src/admin/password-hash.ts'), join(work, 'api/src/admin/password-hash.ts'));
       // ensure_env from preflight.sh itself, run in a scratch copy of the repository layout.
       const fn = /^ensure_env\(\) \{[\s\S]*?^\}/m.exec(readFileSync(join(ROOT, 'preflight.sh'), 'utf8'))![0];
       writeFileSync(join(work, 'run.sh'), `set -euo pipefail\nsay() { printf '%s\\n' "$*"; }\n${fn}\nensure_env\n`);

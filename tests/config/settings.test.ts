@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { allSettings, renderEnvExample, withReadmeTable } from '../../scripts/settings.js';
 
 const root = join(import.meta.dirname, '../..');
-const REGENERATE = 'out of date: run `npm run gen:settings` (it rewrites the README settings table and .env.example from api/src/config.ts, consumer/src/config.ts and scripts/settings.ts)';
+const REGENERATE = 'out of date: run `npm run gen:settings` (it rewrites the README settings table and .env.example from api/src/platform/config.ts, consumer/src/config.ts and scripts/settings.ts)';
 
 describe('settings documentation, generated from the config schemas', () => {
   it('the README settings table is the one the config schemas generate', () => {

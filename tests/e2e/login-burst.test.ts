@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { hashPassword } from '../../api/src/password-hash.js';
+import { hashPassword } from '@paredao/api/admin/password-hash';
 import { createMemoryCgroup, inCgroup, type MemoryCgroup } from '../support/memory-cgroup.js';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 

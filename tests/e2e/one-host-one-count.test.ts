@@ -5,7 +5,7 @@ import { startStack, type Stack } from '@paredao/testkit/stack';
 /**
  * Two api workers on one host (the compose default) decide as one: a proof is accepted once, however
  * many copies arrive at once and whichever worker takes each, and a client's rate-limit count is one
- * count for the host, not one per worker (api/src/cluster-arbiter.ts).
+ * count for the host, not one per worker (api/src/platform/cluster-arbiter.ts).
  */
 const postVote = (base: string, candidateId: string, altcha: string) =>
   fetch(`${base}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidateId, altcha }) });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatHourRange, utcHourStart } from '../../web/src/format.js';
+import { formatHourRange, utcHourStart } from '@paredao/web/format';
 import { adminCookie } from '@paredao/testkit/admin';
 import { waitFor } from '@paredao/testkit/ports';
 import { startStack, type Stack } from '@paredao/testkit/stack';

@@ -94,5 +94,5 @@ export function checkBrowserAnswers(context: BrowserContext): void {
 afterAll(async () => {
   await Promise.all(pending);
   globalThis.fetch = realFetch;
-  expect(problems, `${problems.length} of ${checked} api answers do not match the served OpenAPI document (api/src/openapi.ts, core/src/contract.ts)`).toEqual([]);
+  expect(problems, `${problems.length} of ${checked} api answers do not match the served OpenAPI document (api/src/platform/openapi.ts, contract/src/contract.ts)`).toEqual([]);
 });

@@ -1,9 +1,7 @@
-// Types of the admin API (core/src/contract.ts, served at /api/docs) and the page's pure rules: draft
+// Types of the admin API (contract/src/contract.ts, served at /api/docs) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
-import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '../../core/src/contract.ts';
-import { isAllowedImageUrl } from '../../core/src/image-url.ts';
-import { PAREDAO_LIMITS } from '../../core/src/limits.ts';
-import { slugify } from '../../core/src/slug.ts';
+import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '@paredao/contract';
+import { isAllowedImageUrl, PAREDAO_LIMITS, slugify } from '@paredao/contract';
 import { localInputToIso } from './admin-time.ts';
 
 export type { Audit, Candidate, ParedaoStatus, Session };
@@ -33,7 +31,7 @@ export interface FieldError {
   message: string;
 }
 
-// The server's own limits (core/src/limits.ts, enforced by the contract's schemas).
+// The server's own limits (contract/src/limits.ts, enforced by the contract's schemas).
 export const MIN_CANDIDATES = PAREDAO_LIMITS.minCandidates;
 export const MAX_CANDIDATES = PAREDAO_LIMITS.maxCandidates;
 export const MAX_TITLE = PAREDAO_LIMITS.maxTitle;

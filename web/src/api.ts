@@ -1,9 +1,9 @@
 // The pages' one HTTP client: the contract's calls, typed, with every failure turned into one error
 // type (ApiError) the pages can act on. The admin and panel pages use `request` for their routes.
 
-// The shapes are the api's own (core/src/contract.ts, the schemas it validates with and generates
+// The shapes are the api's own (contract/src/contract.ts, the schemas it validates with and generates
 // /api/docs from): imported as types only, so no zod reaches the pages.
-import type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest } from '../../core/src/contract.ts';
+import type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest } from '@paredao/contract';
 
 export type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest };
 

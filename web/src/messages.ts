@@ -1,6 +1,6 @@
 // What the vote page tells a person when something fails, and what it does next. Pure, so it is tested.
 import { ApiError, DEFAULT_RETRY_SECONDS } from './api.ts';
-import { backoffDelay } from '../../core/src/backoff.ts';
+import { backoffDelay } from '@paredao/contract';
 
 export type VoteFailure =
   /** Transient (rate limit, broker down, network): count down, then send the same vote again. */

@@ -1,7 +1,7 @@
 import './style.css';
 import { byId } from './dom.ts';
 import { ApiError, getParedao, request, type Paredao, type Results } from './api.ts';
-import type { AdminResults } from '../../core/src/contract.ts';
+import type { AdminResults } from '@paredao/contract';
 import { fillHours, layoutStackedBars, type Hour } from './chart.ts';
 import { colourIndex, formatClock, formatHourRange, formatHourShort, formatInt, formatPercent, utcHourStart } from './format.ts';
 import { showMode } from './live.ts';

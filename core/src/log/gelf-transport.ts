@@ -12,7 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import build from 'pino-abstract-transport';
-import { backoffDelay } from '../backoff.js';
+import { backoffDelay } from '@paredao/contract';
 import { chunkGelf, parseGelfUrl, toGelf, type GelfMessage, type GelfTarget } from './gelf.js';
 
 export interface GelfTransportOptions {

@@ -1,9 +1,9 @@
 import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession } from 'mongodb';
-import { paredaoSchema, type Paredao } from '../contract.js';
+import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
 import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type Tally, type TransitionResult } from './types.js';
+import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
 interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date }
 interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes: number }

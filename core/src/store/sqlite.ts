@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { paredaoSchema, type Paredao } from '../contract.js';
+import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type Tally, type TransitionResult } from './types.js';
+import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_votes (

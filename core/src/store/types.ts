@@ -1,10 +1,5 @@
-import type { Paredao } from '../contract.js';
+import type { Paredao, Tally } from '@paredao/contract';
 import type { VoteMessage } from '../vote.js';
-
-export interface Tally {
-  byCandidate: Record<string, number>;
-  hourly: { hour: string; byCandidate: Record<string, number> }[];
-}
 
 export interface ApplyOutcome {
   /** Votes counted by this batch. */

@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store as RateLimitStore } from 'express-rate-limit';
+import { ExpiringIdSet, type ClaimArbiter } from '../votes/replay-guard.js';
 import { AppError } from './errors.js';
-import { ExpiringIdSet, type ClaimArbiter } from './replay-guard.js';
 
 /**
  * One decision per host for what the api's cluster workers would otherwise each decide alone: the claim

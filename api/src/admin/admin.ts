@@ -1,24 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import {
-  antibotSettingSchema,
-  buildResults,
-  draftFromInput,
-  paredaoInputSchema,
-  type AdminResults,
-  type Audit,
-  type Paredao,
-  type Session,
-  type Store,
-} from '@paredao/core';
+import { antibotSettingSchema, buildResults, paredaoInputSchema, type AdminResults, type Audit, type Paredao, type Session } from '@paredao/contract';
+import { draftFromInput, type Store } from '@paredao/core';
 import express, { Router, type Request } from 'express';
 import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
-import type { Antibot } from './antibot.js';
+import type { ParedaoService } from '../paredoes/paredoes.js';
+import { AppError } from '../platform/errors.js';
+import type { Antibot } from '../votes/antibot.js';
 import type { Auth } from './auth.js';
 import { sameOriginOnly, sessionOf } from './auth.js';
 import { csvField } from './csv.js';
 import { createImageCodec, IMAGE_MAX_PIXELS, ImageRefused, sniffImageType, type ImageType } from './image-type.js';
-import { AppError } from './errors.js';
-import type { ParedaoService } from './paredoes.js';
 
 /** Store setting that holds the anti-bot difficulty set at run time; every api instance applies it on its next refresh. */
 export const ANTIBOT_DIFFICULTY_SETTING = 'antibot.difficulty';
@@ -82,7 +73,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
 
   r.get('/api/admin/session', (req, res) => {
     const s = sessionOf(req);
-    // `satisfies`: the answers below are the contract's types (core/src/contract.ts, /api/docs).
+    // `satisfies`: the answers below are the contract's types (contract/src/contract.ts, /api/docs).
     res.json({ username: s.username, expiresAt: new Date(s.expiresAt).toISOString() } satisfies Session);
   });
 

@@ -1,26 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Store, VoteMessage } from '@paredao/core';
+import type { Store } from '@paredao/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MemoryStore, rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { adminRouter } from './admin.js';
-import type { Antibot } from './antibot.js';
-import type { Auth } from './auth.js';
+import { adminRouter } from '../admin/admin.js';
+import type { Auth } from '../admin/auth.js';
+import type { ParedaoService } from '../paredoes/paredoes.js';
+import type { ResultsService } from '../results/results.js';
+import type { Antibot } from '../votes/antibot.js';
+import { withHotPath } from '../votes/hot-path.js';
+import type { ReplayGuard } from '../votes/replay-guard.js';
+import { VoteService, type VotePublisher } from '../votes/votes.js';
 import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
-import type { ParedaoService } from './paredoes.js';
-import type { ReplayGuard } from './replay-guard.js';
-import type { ResultsService } from './results.js';
-import { withHotPath } from './hot-path.js';
 import { compileTrust, type TrustedProxies } from './trusted-proxies.js';
-import { VoteService } from './votes.js';
-
-export interface VotePublisher {
-  readonly ready: boolean;
-  /** Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise. */
-  publish(vote: Omit<VoteMessage, 'v'>): Promise<void>;
-}
 
 export interface AppDeps {
   store: Store;

@@ -1,8 +1,8 @@
 import { createChallenge, randomInt, solveChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../platform/errors.js';
 import { Antibot, RandomPool } from './antibot.js';
-import { AppError } from './errors.js';
 
 const secret = 'x'.repeat(40);
 const antibot = new Antibot({ secret, difficulty: 1, expirySeconds: 60 });

@@ -1,6 +1,6 @@
 import { createHash, createHmac, createSecretKey, hash, randomFillSync, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Challenge } from 'altcha-lib';
-import { AppError } from './errors.js';
+import { AppError } from '../platform/errors.js';
 
 export interface AntibotOptions {
   secret: string;
@@ -17,7 +17,7 @@ export interface AntibotOptions {
  * Creation and verification are done here with node:crypto rather than through altcha-lib, whose HMACs
  * go through WebCrypto's async importKey/sign: measured on this machine, 667 µs to create and 333 µs to
  * verify per vote that way, against a few µs here (docs/BENCHMARKS.md, bench/antibot.ts). The format is
- * altcha-lib's exactly; api/src/antibot.test.ts checks both directions against altcha-lib itself.
+ * altcha-lib's exactly; api/src/votes/antibot.test.ts checks both directions against altcha-lib itself.
  *
  * The vote id is derived from the challenge signature, so a replayed proof carries the same vote id and
  * the consumer's exactly-once apply drops it (docs/ANTIBOT.md).

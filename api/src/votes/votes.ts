@@ -1,13 +1,19 @@
-import { acceptsVotesAt } from '@paredao/core';
+import { acceptsVotesAt, type VoteMessage } from '@paredao/core';
 import type { Challenge } from 'altcha-lib';
 import type { Logger } from 'pino';
+import type { ParedaoService } from '../paredoes/paredoes.js';
+import { AppError } from '../platform/errors.js';
+import type { ApiMetrics } from '../platform/metrics.js';
 import type { Antibot } from './antibot.js';
-import { AppError } from './errors.js';
-import type { ApiMetrics } from './metrics.js';
-import type { ParedaoService } from './paredoes.js';
 import type { ReplayGuard } from './replay-guard.js';
-import type { VotePublisher } from './app.js';
 import { voteBody } from './vote-body.js';
+
+/** Where an accepted vote goes: the broker, through publisher.ts (a memory one in tests). */
+export interface VotePublisher {
+  readonly ready: boolean;
+  /** Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise. */
+  publish(vote: Omit<VoteMessage, 'v'>): Promise<void>;
+}
 
 export interface VoteServiceDeps {
   paredoes: ParedaoService;

@@ -1,22 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { openStore, type Paredao, type Store, type VoteMessage } from '@paredao/core';
+import { type Paredao } from '@paredao/contract';
+import { openStore, type Store, type VoteMessage } from '@paredao/core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
-import { ContractChecker, type OpenApiDoc } from '../../tests/support/contract.js';
-import { Antibot } from './antibot.js';
-import { createApp, type VotePublisher } from './app.js';
-import { Auth } from './auth.js';
+import { ContractChecker, type OpenApiDoc } from '../../../tests/support/contract.js';
+import { Auth } from '../admin/auth.js';
+import { ParedaoService } from '../paredoes/paredoes.js';
+import { ResultsService } from '../results/results.js';
+import { Antibot } from '../votes/antibot.js';
+import { ReplayGuard } from '../votes/replay-guard.js';
+import type { VotePublisher } from '../votes/votes.js';
+import { createApp } from './app.js';
 import { brokerUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { ParedaoService } from './paredoes.js';
-import { ReplayGuard } from './replay-guard.js';
-import { ResultsService } from './results.js';
 
 // Route behaviour on createApp in this process, no broker: the publisher port is an in-memory stand-in
 // that records what it is given (or fails like a broker that went away), the store is the real SQLite

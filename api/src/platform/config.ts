@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parseEnv, port, serviceEnv } from '@paredao/core';
 import { z } from 'zod';
-import { parseStoredHash } from './password-hash.js';
+import { parseStoredHash } from '../admin/password-hash.js';
 
 /**
  * The api's settings. Each `.describe()` is the documentation: the README's settings table and
@@ -151,7 +151,7 @@ export function publicOrigins(cfg: Pick<ApiConfig, 'PUBLIC_ORIGINS' | 'HTTP_PORT
   return ['localhost', '127.0.0.1'].flatMap((host) => [`http://${host}:${cfg.HTTP_PORT}`, `https://${host}:${cfg.HTTPS_PORT}`]).map((o) => originOf(o)!);
 }
 
-/** TRUSTED_PROXIES keywords besides addresses and CIDRs (api/src/trusted-proxies.ts). */
+/** TRUSTED_PROXIES keywords besides addresses and CIDRs (api/src/platform/trusted-proxies.ts). */
 export const TRUSTED_PROXY_KEYWORDS = ['loopback', 'unix'] as const;
 
 /** Why `entry` is not a valid TRUSTED_PROXIES entry, or null when it is. */

@@ -1,8 +1,8 @@
 import type { Store } from '@paredao/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ReplayGuard } from '../votes/replay-guard.js';
 import { ArbiterClient, HostArbiter, serveArbiter, type ArbiterChannel } from './cluster-arbiter.js';
-import { ReplayGuard } from './replay-guard.js';
 
 const id = (n: number) => `${(n + 0x10000).toString(16).padStart(16, '0')}${'e'.repeat(16)}`;
 const noStore = { appliedSince: async () => [] } as unknown as Store;

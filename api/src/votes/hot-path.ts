@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
+import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from '../platform/errors.js';
+import type { ApiMetrics } from '../platform/metrics.js';
+import { clientAddress } from '../platform/trusted-proxies.js';
 import type { Antibot } from './antibot.js';
-import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
-import type { ApiMetrics } from './metrics.js';
-import { clientAddress } from './trusted-proxies.js';
 import type { VoteService } from './votes.js';
 
 /** The same limit as express.json({ limit: '8kb' }) on the Express route. */

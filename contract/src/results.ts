@@ -1,5 +1,10 @@
 import type { Paredao, Results } from './contract.js';
-import type { Tally } from './store/types.js';
+
+/** What the store counted for one paredão: votes by candidate, in total and per UTC hour. */
+export interface Tally {
+  byCandidate: Record<string, number>;
+  hourly: { hour: string; byCandidate: Record<string, number> }[];
+}
 
 /**
  * Percentages with one decimal that add up to exactly 100 (largest remainder method), so the page

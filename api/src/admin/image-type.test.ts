@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { deflateSync } from 'node:zlib';
-import { pngChunk } from '../../tests/support/png.js';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { pngChunk } from '../../../tests/support/png.js';
 import { createImageCodec, ImageRefused, orient, sniffImageType } from './image-type.js';
 
 describe('sniffImageType', () => {

@@ -1,7 +1,6 @@
 // The HTTP contract, written once: the api validates requests with these schemas and builds its
-// answers to these types, api/src/openapi.ts generates the OpenAPI document served at /api/docs from
-// them, and the web pages import the types (type-only). Only zod here, nothing of Node, so the web
-// project can type-check against this file.
+// answers to these types, api/src/platform/openapi.ts generates the OpenAPI document served at
+// /api/docs from them, and the web pages import the types.
 import { z } from 'zod';
 import { isAllowedImageUrl } from './image-url.js';
 import { PAREDAO_LIMITS as L } from './limits.js';

@@ -1,9 +1,10 @@
 import { EventEmitter, once } from 'node:events';
-import { backoffDelay, BrokerLink, entryExchange, setupTopology, encodeBatch, encodeBatchEntry, sleep, type VoteMessage } from '@paredao/core';
+import { backoffDelay, sleep } from '@paredao/contract';
+import { BrokerLink, entryExchange, setupTopology, encodeBatch, encodeBatchEntry, type VoteMessage } from '@paredao/core';
 import type { ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
-import { AppError, brokerUnavailable } from './errors.js';
-import type { ApiMetrics } from './metrics.js';
+import { AppError, brokerUnavailable } from '../platform/errors.js';
+import type { ApiMetrics } from '../platform/metrics.js';
 
 export interface PublisherOptions {
   /** One broker, or every node of a cluster: the publisher connects to one and moves on when it goes. */

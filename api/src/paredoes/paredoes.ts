@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { loadParedaoFile, type Paredao, type Store } from '@paredao/core';
+import { type Paredao } from '@paredao/contract';
+import { loadParedaoFile, type Store } from '@paredao/core';
 import type { Logger } from 'pino';
 
 /**

@@ -1,26 +1,8 @@
 // The OpenAPI document served at GET /api/docs, generated from the zod schemas of the one HTTP contract
-// (core/src/contract.ts) that the api validates with, so the document cannot drift from the code.
+// (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import {
-  adminResultsSchema,
-  antibotSettingSchema,
-  antibotRefusalSchema,
-  auditSchema,
-  challengeSchema,
-  errorSchema,
-  exportSchema,
-  healthSchema,
-  imageUploadedSchema,
-  loginRequestSchema,
-  paredaoInputSchema,
-  paredaoSchema,
-  readinessSchema,
-  resultsSchema,
-  sessionSchema,
-  voteAcceptedSchema,
-  voteRequestSchema,
-} from '@paredao/core';
+import { adminResultsSchema, antibotSettingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),
@@ -47,7 +29,7 @@ export function buildOpenApiDocument() {
   const noContent = { description: 'Done' };
   const idParam = z.object({ id: z.string() });
   const unauthenticated = { 401: error('`unauthenticated`: log in first (session cookie)') };
-  // Admin state changes: Origin / Sec-Fetch-Site must name our own origin (api/src/auth.ts, sameOrigin).
+  // Admin state changes: Origin / Sec-Fetch-Site must name our own origin (api/src/admin/auth.ts, sameOrigin).
   const crossOrigin = { 403: error('`cross_origin`: sent from another site (Origin or Sec-Fetch-Site)') };
   const adminChange = { ...unauthenticated, ...crossOrigin };
 

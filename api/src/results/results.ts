@@ -1,4 +1,5 @@
-import { buildResults, type Paredao, type Results, type Store } from '@paredao/core';
+import { buildResults, type Paredao, type Results } from '@paredao/contract';
+import { type Store } from '@paredao/core';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 

@@ -14,7 +14,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@paredao/core';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from './errors.js';
+import { AppError } from '../platform/errors.js';
 import { Gate, GateFullError } from './gate.js';
 import { verifyPassword } from './password-hash.js';
 

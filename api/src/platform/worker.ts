@@ -4,17 +4,17 @@ import { createServer, type Server } from 'node:http';
 import { createRegistry, openStore } from '@paredao/core';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { ANTIBOT_DIFFICULTY_SETTING } from './admin.js';
-import { Antibot } from './antibot.js';
+import { ANTIBOT_DIFFICULTY_SETTING } from '../admin/admin.js';
+import { Auth } from '../admin/auth.js';
+import { ParedaoService } from '../paredoes/paredoes.js';
+import { ResultsService } from '../results/results.js';
+import { Antibot } from '../votes/antibot.js';
+import { Publisher } from '../votes/publisher.js';
+import { ReplayGuard } from '../votes/replay-guard.js';
 import { createApp } from './app.js';
-import { Auth } from './auth.js';
 import { ArbiterClient } from './cluster-arbiter.js';
 import { publicOrigins, type ApiConfig } from './config.js';
 import { createApiMetrics, initCandidateSeries } from './metrics.js';
-import { ParedaoService } from './paredoes.js';
-import { Publisher } from './publisher.js';
-import { ReplayGuard } from './replay-guard.js';
-import { ResultsService } from './results.js';
 
 export interface RunningApi {
   server: Server;

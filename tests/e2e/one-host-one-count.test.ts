@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_USER } from '../support/admin.js';
+import { freshResults } from '../support/settled.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -39,9 +40,7 @@ describe('one proof, one 202, with two api workers behind nginx', () => {
   });
 
   it('when the copies of one proof name two candidates, then the one candidate answered 202 is the one counted', async () => {
-    // Each worker serves the results it read from the store within the last second: let them settle.
-    await new Promise((r) => setTimeout(r, 2500));
-    const before = await stack.results(stack.apiUrl);
+    const before = await freshResults(stack);
     const expected = new Map(before.candidates.map((c) => [c.id, c.votes]));
     for (let round = 0; round < 3; round++) {
       const altcha = await stack.solve();

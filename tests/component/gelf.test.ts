@@ -256,20 +256,29 @@ describe('GELF over TCP from createLogger', () => {
 
   // Graylog is down: nothing listens on the port. The worker's first connection attempt, made as it
   // starts, is refused before any record reaches it, so records it has taken wait in its buffer.
-  it('when Graylog is down at first, then records wait in the buffer and arrive after it comes up', async () => {
-    const port = await freePort();
-    const logger = tcpLogger(port);
-    const listener = new TcpListener();
-    try {
-      await logger.logAndWait(100, 'while down');
-      await listener.start(port);
-      await waitFor('the buffered records', async () => listener.messages.length >= 100, 10_000, 20);
-      expect(listener.messages.map((m) => m._seq)).toEqual(seqs(0, 100));
-    } finally {
-      await logger.close();
-      await listener.close();
-    }
-  });
+  const whileDown = [
+    { when: 'Graylog is down at first', then: 'records wait in the buffer and arrive after it comes up', logged: 100, query: '', kept: seqs(0, 100) },
+    { when: 'the backlog outgrows the buffer', then: 'the oldest records are dropped and the newest kept', logged: 200, query: '?buffer=50', kept: seqs(150, 50) },
+  ];
+  for (const { when, then, logged, query, kept } of whileDown) {
+    it(`when ${when}, then ${then}`, async () => {
+      const port = await freePort();
+      const logger = tcpLogger(port, query);
+      const listener = new TcpListener();
+      try {
+        await logger.logAndWait(logged, 'while down');
+        await listener.start(port);
+        await waitFor('the buffered records', async () => listener.messages.length >= kept.length, 10_000, 20);
+        // TCP keeps order: once a record logged after the backlog arrives, no more of the backlog can.
+        logger.log.info({ seq: 'marker' }, 'after the backlog');
+        await waitFor('the marker record', async () => listener.messages.some((m) => m._seq === 'marker'), 10_000, 20);
+        expect(listener.messages.map((m) => m._seq)).toEqual([...kept, 'marker']);
+      } finally {
+        await logger.close();
+        await listener.close();
+      }
+    });
+  }
 
   it('when Graylog goes away and comes back, then the logger reconnects and later records arrive', async () => {
     const first = new TcpListener();
@@ -287,24 +296,6 @@ describe('GELF over TCP from createLogger', () => {
     } finally {
       await logger.close();
       await second.close();
-    }
-  });
-
-  it('when the backlog outgrows the buffer, then the oldest records are dropped and the newest kept', async () => {
-    const port = await freePort();
-    const logger = tcpLogger(port, '?buffer=50');
-    const listener = new TcpListener();
-    try {
-      await logger.logAndWait(200, 'overflow');
-      await listener.start(port);
-      await waitFor('the newest 50 records', async () => listener.messages.length >= 50, 10_000, 20);
-      // TCP keeps order: once a record logged after the backlog arrives, no more of it can.
-      logger.log.info({ seq: 'marker' }, 'after the backlog');
-      await waitFor('the marker record', async () => listener.messages.some((m) => m._seq === 'marker'), 10_000, 20);
-      expect(listener.messages.map((m) => m._seq)).toEqual([...seqs(150, 50), 'marker']);
-    } finally {
-      await logger.close();
-      await listener.close();
     }
   });
 });

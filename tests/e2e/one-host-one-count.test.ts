@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_USER } from '../support/admin.js';
 import { freshResults } from '../support/settled.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { postVote } from '../support/votes.js';
 
 /**
  * Two api workers on one host (the compose default) decide as one: a proof is accepted once, however
  * many copies arrive at once and whichever worker takes each, and a client's rate-limit count is one
  * count for the host, not one per worker (api/src/cluster-arbiter.ts).
  */
-const postVote = (base: string, candidateId: string, altcha: string) =>
-  fetch(`${base}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidateId, altcha }) });
 
 async function answers(responses: Response[]): Promise<{ status: number; code?: string; voteId?: string }[]> {
   return Promise.all(

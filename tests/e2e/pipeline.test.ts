@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solvedPayload } from '../support/antibot.js';
 import { freshResults, markerVote } from '../support/settled.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { postVote } from '../support/votes.js';
 
 /** Posts `n` votes through nginx, `concurrency` at a time; returns the 202 count and other statuses. */
 async function burst(stack: Stack, n: number, concurrency: number, onEach?: (i: number) => Promise<void> | void) {
@@ -15,11 +16,7 @@ async function burst(stack: Stack, n: number, concurrency: number, onEach?: (i: 
       while (next < n) {
         const i = next++;
         await onEach?.(i);
-        const res = await fetch(`${stack.url}/api/votes`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ candidateId: i % 2 ? 'participante-1' : 'participante-2', altcha: proofs[i] }),
-        });
+        const res = await postVote(stack.url, i % 2 ? 'participante-1' : 'participante-2', proofs[i]!);
         await res.arrayBuffer();
         if (res.status === 202) {
           accepted++;
@@ -102,9 +99,7 @@ describe('rate limits at nginx', () => {
 
   it('when one address votes far past its limit, then nginx answers 429 JSON with Retry-After', async () => {
     const proofs = await Promise.all(Array.from({ length: 15 }, () => solvedPayload(stack.url)));
-    const responses = await Promise.all(
-      proofs.map((altcha) => fetch(`${stack.url}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ candidateId: 'participante-1', altcha }) })),
-    );
+    const responses = await Promise.all(proofs.map((altcha) => postVote(stack.url, 'participante-1', altcha)));
     const limited = responses.filter((r) => r.status === 429);
     const accepted = responses.filter((r) => r.status === 202);
     // 60/min with a burst of 5: about 6 pass, the rest are refused at the proxy.

@@ -1,5 +1,5 @@
 /**
- * The voter's wait on a modest phone: the real stack (tests/support/stack.ts: nginx, api, RabbitMQ,
+ * The voter's wait on a modest phone: the real stack (testkit/src/stack.ts: nginx, api, RabbitMQ,
  * consumer) and the real vote page in Chromium, its CPU throttled with the DevTools protocol
  * (`Emulation.setCPUThrottlingRate`). Times come from the pages' own clocks and DOM state, no sleeps:
  *   - page load → proof ready (the form's data-antibot="verified"), first vote, a fresh context each;

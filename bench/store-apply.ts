@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore, type VoteMessage } from '@paredao/core';
+import { insertOpenParedao } from '@paredao/testkit/paredao';
 
 const { values: args } = parseArgs({ options: { batch: { type: 'string', default: '500' }, votes: { type: 'string', default: '200000' } }, strict: true });
 const batch = Number(args.batch);
@@ -19,17 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'paredao-store-apply-'));
 try {
   const store = await openStore(`sqlite:${join(dir, 'votes.db')}`);
   const paredaoId = 'bench';
-  await store.insertParedao({
-    id: paredaoId,
-    title: 'bench',
-    status: 'open',
-    candidates: [
-      { id: 'a', name: 'A' },
-      { id: 'b', name: 'B' },
-    ],
-    openedAt: new Date(Date.now() - 60_000).toISOString(),
-    createdAt: new Date().toISOString(),
-  });
+  await insertOpenParedao(store, paredaoId, 'bench', { a: 'A', b: 'B' });
   const batches: VoteMessage[][] = [];
   for (let i = 0; i < total; i += batch) {
     batches.push(Array.from({ length: Math.min(batch, total - i) }, (_, j) => ({ v: 1, voteId: randomBytes(16).toString('hex'), paredaoId, candidateId: (i + j) % 2 ? 'a' : 'b', acceptedAt: Date.now() })));

@@ -19,22 +19,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
 import { solve } from '@paredao/testkit/antibot';
-import {
-  instantExpression,
-  judgeAlertReadBack,
-  judgeDashboard,
-  judgeGrafanaHealth,
-  judgeInstantQuery,
-  judgeLevels,
-  judgeMongoCount,
-  judgeResultsMoved,
-  judgeTargets,
-  line,
-  panelExpression,
-  smokeAlert,
-  summary,
-  type Verdict,
-} from './compose-smoke-checks.js';
+// The judgements, apart so that tests/config/compose-smoke.test.ts checks them without a Docker host.
+import * as smoke from './compose-smoke-checks.js';
 
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
@@ -88,10 +74,10 @@ async function http(url: string, init: { method?: string; headers?: Record<strin
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Asks again until the verdict passes or time runs out; the last verdict is the answer. */
-async function until(seconds: number, attempt: () => Promise<Verdict>): Promise<Verdict> {
+async function until(seconds: number, attempt: () => Promise<smoke.Verdict>): Promise<smoke.Verdict> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    let v: Verdict;
+    let v: smoke.Verdict;
     try {
       v = await attempt();
     } catch (err) {
@@ -102,7 +88,7 @@ async function until(seconds: number, attempt: () => Promise<Verdict>): Promise<
   }
 }
 
-const verdicts: Verdict[] = [];
+const verdicts: smoke.Verdict[] = [];
 let skipped = 0;
 /** An error's message with its cause (fetch says only "fetch failed"; the cause says ECONNREFUSED). */
 function reason(err: unknown): string {
@@ -110,14 +96,14 @@ function reason(err: unknown): string {
   return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }
 
-async function check(name: string, fn: () => Promise<Verdict>): Promise<Verdict> {
-  let v: Verdict;
+async function check(name: string, fn: () => Promise<smoke.Verdict>): Promise<smoke.Verdict> {
+  let v: smoke.Verdict;
   try {
     v = await fn();
   } catch (err) {
     v = { ok: false, detail: reason(err) };
   }
-  console.log(line(name, v));
+  console.log(smoke.line(name, v));
   verdicts.push(v);
   return v;
 }
@@ -149,41 +135,41 @@ async function main() {
     const accepted = await vote(candidates[0]!.id);
     if (accepted.status !== 202) return { ok: false, detail: `POST /api/votes → ${accepted.status} ${JSON.stringify(accepted.json).slice(0, 200)}` };
     voteId = (accepted.json as { voteId: string }).voteId;
-    return until(60, async () => judgeResultsMoved(before.json, (await http(`${site}/api/results`, { tls: true })).json));
+    return until(60, async () => smoke.judgeResultsMoved(before.json, (await http(`${site}/api/results`, { tls: true })).json));
   });
   await check('the vote is stored in MongoDB', async () => {
     if (!voteId) return { ok: false, detail: 'no vote was accepted' };
     // Root's password comes from the container's own environment, never from this command line.
     const script = `db.getSiblingDB('admin').auth(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD); print(db.getSiblingDB('paredao').applied_votes.countDocuments({ _id: ${JSON.stringify(voteId)} }))`;
-    return judgeMongoCount(await run(['exec', '-T', 'mongo', 'mongosh', '--quiet', '--norc', '--eval', script]), voteId);
+    return smoke.judgeMongoCount(await run(['exec', '-T', 'mongo', 'mongosh', '--quiet', '--norc', '--eval', script]), voteId);
   });
 
   // --- Grafana: healthy, the four provisioned dashboards, one panel's query through its proxy. ----
   const dashboardsDir = join(root, 'monitoring/grafana/dashboards');
   const files = readdirSync(dashboardsDir).filter((f) => f.endsWith('.json')).sort();
   const models = files.map((f) => JSON.parse(readFileSync(join(dashboardsDir, f), 'utf8')) as { uid: string });
-  await check('Grafana is healthy', async () => judgeGrafanaHealth((await http(`${grafana}/api/health`)).json));
+  await check('Grafana is healthy', async () => smoke.judgeGrafanaHealth((await http(`${grafana}/api/health`)).json));
   for (const m of models) {
-    await check(`Grafana has dashboard ${m.uid}`, async () => judgeDashboard(m.uid, (await http(`${grafana}/api/dashboards/uid/${encodeURIComponent(m.uid)}`, { headers: { authorization: grafanaAuth } })).json));
+    await check(`Grafana has dashboard ${m.uid}`, async () => smoke.judgeDashboard(m.uid, (await http(`${grafana}/api/dashboards/uid/${encodeURIComponent(m.uid)}`, { headers: { authorization: grafanaAuth } })).json));
   }
   await check("a panel's query answers through Grafana's datasource proxy (consumer store up)", async () => {
     const pipeline = models.find((m) => m.uid === 'paredao-pipeline');
-    const expr = panelExpression(pipeline, 'paredao_store_up');
+    const expr = smoke.panelExpression(pipeline, 'paredao_store_up');
     if (!expr) return { ok: false, detail: 'no panel of paredao-pipeline queries paredao_store_up' };
-    const url = `${grafana}/api/datasources/proxy/uid/prometheus/api/v1/query?query=${encodeURIComponent(instantExpression(expr))}`;
-    return until(90, async () => judgeInstantQuery((await http(url, { headers: { authorization: grafanaAuth } })).json, 1));
+    const url = `${grafana}/api/datasources/proxy/uid/prometheus/api/v1/query?query=${encodeURIComponent(smoke.instantExpression(expr))}`;
+    return until(90, async () => smoke.judgeInstantQuery((await http(url, { headers: { authorization: grafanaAuth } })).json, 1));
   });
 
   // --- Prometheus and Alertmanager. ------------------------------------------------------------------
-  await check('Prometheus: every target up', async () => until(120, async () => judgeTargets((await http(`${prometheus}/api/v1/targets?state=active`)).json)));
+  await check('Prometheus: every target up', async () => until(120, async () => smoke.judgeTargets((await http(`${prometheus}/api/v1/targets?state=active`)).json)));
   const runId = `smoke-${randomUUID().slice(0, 8)}`;
   await check('Alertmanager receives a test alert', async () => {
-    const posted = await http(`${alertmanager}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([smokeAlert(runId, new Date())]) });
+    const posted = await http(`${alertmanager}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([smoke.smokeAlert(runId, new Date())]) });
     if (posted.status !== 200) return { ok: false, detail: `POST /api/v2/alerts → ${posted.status} ${JSON.stringify(posted.json).slice(0, 200)}` };
     const filter = encodeURIComponent(`smoke_run="${runId}"`);
-    const verdict = await until(30, async () => judgeAlertReadBack((await http(`${alertmanager}/api/v2/alerts?filter=${filter}`)).json, runId));
+    const verdict = await until(30, async () => smoke.judgeAlertReadBack((await http(`${alertmanager}/api/v2/alerts?filter=${filter}`)).json, runId));
     // Resolved at once, so a real receiver sees at most a short-lived test alert.
-    await http(`${alertmanager}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([smokeAlert(runId, new Date(Date.now() - 60_000), 1)]) });
+    await http(`${alertmanager}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([smoke.smokeAlert(runId, new Date(Date.now() - 60_000), 1)]) });
     return verdict;
   });
 
@@ -224,12 +210,12 @@ async function main() {
           headers: { authorization: graylogAuth, 'x-requested-by': 'paredao-smoke', 'content-type': 'application/json' },
           body: JSON.stringify({ query: 'service:api', timerange: { type: 'relative', range: 1800 }, group_by: [{ field: 'level' }], metrics: [{ function: 'count' }] }),
         });
-        return judgeLevels(r.json, need);
+        return smoke.judgeLevels(r.json, need);
       }),
     );
   }
 
-  const s = summary(verdicts, skipped);
+  const s = smoke.summary(verdicts, skipped);
   console.log(s.text);
   process.exitCode = s.exitCode;
 }

@@ -1,11 +1,28 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * The head every page shares, written once: Vite puts it first in each page's <head>, in the build and
+ * on the dev server alike. Each page keeps only what is its own (title, script, robots or description).
+ */
+const sharedHead = (): Plugin => ({
+  name: 'paredao-shared-head',
+  transformIndexHtml: () =>
+    [
+      { tag: 'meta', attrs: { charset: 'utf-8' } },
+      { tag: 'meta', attrs: { name: 'viewport', content: 'width=device-width, initial-scale=1' } },
+      { tag: 'meta', attrs: { name: 'color-scheme', content: 'dark' } },
+      { tag: 'meta', attrs: { name: 'theme-color', content: '#0b1030' } },
+      { tag: 'link', attrs: { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' } },
+    ].map((t) => ({ ...t, injectTo: 'head-prepend' as const })),
+});
+
 export default defineConfig({
   root,
+  plugins: [sharedHead()],
   // Relative to the site root so nginx can serve dist/ as-is.
   base: '/',
   build: {

@@ -118,6 +118,15 @@ function single(o: PanelOpts & { steps?: { value: number | null; color: string }
   return withTargets(p, o.queries);
 }
 
+/** A 0/1 state (down/up) as a stat coloured red or green all over, the state in words. */
+function upDown(o: Omit<PanelOpts, 'unit'> & { down: string; up: string }): stat.PanelBuilder {
+  const steps = [
+    { value: null, color: 'red' },
+    { value: 1, color: 'green' },
+  ];
+  return single({ ...o, unit: 'none', steps, mappings: { '0': o.down, '1': o.up } }).colorMode(common.BigValueColorMode.Background);
+}
+
 function quantiles(metric: string, by: string, selector: string, qs: number[], legendPrefix = ''): Query[] {
   const group = by ? `${by}, le` : 'le';
   const legendBy = by ? ` {{${by}}}` : '';
@@ -279,19 +288,15 @@ function errors(): DashboardBuilder {
       }),
     )
     .withPanel(
-      single({
+      upDown({
         title: 'Broker connected',
         description: 'Whether each api and consumer instance holds a RabbitMQ connection (alert BrokerDisconnected). Disconnected api → votes get 503.',
-        unit: 'none',
         w: 6,
         h: 8,
-        steps: [
-          { value: null, color: 'red' },
-          { value: 1, color: 'green' },
-        ],
-        mappings: { '0': 'disconnected', '1': 'connected' },
+        down: 'disconnected',
+        up: 'connected',
         queries: [{ expr: 'min by (job, instance) (paredao_broker_connected)', legend: '{{job}} {{instance}}' }],
-      }).colorMode(common.BigValueColorMode.Background),
+      }),
     )
     .withPanel(
       lines({
@@ -352,17 +357,13 @@ function errors(): DashboardBuilder {
 function pipeline(): DashboardBuilder {
   return dashboard('paredao-pipeline', 'Paredão · Pipeline', 'From accepted vote to counted vote: queue, consumer, store.')
     .withPanel(
-      single({
+      upDown({
         title: 'Store up',
         description: 'Whether the consumer can write to its store (MongoDB or SQLite).',
-        unit: 'none',
-        steps: [
-          { value: null, color: 'red' },
-          { value: 1, color: 'green' },
-        ],
-        mappings: { '0': 'down', '1': 'up' },
+        down: 'down',
+        up: 'up',
         queries: [{ expr: 'min by (instance) (paredao_store_up{job="consumer"})', legend: '{{instance}}' }],
-      }).colorMode(common.BigValueColorMode.Background),
+      }),
     )
     .withPanel(
       single({

@@ -319,31 +319,23 @@ export async function rollingRestart(cluster: LocalCluster, stack: Stack, afterM
   };
 }
 
+/** A cluster scenario whose fault runs during the load, against the cluster's addresses. */
+const duringLoad = (name: string, cluster: LocalCluster, rate: number, durationSec: number, fault: Scenario['fault']): Scenario => ({
+  name,
+  ratePerSec: rate,
+  durationSec,
+  spare: 0.5,
+  stack: { amqpUrl: cluster.url },
+  fault,
+});
+
 export const clusterScenarios = {
-  leaderKill: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 5000): Scenario => ({
-    name: '6. cluster: leader SIGKILL',
-    ratePerSec: rate,
-    durationSec,
-    spare: 0.5,
-    stack: { amqpUrl: cluster.url },
-    fault: (stack) => killQueueLeader(cluster, stack, 5000, downMs),
-  }),
-  leaderStopApp: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 8000): Scenario => ({
-    name: '7. cluster: leader stop_app',
-    ratePerSec: rate,
-    durationSec,
-    spare: 0.5,
-    stack: { amqpUrl: cluster.url },
-    fault: (stack) => stopStartLeaderApp(cluster, stack, 5000, downMs),
-  }),
-  rollingRestart: (cluster: LocalCluster, rate = 300, durationSec = 90): Scenario => ({
-    name: '8. cluster: rolling restart',
-    ratePerSec: rate,
-    durationSec,
-    spare: 0.5,
-    stack: { amqpUrl: cluster.url },
-    fault: (stack) => rollingRestart(cluster, stack, 5000),
-  }),
+  leaderKill: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 5000): Scenario =>
+    duringLoad('6. cluster: leader SIGKILL', cluster, rate, durationSec, (stack) => killQueueLeader(cluster, stack, 5000, downMs)),
+  leaderStopApp: (cluster: LocalCluster, rate = 300, durationSec = 30, downMs = 8000): Scenario =>
+    duringLoad('7. cluster: leader stop_app', cluster, rate, durationSec, (stack) => stopStartLeaderApp(cluster, stack, 5000, downMs)),
+  rollingRestart: (cluster: LocalCluster, rate = 300, durationSec = 90): Scenario =>
+    duringLoad('8. cluster: rolling restart', cluster, rate, durationSec, (stack) => rollingRestart(cluster, stack, 5000)),
   oneNodeDown: (cluster: LocalCluster, rate = 300, durationSec = 30): Scenario => {
     let stopped: { i: number; node: string } | null = null;
     let note = '';

@@ -61,7 +61,7 @@ export interface PhoneOutput {
   repeatVotes: RepeatVote[];
   /** Votes the pages made (every one answered 202, or the page would not have confirmed it), and what the results URL counted. */
   counted: { expected: number; counted: number };
-  /** The same stack's challenges solved by a bot: a native SHA-256 loop on one core (tests/support/load.ts presolve). */
+  /** The same stack's challenges solved by a bot: a native SHA-256 loop on one core (load.ts presolve). */
   bot: { proofs: number; hashes: number; cpuMs: number; wallMs: number };
 }
 

@@ -99,55 +99,54 @@ describe.skipIf(!canCtl)("RabbitMQ users per role, with compose's permissions, o
     await waitFor('the vote counted', async () => ((await store.tally(draft.id)).byCandidate.ana === 1 ? true : undefined), 15_000);
   });
 
+  /** Connects as `user`, runs `attempt`, and closes the connection whatever happened. */
+  const asUser = async (user: 'paredao-api' | 'paredao-consumer', attempt: (conn: amqp.ChannelModel) => Promise<void>) => {
+    const conn = await amqp.connect(url(user));
+    try {
+      await attempt(conn);
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  };
+  /** A channel whose error (the broker closing it) is expected, not thrown at the connection. */
+  const quietChannel = async (conn: amqp.ChannelModel) => {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    return ch;
+  };
+  /** What the broker answers when `user` publishes into `queue` through the default exchange. */
+  const publishAs = async (user: 'paredao-api' | 'paredao-consumer', queue: string) => {
+    let answer = '';
+    await asUser(user, async (conn) => {
+      const ch = await conn.createConfirmChannel();
+      const closed = new Promise<Error>((r) => ch.on('error', r));
+      ch.sendToQueue(queue, Buffer.from('{}'));
+      answer = String(await closed);
+    });
+    return answer;
+  };
+
   it('when a service user tries to declare or delete a queue, then the broker refuses (403)', async () => {
     for (const role of ['paredao-api', 'paredao-consumer'] as const) {
-      const conn = await amqp.connect(url(role));
-      try {
-        const ch = await conn.createChannel();
-        ch.on('error', () => {});
-        await expect(ch.assertQueue(`other-${suffix}`), role).rejects.toThrow(/ACCESS_REFUSED|403/);
-        const ch2 = await conn.createChannel();
-        ch2.on('error', () => {});
-        await expect(ch2.deleteQueue('votes'), role).rejects.toThrow(/ACCESS_REFUSED|403/);
-      } finally {
-        await conn.close().catch(() => {});
-      }
+      await asUser(role, async (conn) => {
+        await expect((await quietChannel(conn)).assertQueue(`other-${suffix}`), role).rejects.toThrow(/ACCESS_REFUSED|403/);
+        await expect((await quietChannel(conn)).deleteQueue('votes'), role).rejects.toThrow(/ACCESS_REFUSED|403/);
+      });
     }
   });
 
   it('when the api user tries to consume the votes, then the broker refuses (403)', async () => {
-    const conn = await amqp.connect(url('paredao-api'));
-    try {
-      const ch = await conn.createChannel();
-      ch.on('error', () => {});
-      await expect(ch.consume('votes', () => {})).rejects.toThrow(/ACCESS_REFUSED|403/);
-    } finally {
-      await conn.close().catch(() => {});
-    }
+    await asUser('paredao-api', async (conn) => {
+      await expect((await quietChannel(conn)).consume('votes', () => {})).rejects.toThrow(/ACCESS_REFUSED|403/);
+    });
   });
 
   it('when the api user tries to publish straight into the dead-letter queue (default exchange), then the broker refuses (403)', async () => {
-    const conn = await amqp.connect(url('paredao-api'));
-    try {
-      const ch = await conn.createConfirmChannel();
-      const closed = new Promise<Error>((r) => ch.on('error', r));
-      ch.sendToQueue('votes.dead', Buffer.from('{}'));
-      expect(String(await closed)).toMatch(/ACCESS_REFUSED|403/);
-    } finally {
-      await conn.close().catch(() => {});
-    }
+    expect(await publishAs('paredao-api', 'votes.dead')).toMatch(/ACCESS_REFUSED|403/);
   });
 
   it('when the consumer user tries to publish a vote, then the broker refuses (403)', async () => {
-    const conn = await amqp.connect(url('paredao-consumer'));
-    try {
-      const ch = await conn.createConfirmChannel();
-      const closed = new Promise<Error>((r) => ch.on('error', r));
-      ch.sendToQueue('votes', Buffer.from('{}'));
-      expect(String(await closed)).toMatch(/ACCESS_REFUSED|403/);
-    } finally {
-      await conn.close().catch(() => {});
-    }
+    expect(await publishAs('paredao-consumer', 'votes')).toMatch(/ACCESS_REFUSED|403/);
   });
 
   it('when the service users are listed, then neither is an administrator and only the operator is', () => {

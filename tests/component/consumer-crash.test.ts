@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { sample } from '../support/metrics.js';
+import { insertOpenParedao } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
 import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
-import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
+import { queueState, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 /**
  * The exactly-once claim at its narrowest point: a consumer killed (SIGKILL, its own process) after the
@@ -21,14 +22,6 @@ describe('a consumer killed between commit and ack', () => {
   const storeUrl = tempStoreUrl();
   const paredaoId = 'crash-paredao';
   let store: Store;
-  const queueState = async () => {
-    const conn = await connectAny();
-    try {
-      return await (await conn.createChannel()).checkQueue(queue);
-    } finally {
-      await conn.close();
-    }
-  };
 
   beforeAll(async () => {
     store = await openStore(storeUrl);
@@ -39,17 +32,7 @@ describe('a consumer killed between commit and ack', () => {
     } finally {
       await conn.close();
     }
-    await store.insertParedao({
-      id: paredaoId,
-      title: 'Queda',
-      status: 'open',
-      candidates: [
-        { id: 'ana', name: 'Ana' },
-        { id: 'bruno', name: 'Bruno' },
-      ],
-      openedAt: new Date(Date.now() - 60_000).toISOString(),
-      createdAt: new Date().toISOString(),
-    });
+    await insertOpenParedao(store, paredaoId, 'Queda', { ana: 'Ana', bruno: 'Bruno' });
   });
   afterAll(async () => {
     await store?.close();
@@ -65,7 +48,7 @@ describe('a consumer killed between commit and ack', () => {
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
-      await waitFor('child consuming', async () => (await queueState()).consumerCount === 1);
+      await waitFor('child consuming', async () => (await queueState(queue)).consumerCount === 1);
       const entries = Array.from({ length: 100 }, (_, i) =>
         encodeBatchEntry({ voteId: randomBytes(16).toString('hex'), paredaoId, candidateId: i % 4 ? 'ana' : 'bruno', acceptedAt: Date.now() }),
       );
@@ -85,7 +68,7 @@ describe('a consumer killed between commit and ack', () => {
     }
     // The store is ahead of the broker: committed, and the message is back in the queue, unacked.
     expect((await store.tally(paredaoId)).byCandidate).toEqual({ ana: 75, bruno: 25 });
-    await waitFor('the message back in the queue', async () => (await queueState()).messageCount === 1);
+    await waitFor('the message back in the queue', async () => (await queueState(queue)).messageCount === 1);
 
     const registry = createRegistry('consumer');
     const next = new VoteConsumer({ amqpUrls: AMQP_URL.split(','), queue, prefetch: 10, batchMax: 1000, batchMaxWaitMs: 20, store, log: quietLog(), metrics: createConsumerMetrics(registry) });
@@ -95,13 +78,8 @@ describe('a consumer killed between commit and ack', () => {
       expect(sample(await registry.metrics(), 'paredao_consumer_votes_applied_total', {})).toBe(0);
       expect((await store.tally(paredaoId)).byCandidate).toEqual({ ana: 75, bruno: 25 });
       expect(await store.recount(paredaoId)).toEqual({ ana: 75, bruno: 25 });
-      await waitFor('acked this time', async () => (await queueState()).messageCount === 0);
-      const conn = await connectAny();
-      try {
-        expect((await (await conn.createChannel()).checkQueue(`${queue}.dead`)).messageCount).toBe(0);
-      } finally {
-        await conn.close();
-      }
+      await waitFor('acked this time', async () => (await queueState(queue)).messageCount === 0);
+      expect((await queueState(`${queue}.dead`)).messageCount).toBe(0);
     } finally {
       await next.stop(Date.now() + 2000);
     }

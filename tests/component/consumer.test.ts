@@ -3,10 +3,11 @@ import { createRegistry, encodeBatch, encodeBatchEntry, encodeVote, openStore, t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
+import { insertOpenParedao } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
 import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
-import { quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
+import { queueState, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 async function publish(queue: string, bodies: Buffer[]): Promise<void> {
   const conn = await connectAny();
@@ -28,10 +29,16 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
   let consumer: VoteConsumer;
   const vote = (candidateId: string): VoteMessage => ({ v: 1, voteId: randomBytes(16).toString('hex'), paredaoId, candidateId, acceptedAt: Date.now() });
   const total = async () => Object.values((await store.tally(paredaoId)).byCandidate).reduce((a, b) => a + b, 0);
-  const deadCount = async () => {
+  const deadCount = async () => (await queueState(`${queue}.dead`)).messageCount;
+  /** Once the queue is drained and settled: takes every dead letter off the dead-letter queue. */
+  const takeDeadLetters = async (): Promise<Buffer[]> => {
+    await waitFor('queue drained and settled', async () => (await queueState(queue)).messageCount === 0);
     const conn = await connectAny();
     try {
-      return (await (await conn.createChannel()).checkQueue(`${queue}.dead`)).messageCount;
+      const ch = await conn.createChannel();
+      const dead: Buffer[] = [];
+      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true })) dead.push(m.content);
+      return dead;
     } finally {
       await conn.close();
     }
@@ -39,17 +46,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
 
   beforeAll(async () => {
     store = await openStore(tempStoreUrl());
-    await store.insertParedao({
-      id: paredaoId,
-      title: 'Teste',
-      status: 'open',
-      candidates: [
-        { id: 'participante-1', name: 'Um' },
-        { id: 'participante-2', name: 'Dois' },
-      ],
-      openedAt: new Date(Date.now() - 60_000).toISOString(),
-      createdAt: new Date().toISOString(),
-    });
+    await insertOpenParedao(store, paredaoId, 'Teste', { 'participante-1': 'Um', 'participante-2': 'Dois' });
     consumer = new VoteConsumer({ amqpUrls: AMQP_URL.split(','), queue, prefetch: 200, batchMax: 100, batchMaxWaitMs: 20, store, log: quietLog(), metrics });
     consumer.start();
     await waitFor('consumer ready', async () => consumer.readiness() === null);
@@ -126,17 +123,8 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     // The refused entry is not gone: its message is in the dead-letter queue, rejected by the consumer.
     await waitFor('the batch message dead-lettered', async () => (await deadCount()) === deadBefore + 1);
     expect(sample(await registry.metrics(), 'paredao_consumer_dead_lettered_total', {})).toBe(3);
-    const conn = await connectAny();
-    try {
-      const ch = await conn.createChannel();
-      await waitFor('queue drained and settled', async () => (await ch.checkQueue(queue)).messageCount === 0);
-      const dead: Buffer[] = [];
-      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true })) dead.push(m.content);
-      const batch = dead.find((b) => b.toString().includes('"candidateId":7'));
-      expect(batch?.toString()).toBe(encodeBatch(withBad).toString());
-    } finally {
-      await conn.close();
-    }
+    const batch = (await takeDeadLetters()).find((b) => b.toString().includes('"candidateId":7'));
+    expect(batch?.toString()).toBe(encodeBatch(withBad).toString());
   });
 
   it('when an entry carries an acceptedAt no date can hold, then it is refused like any malformed entry and the others are counted, instead of failing the whole write', async () => {
@@ -149,14 +137,7 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     await waitFor('10 counted', async () => (await total()) === before + 10);
     await waitFor('dead-lettered', async () => (await deadCount()) === deadBefore + 1);
     expect(sample(await registry.metrics(), 'paredao_store_up', {})).toBe(1);
-    const conn = await connectAny();
-    try {
-      const ch = await conn.createChannel();
-      await waitFor('queue drained and settled', async () => (await ch.checkQueue(queue)).messageCount === 0);
-      for (let m = await ch.get(`${queue}.dead`, { noAck: true }); m; m = await ch.get(`${queue}.dead`, { noAck: true }));
-    } finally {
-      await conn.close();
-    }
+    await takeDeadLetters(); // leaves the dead-letter queue empty for the next test
   });
 
   it('when every vote of a dead-lettered batch message is sent again, then none is counted twice and the malformed entry is refused again', async () => {

@@ -3,8 +3,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeLogger, createLogger } from '@paredao/core/log/logger';
+import { freePort, waitFor } from '@paredao/testkit/ports';
 
 type Gelf = Record<string, unknown>;
 
@@ -27,16 +31,6 @@ function expectValidGelf(message: Gelf): void {
     if (standard.has(key)) continue;
     expect(key).toMatch(/^_[\w.-]*$/);
     expect(['string', 'number']).toContain(typeof value);
-  }
-}
-
-async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -117,14 +111,49 @@ class TcpListener {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+
+  /**
+   * Stops as a Graylog going away would, with a FIN to each client: resolves once every client has
+   * closed its side too, that is once the logger has seen the outage.
+   */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.end();
+    await closed;
+  }
 }
 
-async function freePort(): Promise<number> {
-  const probe = new TcpListener();
-  const port = await probe.start();
-  await probe.close();
-  return port;
+/**
+ * A TCP GELF logger whose JSON lines also go to a file: the worker thread that sends to Graylog writes
+ * that file too, so a test sees when the worker has taken its records.
+ */
+function tcpLogger(port: number, query = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'paredao-gelf-'));
+  const file = join(dir, 'log.jsonl');
+  const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}${query}`, destination: file });
+  const taken = () => {
+    try {
+      return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    } catch {
+      return 0; // not created yet
+    }
+  };
+  return {
+    log,
+    /** Logs `n` records and resolves once the worker has taken them all. */
+    async logAndWait(n: number, msg: string): Promise<void> {
+      const before = taken();
+      for (let seq = 0; seq < n; seq++) log.info({ seq }, msg);
+      await waitFor(`the logger's worker to take ${n} records`, async () => taken() >= before + n, 10_000, 20);
+    },
+    async close(): Promise<void> {
+      await closeLogger(log);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
+
+const seqs = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 describe('GELF over UDP from createLogger', () => {
   const listener = new UdpListener();
@@ -150,7 +179,7 @@ describe('GELF over UDP from createLogger', () => {
     ] as const;
     for (const [level] of cases) log[level]({ reqId: `req-${level}`, voteId: `vote-${level}` }, `level check ${level}`);
     for (const [level, syslog] of cases) {
-      const message = await eventually(() => listener.find(`level check ${level}`), `the ${level} record`);
+      const message = await waitFor(`the ${level} record`, async () => listener.find(`level check ${level}`), 10_000, 20);
       expectValidGelf(message);
       expect(message.level).toBe(syslog);
       expect(message._reqId).toBe(`req-${level}`);
@@ -162,7 +191,7 @@ describe('GELF over UDP from createLogger', () => {
 
   it('when an error is logged, then its stack is the full message and its type an additional field', async () => {
     log.error({ err: new TypeError('store unreachable'), candidateId: 'ana' }, 'apply failed');
-    const message = await eventually(() => listener.find('apply failed'), 'the error record');
+    const message = await waitFor('the error record', async () => listener.find('apply failed'), 10_000, 20);
     expectValidGelf(message);
     expect(message.full_message).toMatch(/^TypeError: store unreachable\n\s+at /);
     expect(message._err_type).toBe('TypeError');
@@ -182,7 +211,7 @@ describe('GELF over UDP from createLogger', () => {
       },
       'secrets check',
     );
-    const message = await eventually(() => listener.find('secrets check'), 'the secrets record');
+    const message = await waitFor('the secrets record', async () => listener.find('secrets check'), 10_000, 20);
     expectValidGelf(message);
     const raw = listener.raw.find((text) => text.includes('secrets check')) as string;
     expect(raw).not.toMatch(/top-secret/);
@@ -198,7 +227,7 @@ describe('GELF over UDP from createLogger', () => {
     const chunkedBefore = listener.chunkedMessages;
     const fields = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`part${i}`, `${i}`.repeat(9_000)]));
     log.warn({ big: fields }, 'large record');
-    const message = await eventually(() => listener.find('large record'), 'the large record');
+    const message = await waitFor('the large record', async () => listener.find('large record'), 10_000, 20);
     expectValidGelf(message);
     expect(listener.chunkedMessages).toBeGreaterThan(chunkedBefore);
     for (let i = 0; i < 4; i++) expect(message[`_big_part${i}`]).toBe(`${i}`.repeat(9_000));
@@ -213,7 +242,7 @@ describe('GELF over TCP from createLogger', () => {
     try {
       for (let seq = 0; seq < 10_000; seq++) log.info({ seq, voteId: `v${seq}` }, 'bulk');
       // Shipping runs continuously; closing is not what delivers them.
-      await eventually(() => (listener.messages.length >= 10_000 ? true : undefined), '10,000 records', 20_000);
+      await waitFor('10,000 records', async () => listener.messages.length >= 10_000, 20_000, 20);
       await closeLogger(log);
       expect(listener.messages).toHaveLength(10_000);
       const seqs = new Set(listener.messages.map((m) => m._seq));
@@ -225,57 +254,48 @@ describe('GELF over TCP from createLogger', () => {
     }
   });
 
-  it('when Graylog is down at first, then records wait in the buffer and arrive after it comes up', async () => {
-    const port = await freePort();
-    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
-    const listener = new TcpListener();
-    try {
-      for (let seq = 0; seq < 100; seq++) log.info({ seq }, 'while down');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await listener.start(port);
-      await eventually(() => (listener.messages.length >= 100 ? true : undefined), 'the buffered records');
-      expect(listener.messages.map((m) => m._seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    } finally {
-      await closeLogger(log);
-      await listener.close();
-    }
-  });
+  // Graylog is down: nothing listens on the port. The worker's first connection attempt, made as it
+  // starts, is refused before any record reaches it, so records it has taken wait in its buffer.
+  const whileDown = [
+    { when: 'Graylog is down at first', then: 'records wait in the buffer and arrive after it comes up', logged: 100, query: '', kept: seqs(0, 100) },
+    { when: 'the backlog outgrows the buffer', then: 'the oldest records are dropped and the newest kept', logged: 200, query: '?buffer=50', kept: seqs(150, 50) },
+  ];
+  for (const { when, then, logged, query, kept } of whileDown) {
+    it(`when ${when}, then ${then}`, async () => {
+      const port = await freePort();
+      const logger = tcpLogger(port, query);
+      const listener = new TcpListener();
+      try {
+        await logger.logAndWait(logged, 'while down');
+        await listener.start(port);
+        await waitFor('the buffered records', async () => listener.messages.length >= kept.length, 10_000, 20);
+        // TCP keeps order: once a record logged after the backlog arrives, no more of the backlog can.
+        logger.log.info({ seq: 'marker' }, 'after the backlog');
+        await waitFor('the marker record', async () => listener.messages.some((m) => m._seq === 'marker'), 10_000, 20);
+        expect(listener.messages.map((m) => m._seq)).toEqual([...kept, 'marker']);
+      } finally {
+        await logger.close();
+        await listener.close();
+      }
+    });
+  }
 
   it('when Graylog goes away and comes back, then the logger reconnects and later records arrive', async () => {
     const first = new TcpListener();
     const port = await first.start();
-    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}`, destination: '/dev/null' });
+    const logger = tcpLogger(port);
     const second = new TcpListener();
     try {
-      log.info('before the outage');
-      await eventually(() => (first.messages.length === 1 ? true : undefined), 'the first record');
-      await first.close();
-      // Give the worker time to see the connection close before the next records.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      for (let seq = 0; seq < 100; seq++) log.info({ seq }, 'after the outage');
+      logger.log.info('before the outage');
+      await waitFor('the first record', async () => first.messages.length === 1, 10_000, 20);
+      await first.stop();
+      await logger.logAndWait(100, 'after the outage');
       await second.start(port);
-      await eventually(() => (second.messages.length >= 100 ? true : undefined), 'the records logged during the outage');
-      expect(second.messages.map((m) => m._seq)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      await waitFor('the records logged during the outage', async () => second.messages.length >= 100, 10_000, 20);
+      expect(second.messages.map((m) => m._seq)).toEqual(seqs(0, 100));
     } finally {
-      await closeLogger(log);
+      await logger.close();
       await second.close();
-    }
-  });
-
-  it('when the backlog outgrows the buffer, then the oldest records are dropped and the newest kept', async () => {
-    const port = await freePort();
-    const log = createLogger({ service: 'api', level: 'info', gelfUrl: `tcp://127.0.0.1:${port}?buffer=50`, destination: '/dev/null' });
-    const listener = new TcpListener();
-    try {
-      for (let seq = 0; seq < 200; seq++) log.info({ seq }, 'overflow');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await listener.start(port);
-      await eventually(() => (listener.messages.length >= 50 ? true : undefined), 'the newest 50 records');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(listener.messages.map((m) => m._seq)).toEqual(Array.from({ length: 50 }, (_, i) => 150 + i));
-    } finally {
-      await closeLogger(log);
-      await listener.close();
     }
   });
 });

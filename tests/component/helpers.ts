@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { loadApiConfig } from '@paredao/api/platform/config';
 import { startApi, type RunningApi } from '@paredao/api/platform/worker';
 import { testPasswordHash } from '@paredao/testkit/admin';
-import { AMQP_URL } from '@paredao/testkit/stack';
+import { AMQP_URL, connectAny } from '@paredao/testkit/stack';
 
 export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -40,6 +40,16 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
 
 export const tempStoreUrl = () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-')), 'votes.db')}`;
 export const uniqueQueue = (prefix: string) => `test-${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** The broker's view of a queue (messages ready, consumers), asked on a connection of its own. */
+export async function queueState(queue: string) {
+  const conn = await connectAny();
+  try {
+    return await (await conn.createChannel()).checkQueue(queue);
+  } finally {
+    await conn.close();
+  }
+}
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -3,6 +3,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, ResponseParser, type ResponseCallback } from '@paredao/testkit/http-client';
 import { runLoad } from '@paredao/testkit/load';
+import { waitFor } from '@paredao/testkit/ports';
 
 interface Answer {
   err: Error | null;
@@ -293,8 +294,7 @@ describe('HttpClient against a raw TCP server', () => {
     expect(await ask(c, 'GET', '/1')).toMatchObject({ err: null, status: 200, body: 'ok' });
     expect(await ask(c, 'GET', '/2')).toMatchObject({ err: null, status: 200, body: 'ok' });
     expect(stats.connections).toBe(2);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(stats.clientEnded).toBeGreaterThanOrEqual(1);
+    await waitFor('the client to end the kept-open socket', async () => stats.clientEnded >= 1, 5_000, 5);
   });
 
   it('when the server closes an idle keep-alive socket (its keep-alive timeout), then the next request opens a new one and succeeds', async () => {
@@ -304,8 +304,7 @@ describe('HttpClient against a raw TCP server', () => {
     });
     const c = client(await listen(server), { connections: 1 });
     expect((await ask(c, 'GET', '/')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(c.size).toBe(0);
+    await waitFor('the client to drop the socket the server closed', async () => c.size === 0, 5_000, 5);
     expect(await ask(c, 'GET', '/')).toEqual({ err: null, status: 200, body: 'ok' });
     expect(stats.connections).toBe(2);
   });

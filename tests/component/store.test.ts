@@ -115,9 +115,10 @@ const applySqliteConcurrently: ApplyConcurrently = async (url, _store, batches) 
       inFlight--;
       return outcome!;
     });
-    // Each writer has said it is calling applyBatch; none can finish while the lock is held here.
+    // Each writer has said it is calling applyBatch; none can finish while the lock is held here. A
+    // writer posts 'started' in the same synchronous run that goes on into BEGIN IMMEDIATE (better-sqlite3
+    // blocks its thread there), so no pause is needed for them to be waiting on the lock.
     await waitFor('every writer inside applyBatch', async () => inFlightTogether === writers.length, 10_000, 5);
-    await new Promise((r) => setTimeout(r, 50));
     holder.exec('COMMIT');
     return { outcomes: await Promise.all(results), inFlightTogether };
   } finally {

@@ -16,6 +16,7 @@ import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { solve } from '@paredao/testkit/antibot';
 import { sample } from '../support/metrics.js';
+import { insertOpenParedao } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
 import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
 import { postJson, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
@@ -45,18 +46,7 @@ describe('a vote that straddles the scheduled close', () => {
 
   beforeAll(async () => {
     store = await openStore(tempStoreUrl());
-    await store.insertParedao({
-      id: paredaoId,
-      title: 'Janela',
-      status: 'open',
-      candidates: [
-        { id: 'ana', name: 'Ana' },
-        { id: 'bruno', name: 'Bruno' },
-      ],
-      openedAt: new Date(Date.now() - 60_000).toISOString(),
-      closesAt: new Date(closesAt).toISOString(),
-      createdAt: new Date().toISOString(),
-    });
+    await insertOpenParedao(store, paredaoId, 'Janela', { ana: 'Ana', bruno: 'Bruno' }, { closesAt: new Date(closesAt).toISOString() });
     const paredoes = new ParedaoService(store, log);
     await paredoes.refresh();
     const registry = new Registry();

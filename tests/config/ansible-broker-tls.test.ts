@@ -4,39 +4,27 @@
 // repository's inter_node_tls.config, and a Node.js client trusting the CA through
 // NODE_EXTRA_CA_CERTS as the api does. The rendered compose, .env and firewall rules are checked too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:tls';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { ansibleDir, ansiblePlaybook, renderTemplate, root, scratchDir } from './ansible-harness.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const ansibleDir = join(root, 'ansible');
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const hasAnsible = has('ansible-playbook');
 const hasErl = has('erl') && spawnSync('epmd', ['-names']).status === 0;
 if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the broker TLS was not checked');
 if (!hasErl) console.warn('SKIPPED: erl and a running epmd are needed for the Erlang distribution check (the RabbitMQ server package has both)');
 
-const work = mkdtempSync(join(tmpdir(), 'paredao-broker-tls-'));
+const work = scratchDir('paredao-broker-tls-');
 const tlsDir = join(work, 'tls');
 const started: ChildProcess[] = [];
 afterAll(() => {
   for (const p of started) if (p.exitCode === null) p.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
 });
 
-function ansible(args: string[]) {
-  const r = spawnSync('ansible-playbook', args, {
-    cwd: ansibleDir,
-    encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(work, 'tmp'), ANSIBLE_ROLES_PATH: join(ansibleDir, 'roles') },
-    timeout: 150_000,
-  });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
+const ansible = (args: string[]) => ansiblePlaybook(work, args, 150_000);
 
 /** Runs roles/rabbitmq_node/tasks/tls.yml for a stand-in broker `localhost` (address 127.0.0.1). */
 function makeCertificates() {
@@ -178,32 +166,7 @@ describe.skipIf(!hasAnsible)('Broker TLS: what the hosts get', () => {
 
   it('the api hosts use amqps:// on 5671 with the CA, and never receive the Erlang cookie', () => {
     // The cluster example, rendered by Ansible with the inventory's own group_vars.
-    const out = join(work, 'paredao-1.env');
-    const playbook = join(work, 'render-env.yml');
-    writeFileSync(
-      playbook,
-      stringify([
-        {
-          name: 'Render',
-          hosts: 'paredao-1',
-          connection: 'local',
-          gather_facts: false,
-          vars_files: [join(ansibleDir, 'roles/stack/defaults/main.yml')],
-          vars: {
-            vault_rabbitmq_api_password: 'apisecret',
-            vault_rabbitmq_consumer_password: 'consumersecret',
-            vault_rabbitmq_erlang_cookie: 'cookie0cookie0cookie0',
-            vault_rabbitmq_password: 'x', vault_antibot_secret: 'x', vault_admin_session_secret: 'x', vault_mongo_root_password: 'x',
-            vault_mongo_app_password: 'x', vault_mongo_exporter_password: 'x', vault_mongo_keyfile_secret: 'xxxxxx', vault_grafana_admin_password: 'x',
-            vault_graylog_password_secret: 'x', vault_graylog_root_password: 'x', vault_admin_password_hash: 'x',
-          },
-          tasks: [{ name: 'Render', 'ansible.builtin.template': { src: join(ansibleDir, 'roles/stack/templates/env.j2'), dest: out, mode: '0600' } }],
-        },
-      ]),
-    );
-    const r = ansible(['-i', 'inventory.cluster.example.ini', playbook]);
-    expect(r.status, r.output).toBe(0);
-    const env = readFileSync(out, 'utf8');
+    const env = renderTemplate(work, { inventory: 'inventory.cluster.example.ini', host: 'paredao-1', template: 'roles/stack/templates/env.j2', roles: ['stack'], timeoutMs: 150_000 }).text;
     expect(env).toMatch(/^RABBITMQ_ERLANG_COOKIE=$/m);
     expect(env).not.toContain('cookie0cookie0cookie0');
     expect(env).toMatch(/^RABBITMQ_CA_FILE=\/opt\/paredao\/ansible\/rabbitmq-ca\.pem$/m);

@@ -2,50 +2,20 @@
 // (connection: local, nothing remote): the rule for MongoDB's keyfile secret is the one the mongo
 // entrypoint applies, and a vault still holding "change-me" stops the run before any broker is touched.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { ansiblePlaybook, root, scratchDir, testVault } from './ansible-harness.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const ansibleDir = join(root, 'ansible');
 const hasAnsible = spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
 if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the vault checks were not run');
 
-const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-checks-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function ansible(args: string[]) {
-  const r = spawnSync('ansible-playbook', args, {
-    cwd: ansibleDir,
-    encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(work, 'tmp'), ANSIBLE_ROLES_PATH: join(ansibleDir, 'roles') },
-    timeout: 90_000,
-  });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
+const work = scratchDir('paredao-ansible-checks-');
+const ansible = (args: string[]) => ansiblePlaybook(work, args);
 
 // Each run forks a worker per host and task; the machine these run on is shared.
 const slow = 180_000;
-
-/** A vault that passes every check, for the variables a test does not vary. */
-const goodVault = {
-  vault_antibot_secret: 'antibot0',
-  vault_admin_session_secret: 'session0',
-  vault_rabbitmq_password: 'rabbit0',
-  vault_rabbitmq_api_password: 'rabbitapi0',
-  vault_rabbitmq_consumer_password: 'rabbitconsumer0',
-  vault_rabbitmq_erlang_cookie: 'cookie0cookie0cookie0',
-  vault_mongo_root_password: 'mongoroot0',
-  vault_mongo_app_password: 'mongoapp0',
-  vault_mongo_exporter_password: 'mongoexporter0',
-  vault_mongo_keyfile_secret: 'mongokeyfile0',
-  vault_grafana_admin_password: 'grafana0',
-  vault_graylog_password_secret: 'p'.repeat(64),
-  vault_graylog_root_password: 'graylog0',
-  vault_admin_password_hash: 'scrypt:1024:8:1:c2FsdA==:aGFzaA==',
-};
 
 /**
  * Runs the role's check-vault.yml (through include_role, as site.yml does) on one local stand-in host
@@ -56,7 +26,7 @@ function failedHosts(role: string, group: string, hosts: Record<string, Record<s
   const inventory = join(work, `${name}.inventory.yml`);
   const playbook = join(work, `${name}.yml`);
   const hostVars = Object.fromEntries(
-    Object.entries(hosts).map(([h, vars]) => [h, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3', ...goodVault, ...vars }]),
+    Object.entries(hosts).map(([h, vars]) => [h, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3', ...testVault, ...vars }]),
   );
   // The cluster check counts groups['rabbitmq']: three broker stand-ins unless the test lists its own.
   writeFileSync(inventory, stringify({ all: { children: { [group]: { hosts: hostVars } } } }));

@@ -2,74 +2,22 @@
 // group "rabbitmq", the api hosts pointed at it. The real templates are rendered by the real
 // ansible-playbook against ansible/inventory.cluster.example.ini (connection: local, nothing remote),
 // and the compose files they produce or select are checked against the Compose Specification.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findTool, skipWithoutTool } from '../support/require-tool.js';
+import { ansiblePlaybook, renderTemplate, root, scratchDir } from './ansible-harness.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const ansibleDir = join(root, 'ansible');
 const hasAnsible = !skipWithoutTool({ tool: 'ansible-playbook', present: findTool(['ansible-playbook']), checks: 'rendering the split-deployment templates' });
 
-const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-cluster-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function ansible(args: string[]) {
-  const r = spawnSync('ansible-playbook', args, {
-    cwd: ansibleDir,
-    encoding: 'utf8',
-    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(work, 'tmp') },
-    timeout: 60_000,
-  });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
+const work = scratchDir('paredao-ansible-cluster-');
+const ansible = (args: string[]) => ansiblePlaybook(work, args, 60_000);
 
 /** Renders `template` (under ansible/) for `host` of the cluster example inventory; returns the text. */
-function render(host: string, template: string): string {
-  const out = join(work, `${host}-${template.replace(/\W+/g, '_')}`);
-  const playbook = join(work, `render-${host}.yml`);
-  writeFileSync(
-    playbook,
-    [
-      '- name: Render a template as for one host of the cluster example',
-      `  hosts: ${host}`,
-      '  connection: local',
-      '  gather_facts: false',
-      // group_vars come from the inventory's folder, as in a real run; role defaults are not in scope
-      // for a bare template task, so they are loaded here.
-      `  vars_files: [${['roles/rabbitmq_node/defaults/main.yml', 'roles/stack/defaults/main.yml'].map((f) => JSON.stringify(join(ansibleDir, f))).join(', ')}]`,
-      '  vars:',
-      '    vault_antibot_secret: antibot0',
-      '    vault_admin_session_secret: session0',
-      '    vault_rabbitmq_password: rabbit0',
-      '    vault_rabbitmq_api_password: apisecret',
-      '    vault_rabbitmq_consumer_password: consumersecret',
-      '    vault_rabbitmq_erlang_cookie: cookie0cookie0cookie0',
-      '    vault_grafana_admin_password: grafana0',
-      '    vault_mongo_root_password: mongoroot0',
-      '    vault_mongo_app_password: mongoapp0',
-      '    vault_mongo_exporter_password: mongoexporter0',
-      '    vault_mongo_keyfile_secret: mongokeyfile0',
-      '    vault_graylog_password_secret: pepper0',
-      '    vault_graylog_root_password: graylog0',
-      '    vault_admin_password_hash: "scrypt:1024:8:1:c2FsdA==:aGFzaA=="',
-      '  tasks:',
-      '    - name: Render',
-      '      ansible.builtin.template:',
-      `        src: ${JSON.stringify(join(ansibleDir, template))}`,
-      `        dest: ${JSON.stringify(out)}`,
-      '        mode: "0600"',
-      '',
-    ].join('\n'),
-  );
-  const r = ansible(['-i', 'inventory.cluster.example.ini', playbook]);
-  if (r.status !== 0) throw new Error(r.output);
-  return readFileSync(out, 'utf8');
-}
+const render = (host: string, template: string) =>
+  renderTemplate(work, { inventory: 'inventory.cluster.example.ini', host, template, roles: ['rabbitmq_node', 'stack'], timeoutMs: 60_000 }).text;
 
 function composeValid(doc: unknown): string | null {
   const { $schema: _dialect, ...schema } = JSON.parse(readFileSync(join(root, 'tests/config/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTool, skipWithoutTool } from '../support/require-tool.js';
+import { renderTemplate } from './ansible-harness.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -279,45 +280,8 @@ describe('Ansible', () => {
   it.skipIf(!ansiblePlaybook)('the .env template renders every key of .env.example, mode 0600, with the derived SHA-256', () => {
     const work = mkdtempSync(join(tmpdir(), 'paredao-ansible-'));
     try {
-      const out = join(work, 'env');
-      const playbook = join(work, 'render.yml');
-      // A local play that renders the real template for a host of the example inventory, whose
-      // group_vars Ansible loads itself, with made-up secrets.
-      writeFileSync(
-        playbook,
-        [
-          '- name: Render the stack .env template',
-          '  hosts: paredao-1',
-          '  connection: local',
-          '  gather_facts: false',
-          // Role defaults are not in scope for a bare template task.
-          `  vars_files: [${JSON.stringify(join(ansibleDir, 'roles/stack/defaults/main.yml'))}]`,
-          '  vars:',
-          '    vault_antibot_secret: antibot0',
-          '    vault_admin_session_secret: session0',
-          '    vault_rabbitmq_password: rabbit0',
-          '    vault_rabbitmq_api_password: rabbitapi0',
-          '    vault_rabbitmq_consumer_password: rabbitconsumer0',
-          '    vault_mongo_root_password: mongoroot0',
-          '    vault_mongo_app_password: mongoapp0',
-          '    vault_mongo_exporter_password: mongoexporter0',
-          '    vault_mongo_keyfile_secret: mongokeyfile0',
-          '    vault_grafana_admin_password: grafana0',
-          '    vault_graylog_password_secret: pepper0',
-          '    vault_graylog_root_password: graylog0',
-          '    vault_admin_password_hash: "scrypt:1024:8:1:c2FsdA==:aGFzaA=="',
-          '  tasks:',
-          '    - name: Render',
-          '      ansible.builtin.template:',
-          `        src: ${JSON.stringify(join(ansibleDir, 'roles/stack/templates/env.j2'))}`,
-          `        dest: ${JSON.stringify(out)}`,
-          '        mode: "0600"',
-          '',
-        ].join('\n'),
-      );
-      const r = run('ansible-playbook', ['-i', join(ansibleDir, 'inventory.example.ini'), playbook], work);
-      expect(r.status, r.output).toBe(0);
-      const rendered = readFileSync(out, 'utf8');
+      // The real template for a host of the example inventory, whose group_vars Ansible loads itself.
+      const { file: out, text: rendered } = renderTemplate(work, { inventory: 'inventory.example.ini', host: 'paredao-1', template: 'roles/stack/templates/env.j2', roles: ['stack'] });
       const keys = (text: string) => [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!).sort();
       expect(keys(rendered)).toEqual(keys(readFileSync(join(root, '.env.example'), 'utf8')));
       expect(rendered).toContain('HTTP_PORT=80\n');

@@ -271,13 +271,15 @@ describe('the proxy starts whether or not the syslog host resolves (25-access-lo
       const before = fallbackLines();
       await waitFor('access lines back in the fallback', async () => (await hit()) === 204 && fallbackLines() > before + 1, 15_000, 300);
     } finally {
+      // nginx (the child, after sh's exec) writes into `work` until it exits: wait for that, not a while.
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
       try {
         process.kill(-child.pid!, 'SIGTERM');
       } catch {
         // already gone
       }
       syslog.close();
-      await new Promise((r) => setTimeout(r, 200));
+      await exited;
       rmSync(work, { recursive: true, force: true });
     }
   }, 60_000);

@@ -439,12 +439,21 @@ class FakeGraylog {
   }
 }
 
+/** Runs `body` against a stand-in Graylog whose admin password is `password`, and stops it after. */
+async function withGraylog(password: string, body: (graylog: FakeGraylog, url: string) => Promise<void>): Promise<void> {
+  const graylog = new FakeGraylog(password);
+  const url = await graylog.start();
+  try {
+    await body(graylog, url);
+  } finally {
+    await graylog.close();
+  }
+}
+
 describe('provision.mjs against a stand-in Graylog API', () => {
   it('creates everything once, wiring ids through, and changes nothing on a second run', async () => {
     const { client, provision } = await import('../../logging/provision/provision.mjs');
-    const graylog = new FakeGraylog('pw');
-    const url = await graylog.start();
-    try {
+    await withGraylog('pw', async (graylog, url) => {
       const api = client({ url, user: 'admin', password: 'pw', log: () => {} });
       const first = await provision(api, { waitSeconds: 5 });
       expect(graylog.inputs.map((i) => i.title).sort()).toEqual(inputs.map((i) => i.title).sort());
@@ -470,16 +479,12 @@ describe('provision.mjs against a stand-in Graylog API', () => {
       expect(second.filter((c) => c.method === 'PUT'), 'running inputs must not be restarted').toEqual([]);
       expect(graylog.inputs).toHaveLength(inputs.length);
       expect(graylog.views).toHaveLength(2);
-    } finally {
-      await graylog.close();
-    }
+    });
   });
 
   it('when an input was stopped, then it starts that one and leaves the running ones alone', async () => {
     const { client, provision } = await import('../../logging/provision/provision.mjs');
-    const graylog = new FakeGraylog('pw');
-    const url = await graylog.start();
-    try {
+    await withGraylog('pw', async (graylog, url) => {
       const api = client({ url, user: 'admin', password: 'pw', log: () => {} });
       await provision(api, { waitSeconds: 5 });
       const stopped = graylog.inputs[0]!.id as string;
@@ -488,21 +493,15 @@ describe('provision.mjs against a stand-in Graylog API', () => {
       await provision(api, { waitSeconds: 5 });
       const puts = graylog.calls.slice(before).filter((c) => c.method === 'PUT').map((c) => c.path);
       expect(puts).toEqual([`/api/system/inputstates/${stopped}`]);
-    } finally {
-      await graylog.close();
-    }
+    });
   });
 
   it('when the password is wrong, then it stops at once and says so', async () => {
     const { client, waitForGraylog } = await import('../../logging/provision/provision.mjs');
-    const graylog = new FakeGraylog('right');
-    const url = await graylog.start();
-    try {
+    await withGraylog('right', async (_graylog, url) => {
       const api = client({ url, user: 'admin', password: 'wrong', log: () => {} });
       await expect(waitForGraylog(api, 60)).rejects.toThrow(/refused the credentials/);
-    } finally {
-      await graylog.close();
-    }
+    });
   });
 });
 

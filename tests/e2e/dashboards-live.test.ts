@@ -3,51 +3,30 @@
 // expression and every recording rule returns at least one series, every metric an alert reads
 // exists, and every rule evaluates without error. Catches misspelt metric or label names, wrong
 // scrape paths, and panels that only come alive during an outage.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardExpressions, ruleExpressions, vectorSelectors } from '../../monitoring/queries.js';
-import { JOBS, localConfig, toYaml } from '../../monitoring/prometheus/targets.js';
+import { JOBS } from '../../monitoring/prometheus/targets.js';
+import { missingMonitoring, startMonitoring, type Monitoring } from '@paredao/testkit/monitoring';
+import { waitFor } from '@paredao/testkit/ports';
 import { startStack, type Stack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
-import { stopProcess } from '@paredao/testkit/process';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const missing = !existsSync(PROMETHEUS);
+const missing = missingMonitoring();
 
 const VALID_VOTES = 12;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function localPort(url: string, what: string): number {
-  const u = new URL(url);
-  if (!['127.0.0.1', 'localhost'].includes(u.hostname)) throw new Error(`${what} is not local: ${url}`);
-  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `is not at ${PROMETHEUS}`, checks: 'the live dashboard queries' }))('every dashboard query is live', () => {
+describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: missing.length === 0, why: `or its alertmanager is missing (${missing.join(', ')})`, checks: 'the live dashboard queries' }))('every dashboard query is live', () => {
   let stack: Stack | undefined;
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
-  let promUrl = '';
+  let monitoring: Monitoring | undefined;
+  /** When the traffic was over and counted: every rule group must have evaluated after it. */
+  let trafficDone = 0;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'paredao-dashboards-live-'));
 
   async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const res = await fetch(`${promUrl}/api/v1/query`, {
+    const res = await fetch(`${monitoring!.promUrl}/api/v1/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ query: expr }),
@@ -59,14 +38,9 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
     return result as { metric: Record<string, string>; value: [number, string] }[];
   }
 
-  /** Polls until the expression returns a series: rate() needs two scrapes inside its window. */
+  /** Polls until the expression returns a series (rate() needs two scrapes inside its window); 0 if it never does. */
   async function seriesOf(expr: string, timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const n = (await query(expr)).length;
-      if (n > 0 || Date.now() > deadline) return n;
-      await sleep(500);
-    }
+    return waitFor(expr, async () => (await query(expr)).length, timeoutMs, 500).catch(() => 0);
   }
 
   beforeAll(async () => {
@@ -77,41 +51,8 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
       throw new Error(`RabbitMQ metrics unreachable at ${stack.rabbitmqMetricsUrl}: run rabbitmq-plugins enable rabbitmq_prometheus`);
     }
 
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    const rabbitPort = localPort(stack.rabbitmqMetricsUrl, 'rabbitmqMetricsUrl');
-    const config = localConfig({
-      scrapeInterval: '1s',
-      evaluationInterval: '1s',
-      ports: {
-        api: localPort(stack.apiUrl, 'apiUrl'),
-        consumer: localPort(stack.consumerUrl, 'consumerUrl'),
-        rabbitmq: rabbitPort,
-        'rabbitmq-queues': rabbitPort,
-        prometheus: promPort,
-      },
-    });
-    const configFile = path.join(tmp, 'prometheus.yml');
-    writeFileSync(configFile, toYaml(config, 'dashboards-live test'));
-    prometheus = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${path.join(tmp, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--storage.tsdb.retention.time=1h',
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus.stderr!.on('data', (chunk: Buffer) => {
-      prometheusLog = (prometheusLog + chunk.toString()).slice(-4000);
-    });
-    const ready = Date.now() + 20_000;
-    while (!(await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false))) {
-      if (prometheus.exitCode !== null || Date.now() > ready) throw new Error(`Prometheus did not start:\n${prometheusLog}`);
-      await sleep(200);
-    }
+    // Prometheus (and Alertmanager) as ./run.sh runs them, scraping every second.
+    monitoring = await startMonitoring({ dir: tmp, targets: stack, fast: true });
 
     // Traffic: valid votes for every candidate, and the errors a voter can cause.
     const paredao = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { candidates: { id: string }[] };
@@ -132,10 +73,11 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
     // Wait until Prometheus has seen the consumer count every accepted vote.
     const applied = `sum(paredao_consumer_votes_applied_total{job="consumer"}) >= ${VALID_VOTES}`;
     expect(await seriesOf(applied, 30_000), `consumer never reported ${VALID_VOTES} applied votes`).toBe(1);
+    trafficDone = Date.now();
   }, 150_000);
 
   afterAll(async () => {
-    await stopProcess(prometheus, 'SIGTERM', 5_000);
+    await monitoring?.stop();
     await stack?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }, 60_000);
@@ -144,10 +86,10 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
     const jobs = JOBS.filter((j) => j.local).map((j) => j.job);
     let byJob: Record<string, string> = {};
     // Each target's first scrape lands at its own offset within the interval.
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(500)) {
+    await waitFor('every local target up', async () => {
       byJob = Object.fromEntries((await query('up')).map((s) => [s.metric.job, s.value[1]]));
-      if (jobs.every((job) => byJob[job] === '1')) break;
-    }
+      return jobs.every((job) => byJob[job] === '1');
+    }, 10_000, 500).catch(() => {}); // the expectations below name the targets that are not
     for (const job of jobs) expect(byJob[job], `job ${job}`).toBe('1');
   });
 
@@ -176,12 +118,13 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus', present: !missing, why: `i
   });
 
   it('every rule evaluates without error', async () => {
-    // Rules are evaluated every second; give every group at least one pass after the traffic.
-    await sleep(1_500);
-    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
-      data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
-    };
-    const rules = res.data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
+    type Group = { name: string; lastEvaluation: string; rules: { name: string; health: string; lastError?: string }[] };
+    // Every group must have evaluated at least once after the traffic.
+    const groups = await waitFor('every rule group evaluated after the traffic', async () => {
+      const res = (await (await fetch(`${monitoring!.promUrl}/api/v1/rules`)).json()) as { data: { groups: Group[] } };
+      return res.data.groups.every((g) => Date.parse(g.lastEvaluation) > trafficDone) && res.data.groups;
+    }, 15_000, 200);
+    const rules = groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
     expect(rules.length).toBe(ruleExpressions().length);
     expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.group} › ${r.name}: ${r.health} ${r.lastError ?? ''}`)).toEqual([]);
   });

@@ -1,14 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBrowserAnswers } from '../support/record-answers.js';
+import { CHROMIUM, haveChromium, openBrowser, type TestBrowser } from '../support/browser.js';
 import { startStack, type Stack } from '@paredao/testkit/stack';
 import { skipWithoutTool } from '../support/require-tool.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 /**
  * Live results streams are capped (nginx per address and in total, the api per process).
@@ -17,29 +11,21 @@ const haveChromium = existsSync(CHROMIUM);
  */
 describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/live-fallback.test.ts (the results page when the live stream is refused)' }))('the results page when the live stream is refused', () => {
   let stack: Stack;
-  let context: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
-  let userDataDir = '';
   const streamStatuses: number[] = [];
 
   beforeAll(async () => {
     stack = await startStack({ env: { RESULTS_STREAM_MAX: '0' } });
-    userDataDir = mkdtempSync(join(tmpdir(), 'paredao-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    checkBrowserAnswers(context);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser();
+    page = browser.page;
     page.on('response', (res) => {
       if (res.url().endsWith('/api/results/stream')) streamStatuses.push(res.status());
     });
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 

@@ -1,17 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHourRange, utcHourStart } from '@paredao/web/format';
 import { adminCookie } from '@paredao/testkit/admin';
+import { CHROMIUM, haveChromium, openBrowser, type TestBrowser } from '../support/browser.js';
 import { waitFor } from '@paredao/testkit/ports';
 import { startStack, type Stack } from '@paredao/testkit/stack';
-import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 // Records when the ALTCHA widget reports success; the event does not bubble, so listen in the capture phase.
 const RECORD_VERIFIED = `window.addEventListener('verified', () => { window.__verifiedAt ??= performance.now(); }, true);`;
@@ -22,32 +16,26 @@ async function text(page: Page, selector: string): Promise<string> {
 
 describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/vote.test.ts (a person votes in a real browser)' }))('a person votes in a real browser, through nginx, against the real pipeline', () => {
   let stack: Stack;
+  let browser: TestBrowser | undefined;
   let context: BrowserContext;
   let page: Page;
-  let userDataDir = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     stack = await startStack();
-    userDataDir = mkdtempSync(join(tmpdir(), 'paredao-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    browser = await openBrowser({
       viewport: { width: 360, height: 740 },
       locale: 'pt-BR',
       // Far from Brasília on purpose: the pages must show hours in America/Sao_Paulo whatever the device says.
       timezoneId: 'Asia/Tokyo',
     });
+    ({ context, page } = browser);
     await context.addInitScript(RECORD_VERIFIED);
-    checkBrowserAnswers(context);
-    page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 

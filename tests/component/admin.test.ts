@@ -1,7 +1,7 @@
 import { type Paredao, type Results } from '@paredao/contract';
 import { createRegistry, openStore, type Store } from '@paredao/core';
 import { deflateSync } from 'node:zlib';
-import { pngChunk } from '../support/png.js';
+import { pngChunk } from '@paredao/testkit/png';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoteConsumer } from '@paredao/consumer/consumer';

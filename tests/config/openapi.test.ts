@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '@paredao/api/platform/openapi';
-import { ContractChecker, type OpenApiDoc } from '../support/contract.js';
+import { ContractChecker, type OpenApiDoc } from '@paredao/testkit/openapi-contract';
 
 const doc = buildOpenApiDocument() as unknown as OpenApiDoc & {
   components: { schemas: Record<string, { required?: string[]; properties?: Record<string, { enum?: string[] }> }> };

@@ -5,7 +5,7 @@
 // answers, not against itself.
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, expect } from 'vitest';
-import { ContractChecker, type OpenApiDoc } from './contract.js';
+import { ContractChecker, type OpenApiDoc } from '@paredao/testkit/openapi-contract';
 
 const CHECKED = /^\/(api\/|healthz$|readyz$)/;
 const realFetch = globalThis.fetch;

@@ -4,7 +4,7 @@ import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { pngChunk } from '../../../tests/support/png.js';
+import { pngChunk } from '@paredao/testkit/png';
 import { createImageCodec, ImageRefused, orient, sniffImageType } from './image-type.js';
 
 describe('sniffImageType', () => {

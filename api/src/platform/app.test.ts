@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
-import { ContractChecker, type OpenApiDoc } from '../../../tests/support/contract.js';
+import { ContractChecker, type OpenApiDoc } from '@paredao/testkit/openapi-contract';
 import { Auth } from '../admin/auth.js';
 import { ParedaoService } from '../paredoes/paredoes.js';
 import { ResultsService } from '../results/results.js';

@@ -46,7 +46,7 @@ if (cluster.isPrimary) {
   const limit = client ? client.limitStore('votes') : new MemoryStore();
   limit.init?.({ windowMs: 60_000 } as never);
   const claims = new ExpiringIdSet(expiryMs);
-  const claim = (id: string) => (client ? client.claim(id, Date.now() + expiryMs) : Promise.resolve(claims.claim(id, Date.now() + expiryMs, Date.now())));
+  const claim = (id: string) => (client ? client.claim(id, Date.now() + expiryMs, 'participante-1') : Promise.resolve(claims.claim(id, Date.now() + expiryMs, Date.now())));
   // Voters from a few thousand addresses; each vote's id is new (an HMAC's hex).
   const addresses = Array.from({ length: 5000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`);
   const ids = Array.from({ length: rate * seconds }, () => randomBytes(16).toString('hex'));

@@ -85,7 +85,7 @@ function runPrimary(cfg: ApiConfig, logger: Logger) {
   let crashes = 0;
   const fork = () => {
     const w = cluster.fork();
-    serveArbiter(arbiter, w);
+    serveArbiter(arbiter, w, w.id);
     w.on('message', (msg: { type?: string; id?: string }) => {
       if (msg?.type !== 'paredao:metrics:req') return;
       aggregator.clusterMetrics().then(
@@ -98,6 +98,7 @@ function runPrimary(cfg: ApiConfig, logger: Logger) {
   for (let i = 0; i < cfg.API_WORKERS; i++) fork();
   logStartup(cfg, logger);
   cluster.on('exit', (w: Worker, code, signal) => {
+    arbiter.orphan(w.id);
     if (stopping) return;
     const delay = backoffDelay(crashes++, 200, 10_000);
     logger.error({ worker: w.id, code, signal, restartInMs: delay }, 'api worker exited; restarting');

@@ -41,9 +41,8 @@ describe('faults under load', () => {
     expect(r.injected).toBe(3);
     expectNothingLostNothingDoubled(r);
     // Before the retry (proxy/templates/default.conf.template): about 80 × 502 per such run. Now no 5xx.
-    // A vote the dead worker had already published can come back from its retry as 403
-    // antibot_replayed (the other worker has seen its proof counted): the vote is counted, the voter is
-    // told it was already used. Rare (1 in 6000 in one run, 0 in the others); see docs/RELIABILITY.md.
+    // The retry takes over the dead worker's claim of the proof (HostArbiter.orphan); only a retry after
+    // the other worker has learnt the id as applied gets 403 antibot_replayed, and that vote is counted.
     const errors = Object.entries(r.statuses).filter(([status]) => status !== '202');
     for (const [status] of errors) expect(status).toBe('403');
     expect(r.extraWithout202).toBe(r.requests - r.accepted);

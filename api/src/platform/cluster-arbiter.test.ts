@@ -13,12 +13,12 @@ const expiryMs = 120_000;
  * A worker's end of an IPC channel to a primary serving `host`, in this process: messages cross as JSON
  * and arrive on a later turn, as over the cluster's channel. `sent` counts the worker's messages.
  */
-function channelTo(host: HostArbiter, delayMs = 0): ArbiterChannel & { sent: number } {
+function channelTo(host: HostArbiter, delayMs = 0, workerId = 0): ArbiterChannel & { sent: number } {
   const toWorker: ((m: unknown) => void)[] = [];
   const toPrimary: ((m: unknown) => void)[] = [];
   const later = (f: () => void) => (delayMs ? setTimeout(f, delayMs) : setImmediate(f));
   const deliver = (to: ((m: unknown) => void)[], m: unknown) => later(() => to.forEach((l) => l(JSON.parse(JSON.stringify(m)))));
-  serveArbiter(host, { send: (m, done) => (deliver(toWorker, m), done(null)), on: (_e, l) => toPrimary.push(l) });
+  serveArbiter(host, { send: (m, done) => (deliver(toWorker, m), done(null)), on: (_e, l) => toPrimary.push(l) }, workerId);
   const worker = {
     sent: 0,
     send: (m: unknown, done: (err: Error | null) => void) => (worker.sent++, deliver(toPrimary, m), done(null)),
@@ -42,6 +42,30 @@ describe('HostArbiter and ArbiterClient', () => {
     expect(await workers[1 - winner]!.claim(id(1), t + 2000)).toBe(true);
   });
 
+  it('when a worker dies after claiming a proof, then nginx\'s copy of that vote to another worker takes the claim over, once, and a copy for another candidate is still refused', async () => {
+    const host = new HostArbiter(expiryMs);
+    const [dying, other] = [1, 2].map((w) => new ReplayGuard(noStore, expiryMs, log, 0, new ArbiterClient(channelTo(host, 0, w))));
+    const t = Date.now();
+    expect(await dying!.claim(id(20), t, 'ana')).toBe(true);
+    expect(await other!.claim(id(20), t, 'ana'), 'the claimer is alive: a copy is refused').toBe(false);
+    host.orphan(1);
+    expect(await other!.claim(id(20), t, 'bruno'), 'another candidate').toBe(false);
+    expect(await other!.claim(id(20), t, 'ana'), 'the same vote, sent again').toBe(true);
+    const third = new ReplayGuard(noStore, expiryMs, log, 0, new ArbiterClient(channelTo(host, 0, 3)));
+    expect(await third.claim(id(20), t, 'ana'), 'taken over once').toBe(false);
+  });
+
+  it('when a worker dies, then only its claims of the last seconds are orphaned: an older one has long been published', () => {
+    const host = new HostArbiter(expiryMs);
+    const t = 1_000_000;
+    const claim = (n: number, at: number, worker: number) => host.handle([['claim', id(n), at + expiryMs, 'ana']], at, worker)[0];
+    expect(claim(30, t, 1)).toBe(true);
+    expect(claim(31, t + 9_000, 1)).toBe(true);
+    host.orphan(1, t + 11_000);
+    expect(claim(30, t + 11_001, 2)).toBe(false);
+    expect(claim(31, t + 11_001, 2)).toBe(true);
+  });
+
   it('when a worker already knows a proof (its own claim, or applied by the consumer), then it refuses the copy without asking the primary', async () => {
     const host = new HostArbiter(expiryMs);
     const channel = channelTo(host);
@@ -60,7 +84,7 @@ describe('HostArbiter and ArbiterClient', () => {
     const channel = channelTo(host);
     const client = new ArbiterClient(channel);
     const store = client.limitStore('votes');
-    const claims = Array.from({ length: 50 }, (_, i) => client.claim(id(i), Date.now() + expiryMs));
+    const claims = Array.from({ length: 50 }, (_, i) => client.claim(id(i), Date.now() + expiryMs, 'ana'));
     const hits = Array.from({ length: 50 }, () => store.increment('203.0.113.7'));
     expect((await Promise.all(claims)).every(Boolean)).toBe(true);
     expect((await Promise.all(hits)).map((h) => h.totalHits)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -71,11 +95,11 @@ describe('HostArbiter and ArbiterClient', () => {
     const host = new HostArbiter(expiryMs);
     const channel = channelTo(host, 20);
     const client = new ArbiterClient(channel);
-    const first = client.claim(id(100), Date.now() + expiryMs);
+    const first = client.claim(id(100), Date.now() + expiryMs, 'ana');
     const later: Promise<boolean>[] = [];
     for (let turn = 0; turn < 5; turn++) {
       await new Promise((r) => setImmediate(r));
-      later.push(client.claim(id(101 + turn), Date.now() + expiryMs));
+      later.push(client.claim(id(101 + turn), Date.now() + expiryMs, 'ana'));
     }
     expect(await first).toBe(true);
     expect(await Promise.all(later)).toEqual([true, true, true, true, true]);
@@ -112,7 +136,7 @@ describe('HostArbiter and ArbiterClient', () => {
   it('when the primary does not answer, then the claims and counts waiting on it fail with a 503', async () => {
     const silent: ArbiterChannel = { send: (_m, done) => done(null), on: () => {} };
     const client = new ArbiterClient(silent, 50);
-    await expect(client.claim(id(2), Date.now())).rejects.toMatchObject({ status: 503, code: 'arbiter_unavailable' });
+    await expect(client.claim(id(2), Date.now(), 'ana')).rejects.toMatchObject({ status: 503, code: 'arbiter_unavailable' });
     const gone: ArbiterChannel = { send: (_m, done) => done(new Error('channel closed')), on: () => {} };
     await expect(new ArbiterClient(gone).limitStore('votes').increment('x')).rejects.toMatchObject({ status: 503 });
   });

@@ -16,7 +16,7 @@ const MESSAGE = 'paredao:arbiter';
 
 /** Operations of a batch, as plain arrays (the IPC channel serialises JSON). */
 type Op =
-  | ['claim', id: string, until: number]
+  | ['claim', id: string, until: number, candidate: string]
   | ['release', id: string]
   | ['hit', limit: string, windowMs: number, key: string]
   | ['unhit', limit: string, key: string]
@@ -85,12 +85,22 @@ class WindowCounts {
   }
 }
 
+/**
+ * How long after its claim a worker may still be publishing a vote: the publisher's confirm wait and
+ * its retries fit well inside it. A worker that dies leaves the claims of this last stretch orphaned.
+ */
+const IN_FLIGHT_MS = 10_000;
+
 /** The host's state, held by the cluster primary: answers each batch in the order its ops arrive. */
 export class HostArbiter {
   private readonly claims: ExpiringIdSet;
   private readonly limits = new Map<string, WindowCounts>();
+  /** Per worker, its claims of the last IN_FLIGHT_MS, oldest first: what it may still be publishing. */
+  private readonly recent = new Map<number, { id: string; candidate: string; at: number }[]>();
+  /** Claims of a worker that died with them possibly unpublished: id → the candidate it was claimed for. */
+  private readonly orphans = new Map<string, { candidate: string; until: number }>();
 
-  constructor(expiryMs: number) {
+  constructor(private readonly expiryMs: number) {
     this.claims = new ExpiringIdSet(expiryMs);
   }
 
@@ -99,12 +109,12 @@ export class HostArbiter {
     return this.claims.size;
   }
 
-  handle(ops: readonly Op[], now = Date.now()): Answer[] {
+  handle(ops: readonly Op[], now = Date.now(), worker = 0): Answer[] {
     const answers: Answer[] = [];
     for (const op of ops) {
       switch (op[0]) {
         case 'claim':
-          answers.push(this.claims.claim(op[1], op[2], now));
+          answers.push(this.claim(op[1], op[2], op[3], now, worker));
           break;
         case 'release':
           this.claims.delete(op[1]);
@@ -130,6 +140,41 @@ export class HostArbiter {
     }
     return answers;
   }
+
+  /**
+   * A worker died: the votes it claimed in its last IN_FLIGHT_MS may never have reached the broker, and
+   * nginx sends such a request again to another worker. That copy, for the same candidate, may take the
+   * claim over: if the dead worker's publish did get through, the consumer counts the vote id once.
+   * A copy for another candidate is still refused, so a 202 never names a candidate that is not counted.
+   */
+  orphan(worker: number, now = Date.now()): void {
+    for (const [id, o] of this.orphans) if (o.until <= now) this.orphans.delete(id);
+    for (const c of this.recent.get(worker) ?? []) {
+      if (now - c.at <= IN_FLIGHT_MS) this.orphans.set(c.id, { candidate: c.candidate, until: c.at + this.expiryMs });
+    }
+    this.recent.delete(worker);
+  }
+
+  private claim(id: string, until: number, candidate: string, now: number, worker: number): boolean {
+    let ok = this.claims.claim(id, until, now);
+    if (!ok && this.orphans.size > 0) {
+      const o = this.orphans.get(id);
+      if (o && o.candidate === candidate && o.until > now) {
+        this.orphans.delete(id);
+        ok = true;
+      }
+    }
+    if (ok) {
+      let list = this.recent.get(worker);
+      if (!list) this.recent.set(worker, (list = []));
+      list.push({ id, candidate, at: now });
+      // Drop what is past the in-flight stretch, in one splice once enough has piled up.
+      let stale = 0;
+      while (stale < list.length && now - list[stale]!.at > IN_FLIGHT_MS) stale++;
+      if (stale > 1024 || stale === list.length) list.splice(0, stale);
+    }
+    return ok;
+  }
 }
 
 /** The two ends of the IPC channel: a cluster Worker in the primary, `process` in a worker. */
@@ -139,12 +184,12 @@ export interface ArbiterChannel {
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-/** In the primary: answers one worker's batches. Call once per forked worker. */
-export function serveArbiter(arbiter: HostArbiter, worker: ArbiterChannel): void {
+/** In the primary: answers one worker's batches. Call once per forked worker, with its cluster id. */
+export function serveArbiter(arbiter: HostArbiter, worker: ArbiterChannel, workerId = 0): void {
   worker.on('message', (msg) => {
     const m = msg as Partial<Request> | null;
     if (m?.t !== MESSAGE || typeof m.seq !== 'number' || !Array.isArray(m.ops)) return;
-    const reply: Reply = { t: MESSAGE, seq: m.seq, answers: arbiter.handle(m.ops) };
+    const reply: Reply = { t: MESSAGE, seq: m.seq, answers: arbiter.handle(m.ops, Date.now(), workerId) };
     // A worker that is gone took its pending requests with it: nothing to do on failure.
     worker.send(reply, () => {});
   });
@@ -176,8 +221,8 @@ export class ArbiterClient implements ClaimArbiter {
     channel.on('message', (msg) => this.settle(msg));
   }
 
-  claim(id: string, until: number): Promise<boolean> {
-    return this.ask(['claim', id, until]) as Promise<boolean>;
+  claim(id: string, until: number, candidate: string): Promise<boolean> {
+    return this.ask(['claim', id, until, candidate]) as Promise<boolean>;
   }
 
   release(id: string): void {

@@ -11,8 +11,8 @@ const BUCKETS = 12;
  * proof sent to the host's workers at once, exactly one is accepted.
  */
 export interface ClaimArbiter {
-  /** Claims the id until `until` (ms); false if it was claimed already. */
-  claim(id: string, until: number): Promise<boolean>;
+  /** Claims the id, for a vote for `candidate`, until `until` (ms); false if it was claimed already. */
+  claim(id: string, until: number, candidate: string): Promise<boolean>;
   /** Gives a claim back (its vote was not accepted). */
   release(id: string): void;
 }
@@ -115,14 +115,14 @@ export class ReplayGuard {
   }
 
   /** Marks the id as used; false if it was used already. */
-  async claim(id: string, now = Date.now()): Promise<boolean> {
+  async claim(id: string, now = Date.now(), candidate = ''): Promise<boolean> {
     const until = now + this.expiryMs;
     if (!this.arbiter) return this.held.claim(id, until, now);
     this.held.expire(now);
     const key = idKey(id);
     // Known here (claimed through this process, or applied): refused without asking the arbiter.
     if (this.held.has(key)) return false;
-    const ok = await this.arbiter.claim(id, until);
+    const ok = await this.arbiter.claim(id, until, candidate);
     if (ok) this.held.hold(key, until);
     return ok;
   }

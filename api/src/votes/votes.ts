@@ -53,7 +53,7 @@ export class VoteService {
     if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
     const voteId = antibot.verify(altcha, at);
-    if (!(await replayGuard.claim(voteId, at))) {
+    if (!(await replayGuard.claim(voteId, at, candidateId))) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     try {

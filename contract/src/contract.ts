@@ -197,19 +197,21 @@ export type Results = z.infer<typeof resultsSchema>;
  * What voters get while voting is open on a paredão that hides partials: totals only, with no
  * per-participant vote or percentage anywhere (hourly rows included).
  */
-export const hiddenResultsSchema = z.object({
-  paredaoId: z.string(),
-  total: count,
-  candidates: z.array(z.object({ id: z.string(), name: z.string() })),
-  hourly: z.array(z.object({ hour: isoDate, total: count })),
-  updatedAt: isoDate,
-  partialsHidden: z.literal(true),
-  modes: z.object({
-    torcida: z.object({ total: count, hourly: z.array(z.object({ hour: isoDate, total: count })) }).optional(),
-    unico: z.object({ total: count, hourly: z.array(z.object({ hour: isoDate, total: count })) }).optional(),
-  }),
-  weights: modeWeights,
-});
+const hiddenHourSchema = z.object({ hour: isoDate, total: count }).strict();
+const hiddenModeSchema = z.object({ total: count, hourly: z.array(hiddenHourSchema) }).strict();
+/** Strict all through: a per-participant number anywhere in it is not this schema. */
+export const hiddenResultsSchema = z
+  .object({
+    paredaoId: z.string(),
+    total: count,
+    candidates: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
+    hourly: z.array(hiddenHourSchema),
+    updatedAt: isoDate,
+    partialsHidden: z.literal(true),
+    modes: z.object({ torcida: hiddenModeSchema.optional(), unico: hiddenModeSchema.optional() }).strict(),
+    weights: modeWeights,
+  })
+  .strict();
 export type HiddenResults = z.infer<typeof hiddenResultsSchema>;
 
 /** GET /api/results and its stream: the full results, or totals only while partials are hidden. */

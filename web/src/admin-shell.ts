@@ -40,6 +40,7 @@ export function findAdminUi() {
     resultsTitle: byId('results-title'),
     resultsKind: byId('results-kind'),
     resultsError: byId('results-error'),
+    resultsWeighting: byId('results-weighting'),
     resultsTotal: byId('results-total'),
     resultsCandidates: byId<HTMLUListElement>('results-candidates'),
     resultsHourly: byId<HTMLTableElement>('results-hourly'),

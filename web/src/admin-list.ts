@@ -6,6 +6,8 @@ import type { AdminShell } from './admin-shell.ts';
 import { formatDateTime } from './admin-time.ts';
 import { h, show } from './dom.ts';
 import { formatInt, formatVotes } from './format.ts';
+import { votingText } from './modes.ts';
+import { votingOf } from '@paredao/contract';
 
 export interface ListView {
   load(): Promise<void>;
@@ -99,6 +101,7 @@ export function listView(shell: AdminShell, nav: { openEditor(p?: Paredao): void
       { class: `adm-item adm-status-${p.status}`, 'aria-labelledby': headingId, 'data-paredao-id': p.id },
       h('div', { class: 'adm-item-head' }, h('h2', { id: headingId }, p.title), h('span', { class: `adm-badge adm-badge-${p.status}` }, STATUS_LABEL[p.status])),
       h('p', { class: 'adm-participants' }, p.candidates.map((c) => c.name).join(' · ')),
+      h('p', { class: 'adm-voting adm-small-text adm-muted' }, `Modos: ${votingText(votingOf(p))}${p.status === 'draft' ? '' : ' (fixos desde a abertura)'}`),
       times,
       actions,
       output,

@@ -188,8 +188,10 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
     }
     // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export. Ids are
     // slugs (letter or digit first), so only the names, which the team types, need csvField. The first
-    // four columns are the result (both modes together, the weighted percentage); then each mode on.
-    const modes = VOTE_MODES.filter((m) => results.modes[m]);
+    // four columns are the result (both modes together, the weighted percentage); with both modes on,
+    // a pair per mode follows (with one, the result is that mode: the table stays as it always was).
+    const on = VOTE_MODES.filter((m) => results.modes[m]);
+    const modes = on.length > 1 ? on : [];
     const lines = [
       ['participante_id,participante,votos,percentual', ...modes.map((m) => `votos_${m},percentual_${m}`)].join(','),
       ...results.candidates.map((c, i) =>

@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { buildResults, percentages, publicResults, tallyOf, weightedPercentages, weightsUsed } from './results.js';
 import { paredaoSchema, publicParedao, publicResultsSchema, resultsSchema, votingSchema, type Paredao } from './contract.js';
 
+/** An open paredão with two participants, `a` and `b` unless named otherwise. */
+const twoOf = (more: Partial<Paredao> = {}, ids: [string, string] = ['a', 'b']): Paredao => ({
+  id: 'p',
+  title: 't',
+  status: 'open',
+  candidates: ids.map((id) => ({ id, name: id.toUpperCase() })),
+  ...more,
+});
+const BBB26 = { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 } } as const;
+
 describe('percentages', () => {
   it('when the votes split three ways evenly, then the shares still add up to exactly 100', () => {
     const p = percentages([1, 1, 1]);
@@ -28,15 +38,7 @@ describe('percentages', () => {
 });
 
 describe('buildResults', () => {
-  const paredao: Paredao = {
-    id: 'p1',
-    title: 't',
-    status: 'open',
-    candidates: [
-      { id: 'a', name: 'A' },
-      { id: 'b', name: 'B' },
-    ],
-  };
+  const paredao = twoOf();
 
   it('when a candidate has no votes yet, then it still appears with 0, and hourly rows add up to the total', () => {
     const r = buildResults(
@@ -80,22 +82,13 @@ describe('voting rules', () => {
   });
 
   it('when the public paredão is served, then the admin audit of its rules is left out', () => {
-    const p: Paredao = { id: 'p', title: 't', status: 'open', candidates: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }], votingChanges: [{ at: '2026-01-01T00:00:00.000Z', by: 'admin', voting: { modes: ['torcida'], weights: { unico: 50, torcida: 50 }, showPartials: true } }] };
+    const p = twoOf({ votingChanges: [{ at: '2026-01-01T00:00:00.000Z', by: 'admin', voting: { modes: ['torcida'], weights: { unico: 50, torcida: 50 }, showPartials: true } }] });
     expect(publicParedao(p)).not.toHaveProperty('votingChanges');
   });
 });
 
 describe('weighted result', () => {
-  const both: Paredao = {
-    id: 'p2',
-    title: 't',
-    status: 'open',
-    candidates: [
-      { id: 'a', name: 'A' },
-      { id: 'b', name: 'B' },
-    ],
-    voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true },
-  };
+  const both = twoOf({ voting: { ...BBB26, modes: [...BBB26.modes], showPartials: true } });
   const at = new Date('2026-01-01T12:00:00Z');
   const h = '2026-01-01T11:00:00.000Z';
 
@@ -159,16 +152,7 @@ describe('weighted result', () => {
 });
 
 describe('hidden partials', () => {
-  const hidden: Paredao = {
-    id: 'p3',
-    title: 't',
-    status: 'open',
-    candidates: [
-      { id: 'ana', name: 'Ana' },
-      { id: 'bia', name: 'Bia' },
-    ],
-    voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false },
-  };
+  const hidden = twoOf({ voting: { ...BBB26, modes: [...BBB26.modes], showPartials: false } }, ['ana', 'bia']);
   const tally = tallyOf({
     torcida: { byCandidate: { ana: 7, bia: 2 }, hourly: [{ hour: '2026-01-01T11:00:00.000Z', byCandidate: { ana: 7, bia: 2 } }] },
     unico: { byCandidate: { ana: 1, bia: 4 }, hourly: [{ hour: '2026-01-01T11:00:00.000Z', byCandidate: { ana: 1, bia: 4 } }] },
@@ -184,7 +168,7 @@ describe('hidden partials', () => {
     // No number in the whole object could be a participant's count or share.
     const text = JSON.stringify(view);
     expect(text).not.toMatch(/"(votes|percent|byCandidate)"/);
-    expect(JSON.stringify(view.candidates)).toBe('[{"id":"ana","name":"Ana"},{"id":"bia","name":"Bia"}]');
+    expect(JSON.stringify(view.candidates)).toBe('[{"id":"ana","name":"ANA"},{"id":"bia","name":"BIA"}]');
   });
 
   it('when voting has closed, or the paredão shows partials, then voters get everything', () => {

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeVote } from '@paredao/core';
 import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
 import { connectAny, ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { card, CHROMIUM, confirmAction, haveChromium, launch, login } from '../support/admin-page.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
@@ -16,19 +17,6 @@ import { skipWithoutTool } from '../support/require-tool.js';
 const TITLE = 'Paredão BBB26 E2E';
 const NAMES = ['Ana Modos', 'Bia Modos'] as const;
 const DIST = join(ROOT, 'web/dist');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-
-function card(page: Page, title: string): Locator {
-  return page.getByRole('listitem', { name: title, exact: true });
-}
-
-async function confirmAction(page: Page, where: Locator, action: 'Abrir votação' | 'Encerrar votação'): Promise<void> {
-  await where.getByRole('button', { name: action }).click();
-  const dialog = page.getByRole('dialog', { name: action });
-  await expect.poll(() => dialog.isVisible()).toBe(true);
-  await dialog.getByRole('button', { name: action }).click();
-}
 
 /** Único votes as the api will publish them once that vote exists (docs/decisions/0005-voto-unico.md): a mode on each message. */
 async function publishUnico(stack: Stack, paredaoId: string, candidateIds: string[]): Promise<void> {
@@ -58,7 +46,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
         if (!existsSync(join(DIST, f))) throw new Error(`web/dist/${f} is missing: run \`npm run build\` first`);
       }
       stack = await startStack();
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      browser = await launch();
       admin = await browser.newContext({ locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
       checkBrowserAnswers(admin);
       page = await admin.newPage();
@@ -71,10 +59,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     });
 
     it('when the team sets 70/30 with partials hidden and voting opens, then voters see totals only, the panel sees everything, the rules are locked, and after closing all see the weighted result', async () => {
-      await page.goto(`${stack.url}/admin.html`);
-      await page.getByLabel('Usuário').fill(ADMIN_USER);
-      await page.getByLabel('Senha').fill(ADMIN_PASSWORD);
-      await page.getByRole('button', { name: 'Entrar' }).click();
+      await login(page, stack.url, ADMIN_PASSWORD);
       await page.getByRole('heading', { name: 'Paredões' }).waitFor();
 
       // The draft, with its rules: both modes, Único 70 (Torcida follows to 30), partials hidden.

@@ -6,7 +6,7 @@ import type { AdminShell } from './admin-shell.ts';
 import { formatDateTime } from './admin-time.ts';
 import { h, show } from './dom.ts';
 import { formatInt, formatVotes } from './format.ts';
-import { votingText } from './modes.ts';
+import { MODE_NAMES, votingText } from './modes.ts';
 import { votingOf } from '@paredao/contract';
 
 export interface ListView {
@@ -170,11 +170,17 @@ export function listView(shell: AdminShell, nav: { openEditor(p?: Paredao): void
         `: contagem ${formatInt(t)}, recontagem ${formatInt(r)}${t === r ? '' : ' (diferente)'}`,
       );
     });
+    // Each mode on its own too: a vote counted in the wrong mode leaves the totals equal.
+    const modeRows = (['unico', 'torcida'] as const).map((m) => {
+      const t = a.modes[m].total;
+      const r = Object.values(a.modes[m].recomputed).reduce((s, n) => s + n, 0);
+      return h('li', { class: t === r ? '' : 'adm-mismatch' }, h('strong', {}, MODE_NAMES[m]), `: contagem ${formatInt(t)}, recontagem ${formatInt(r)}${t === r ? '' : ' (diferente)'}`);
+    });
     return h(
       'div',
       { class: 'adm-audit adm-audit-bad' },
       h('p', {}, h('strong', {}, 'Não confere.'), ' A contagem difere da recontagem voto a voto:'),
-      h('ul', {}, ...rows),
+      h('ul', {}, ...rows, ...modeRows),
     );
   }
 

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeVote } from '@paredao/core';
 import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
+import { waitFor } from '@paredao/testkit/ports';
 import { connectAny, ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { card, CHROMIUM, confirmAction, haveChromium, launch, login } from '../support/admin-page.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
@@ -123,10 +124,12 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       expect(await voter.locator('#modos').textContent()).toBe('Voto Único: 4 votos · Voto da Torcida: 3 votos');
       expect(await voter.locator('#resultados').textContent()).not.toMatch(/%|\d voto/);
 
-      // The public URL through nginx (and its micro-cache): totals only, in every field.
-      const pub = (await (await fetch(`${stack.url}/api/results`)).json()) as Record<string, unknown>;
+      // The public URL through nginx: totals only, in every field (its micro-cache may be a second behind the stream).
+      const pub = await waitFor('the public results at 7 votes', async () => {
+        const r = (await (await fetch(`${stack.url}/api/results`)).json()) as Record<string, unknown>;
+        return r.total === 7 ? r : undefined;
+      });
       expect(pub.partialsHidden).toBe(true);
-      expect(pub.total).toBe(7);
       expect(JSON.stringify(pub)).not.toMatch(/"(votes|percent|byCandidate)"/);
 
       // The panel, behind the login: everything, both modes and the weighted result.

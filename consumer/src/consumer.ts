@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from '@paredao/contract';
+import { backoffDelay, sleep, VOTE_MODES } from '@paredao/contract';
 import { setupTopology, BrokerLink, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
@@ -136,7 +136,7 @@ export class VoteConsumer {
         const committedAt = Date.now();
         metrics.batchApply.observe(Number(process.hrtime.bigint() - started) / 1e9);
         metrics.batchSize.observe(votes.length);
-        metrics.applied.inc(outcome.applied);
+        for (const mode of VOTE_MODES) if (outcome.appliedByMode[mode] > 0) metrics.applied.inc({ mode }, outcome.appliedByMode[mode]);
         metrics.duplicates.inc(outcome.duplicates);
         metrics.outsideWindow.inc(outcome.outsideWindow);
         // Once per batch, for the oldest vote it counted (the batch's slowest); duplicates not at all.

@@ -1,9 +1,10 @@
+import { VOTE_MODES } from '@paredao/contract';
 import { LATENCY_BUCKETS } from '@paredao/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function createConsumerMetrics(registry: Registry) {
-  return {
-    applied: new Counter({ name: 'paredao_consumer_votes_applied_total', help: 'Votes counted.', registers: [registry] }),
+  const m = {
+    applied: new Counter({ name: 'paredao_consumer_votes_applied_total', help: 'Votes counted, by vote mode (torcida, unico).', labelNames: ['mode'] as const, registers: [registry] }),
     duplicates: new Counter({
       name: 'paredao_consumer_duplicates_skipped_total',
       help: 'Votes delivered again (redelivery or replay) and not counted twice.',
@@ -41,6 +42,9 @@ export function createConsumerMetrics(registry: Registry) {
     brokerConnected: new Gauge({ name: 'paredao_broker_connected', help: '1 when consuming from the broker.', registers: [registry] }),
     storeUp: new Gauge({ name: 'paredao_store_up', help: '1 when the last store operation succeeded.', registers: [registry] }),
   };
+  // Both modes from the start, so a rate() over either has a series before its first vote.
+  for (const mode of VOTE_MODES) m.applied.inc({ mode }, 0);
+  return m;
 }
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

@@ -24,6 +24,41 @@ export type ParedaoStatus = z.infer<typeof paredaoStatus>;
 
 const uniqueIds = (cs: { id: string }[]) => new Set(cs.map((c) => c.id)).size === cs.length;
 
+/**
+ * The two ways to vote since BBB24: `torcida` (anyone, as often as they like, a proof of work per
+ * vote) and `unico` (one vote per person per paredão, from a signed-in voter account).
+ */
+export const VOTE_MODES = ['torcida', 'unico'] as const;
+export const voteModeSchema = z.enum(VOTE_MODES);
+export type VoteMode = z.infer<typeof voteModeSchema>;
+
+const percentWeight = z.number().int().min(0).max(100);
+
+/**
+ * A paredão's voting rules, set by the production team while it is a draft and fixed once it opens.
+ * `weights` are the modes' shares of the final result in percent (they add up to 100); they matter only
+ * when both modes are on. `showPartials: false` hides per-participant numbers from voters while voting
+ * is open (totals only); the panel always shows everything.
+ */
+export const votingSchema = z
+  .object({
+    modes: z
+      .array(voteModeSchema)
+      .min(1, 'ao menos um modo de votação')
+      .refine((ms) => new Set(ms).size === ms.length, 'modos repetidos'),
+    weights: z.object({ unico: percentWeight, torcida: percentWeight }).strict().refine((w) => w.unico + w.torcida === 100, 'os pesos devem somar 100'),
+    showPartials: z.boolean(),
+  })
+  .strict();
+export type Voting = z.infer<typeof votingSchema>;
+
+/** The rules of a paredão stored without any (every paredão from before the modes): Torcida only, as the brief's vote. */
+export const DEFAULT_VOTING: Voting = Object.freeze({ modes: ['torcida'], weights: { unico: 50, torcida: 50 }, showPartials: true }) as Voting;
+
+/** One change of a paredão's voting rules, kept with it: who set what, and when. */
+export const votingChangeSchema = z.object({ at: isoDate, by: z.string(), voting: votingSchema });
+export type VotingChange = z.infer<typeof votingChangeSchema>;
+
 /** A paredão as stored and served. Times are ISO-8601 UTC. */
 export const paredaoSchema = z.object({
   id: z.string().regex(slug),
@@ -37,8 +72,29 @@ export const paredaoSchema = z.object({
   openedAt: isoDate.optional(),
   closedAt: isoDate.optional(),
   createdAt: isoDate.optional(),
+  /** The voting rules; absent means DEFAULT_VOTING (read it with votingOf). */
+  voting: votingSchema.optional(),
+  /** Every change of `voting`, oldest first (the admin audit); never served to voters. */
+  votingChanges: z.array(votingChangeSchema).optional(),
 });
 export type Paredao = z.infer<typeof paredaoSchema>;
+
+/** A paredão's voting rules, the default for one stored without them; modes in canonical order. */
+export function votingOf(p: Pick<Paredao, 'voting'>): Voting {
+  const v = p.voting ?? DEFAULT_VOTING;
+  return { ...v, modes: VOTE_MODES.filter((m) => v.modes.includes(m)) };
+}
+
+/** Whether a mode is on for this paredão. */
+export function modeOn(p: Pick<Paredao, 'voting'>, mode: VoteMode): boolean {
+  return (p.voting ?? DEFAULT_VOTING).modes.includes(mode);
+}
+
+/** The paredão as voters see it (GET /api/paredao, the stream): its rules filled in, without the admin audit. */
+export function publicParedao(p: Paredao): Paredao {
+  const { votingChanges: _audit, ...rest } = p;
+  return { ...rest, voting: votingOf(p) };
+}
 
 export { isAllowedImageUrl };
 
@@ -101,15 +157,66 @@ export const challengeSchema = z.object({
 export const voteAcceptedSchema = z.object({ voteId: z.string(), challenge: challengeSchema });
 export type VoteAccepted = z.infer<typeof voteAcceptedSchema>;
 
-/** Totals overall, per participant and per UTC hour; percentages add up to exactly 100. */
+const candidateResultSchema = z.object({ id: z.string(), name: z.string(), votes: count, percent: z.number().min(0).max(100) });
+const hourResultSchema = z.object({ hour: isoDate, total: count, byCandidate: countsById });
+
+/** One mode's count: its total, per participant (percentages of this mode alone) and per UTC hour. */
+export const modeResultsSchema = z.object({
+  total: count,
+  candidates: z.array(candidateResultSchema),
+  hourly: z.array(hourResultSchema),
+});
+export type ModeResults = z.infer<typeof modeResultsSchema>;
+
+const modeWeights = z.object({ unico: percentWeight, torcida: percentWeight });
+
+/**
+ * Totals overall, per participant and per UTC hour; percentages add up to exactly 100. With one mode
+ * on (Torcida only, the default) every top-level field means what it always did. With both on, `votes`
+ * and `total` count both modes together and `percent` is the weighted final percentage:
+ * Σ weight × the mode's percentage, over the modes that have votes (a mode without votes yet takes no
+ * part: its weight goes to the other), rounded so the shares still add up to exactly 100.
+ */
 export const resultsSchema = z.object({
   paredaoId: z.string(),
   total: count,
-  candidates: z.array(z.object({ id: z.string(), name: z.string(), votes: count, percent: z.number().min(0).max(100) })),
-  hourly: z.array(z.object({ hour: isoDate, total: count, byCandidate: countsById })),
+  candidates: z.array(candidateResultSchema),
+  hourly: z.array(hourResultSchema),
   updatedAt: isoDate,
+  /** Always false here: this is the full view. */
+  partialsHidden: z.literal(false),
+  /** Per mode, only the modes that are on. */
+  modes: z.object({ torcida: modeResultsSchema.optional(), unico: modeResultsSchema.optional() }),
+  /** The weights the paredão sets, and those `percent` used (a mode off or without votes gets 0, the other 100). */
+  weights: modeWeights,
+  weightsUsed: modeWeights,
 });
 export type Results = z.infer<typeof resultsSchema>;
+
+/**
+ * What voters get while voting is open on a paredão that hides partials: totals only, with no
+ * per-participant vote or percentage anywhere (hourly rows included).
+ */
+const hiddenHourSchema = z.object({ hour: isoDate, total: count }).strict();
+const hiddenModeSchema = z.object({ total: count, hourly: z.array(hiddenHourSchema) }).strict();
+/** Strict all through: a per-participant number anywhere in it is not this schema. */
+export const hiddenResultsSchema = z
+  .object({
+    paredaoId: z.string(),
+    total: count,
+    candidates: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
+    hourly: z.array(hiddenHourSchema),
+    updatedAt: isoDate,
+    partialsHidden: z.literal(true),
+    modes: z.object({ torcida: hiddenModeSchema.optional(), unico: hiddenModeSchema.optional() }).strict(),
+    weights: modeWeights,
+  })
+  .strict();
+export type HiddenResults = z.infer<typeof hiddenResultsSchema>;
+
+/** GET /api/results and its stream: the full results, or totals only while partials are hidden. */
+export const publicResultsSchema = z.discriminatedUnion('partialsHidden', [resultsSchema, hiddenResultsSchema]);
+export type PublicResults = z.infer<typeof publicResultsSchema>;
 
 /** Every error answer: `code` is stable (clients branch on it), `message` is for people. */
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -133,13 +240,12 @@ export const antibotSettingSchema = z.object({ difficulty: z.number().int().min(
 export const adminResultsSchema = resultsSchema.extend({ status: paredaoStatus, closedAt: isoDate.nullable() });
 export type AdminResults = z.infer<typeof adminResultsSchema>;
 
-/** The stored vote records recounted and compared with the tallies. */
-export const auditSchema = z.object({
+const auditCountsSchema = z.object({ tally: countsById, recomputed: countsById, hourlyTotal: count, total: count });
+
+/** The stored vote records recounted and compared with the tallies: both modes together, and each mode. */
+export const auditSchema = auditCountsSchema.extend({
   matches: z.boolean(),
-  tally: countsById,
-  recomputed: countsById,
-  hourlyTotal: count,
-  total: count,
+  modes: z.object({ torcida: auditCountsSchema, unico: auditCountsSchema }),
 });
 export type Audit = z.infer<typeof auditSchema>;
 

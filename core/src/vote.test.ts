@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeBatch, encodeBatchEntry, encodeVote, hourBucket } from './vote.js';
+import { decodeMessage, encodeBatch, encodeBatchEntry, encodeVote, hourBucket, modeOf } from './vote.js';
 
 describe('hourBucket', () => {
   it('when a vote is cast at 14:59:59.999 UTC, then it counts in the 14:00 hour', () => {
@@ -42,5 +42,25 @@ describe('decodeMessage', () => {
     const { voteId: _drop, ...noId } = vote;
     expect(decodeMessage(Buffer.from(JSON.stringify(noId))).ok).toBe(false);
     expect(decodeMessage(Buffer.from(JSON.stringify({ ...vote, v: 3 }))).ok).toBe(false);
+  });
+});
+
+describe('vote mode on the queue', () => {
+  const base = { voteId: 'abcdef0123456789', paredaoId: 'p1', candidateId: 'a', acceptedAt: 1_700_000_000_000 };
+
+  it('when a batch entry carries its mode, then it comes out with it', () => {
+    const [torcida, unico] = [encodeBatchEntry({ ...base, mode: 'torcida' }), encodeBatchEntry({ ...base, voteId: 'abcdef0123456780', mode: 'unico' })];
+    const decoded = decodeMessage(encodeBatch([torcida, unico]));
+    expect(decoded.ok && decoded.votes.map(modeOf)).toEqual(['torcida', 'unico']);
+  });
+
+  it('when a message from an api older than the modes has none, then its vote is Torcida', () => {
+    const decoded = decodeMessage(Buffer.from(JSON.stringify({ v: 1, ...base })));
+    expect(decoded.ok && decoded.votes[0]!.mode).toBeUndefined();
+    expect(decoded.ok && modeOf(decoded.votes[0]!)).toBe('torcida');
+  });
+
+  it('when the mode is not one of the two, then the vote is refused', () => {
+    expect(decodeMessage(encodeBatch([JSON.stringify({ ...base, mode: 'avulso' })]))).toMatchObject({ ok: true, votes: [], rejected: [{ index: 0 }] });
   });
 });

@@ -1,3 +1,4 @@
+import { voteModeSchema, type VoteMode } from '@paredao/contract';
 import { z } from 'zod';
 
 /** The last instant a JavaScript Date can hold (ECMA-262: 10^8 days after the epoch). */
@@ -13,8 +14,15 @@ export const voteMessageSchema = z.object({
   // write with it, so one such entry would fail its whole batch on every retry and stall the queue.
   acceptedAt: z.number().int().positive().max(MAX_DATE_MS),
   reqId: z.string().max(128).optional(),
+  // Absent in messages from api processes older than the modes (a rolling deploy): those are Torcida.
+  mode: voteModeSchema.optional(),
 });
 export type VoteMessage = z.infer<typeof voteMessageSchema>;
+
+/** The mode a vote was cast in: a message without one is Torcida. */
+export function modeOf(v: Pick<VoteMessage, 'mode'>): VoteMode {
+  return v.mode ?? 'torcida';
+}
 
 /** A vote inside a batch message: the single-vote message without its version field. */
 const batchedVoteSchema = voteMessageSchema.omit({ v: true });
@@ -69,7 +77,7 @@ export function encodeVote(vote: VoteMessage): Buffer {
 
 /** One vote as a batch entry, serialised once when accepted (the publisher joins entries as they are). */
 export function encodeBatchEntry(vote: Omit<VoteMessage, 'v'>): string {
-  return JSON.stringify({ voteId: vote.voteId, paredaoId: vote.paredaoId, candidateId: vote.candidateId, acceptedAt: vote.acceptedAt, reqId: vote.reqId });
+  return JSON.stringify({ voteId: vote.voteId, paredaoId: vote.paredaoId, candidateId: vote.candidateId, acceptedAt: vote.acceptedAt, reqId: vote.reqId, mode: vote.mode });
 }
 
 /** The batch format (v2) from entries made by `encodeBatchEntry`. */

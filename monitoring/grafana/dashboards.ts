@@ -405,6 +405,17 @@ function pipeline(): DashboardBuilder {
     )
     .withPanel(
       lines({
+        title: 'Votes per mode per second',
+        description: 'Voto da Torcida and Voto Único apart: accepted by the api (202) and counted by the consumer. The labels are the mode only: never a voter.',
+        unit: 'reqps',
+        queries: [
+          { expr: 'sum by (mode) (rate(paredao_votes_accepted_total{job="api"}[$__rate_interval]))', legend: 'accepted {{mode}} (api)' },
+          { expr: 'sum by (mode) (rate(paredao_consumer_votes_applied_total{job="consumer"}[$__rate_interval]))', legend: 'applied {{mode}} (consumer)' },
+        ],
+      }),
+    )
+    .withPanel(
+      lines({
         title: 'Consumer batch size',
         description: 'Votes per atomic store write. Larger batches under load are expected and cheaper.',
         unit: 'short',

@@ -132,6 +132,96 @@ describe('administration: a paredão from draft to final result', () => {
     expect(audit.json).toMatchObject({ matches: true, total: 3, hourlyTotal: 3, recomputed: { bruno: 2, carla: 1 } });
   });
 
+  it('when a paredão has both modes at 70/30 with partials hidden, then voters get totals only while it is open, the admin everything, the rules are locked once open, and all is shown after closing', async () => {
+    const created = await admin('POST', '/api/admin/paredoes', { title: 'Paredão BBB26', candidates: [{ name: 'Ana' }, { name: 'Bia' }] });
+    const id = (created.json as unknown as Paredao).id;
+    const rules = { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false };
+    const bad = await admin('PUT', `/api/admin/paredoes/${id}/voting`, { ...rules, weights: { unico: 70, torcida: 20 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json?.error?.code).toBe('invalid_voting');
+    const set = await admin('PUT', `/api/admin/paredoes/${id}/voting`, rules);
+    expect(set.status).toBe(200);
+    const stored = set.json as unknown as Paredao;
+    expect(stored.voting).toEqual(rules);
+    // The audit: who set what, and when.
+    expect(stored.votingChanges).toEqual([{ at: expect.any(String), by: 'admin', voting: rules }]);
+    // Editing the draft keeps its rules.
+    const edited = await admin('PUT', `/api/admin/paredoes/${id}`, { title: 'Paredão BBB26 (semana 3)', candidates: [{ name: 'Ana' }, { name: 'Bia' }] });
+    expect((edited.json as unknown as Paredao).voting).toEqual(rules);
+
+    const open = ((await admin('GET', '/api/admin/paredoes')).json as unknown as Paredao[]).find((x) => x.status === 'open');
+    if (open) await admin('POST', `/api/admin/paredoes/${open.id}/close`);
+    expect((await admin('POST', `/api/admin/paredoes/${id}/open`)).status).toBe(200);
+    const locked = await admin('PUT', `/api/admin/paredoes/${id}/voting`, { ...rules, showPartials: true });
+    expect(locked.status).toBe(409);
+    expect(locked.json?.error?.code).toBe('voting_locked');
+
+    // What voters see of the paredão: its rules, not the audit.
+    const publicParedao = (await (await fetch(`${t.url}/api/paredao`)).json()) as Paredao;
+    expect(publicParedao.voting).toEqual(rules);
+    expect(publicParedao).not.toHaveProperty('votingChanges');
+
+    for (const c of ['ana', 'ana', 'ana', 'bia']) expect((await vote(c)).status).toBe(202);
+    // Único votes as the consumer will count them once that mode's vote exists: 1 for Ana, 3 for Bia.
+    const at = Date.now();
+    await store.applyBatch(
+      ['ana', 'bia', 'bia', 'bia'].map((candidateId, i) => ({ v: 1 as const, voteId: `unico-${id}-${i}`, paredaoId: id, candidateId, acceptedAt: at, mode: 'unico' as const })),
+      at,
+    );
+    if (!consumer) await startConsumer();
+    const full = await waitFor('both modes counted', async () => {
+      const r = (await admin('GET', `/api/admin/paredoes/${id}/results`)).json as unknown as Results;
+      return r.total === 8 ? r : undefined;
+    });
+    // Ana: 0.7 × 25 + 0.3 × 75 = 40; Bia: 0.7 × 75 + 0.3 × 25 = 60.
+    expect(full.candidates.map((c) => [c.id, c.votes, c.percent])).toEqual([
+      ['ana', 4, 40],
+      ['bia', 4, 60],
+    ]);
+    expect(full.modes.torcida?.candidates.map((c) => c.percent)).toEqual([75, 25]);
+    expect(full.modes.unico?.total).toBe(4);
+    expect(full.weightsUsed).toEqual({ unico: 70, torcida: 30 });
+
+    const hidden = await waitFor('public results refreshed', async () => {
+      const r = (await (await fetch(`${t.url}/api/results`)).json()) as Record<string, unknown>;
+      return r.total === 8 ? r : undefined;
+    });
+    expect(hidden.partialsHidden).toBe(true);
+    expect(JSON.stringify(hidden)).not.toMatch(/"(votes|percent|byCandidate)"/);
+    expect(hidden.modes).toMatchObject({ torcida: { total: 4 }, unico: { total: 4 } });
+
+    const csv = await admin('GET', `/api/admin/paredoes/${id}/export?format=csv`);
+    expect(csv.text.split('\n').slice(0, 5)).toEqual([
+      'participante_id,participante,votos,percentual,votos_torcida,percentual_torcida,votos_unico,percentual_unico',
+      'ana,"Ana",4,40.0,3,75.0,1,25.0',
+      'bia,"Bia",4,60.0,1,25.0,3,75.0',
+      'total,,8,100.0,4,100.0,4,100.0',
+      'pesos,,,,,30,,70',
+    ]);
+    const audit = await admin('GET', `/api/admin/paredoes/${id}/audit`);
+    expect(audit.json).toMatchObject({ matches: true, total: 8, modes: { torcida: { total: 4, recomputed: { ana: 3, bia: 1 } }, unico: { total: 4, recomputed: { ana: 1, bia: 3 } } } });
+
+    expect((await admin('POST', `/api/admin/paredoes/${id}/close`)).status).toBe(200);
+    const after = await waitFor('public results in full after closing', async () => {
+      const r = (await (await fetch(`${t.url}/api/results`)).json()) as Results;
+      return r.partialsHidden === false ? r : undefined;
+    });
+    expect(after.candidates.map((c) => c.percent)).toEqual([40, 60]);
+  });
+
+  it('when a paredão has Voto Único only, then a Torcida vote is refused with 409 torcida_off', async () => {
+    const created = await admin('POST', '/api/admin/paredoes', { title: 'Só Único', candidates: [{ name: 'Ana' }, { name: 'Bia' }] });
+    const id = (created.json as unknown as Paredao).id;
+    expect((await admin('PUT', `/api/admin/paredoes/${id}/voting`, { modes: ['unico'], weights: { unico: 50, torcida: 50 }, showPartials: true })).status).toBe(200);
+    const open = ((await admin('GET', '/api/admin/paredoes')).json as unknown as Paredao[]).find((x) => x.status === 'open');
+    if (open) await admin('POST', `/api/admin/paredoes/${open.id}/close`);
+    expect((await admin('POST', `/api/admin/paredoes/${id}/open`)).status).toBe(200);
+    const refused = await vote('ana');
+    expect(refused.status).toBe(409);
+    expect(refused.json?.error?.code).toBe('torcida_off');
+    expect((await admin('POST', `/api/admin/paredoes/${id}/close`)).status).toBe(200);
+  });
+
   it('when a participant\'s imageUrl is not an upload of ours nor https, then 400 naming the field, and nothing is stored', async () => {
     const before = (await admin('GET', '/api/admin/paredoes')).json as unknown as unknown[];
     for (const imageUrl of [

@@ -240,7 +240,7 @@ describe('api, in-process, against the real RabbitMQ', () => {
     const text = await (await fetch(`${t.url}/metrics`)).text();
     expect(sample(text, 'http_requests_total', { method: 'POST', route: '/api/votes', status_code: '202' })).toBeGreaterThan(0);
     expect(sample(text, 'http_request_duration_seconds_bucket', { le: '+Inf', method: 'POST', route: '/api/votes', status_code: '202' })).toBeGreaterThan(0);
-    expect(sample(text, 'paredao_votes_accepted_total', { candidate: 'participante-1' })).toBeGreaterThan(0);
+    expect(sample(text, 'paredao_votes_accepted_total', { candidate: 'participante-1', mode: 'torcida' })).toBeGreaterThan(0);
     expect(sample(text, 'paredao_votes_rejected_total', { reason: 'antibot_replayed' })).toBeGreaterThan(0);
     expect(sample(text, 'paredao_votes_rejected_total', { reason: 'rate_limited' })).toBe(0);
     expect(sample(text, 'paredao_publish_confirm_seconds_count', {})).toBeGreaterThan(0);

@@ -65,7 +65,8 @@ describe('consumer, in-process, real RabbitMQ and SQLite', () => {
     expect(tally.byCandidate).toEqual({ 'participante-1': 666, 'participante-2': 334 });
     expect(tally.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0)).toBe(1000);
     const text = await registry.metrics();
-    expect(sample(text, 'paredao_consumer_votes_applied_total', {})).toBe(1000);
+    expect(sample(text, 'paredao_consumer_votes_applied_total', { mode: 'torcida' })).toBe(1000);
+    expect(sample(text, 'paredao_consumer_votes_applied_total', { mode: 'unico' })).toBe(0);
     // 1000 votes in batches of at most 100: at least 10 batches, far fewer than 1000 writes.
     const batches = sample(text, 'paredao_consumer_batch_size_count', {})!;
     expect(batches).toBeGreaterThanOrEqual(10);

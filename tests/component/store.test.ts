@@ -77,6 +77,64 @@ const failMongoHourlyRow: FailHourlyRow = async (url, row) => {
 };
 
 /**
+ * Writes a store as the code before the vote modes left it, at a fresh address, with one paredão
+ * `legacy` and Torcida votes for it (a: 2 at 21h, b: 1 at 22h, each in the applied votes, the tallies and
+ * the hourly rows), and returns that address. The store opened on it must read them as Torcida.
+ */
+type WriteLegacyStore = (url: string) => Promise<{ url: string; drop: () => Promise<void> }>;
+
+const LEGACY_PAREDAO = { id: 'legacy', title: 'Antes dos modos', status: 'open', candidates: [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }], openedAt: '2026-01-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z' };
+const LEGACY_VOTES = [
+  { id: 'old-1', c: 'a', at: Date.UTC(2026, 10, 23, 21, 5), hour: '2026-11-23T21:00:00.000Z' },
+  { id: 'old-2', c: 'a', at: Date.UTC(2026, 10, 23, 21, 6), hour: '2026-11-23T21:00:00.000Z' },
+  { id: 'old-3', c: 'b', at: Date.UTC(2026, 10, 23, 22, 7), hour: '2026-11-23T22:00:00.000Z' },
+];
+
+const writeLegacySqlite: WriteLegacyStore = async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const path = join(mkdtempSync(join(tmpdir(), 'paredao-legacy-')), 'legacy.db');
+  const db = new Database(path);
+  // The tables as they were: no mode anywhere.
+  db.exec(`
+    CREATE TABLE applied_votes (vote_id TEXT PRIMARY KEY, paredao_id TEXT NOT NULL, candidate_id TEXT NOT NULL, accepted_at INTEGER NOT NULL, applied_at INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX applied_votes_applied_at ON applied_votes (applied_at);
+    CREATE INDEX applied_votes_paredao ON applied_votes (paredao_id, candidate_id);
+    CREATE TABLE tallies (paredao_id TEXT NOT NULL, candidate_id TEXT NOT NULL, votes INTEGER NOT NULL, PRIMARY KEY (paredao_id, candidate_id)) WITHOUT ROWID;
+    CREATE TABLE hourly (paredao_id TEXT NOT NULL, hour TEXT NOT NULL, candidate_id TEXT NOT NULL, votes INTEGER NOT NULL, PRIMARY KEY (paredao_id, hour, candidate_id)) WITHOUT ROWID;
+    CREATE TABLE paredoes (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, closed_at TEXT, doc TEXT NOT NULL) WITHOUT ROWID;
+  `);
+  db.prepare('INSERT INTO paredoes VALUES (?, ?, ?, NULL, ?)').run('legacy', 'open', LEGACY_PAREDAO.createdAt, JSON.stringify(LEGACY_PAREDAO));
+  for (const v of LEGACY_VOTES) {
+    db.prepare('INSERT INTO applied_votes VALUES (?, ?, ?, ?, ?)').run(v.id, 'legacy', v.c, v.at, v.at);
+    db.prepare('INSERT INTO tallies VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET votes = votes + 1').run('legacy', v.c);
+    db.prepare('INSERT INTO hourly VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET votes = votes + 1').run('legacy', v.hour, v.c);
+  }
+  db.close();
+  return { url: `sqlite:${path}`, drop: async () => {} };
+};
+
+const writeLegacyMongo: WriteLegacyStore = async (url) => {
+  const { MongoClient } = await import('mongodb');
+  const legacyUrl = withDatabase(url, `${contractDb}_legacy`);
+  const client = new MongoClient(legacyUrl, { serverSelectionTimeoutMS: 5000 });
+  const db = client.db();
+  const { id, ...rest } = LEGACY_PAREDAO;
+  await db.collection<{ _id: string; [k: string]: unknown }>('paredoes').insertOne({ _id: id, ...rest, createdAtDate: new Date(LEGACY_PAREDAO.createdAt) });
+  // The documents as they were: no mode field, ids without one.
+  await db.collection<{ _id: string; [k: string]: unknown }>('applied_votes').insertMany(LEGACY_VOTES.map((v) => ({ _id: v.id, paredaoId: 'legacy', candidateId: v.c, acceptedAt: v.at, appliedAt: new Date(v.at) })));
+  await db.collection<{ _id: string; [k: string]: unknown }>('tallies').insertMany([
+    { _id: 'legacy:a', paredaoId: 'legacy', candidateId: 'a', votes: 2 },
+    { _id: 'legacy:b', paredaoId: 'legacy', candidateId: 'b', votes: 1 },
+  ]);
+  await db.collection<{ _id: string; [k: string]: unknown }>('hourly').insertMany([
+    { _id: 'legacy:2026-11-23T21:00:00.000Z:a', paredaoId: 'legacy', hour: '2026-11-23T21:00:00.000Z', candidateId: 'a', votes: 2 },
+    { _id: 'legacy:2026-11-23T22:00:00.000Z:b', paredaoId: 'legacy', hour: '2026-11-23T22:00:00.000Z', candidateId: 'b', votes: 1 },
+  ]);
+  await client.close();
+  return { url: legacyUrl, drop: () => dropContractDatabases(url, (name) => name === `${contractDb}_legacy`) };
+};
+
+/**
  * Applies the batches at the same time, as far as the store allows it; says how many calls were in
  * flight together at most.
  */
@@ -148,11 +206,24 @@ const applyMongoConcurrently: ApplyConcurrently = async (_url, store, batches) =
   return { outcomes, inFlightTogether };
 };
 
-const targets: { name: string; url: string | null; why?: string; failHourlyRow: FailHourlyRow; applyConcurrently: ApplyConcurrently }[] = [
-  { name: 'sqlite', url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}`, failHourlyRow: failSqliteHourlyRow, applyConcurrently: applySqliteConcurrently },
+const targets: { name: string; url: string | null; why?: string; failHourlyRow: FailHourlyRow; applyConcurrently: ApplyConcurrently; writeLegacy: WriteLegacyStore }[] = [
+  {
+    name: 'sqlite',
+    url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-store-')), 'contract.db')}`,
+    failHourlyRow: failSqliteHourlyRow,
+    applyConcurrently: applySqliteConcurrently,
+    writeLegacy: writeLegacySqlite,
+  },
   MONGO_URL
-    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb), failHourlyRow: failMongoHourlyRow, applyConcurrently: applyMongoConcurrently }
-    : { name: 'mongodb', url: null, why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine', failHourlyRow: failMongoHourlyRow, applyConcurrently: applyMongoConcurrently },
+    ? { name: 'mongodb', url: withDatabase(MONGO_URL, contractDb), failHourlyRow: failMongoHourlyRow, applyConcurrently: applyMongoConcurrently, writeLegacy: writeLegacyMongo }
+    : {
+        name: 'mongodb',
+        url: null,
+        why: 'MONGO_URL is not set and no MongoDB server can be installed on this machine',
+        failHourlyRow: failMongoHourlyRow,
+        applyConcurrently: applyMongoConcurrently,
+        writeLegacy: writeLegacyMongo,
+      },
 ];
 
 describe('withDatabase', () => {
@@ -198,7 +269,7 @@ for (const t of targets) {
 
     it('when a batch is applied, then tallies and hourly rows count each vote once', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0003', 'b', Date.UTC(2026, 10, 23, 22, 1))], Date.now());
-      expect(outcome).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      expect(outcome).toEqual({ applied: 3, appliedByMode: { torcida: 3, unico: 0 }, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       const tally = await store.tally(paredaoId);
       expect(tally.byCandidate).toEqual({ a: 2, b: 1 });
       expect(tally.hourly).toEqual([
@@ -209,15 +280,15 @@ for (const t of targets) {
 
     it('when the same batch is delivered again, then nothing is counted twice', async () => {
       const outcome = await store.applyBatch([vote('v-0001', 'a'), vote('v-0002', 'a'), vote('v-0004', 'b')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 2, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      expect(outcome).toEqual({ applied: 1, appliedByMode: { torcida: 1, unico: 0 }, duplicates: 2, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       expect((await store.tally(paredaoId)).byCandidate).toEqual({ a: 2, b: 2 });
     });
 
     it('when one batch holds the same vote id twice, then it counts once', async () => {
       const outcome = await store.applyBatch([vote('v-0005', 'a'), vote('v-0005', 'a')], Date.now());
-      expect(outcome).toEqual({ applied: 1, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      expect(outcome).toEqual({ applied: 1, appliedByMode: { torcida: 1, unico: 0 }, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       // Only duplicates: nothing counted, so no acceptance time to report.
-      expect(await store.applyBatch([vote('v-0005', 'a')], Date.now())).toEqual({ applied: 0, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: null });
+      expect(await store.applyBatch([vote('v-0005', 'a')], Date.now())).toEqual({ applied: 0, appliedByMode: { torcida: 0, unico: 0 }, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: null });
       expect((await store.tally(paredaoId)).byCandidate.a).toBe(3);
     });
 
@@ -237,7 +308,7 @@ for (const t of targets) {
       const fresh = Array.from({ length: 260 }, (_, i) => vote(`big-${String(i).padStart(4, '0')}`, i % 2 ? 'a' : 'b'));
       const batch = [...fresh.slice(0, 100), vote('v-0001', 'a'), ...fresh.slice(100), vote('v-0002', 'a'), fresh[7]!];
       const outcome = await store.applyBatch(batch, Date.now());
-      expect(outcome).toEqual({ applied: 260, duplicates: 3, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      expect(outcome).toEqual({ applied: 260, appliedByMode: { torcida: 260, unico: 0 }, duplicates: 3, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       const after = (await store.tally(paredaoId)).byCandidate;
       expect((after.a ?? 0) - (before.a ?? 0)).toBe(130);
       expect((after.b ?? 0) - (before.b ?? 0)).toBe(130);
@@ -254,7 +325,7 @@ for (const t of targets) {
 
     it('when the applied votes are recounted, then the audit matches the tallies', async () => {
       const tally = await store.tally(paredaoId);
-      expect(await store.recount(paredaoId)).toEqual(tally.byCandidate);
+      expect(await store.recount(paredaoId)).toEqual({ byCandidate: tally.byCandidate, modes: { torcida: tally.modes.torcida.byCandidate, unico: tally.modes.unico.byCandidate } });
     });
 
     it('when a write fails half way through a batch, then nothing of it stays (tallies, hourly rows, vote ids) and the same batch counts in full afterwards', async () => {
@@ -270,7 +341,7 @@ for (const t of targets) {
         await undo();
       }
       expect(await snapshot()).toEqual(before);
-      expect(await store.applyBatch(batch, Date.now())).toEqual({ applied: 3, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
+      expect(await store.applyBatch(batch, Date.now())).toEqual({ applied: 3, appliedByMode: { torcida: 3, unico: 0 }, duplicates: 0, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 15) });
       const after = await store.tally(paredaoId);
       expect(after.byCandidate).toEqual({ a: (before.tally.byCandidate.a ?? 0) + 1, b: (before.tally.byCandidate.b ?? 0) + 2 });
       expect(after.hourly.find((h) => h.hour === '2026-11-24T03:00:00.000Z')?.byCandidate).toEqual({ b: 1 });
@@ -321,7 +392,7 @@ for (const t of targets) {
         Date.now(),
       );
       // The oldest vote counted, not the oldest in the batch (`early` was refused).
-      expect(outcome).toEqual({ applied: 1, duplicates: 0, outsideWindow: 4, oldestAcceptedAt: closedAt.getTime() - 1 });
+      expect(outcome).toEqual({ applied: 1, appliedByMode: { torcida: 1, unico: 0 }, duplicates: 0, outsideWindow: 4, oldestAcceptedAt: closedAt.getTime() - 1 });
       expect((await store.tally(p1)).byCandidate).toEqual({ x: 1 });
       // With none open, the current one is the paredão whose closing time is the latest.
       expect((await store.currentParedao())?.id).toBe(paredaoId);
@@ -360,6 +431,132 @@ for (const t of targets) {
       await store.putSetting('contract.n', 7);
       await store.putSetting('contract.n', { difficulty: 9 });
       expect(await store.getSetting('contract.n')).toEqual({ difficulty: 9 });
+    });
+
+    describe('vote modes', () => {
+      // Both modes on. Stored closed with a closing far ahead, as after "close" with its grace time: it
+      // takes votes, and is not a second open paredão (the contract one may still be open).
+      const both = `modes-${Date.now()}`;
+      const mv = (voteId: string, candidateId: string, mode: 'torcida' | 'unico' | undefined, hour = 21): VoteMessage => ({
+        v: 1,
+        voteId,
+        paredaoId: both,
+        candidateId,
+        acceptedAt: Date.UTC(2026, 10, 23, hour, 10),
+        ...(mode ? { mode } : {}),
+      });
+      beforeAll(async () => {
+        await store.insertParedao({
+          id: both,
+          title: 'Dois modos',
+          status: 'closed',
+          candidates: [
+            { id: 'a', name: 'A' },
+            { id: 'b', name: 'B' },
+          ],
+          openedAt: '2026-01-01T00:00:00.000Z',
+          closedAt: '2099-01-01T00:00:00.000Z',
+          createdAt: '2026-01-01T00:00:00.000Z',
+          voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false },
+        });
+      });
+
+      it('when votes of both modes are applied in one batch, then each mode has its own tallies and hourly rows, the top level counts both, and a vote without a mode is Torcida', async () => {
+        const outcome = await store.applyBatch(
+          [mv('m-1', 'a', 'torcida'), mv('m-2', 'a', undefined), mv('m-3', 'b', 'unico'), mv('m-4', 'a', 'unico', 22), mv('m-1', 'a', 'torcida')],
+          Date.now(),
+        );
+        expect(outcome).toEqual({ applied: 4, appliedByMode: { torcida: 2, unico: 2 }, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: Date.UTC(2026, 10, 23, 21, 10) });
+        const tally = await store.tally(both);
+        expect(tally.modes.torcida).toEqual({ byCandidate: { a: 2 }, hourly: [{ hour: '2026-11-23T21:00:00.000Z', byCandidate: { a: 2 } }] });
+        expect(tally.modes.unico).toEqual({
+          byCandidate: { a: 1, b: 1 },
+          hourly: [
+            { hour: '2026-11-23T21:00:00.000Z', byCandidate: { b: 1 } },
+            { hour: '2026-11-23T22:00:00.000Z', byCandidate: { a: 1 } },
+          ],
+        });
+        expect(tally.byCandidate).toEqual({ a: 3, b: 1 });
+        expect(tally.hourly).toEqual([
+          { hour: '2026-11-23T21:00:00.000Z', byCandidate: { a: 2, b: 1 } },
+          { hour: '2026-11-23T22:00:00.000Z', byCandidate: { a: 1 } },
+        ]);
+      });
+
+      it('when a vote id was counted in one mode, then the same id in the other mode is a duplicate', async () => {
+        expect(await store.applyBatch([mv('m-3', 'b', 'torcida')], Date.now())).toMatchObject({ applied: 0, duplicates: 1 });
+        expect((await store.tally(both)).modes.torcida.byCandidate).toEqual({ a: 2 });
+      });
+
+      it('when a vote comes in a mode its paredão does not have, then it is not counted', async () => {
+        // The contract paredão is Torcida only (stored without rules).
+        const outcome = await store.applyBatch([{ ...vote('only-t-1', 'a'), mode: 'unico' }], Date.now());
+        expect(outcome).toMatchObject({ applied: 0, outsideWindow: 1 });
+        expect((await store.tally(paredaoId)).modes.unico.byCandidate).toEqual({});
+      });
+
+      it('when the applied votes are recounted, then each mode matches its tallies', async () => {
+        const tally = await store.tally(both);
+        expect(await store.recount(both)).toEqual({ byCandidate: { a: 3, b: 1 }, modes: { torcida: tally.modes.torcida.byCandidate, unico: tally.modes.unico.byCandidate } });
+      });
+
+      it('when the voting rules of a draft are set, then they are kept with who set them and when; an edit of the draft keeps them; once open they are refused', async () => {
+        const id = `rules-${Date.now()}`;
+        const draft = { id, title: 'Regras', status: 'draft' as const, candidates: [{ id: 'x', name: 'X' }, { id: 'y', name: 'Y' }], createdAt: new Date().toISOString() };
+        await store.insertParedao(draft);
+        const rules = { modes: ['torcida' as const, 'unico' as const], weights: { unico: 70, torcida: 30 }, showPartials: false };
+        const set = await store.setVoting(id, rules, { at: '2026-11-23T20:00:00.000Z', by: 'producao' });
+        expect(set.ok && set.paredao.voting).toEqual(rules);
+        expect((await store.setVoting(id, { ...rules, weights: { unico: 50, torcida: 50 } }, { at: '2026-11-23T20:05:00.000Z', by: 'outra' })).ok).toBe(true);
+        const edited = await store.updateDraft({ ...draft, title: 'Regras editadas' });
+        expect(edited.ok && edited.paredao.title).toBe('Regras editadas');
+        const stored = await store.getParedao(id);
+        expect(stored?.voting?.weights).toEqual({ unico: 50, torcida: 50 });
+        expect(stored?.votingChanges?.map((c) => [c.by, c.at, c.voting.weights.unico])).toEqual([
+          ['producao', '2026-11-23T20:00:00.000Z', 70],
+          ['outra', '2026-11-23T20:05:00.000Z', 50],
+        ]);
+        // Open it (closing whatever is open first: only one may be).
+        const open = await store.currentParedao();
+        if (open?.status === 'open') await store.closeParedao(open.id, new Date());
+        expect((await store.openParedao(id, new Date())).ok).toBe(true);
+        expect(await store.setVoting(id, rules, { at: '2026-11-23T21:00:00.000Z', by: 'producao' })).toEqual({ ok: false, code: 'not_draft' });
+        expect((await store.getParedao(id))?.voting?.weights).toEqual({ unico: 50, torcida: 50 });
+        expect((await store.closeParedao(id, new Date())).ok).toBe(true);
+        expect(await store.setVoting('no-such-paredao', rules, { at: '2026-11-23T21:00:00.000Z', by: 'producao' })).toEqual({ ok: false, code: 'not_found' });
+      });
+    });
+
+    it('when a store written before the vote modes is opened, then its votes read as Torcida, recount as Torcida, and new votes of both kinds count beside them', async () => {
+      const legacy = await t.writeLegacy(t.url!);
+      const old = await openStore(legacy.url);
+      try {
+        const tally = await old.tally('legacy');
+        const byHour = [
+          { hour: '2026-11-23T21:00:00.000Z', byCandidate: { a: 2 } },
+          { hour: '2026-11-23T22:00:00.000Z', byCandidate: { b: 1 } },
+        ];
+        expect(tally).toEqual({ byCandidate: { a: 2, b: 1 }, hourly: byHour, modes: { torcida: { byCandidate: { a: 2, b: 1 }, hourly: byHour }, unico: { byCandidate: {}, hourly: [] } } });
+        expect(await old.recount('legacy')).toEqual({ byCandidate: { a: 2, b: 1 }, modes: { torcida: { a: 2, b: 1 }, unico: {} } });
+        // The old ids are still known (a redelivery counts nothing), and new Torcida votes add to the old rows.
+        const again = await old.applyBatch(
+          [
+            { v: 1, voteId: 'old-1', paredaoId: 'legacy', candidateId: 'a', acceptedAt: Date.UTC(2026, 10, 23, 21, 5) },
+            { v: 1, voteId: 'new-1', paredaoId: 'legacy', candidateId: 'a', acceptedAt: Date.UTC(2026, 10, 23, 21, 50), mode: 'torcida' },
+          ],
+          Date.now(),
+        );
+        expect(again).toMatchObject({ applied: 1, duplicates: 1 });
+        expect((await old.tally('legacy')).modes.torcida.byCandidate).toEqual({ a: 3, b: 1 });
+        expect((await old.tally('legacy')).modes.torcida.hourly[0]).toEqual({ hour: '2026-11-23T21:00:00.000Z', byCandidate: { a: 3 } });
+        // Opened a second time (another process, a restart): the migration is not run twice.
+        const second = await openStore(legacy.url);
+        expect((await second.tally('legacy')).byCandidate).toEqual({ a: 3, b: 1 });
+        await second.close();
+      } finally {
+        await old.close();
+        await legacy.drop();
+      }
     });
 
     it('when pinged, then it answers', async () => {

@@ -6,7 +6,28 @@ const doc = buildOpenApiDocument() as unknown as OpenApiDoc & {
   components: { schemas: Record<string, { required?: string[]; properties?: Record<string, { enum?: string[] }> }> };
 };
 const checker = new ContractChecker(doc);
-const results = { paredaoId: 'p', total: 1, candidates: [{ id: 'a', name: 'A', votes: 1, percent: 100 }], hourly: [], updatedAt: '2026-12-01T14:00:00.000Z' };
+const mode = { total: 1, candidates: [{ id: 'a', name: 'A', votes: 1, percent: 100 }], hourly: [] };
+const results = {
+  paredaoId: 'p',
+  total: 1,
+  candidates: [{ id: 'a', name: 'A', votes: 1, percent: 100 }],
+  hourly: [],
+  updatedAt: '2026-12-01T14:00:00.000Z',
+  partialsHidden: false,
+  modes: { torcida: mode },
+  weights: { unico: 50, torcida: 50 },
+  weightsUsed: { unico: 0, torcida: 100 },
+};
+const hidden = {
+  paredaoId: 'p',
+  total: 1,
+  candidates: [{ id: 'a', name: 'A' }],
+  hourly: [{ hour: '2026-12-01T14:00:00.000Z', total: 1 }],
+  updatedAt: '2026-12-01T14:00:00.000Z',
+  partialsHidden: true,
+  modes: { torcida: { total: 1, hourly: [] } },
+  weights: { unico: 50, torcida: 50 },
+};
 
 describe('the OpenAPI document generated from the contract schemas', () => {
   it('documents what the api does: altcha optional (403 antibot_missing), draft paredões, the admin routes and the images', () => {
@@ -19,6 +40,9 @@ describe('the OpenAPI document generated from the contract schemas', () => {
 
   it('when an answer matches its operation, then the checker finds nothing', () => {
     expect(checker.check({ method: 'GET', path: '/api/results', status: 200, contentType: 'application/json', body: results })).toEqual([]);
+    expect(checker.check({ method: 'GET', path: '/api/results', status: 200, contentType: 'application/json', body: hidden })).toEqual([]);
+    // Totals only must mean totals only: a hidden view with a participant's votes is not an answer.
+    expect(checker.check({ method: 'GET', path: '/api/results', status: 200, contentType: 'application/json', body: { ...hidden, candidates: [{ id: 'a', name: 'A', votes: 1 }] } })).not.toEqual([]);
     expect(checker.check({ method: 'POST', path: '/api/votes', status: 429, contentType: 'application/json', body: { error: { code: 'rate_limited', message: 'm' } } })).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { card, CHROMIUM, confirmAction, haveChromium, launch, login } from '../support/admin-page.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
@@ -14,43 +15,12 @@ const TITLE = 'Paredão E2E';
 const NAMES = ['Alice Teste', 'Bruno Teste', 'Carla Teste'] as const;
 const VOTED = NAMES[1];
 const DIST = join(ROOT, 'web/dist');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 // The policy web/README.md documents for the built site; the page must work under it before nginx sends it.
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 // A 1×1 PNG: small enough for the proxy's body limit, real enough for the browser to decode.
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-
-async function launch(): Promise<Browser> {
-  // launch() gives the browser a fresh temporary --user-data-dir of its own and removes it on close.
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-async function login(page: Page, base: string, password: string): Promise<Response | null> {
-  const res = await page.goto(`${base}/admin.html`);
-  await page.getByLabel('Usuário').fill(ADMIN_USER);
-  await page.getByLabel('Senha').fill(password);
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  return res;
-}
-
-/** The card of a paredão in the list, by its title. */
-function card(page: Page, title: string): Locator {
-  return page.getByRole('listitem', { name: title, exact: true });
-}
-
-async function confirmAction(page: Page, card: Locator, action: 'Abrir votação' | 'Encerrar votação'): Promise<void> {
-  await card.getByRole('button', { name: action }).click();
-  const dialog = page.getByRole('dialog', { name: action });
-  await expect.poll(() => dialog.isVisible()).toBe(true);
-  await dialog.getByRole('button', { name: action }).click();
-}
 
 /** Serves admin.html with the production CSP and records every violation the browser reports. */
 async function enforceCsp(page: Page, violations: string[]): Promise<void> {

@@ -55,7 +55,7 @@ describe('hostile input: refused cleanly, never queued, services still healthy',
     before = {
       total: (await stack.results(stack.apiUrl)).total,
       accepted: await acceptedMetric(stack),
-      applied: sample(consumerMetrics, 'paredao_consumer_votes_applied_total', {}) ?? 0,
+      applied: sample(consumerMetrics, 'paredao_consumer_votes_applied_total', { mode: 'torcida' }) ?? 0,
     };
     // Slowloris through nginx, started first so its ~10 s overlap the rest of the file: headers one
     // byte every 400 ms would take ~30 s; nginx's client_header_timeout (10 s) must cut it off.
@@ -140,7 +140,7 @@ describe('hostile input: refused cleanly, never queued, services still healthy',
     expect(await stack.queueDepths()).toEqual({ ready: 0, dead: 0 });
     expect(await acceptedMetric(stack)).toBe(before.accepted + 1);
     const consumerMetrics = await (await fetch(`${stack.consumerUrl}/metrics`)).text();
-    expect(sample(consumerMetrics, 'paredao_consumer_votes_applied_total', {}) ?? 0).toBe(before.applied + 1);
+    expect(sample(consumerMetrics, 'paredao_consumer_votes_applied_total', { mode: 'torcida' }) ?? 0).toBe(before.applied + 1);
     expect((await freshResults(stack)).total).toBe(before.total + 1);
   });
 });

@@ -1,7 +1,8 @@
 // The editor view of the admin page: a new draft or a draft being changed (2 to 4 participants, photo
 // links or uploads, optional schedule), checked here as the server checks it before it is sent.
 import { ApiError, request } from './api.ts';
-import { MAX_CANDIDATES, MIN_CANDIDATES, validateDraft, type DraftForm, type FieldError, type Paredao } from './admin-model.ts';
+import { votingOf, type Voting } from '@paredao/contract';
+import { MAX_CANDIDATES, MIN_CANDIDATES, validateDraft, validateVoting, type DraftForm, type FieldError, type Paredao, type VotingForm } from './admin-model.ts';
 import type { AdminShell } from './admin-shell.ts';
 import type { ListView } from './admin-list.ts';
 import { isoToLocalInput } from './admin-time.ts';
@@ -19,6 +20,8 @@ export function editorView(shell: AdminShell, list: ListView): EditorView {
   const { ui } = shell;
   /** The draft being edited; undefined while creating a new one. */
   let editingId: string | undefined;
+  /** The rules of the draft being edited as stored, so an unchanged form sends nothing. */
+  let editingVoting: Voting | undefined;
   let pendingUploads = 0;
   let rowSeq = 0;
 
@@ -31,10 +34,30 @@ export function editorView(shell: AdminShell, list: ListView): EditorView {
     ui.candidateRows.replaceChildren();
     const candidates: { name: string; imageUrl?: string }[] = p?.candidates ?? [{ name: '' }, { name: '' }];
     for (const c of candidates) addCandidateRow(c.name, c.imageUrl ?? '');
+    editingVoting = p ? votingOf(p) : undefined;
+    const v = votingOf(p ?? {});
+    ui.votingTorcida.checked = v.modes.includes('torcida');
+    ui.votingUnico.checked = v.modes.includes('unico');
+    ui.votingWeightUnico.value = String(v.weights.unico);
+    ui.votingWeightTorcida.value = String(v.weights.torcida);
+    ui.votingPartials.checked = v.showPartials;
+    // Rules are fixed once voting opens (the api refuses with 409 voting_locked): say so, and lock the fields.
+    const locked = !!p && p.status !== 'draft';
+    ui.votingFieldset.disabled = locked;
+    ui.votingLocked.textContent = locked ? 'A votação já abriu: estas regras não podem mais mudar.' : 'As regras ficam fixas quando a votação abre.';
     clearEditorErrors();
     shell.showView('editor');
     ui.editorTitle.focus();
   }
+
+  // The two weights add up to 100: typing one sets the other.
+  const complement = (from: HTMLInputElement, to: HTMLInputElement) =>
+    from.addEventListener('input', () => {
+      const n = Number(from.value);
+      if (from.value !== '' && Number.isInteger(n) && n >= 0 && n <= 100) to.value = String(100 - n);
+    });
+  complement(ui.votingWeightUnico, ui.votingWeightTorcida);
+  complement(ui.votingWeightTorcida, ui.votingWeightUnico);
 
   ui.cancelEdit.addEventListener('click', () => {
     shell.showView('list');
@@ -184,6 +207,8 @@ export function editorView(shell: AdminShell, list: ListView): EditorView {
     if (field === 'opensAt') return ui.draftOpens;
     if (field === 'closesAt') return ui.draftCloses;
     if (field === 'candidates') return ui.addCandidate;
+    if (field === 'modes') return ui.votingTorcida;
+    if (field === 'weights') return ui.votingWeightUnico;
     const m = /^candidate-(\d+)-(name|image)$/.exec(field);
     if (!m) return undefined;
     const row = ui.candidateRows.children[Number(m[1])];
@@ -225,8 +250,16 @@ export function editorView(shell: AdminShell, list: ListView): EditorView {
       return;
     }
     const { body, errors } = validateDraft(readForm());
-    if (!body) {
-      showEditorErrors(errors);
+    const votingForm: VotingForm = {
+      torcida: ui.votingTorcida.checked,
+      unico: ui.votingUnico.checked,
+      weightUnico: ui.votingWeightUnico.value,
+      weightTorcida: ui.votingWeightTorcida.value,
+      showPartials: ui.votingPartials.checked,
+    };
+    const voting = ui.votingFieldset.disabled ? { errors: [] } : validateVoting(votingForm);
+    if (!body || (!ui.votingFieldset.disabled && !voting.body)) {
+      showEditorErrors([...errors, ...voting.errors]);
       return;
     }
     clearEditorErrors();
@@ -234,6 +267,12 @@ export function editorView(shell: AdminShell, list: ListView): EditorView {
     try {
       const path = editingId ? `/api/admin/paredoes/${encodeURIComponent(editingId)}` : '/api/admin/paredoes';
       const saved = await request<Paredao>(path, { method: editingId ? 'PUT' : 'POST', json: body });
+      editingId = saved.id; // a failure below leaves a draft to edit, not a second one to create
+      // The rules go on their own route, which records who set them; sent only when they differ.
+      if (voting.body && JSON.stringify(voting.body) !== JSON.stringify(editingVoting ?? votingOf({}))) {
+        await request<Paredao>(`/api/admin/paredoes/${encodeURIComponent(saved.id)}/voting`, { method: 'PUT', json: voting.body });
+        editingVoting = voting.body;
+      }
       shell.showView('list');
       shell.flash(`Rascunho “${saved.title}” salvo.`);
       await list.load();

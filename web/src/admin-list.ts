@@ -6,6 +6,8 @@ import type { AdminShell } from './admin-shell.ts';
 import { formatDateTime } from './admin-time.ts';
 import { h, show } from './dom.ts';
 import { formatInt, formatVotes } from './format.ts';
+import { MODE_NAMES, votingText } from './modes.ts';
+import { votingOf } from '@paredao/contract';
 
 export interface ListView {
   load(): Promise<void>;
@@ -99,6 +101,7 @@ export function listView(shell: AdminShell, nav: { openEditor(p?: Paredao): void
       { class: `adm-item adm-status-${p.status}`, 'aria-labelledby': headingId, 'data-paredao-id': p.id },
       h('div', { class: 'adm-item-head' }, h('h2', { id: headingId }, p.title), h('span', { class: `adm-badge adm-badge-${p.status}` }, STATUS_LABEL[p.status])),
       h('p', { class: 'adm-participants' }, p.candidates.map((c) => c.name).join(' · ')),
+      h('p', { class: 'adm-voting adm-small-text adm-muted' }, `Modos: ${votingText(votingOf(p))}${p.status === 'draft' ? '' : ' (fixos desde a abertura)'}`),
       times,
       actions,
       output,
@@ -167,11 +170,17 @@ export function listView(shell: AdminShell, nav: { openEditor(p?: Paredao): void
         `: contagem ${formatInt(t)}, recontagem ${formatInt(r)}${t === r ? '' : ' (diferente)'}`,
       );
     });
+    // Each mode on its own too: a vote counted in the wrong mode leaves the totals equal.
+    const modeRows = (['unico', 'torcida'] as const).map((m) => {
+      const t = a.modes[m].total;
+      const r = Object.values(a.modes[m].recomputed).reduce((s, n) => s + n, 0);
+      return h('li', { class: t === r ? '' : 'adm-mismatch' }, h('strong', {}, MODE_NAMES[m]), `: contagem ${formatInt(t)}, recontagem ${formatInt(r)}${t === r ? '' : ' (diferente)'}`);
+    });
     return h(
       'div',
       { class: 'adm-audit adm-audit-bad' },
       h('p', {}, h('strong', {}, 'Não confere.'), ' A contagem difere da recontagem voto a voto:'),
-      h('ul', {}, ...rows),
+      h('ul', {}, ...rows, ...modeRows),
     );
   }
 

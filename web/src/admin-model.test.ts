@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from './api.ts';
-import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft, waitText } from './admin-model.ts';
+import { type DraftForm, errorMessage, isImageUrl, safeNext, validateDraft, validateVoting, waitText } from './admin-model.ts';
 
 const now = new Date('2026-11-23T12:00:00.000Z');
 const form = (over: Partial<DraftForm> = {}): DraftForm => ({
@@ -102,5 +102,20 @@ describe('labels and errors', () => {
     expect(parseRetryAfter(null)).toBeNull();
     const now = Date.parse('2026-11-23T12:00:00Z');
     expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:45 GMT', now)).toBe(45);
+  });
+});
+
+describe('validateVoting', () => {
+  const form = { torcida: true, unico: true, weightUnico: '70', weightTorcida: '30', showPartials: false };
+
+  it('when both modes are ticked at 70/30 with partials hidden, then that is the body', () => {
+    expect(validateVoting(form)).toEqual({ body: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false }, errors: [] });
+  });
+
+  it('when no mode is ticked, or the weights do not add up to 100 or are not whole numbers, then each problem names its field', () => {
+    expect(validateVoting({ ...form, torcida: false, unico: false }).errors.map((e) => e.field)).toEqual(['modes']);
+    expect(validateVoting({ ...form, weightTorcida: '20' }).errors).toEqual([{ field: 'weights', message: 'Os pesos devem somar 100 (agora somam 90).' }]);
+    expect(validateVoting({ ...form, weightUnico: '70.5' }).errors.map((e) => e.field)).toEqual(['weights']);
+    expect(validateVoting({ ...form, weightUnico: '' }).body).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // Types of the admin API (contract/src/contract.ts, served at /api/docs) and the page's pure rules: draft
 // validation, labels, the post-login redirect.
-import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session } from '@paredao/contract';
+import type { AdminResults, Audit, Candidate, Paredao as PublicParedao, ParedaoInput, ParedaoStatus, Session, Voting } from '@paredao/contract';
 import { isAllowedImageUrl, PAREDAO_LIMITS, slugify } from '@paredao/contract';
 import { localInputToIso } from './admin-time.ts';
 
@@ -24,7 +24,30 @@ export interface DraftForm {
 }
 
 /** Where a validation message belongs, so the page can mark that field. */
-export type FieldRef = 'title' | 'candidates' | `candidate-${number}-name` | `candidate-${number}-image` | 'opensAt' | 'closesAt';
+export type FieldRef = 'title' | 'candidates' | `candidate-${number}-name` | `candidate-${number}-image` | 'opensAt' | 'closesAt' | 'modes' | 'weights';
+
+/** What the voting rules part of the editor holds: the boxes as ticked, the weights as typed. */
+export interface VotingForm {
+  torcida: boolean;
+  unico: boolean;
+  weightUnico: string;
+  weightTorcida: string;
+  showPartials: boolean;
+}
+
+/** The rules as the api takes them (votingSchema), or what is wrong with them. */
+export function validateVoting(form: VotingForm): { body?: Voting; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const modes = [...(form.torcida ? (['torcida'] as const) : []), ...(form.unico ? (['unico'] as const) : [])];
+  if (modes.length === 0) errors.push({ field: 'modes', message: 'Escolha ao menos um modo de votação.' });
+  const weight = (raw: string) => (/^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : NaN);
+  const unico = weight(form.weightUnico);
+  const torcida = weight(form.weightTorcida);
+  if (!(unico <= 100 && torcida <= 100)) errors.push({ field: 'weights', message: 'Os pesos são números inteiros de 0 a 100.' });
+  else if (unico + torcida !== 100) errors.push({ field: 'weights', message: `Os pesos devem somar 100 (agora somam ${unico + torcida}).` });
+  if (errors.length) return { errors };
+  return { body: { modes, weights: { unico, torcida }, showPartials: form.showPartials }, errors };
+}
 
 export interface FieldError {
   field: FieldRef;

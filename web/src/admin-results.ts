@@ -6,6 +6,7 @@ import type { ListView } from './admin-list.ts';
 import { formatDateTime } from './admin-time.ts';
 import { h, show } from './dom.ts';
 import { barWidth, colourIndex, formatClock, formatHourRange, formatInt, formatPercent, formatVotes } from './format.ts';
+import { candidateModesText, modeTotalsText, weightingText } from './modes.ts';
 
 const RESULTS_POLL_MS = 2000;
 
@@ -67,6 +68,10 @@ export function resultsView(shell: AdminShell, list: ListView): ResultsView {
 
   function renderResults(p: Paredao, r: Results): void {
     ui.resultsTotal.textContent = formatInt(r.total);
+    // Both modes on: how the result is weighted, each mode's total, and each participant per mode.
+    const weighting = [weightingText(r), modeTotalsText(r)].filter(Boolean).join(' ');
+    ui.resultsWeighting.textContent = weighting;
+    show(ui.resultsWeighting, weighting !== '');
     ui.resultsCandidates.replaceChildren(
       ...r.candidates.map((c, i) => {
         const fill = h('span', { class: 'bar-fill' });
@@ -78,6 +83,7 @@ export function resultsView(shell: AdminShell, list: ListView): ResultsView {
           h('div', { class: 'result-head' }, h('span', { class: 'result-name' }, c.name), h('span', { class: 'result-pct' }, formatPercent(c.percent))),
           h('div', { class: 'bar', 'aria-hidden': 'true' }, fill),
           h('p', { class: 'result-votes' }, formatVotes(c.votes)),
+          ...(candidateModesText(r, i) ? [h('p', { class: 'result-votes result-modes' }, candidateModesText(r, i)!)] : []),
         );
       }),
     );

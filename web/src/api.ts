@@ -3,9 +3,9 @@
 
 // The shapes are the api's own (contract/src/contract.ts, the schemas it validates with and generates
 // /api/docs from): imported as types only, so no zod reaches the pages.
-import type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest } from '@paredao/contract';
+import type { Candidate, HiddenResults, Paredao, ParedaoStatus, PublicResults, Results, VoteRequest } from '@paredao/contract';
 
-export type { Candidate, Paredao, ParedaoStatus, Results, VoteRequest };
+export type { Candidate, HiddenResults, Paredao, ParedaoStatus, PublicResults, Results, VoteRequest };
 
 /** Used when a 429/503 comes without a usable Retry-After (an nginx error page, say). */
 export const DEFAULT_RETRY_SECONDS = 5;
@@ -83,6 +83,18 @@ export function isResults(x: unknown): x is Results {
   );
 }
 
+/** The totals-only view voters get while a paredão that hides partials is open. */
+export function isHiddenResults(x: unknown): x is HiddenResults {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<HiddenResults>;
+  return r.partialsHidden === true && typeof r.total === 'number' && Array.isArray(r.candidates) && r.candidates.every((c) => typeof c?.id === 'string' && typeof c.name === 'string');
+}
+
+/** What GET /api/results and its stream send: the full results or the totals-only view. */
+export function isPublicResults(x: unknown): x is PublicResults {
+  return isHiddenResults(x) || isResults(x);
+}
+
 export function isParedao(x: unknown): x is Paredao {
   if (typeof x !== 'object' || x === null) return false;
   const p = x as Partial<Paredao>;
@@ -151,9 +163,9 @@ export async function getParedao(): Promise<Paredao> {
   return body;
 }
 
-export async function getResults(): Promise<Results> {
+export async function getResults(): Promise<PublicResults> {
   const body = await request('/api/results', { cache: 'no-store' });
-  if (!isResults(body)) throw new ApiError(502, 'bad_response', 'unexpected /api/results body', DEFAULT_RETRY_SECONDS);
+  if (!isPublicResults(body)) throw new ApiError(502, 'bad_response', 'unexpected /api/results body', DEFAULT_RETRY_SECONDS);
   return body;
 }
 

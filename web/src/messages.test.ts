@@ -30,6 +30,12 @@ describe('what the vote page does after a failure', () => {
     expect(plan.message).toMatch(/^Votação encerrada/u);
   });
 
+  it('when the paredão has Voto Único only, then it says the Torcida vote is not open, and stops', () => {
+    const plan = planVoteFailure(new ApiError(409, 'torcida_off', 'x', null));
+    expect(plan.kind).toBe('closed');
+    expect(plan.message).toMatch(/só tem Voto Único/u);
+  });
+
   it('when the request is malformed, then it explains without retrying by itself', () => {
     expect(planVoteFailure(new ApiError(400, 'unknown_candidate', 'x', null))).toMatchObject({ kind: 'fatal' });
     expect(planVoteFailure(new ApiError(400, 'invalid_body', 'x', null)).message).toMatch(/inválido/u);

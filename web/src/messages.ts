@@ -35,6 +35,9 @@ export function planVoteFailure(err: unknown): VoteFailure {
       message: 'A verificação anti-robô expirou ou já foi usada. Estamos fazendo uma nova; quando terminar, toque em Votar de novo.',
     };
   }
+  if (err.code === 'torcida_off') {
+    return { kind: 'closed', message: 'Este paredão só tem Voto Único: o Voto da Torcida não está aberto. Seu voto não foi registrado.' };
+  }
   if (err.status === 409 || err.code === 'voting_closed') {
     return { kind: 'closed', message: 'Votação encerrada. Seu voto não foi registrado.' };
   }

@@ -5,6 +5,7 @@ import type { AdminResults } from '@paredao/contract';
 import { fillHours, layoutStackedBars, type Hour } from './chart.ts';
 import { colourIndex, formatClock, formatHourRange, formatHourShort, formatInt, formatPercent, utcHourStart } from './format.ts';
 import { showMode } from './live.ts';
+import { MODE_NAMES, modesOf, weightingText } from './modes.ts';
 import { subscribeResults } from './results.ts';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -15,6 +16,8 @@ const totalHour = byId<HTMLElement>('total-hora');
 const updated = byId<HTMLElement>('atualizado');
 const candidatesBody = byId<HTMLTableElement>('tabela-participantes').tBodies[0]!;
 const candidatesTotal = byId<HTMLElement>('total-tabela');
+const candidatesTable = byId<HTMLTableElement>('tabela-participantes');
+const weighting = byId<HTMLElement>('ponderacao');
 const hoursTable = byId<HTMLTableElement>('tabela-horas');
 const chart = byId<HTMLElement>('grafico');
 const legend = byId<HTMLElement>('legenda');
@@ -42,15 +45,36 @@ function swatchCell(text: string, position: number): HTMLTableCellElement {
 }
 
 function renderCandidates(r: Results): void {
+  // With both modes on: each mode's votes and percentage beside the result (the weighted percentage).
+  const modes = modesOf(r).length > 1 ? modesOf(r) : [];
+  const th = (text: string) => {
+    const c = document.createElement('th');
+    c.scope = 'col';
+    c.textContent = text;
+    return c;
+  };
+  const head = document.createElement('tr');
+  head.append(th('Participante'), th('Votos'), th(modes.length ? 'Resultado' : 'Percentual'), ...modes.flatMap((m) => [th(`${MODE_NAMES[m]}: votos`), th(`${MODE_NAMES[m]}: %`)]));
+  candidatesTable.tHead?.replaceChildren(head);
   candidatesBody.replaceChildren(
     ...r.candidates.map((c, i) => {
       const tr = document.createElement('tr');
       tr.dataset.candidate = c.id;
       tr.append(swatchCell(c.name, i), cell('td', formatInt(c.votes)), cell('td', formatPercent(c.percent)));
+      for (const m of modes) {
+        const mc = r.modes[m]!.candidates[i];
+        tr.append(cell('td', formatInt(mc?.votes ?? 0)), cell('td', formatPercent(mc?.percent ?? 0)));
+      }
       return tr;
     }),
   );
   candidatesTotal.textContent = formatInt(r.total);
+  const foot = candidatesTotal.parentElement!;
+  while (foot.children.length > 3) foot.lastElementChild!.remove();
+  for (const m of modes) foot.append(cell('td', formatInt(r.modes[m]!.total)), cell('td', ''));
+  const text = weightingText(r);
+  weighting.textContent = text ?? '';
+  weighting.hidden = text === null;
 }
 
 function renderHourTable(r: Results, hours: Hour[], currentHour: string): void {
@@ -200,16 +224,31 @@ let pollTimer: number | undefined;
 function followCurrent(): void {
   window.clearTimeout(pollTimer);
   stopLive ??= subscribeResults({
-    onResults: render,
+    // The public stream gives totals only while a paredão that hides partials is open; the panel is
+    // behind the login and shows everything, so it then reads the admin results of that paredão.
+    onResults: (r) => (r.partialsHidden ? void renderFull(r.paredaoId) : render(r)),
     // Opening and closing show up here as they happen.
     onParedao: showParedao,
     onMode: (mode) => showMode(badge, badgeText, mode),
   });
 }
 
+let fullAbort: AbortController | undefined;
+async function renderFull(paredaoId: string): Promise<void> {
+  fullAbort?.abort();
+  const abort = (fullAbort = new AbortController());
+  try {
+    const r = await request<AdminResults>(`/api/admin/paredoes/${encodeURIComponent(paredaoId)}/results`, { signal: abort.signal });
+    if (stopLive && !abort.signal.aborted) render(r);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) toLogin();
+  }
+}
+
 async function follow(p: Paredao): Promise<void> {
   stopLive?.();
   stopLive = null;
+  fullAbort?.abort();
   window.clearTimeout(pollTimer);
   showParedao(p);
   let r: AdminResults;

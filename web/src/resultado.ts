@@ -1,8 +1,9 @@
 import './style.css';
 import { byId } from './dom.ts';
-import type { Results } from './api.ts';
+import type { PublicResults } from './api.ts';
 import { barWidth, colourIndex, formatClock, formatPercent, formatVotes } from './format.ts';
 import { showMode, throttledAnnouncer } from './live.ts';
+import { candidateModesText, modeTotalsText, weightingText } from './modes.ts';
 import { subscribeResults } from './results.ts';
 
 const votedFor = new URLSearchParams(window.location.search).get('voto');
@@ -17,6 +18,8 @@ const total = byId<HTMLElement>('total');
 const updated = byId<HTMLElement>('atualizado');
 const badge = byId<HTMLElement>('ao-vivo');
 const badgeText = byId<HTMLElement>('ao-vivo-texto');
+const hiddenNote = byId<HTMLElement>('parciais-ocultas');
+const modesNote = byId<HTMLElement>('modos');
 const announce = throttledAnnouncer(byId<HTMLElement>('anuncio'), 15_000);
 
 if (votedFor) {
@@ -27,8 +30,10 @@ if (votedFor) {
 interface Row {
   li: HTMLLIElement;
   pct: HTMLElement;
+  bar: HTMLElement;
   fill: HTMLElement;
   votes: HTMLElement;
+  modes: HTMLElement;
 }
 const rows = new Map<string, Row>();
 
@@ -61,34 +66,55 @@ function row(id: string, name: string, position: number): Row {
   bar.append(fill);
   const votes = document.createElement('p');
   votes.className = 'result-votes';
-  li.append(head, bar, votes);
-  const r = { li, pct, fill, votes };
+  const modes = document.createElement('p');
+  modes.className = 'result-votes result-modes';
+  modes.hidden = true;
+  li.append(head, bar, votes, modes);
+  const r = { li, pct, bar, fill, votes, modes };
   rows.set(id, r);
   return r;
 }
 
-function render(r: Results): void {
+function render(r: PublicResults): void {
   loading.hidden = true;
   totals.hidden = false;
+  // Totals only while a paredão that hides partials is open: no participant's number on the page.
+  const hidden = r.partialsHidden;
+  hiddenNote.hidden = !hidden;
   const ordered = r.candidates.map((c, i) => {
     const el = row(c.id, c.name, i);
-    el.pct.textContent = formatPercent(c.percent);
-    // A custom property set through CSSOM, not a style attribute: allowed by a strict CSP.
-    el.fill.style.setProperty('--pct', barWidth(c.percent));
-    el.votes.textContent = formatVotes(c.votes);
+    el.bar.hidden = hidden;
+    if (r.partialsHidden) {
+      el.pct.textContent = '';
+      el.votes.textContent = '';
+      el.modes.hidden = true;
+    } else {
+      const full = r.candidates[i]!;
+      el.pct.textContent = formatPercent(full.percent);
+      // A custom property set through CSSOM, not a style attribute: allowed by a strict CSP.
+      el.fill.style.setProperty('--pct', barWidth(full.percent));
+      el.votes.textContent = formatVotes(full.votes);
+      const perMode = candidateModesText(r, i);
+      el.modes.textContent = perMode ?? '';
+      el.modes.hidden = perMode === null;
+    }
     return el.li;
   });
   // Re-inserting unchanged nodes would restart the bars' width transition.
   if (ordered.length !== list.children.length || ordered.some((li, i) => list.children[i] !== li)) list.replaceChildren(...ordered);
   total.textContent = formatVotes(r.total);
   updated.textContent = `Atualizado às ${formatClock(r.updatedAt)}`;
+  const note = [r.partialsHidden ? null : weightingText(r), modeTotalsText(r)].filter(Boolean).join(' ');
+  modesNote.textContent = note;
+  modesNote.hidden = note === '';
 
   const mine = r.candidates.find((c) => c.id === votedFor);
   if (mine) {
     confirmationTitle.textContent = `Seu voto para ${mine.name} foi confirmado!`;
     document.title = `Voto confirmado: ${mine.name} · Paredão`;
   }
-  announce(`Parcial: ${r.candidates.map((c) => `${c.name} ${formatPercent(c.percent)}`).join(', ')}. Total: ${formatVotes(r.total)}.`);
+  if (r.partialsHidden) announce(`Total: ${formatVotes(r.total)}. As parciais ficam ocultas até o fim da votação.`);
+  else announce(`Parcial: ${r.candidates.map((c) => `${c.name} ${formatPercent(c.percent)}`).join(', ')}. Total: ${formatVotes(r.total)}.`);
 }
 
 let rendered = false;

@@ -1,11 +1,11 @@
 // Live results: Server-Sent Events first (EventSource reconnects by itself), polling when SSE keeps failing
 // (a proxy that buffers or drops the stream, say), and a periodic attempt to go back to SSE.
-import { getResults, isParedao, isResults, type Paredao, type Results } from './api.ts';
+import { getResults, isParedao, isPublicResults, type Paredao, type PublicResults } from './api.ts';
 
 export type LiveMode = 'connecting' | 'live' | 'polling' | 'offline';
 
 export interface LiveOptions {
-  onResults: (r: Results) => void;
+  onResults: (r: PublicResults) => void;
   onMode?: (mode: LiveMode) => void;
   /** The stream also sends the current paredão as a named `paredao` event (on connect and on change). */
   onParedao?: (p: Paredao) => void;
@@ -37,7 +37,7 @@ export function subscribeResults(opts: LiveOptions): () => void {
     opts.onMode?.(m);
   };
 
-  const deliver = (r: Results) => {
+  const deliver = (r: PublicResults) => {
     // Polling and a reopened stream can both deliver the same snapshot; skip exact repeats.
     if (r.updatedAt && r.updatedAt === lastUpdatedAt) return;
     lastUpdatedAt = r.updatedAt;
@@ -94,7 +94,7 @@ export function subscribeResults(opts: LiveOptions): () => void {
       } catch {
         return;
       }
-      if (!isResults(data)) return;
+      if (!isPublicResults(data)) return;
       streamErrors = 0;
       setMode('live');
       deliver(data);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { antibotSettingSchema, buildResults, paredaoInputSchema, type AdminResults, type Audit, type Paredao, type Session } from '@paredao/contract';
+import { antibotSettingSchema, buildResults, paredaoInputSchema, VOTE_MODES, votingSchema, type AdminResults, type Audit, type ModeTally, type Paredao, type Session } from '@paredao/contract';
 import { draftFromInput, type Store } from '@paredao/core';
 import express, { Router, type Request } from 'express';
 import { rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
@@ -113,6 +113,7 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
   const conflict = (code: string): AppError =>
     new AppError(409, code, {
       not_draft: 'Só um rascunho pode ser alterado ou aberto.',
+      voting_locked: 'As regras de votação ficam fixas depois que a votação abre.',
       not_open: 'Este paredão não está aberto.',
       another_open: 'Já existe um paredão aberto: encerre-o antes.',
       not_found: 'Paredão inexistente.',
@@ -130,6 +131,24 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
     const next = { ...draftFromInput(parseInput(req), new Date(now()), cur.id), createdAt: cur.createdAt };
     const result = await store.updateDraft(next);
     if (!result.ok) throw conflict(result.code);
+    res.json(result.paredao);
+  });
+
+  // The voting rules (modes, weights, partials) of a draft. Fixed once voting opens: the store refuses
+  // then, whichever instance asks. Each change is kept with the paredão: who set what, and when.
+  r.put('/api/admin/paredoes/:id/voting', json, async (req, res) => {
+    const parsed = votingSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new AppError(400, 'invalid_voting', `Regras de votação inválidas${i ? ` (${i.path.join('.') || 'corpo'}: ${i.message})` : ''}.`);
+    }
+    const id = String(req.params.id);
+    await load(id);
+    const voting = { ...parsed.data, modes: VOTE_MODES.filter((m) => parsed.data.modes.includes(m)) };
+    const username = sessionOf(req).username;
+    const result = await store.setVoting(id, voting, { at: new Date(now()).toISOString(), by: username });
+    if (!result.ok) throw conflict(result.code === 'not_draft' ? 'voting_locked' : result.code);
+    req.log.info({ paredaoId: id, voting, username }, 'voting rules set');
     res.json(result.paredao);
   });
 
@@ -168,23 +187,41 @@ export function adminRouter({ store, auth, antibot, paredoes, closeGraceMs, publ
       return;
     }
     // One plain table, so a spreadsheet opens it as is; the hourly rows are in the JSON export. Ids are
-    // slugs (letter or digit first), so only the names, which the team types, need csvField.
+    // slugs (letter or digit first), so only the names, which the team types, need csvField. The first
+    // four columns are the result (both modes together, the weighted percentage); with both modes on,
+    // a pair per mode follows (with one, the result is that mode: the table stays as it always was).
+    const on = VOTE_MODES.filter((m) => results.modes[m]);
+    const modes = on.length > 1 ? on : [];
     const lines = [
-      'participante_id,participante,votos,percentual',
-      ...results.candidates.map((c) => `${c.id},${csvField(c.name)},${c.votes},${c.percent.toFixed(1)}`),
-      `total,,${results.total},${results.total ? '100.0' : '0.0'}`,
+      ['participante_id,participante,votos,percentual', ...modes.map((m) => `votos_${m},percentual_${m}`)].join(','),
+      ...results.candidates.map((c, i) =>
+        [`${c.id},${csvField(c.name)},${c.votes},${c.percent.toFixed(1)}`, ...modes.map((m) => `${results.modes[m]!.candidates[i]!.votes},${results.modes[m]!.candidates[i]!.percent.toFixed(1)}`)].join(','),
+      ),
+      [`total,,${results.total},${results.total ? '100.0' : '0.0'}`, ...modes.map((m) => `${results.modes[m]!.total},${results.modes[m]!.total ? '100.0' : '0.0'}`)].join(','),
+      // The weights the result used, under each mode's percentage column.
+      ...(modes.length > 1 ? [['pesos', '', '', '', ...modes.flatMap((m) => ['', String(results.weightsUsed[m])])].join(',')] : []),
     ];
     res.type('text/csv; charset=utf-8').send(`${lines.join('\n')}\n`);
   });
 
   r.get('/api/admin/paredoes/:id/audit', async (req, res) => {
     const p = await load(String(req.params.id));
-    const [tally, recomputed] = await Promise.all([store.tally(p.id), store.recount(p.id)]);
-    const ids = new Set([...Object.keys(tally.byCandidate), ...Object.keys(recomputed)]);
-    const hourlySum = tally.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0);
-    const total = Object.values(tally.byCandidate).reduce((a, b) => a + b, 0);
-    const matches = [...ids].every((id) => (tally.byCandidate[id] ?? 0) === (recomputed[id] ?? 0)) && hourlySum === total;
-    res.json({ matches, tally: tally.byCandidate, recomputed, hourlyTotal: hourlySum, total } satisfies Audit);
+    const [tally, recount] = await Promise.all([store.tally(p.id), store.recount(p.id)]);
+    const compare = (t: ModeTally, recomputed: Record<string, number>) => {
+      const ids = new Set([...Object.keys(t.byCandidate), ...Object.keys(recomputed)]);
+      const hourlyTotal = t.hourly.reduce((s, h) => s + Object.values(h.byCandidate).reduce((a, b) => a + b, 0), 0);
+      const total = Object.values(t.byCandidate).reduce((a, b) => a + b, 0);
+      const matches = [...ids].every((id) => (t.byCandidate[id] ?? 0) === (recomputed[id] ?? 0)) && hourlyTotal === total;
+      return { matches, counts: { tally: t.byCandidate, recomputed, hourlyTotal, total } };
+    };
+    const all = compare(tally, recount.byCandidate);
+    const torcida = compare(tally.modes.torcida, recount.modes.torcida);
+    const unico = compare(tally.modes.unico, recount.modes.unico);
+    res.json({
+      matches: all.matches && torcida.matches && unico.matches,
+      ...all.counts,
+      modes: { torcida: torcida.counts, unico: unico.counts },
+    } satisfies Audit);
   });
 
   r.post('/api/admin/images', express.raw({ type: [...IMAGE_TYPES], limit: '1mb' }), async (req, res) => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Store } from '@paredao/core';
+import { publicParedao } from '@paredao/contract';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MemoryStore, rateLimit, type Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
@@ -103,7 +104,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   app.get('/api/paredao', (_req, res) => {
     const p = paredoes.current;
     if (!p) throw new AppError(404, 'no_paredao', 'Nenhum paredão aberto no momento.');
-    res.set('cache-control', 'no-cache').json(p);
+    res.set('cache-control', 'no-cache').json(publicParedao(p));
   });
 
   app.get('/api/images/:id', async (req, res) => {

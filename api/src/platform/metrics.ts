@@ -1,3 +1,4 @@
+import type { VoteMode } from '@paredao/contract';
 import { LATENCY_BUCKETS } from '@paredao/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -13,6 +14,7 @@ export const REJECTION_REASONS = [
   'antibot_honeypot',
   'rate_limited',
   'voting_closed',
+  'torcida_off',
   'payload_too_large',
   'unsupported_media_type',
   'broker_unavailable',
@@ -38,8 +40,8 @@ export function createApiMetrics(registry: Registry) {
     }),
     votesAccepted: new Counter({
       name: 'paredao_votes_accepted_total',
-      help: 'Votes confirmed by the broker and answered 202.',
-      labelNames: ['candidate'] as const,
+      help: 'Votes confirmed by the broker and answered 202, by candidate and vote mode (torcida, unico).',
+      labelNames: ['candidate', 'mode'] as const,
       registers: [registry],
     }),
     votesRejected: new Counter({
@@ -89,7 +91,7 @@ export function createApiMetrics(registry: Registry) {
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
-/** Gives each candidate of a new paredão its zero series, so per-candidate panels show it from the start. */
-export function initCandidateSeries(m: ApiMetrics, candidateIds: readonly string[]): void {
-  for (const c of candidateIds) m.votesAccepted.inc({ candidate: c }, 0);
+/** Gives each candidate of a new paredão its zero series per mode that is on, so per-candidate panels show it from the start. */
+export function initCandidateSeries(m: ApiMetrics, candidateIds: readonly string[], modes: readonly VoteMode[] = ['torcida']): void {
+  for (const c of candidateIds) for (const mode of modes) m.votesAccepted.inc({ candidate: c, mode }, 0);
 }

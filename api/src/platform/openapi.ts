@@ -2,7 +2,7 @@
 // (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { adminResultsSchema, antibotSettingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
+import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, publicResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),
@@ -10,6 +10,9 @@ import { z } from 'zod';
 const ErrorBody = errorSchema.meta({ id: 'Error' });
 const Paredao = paredaoSchema.meta({ id: 'Paredao' });
 const Results = resultsSchema.meta({ id: 'Results' });
+const HiddenResults = hiddenResultsSchema.meta({ id: 'HiddenResults' });
+const PublicResults = z.discriminatedUnion('partialsHidden', [Results, HiddenResults]).meta({ id: 'PublicResults' });
+const Voting = votingSchema.meta({ id: 'Voting' });
 const Challenge = challengeSchema.meta({ id: 'Challenge' });
 const VoteRequest = voteRequestSchema.meta({ id: 'VoteRequest' });
 const ParedaoInput = paredaoInputSchema.meta({ id: 'ParedaoInput' });
@@ -49,7 +52,7 @@ export function buildOpenApiDocument() {
         antibotRefusalSchema,
         '`antibot_missing`, `antibot_malformed`, `antibot_invalid`, `antibot_expired`, `antibot_replayed`, `antibot_honeypot`; carries a fresh `challenge` to solve instead',
       ),
-      409: error('`voting_closed`'),
+      409: error('`voting_closed`, or `torcida_off` (the paredão has Voto Único only)'),
       413: error('`payload_too_large`'),
       415: error('`unsupported_media_type`'),
       429: retryLater('`rate_limited`'),
@@ -57,8 +60,11 @@ export function buildOpenApiDocument() {
     },
     { request: { body: { required: true, content: { 'application/json': { schema: VoteRequest } } } } },
   );
-  path('get', '/api/results', 'Totals overall, per participant and per UTC hour (a snapshot refreshed every second)', {
-    200: json(Results, 'The results of the current paredão'),
+  path('get', '/api/results', 'Totals overall, per participant and per UTC hour, per vote mode, and the weighted final percentages (a snapshot refreshed every second)', {
+    200: json(
+      PublicResults,
+      'The results of the current paredão: in full (`partialsHidden: false`), or totals only (`partialsHidden: true`) while voting is open on a paredão that hides partials',
+    ),
     404: error('`no_paredao`'),
   });
   path('get', '/api/results/stream', 'Server-Sent Events: `paredao` events with the current paredão, data events with the Results', {
@@ -107,6 +113,13 @@ export function buildOpenApiDocument() {
     'Edit a draft',
     { 200: json(Paredao, 'The draft as saved'), 400: error('`invalid_paredao`'), 404: error('`not_found`'), 409: error('`not_draft`'), ...adminChange },
     { request: { ...draftBody, params: idParam } },
+  );
+  path(
+    'put',
+    '/api/admin/paredoes/{id}/voting',
+    "A draft's voting rules: modes on, weights (percent, adding up to 100), partials shown while open; recorded in the paredão's votingChanges with who and when",
+    { 200: json(Paredao, 'The draft with its rules'), 400: error('`invalid_voting`'), 404: error('`not_found`'), 409: error('`voting_locked`: voting has opened'), ...adminChange },
+    { request: { params: idParam, body: { required: true, content: { 'application/json': { schema: Voting } } } } },
   );
   path(
     'post',

@@ -7,6 +7,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { ANTIBOT_DIFFICULTY_SETTING } from '../admin/admin.js';
 import { Auth } from '../admin/auth.js';
 import { ParedaoService } from '../paredoes/paredoes.js';
+import { votingOf } from '@paredao/contract';
 import { ResultsService } from '../results/results.js';
 import { Antibot } from '../votes/antibot.js';
 import { Publisher } from '../votes/publisher.js';
@@ -35,7 +36,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   await paredoes.seed(config.PAREDAO_FILE);
   const results = new ResultsService(store, log, config.RESULTS_STREAM_MAX);
   paredoes.on('change', (p: typeof paredoes.current) => {
-    if (p) initCandidateSeries(metrics, p.candidates.map((c) => c.id));
+    if (p) initCandidateSeries(metrics, p.candidates.map((c) => c.id), votingOf(p).modes);
     results.paredaoChanged(p);
     void results.refresh(p);
   });

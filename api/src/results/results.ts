@@ -1,4 +1,4 @@
-import { buildResults, type Paredao, type Results } from '@paredao/contract';
+import { buildResults, publicParedao, publicResults, type Paredao, type PublicResults } from '@paredao/contract';
 import { type Store } from '@paredao/core';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
@@ -7,9 +7,13 @@ import type { Logger } from 'pino';
  * The results snapshot of the current paredão: one store read per refresh whatever the request rate,
  * pushed to every SSE client when it changes, so a results request never costs a store read. SSE clients also get an
  * `event: paredao` frame when the current paredão changes (opened, closed, a new one).
+ *
+ * The snapshot is the voters' view (publicResults): while a paredão that hides partials is open it
+ * holds totals only, so neither this cache, the stream nor nginx's micro-cache of it ever has a
+ * per-participant number to give away. The admin routes build the full results themselves.
  */
 export class ResultsService {
-  private snapshot: Results | null = null;
+  private snapshot: PublicResults | null = null;
   private json = 'null';
   private paredaoJson = 'null';
   private readonly clients = new Set<Response>();
@@ -27,7 +31,7 @@ export class ResultsService {
     return this.clients.size;
   }
 
-  get current(): Results | null {
+  get current(): PublicResults | null {
     return this.snapshot;
   }
 
@@ -49,10 +53,11 @@ export class ResultsService {
 
   async refresh(paredao: Paredao | null): Promise<void> {
     try {
-      const next = paredao ? buildResults(paredao, await this.store.tally(paredao.id), new Date()) : null;
+      const next = paredao ? publicResults(paredao, buildResults(paredao, await this.store.tally(paredao.id), new Date())) : null;
       if (!this.storeOk) this.log.info('store readable');
       this.storeOk = true;
-      const changed = next?.total !== this.snapshot?.total || next?.paredaoId !== this.snapshot?.paredaoId;
+      // A close turns a totals-only view into the full one with the same total: that is a change too.
+      const changed = next?.total !== this.snapshot?.total || next?.paredaoId !== this.snapshot?.paredaoId || next?.partialsHidden !== this.snapshot?.partialsHidden;
       this.snapshot = next;
       this.json = JSON.stringify(next);
       if (changed) this.broadcast(`data: ${this.json}\n\n`);
@@ -64,7 +69,7 @@ export class ResultsService {
 
   /** Tells every SSE client that the current paredão changed. */
   paredaoChanged(paredao: Paredao | null): void {
-    this.paredaoJson = JSON.stringify(paredao);
+    this.paredaoJson = JSON.stringify(paredao && publicParedao(paredao));
     this.broadcast(`event: paredao\ndata: ${this.paredaoJson}\n\n`);
   }
 

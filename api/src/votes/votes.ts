@@ -1,3 +1,4 @@
+import { modeOn } from '@paredao/contract';
 import { acceptsVotesAt, type VoteMessage } from '@paredao/core';
 import type { Challenge } from 'altcha-lib';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export class VoteService {
     // consumer as accepted after it (the consumer applies the same window to acceptedAt).
     const at = now();
     if (!paredao || !acceptsVotesAt(paredao, at)) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
+    // This path is the Voto da Torcida: a paredão with Voto Único only takes none of it.
+    if (!modeOn(paredao, 'torcida')) throw new AppError(409, 'torcida_off', 'Este paredão não tem Voto da Torcida.');
     if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
     const voteId = antibot.verify(altcha, at);
@@ -57,13 +60,13 @@ export class VoteService {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     try {
-      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: at, reqId });
+      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: at, reqId, mode: 'torcida' });
     } catch (err) {
       replayGuard.release(voteId);
       throw err;
     }
     let counter = this.acceptedBy.get(candidateId);
-    if (!counter) this.acceptedBy.set(candidateId, (counter = metrics.votesAccepted.labels(candidateId)));
+    if (!counter) this.acceptedBy.set(candidateId, (counter = metrics.votesAccepted.labels(candidateId, 'torcida')));
     counter.inc();
     if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
     // The voter's next vote needs a challenge: it rides on this answer (one request per vote).

@@ -3,7 +3,7 @@ import { openMongoStore } from './mongodb.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
-export type { Store, ApplyOutcome } from './types.js';
+export type { Store, ApplyOutcome, Recount } from './types.js';
 
 /** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (README, Configuration). */
 export async function openStore(url: string, cwd = process.cwd()): Promise<Store> {

@@ -1,13 +1,21 @@
 import { MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession } from 'mongodb';
-import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
+import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tally, type VoteMode } from '@paredao/contract';
 import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
-import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
+import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
-interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date }
-interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes: number }
-interface HourlyDoc { _id: string; paredaoId: string; hour: string; candidateId: string; votes: number }
+// `mode` is absent on documents written before the vote modes: those are Torcida (see modeKey).
+interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date; mode?: VoteMode }
+interface TallyDoc { _id: string; paredaoId: string; candidateId: string; votes: number; mode?: VoteMode }
+interface HourlyDoc { _id: string; paredaoId: string; hour: string; candidateId: string; votes: number; mode?: VoteMode }
+
+/**
+ * The part of a tally or hourly _id that names the mode: none for Torcida, so the documents written
+ * before the modes (`paredão:candidate`, `paredão:hour:candidate`) keep being the Torcida ones and need
+ * no rewrite; `paredão:unico:…` for Único (ids are slugs and hours start with a digit: no clash).
+ */
+const modeKey = (mode: VoteMode) => (mode === 'torcida' ? '' : `${mode}:`);
 type ParedaoDoc = Omit<Paredao, 'id'> & { _id: string; closedAtDate?: Date; createdAtDate: Date };
 interface ImageDoc { _id: string; contentType: string; bytes: Buffer }
 interface SessionDoc { _id: string; username: string; credential: string; expiresAt: Date }
@@ -58,6 +66,11 @@ export async function openMongoStore(url: string): Promise<Store> {
   await applied.createIndex({ appliedAt: 1 });
   await applied.createIndex({ paredaoId: 1, candidateId: 1 });
   await tallies.createIndex({ paredaoId: 1 });
+  // The migration to the vote modes: the tally and hourly documents from before are Torcida. Small
+  // collections (a document per candidate, per hour), so this is cheap; applied votes without a mode
+  // (one per vote) are read as Torcida instead of being rewritten.
+  await tallies.updateMany({ mode: { $exists: false } }, { $set: { mode: 'torcida' } });
+  await hourly.updateMany({ mode: { $exists: false } }, { $set: { mode: 'torcida' } });
   await hourly.createIndex({ paredaoId: 1, hour: 1 });
   await paredoes.createIndex({ status: 1 }, { unique: true, partialFilterExpression: { status: 'open' }, name: 'one_open_paredao' });
   await paredoes.createIndex({ createdAtDate: -1 });
@@ -106,7 +119,7 @@ export async function openMongoStore(url: string): Promise<Store> {
         const windows = new Map((await paredoes.find({ _id: { $in: pIds } }, { session }).toArray()).map((d) => [d._id, toParedao(d)!]));
         const inWindow = votes.filter((v) => {
           const p = windows.get(v.paredaoId);
-          return !!p && acceptsVotesAt(p, v.acceptedAt) && p.candidates.some((c) => c.id === v.candidateId);
+          return !!p && acceptsVotesAt(p, v.acceptedAt) && p.candidates.some((c) => c.id === v.candidateId) && modeOn(p, modeOf(v));
         });
         const ids = [...new Set(inWindow.map((v) => v.voteId))];
         const seen = new Set((await applied.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id));
@@ -119,21 +132,21 @@ export async function openMongoStore(url: string): Promise<Store> {
         if (fresh.length > 0) {
           const at = new Date(appliedAt);
           await applied.insertMany(
-            fresh.map((v) => ({ _id: v.voteId, paredaoId: v.paredaoId, candidateId: v.candidateId, acceptedAt: v.acceptedAt, appliedAt: at })),
+            fresh.map((v) => ({ _id: v.voteId, paredaoId: v.paredaoId, candidateId: v.candidateId, acceptedAt: v.acceptedAt, appliedAt: at, mode: modeOf(v) })),
             { session },
           );
           const { candidates, hours } = aggregate(fresh, hourBucket);
           const tOps: AnyBulkWriteOperation<TallyDoc>[] = candidates.map((c) => ({
             updateOne: {
-              filter: { _id: `${c.paredaoId}:${c.candidateId}` },
-              update: { $inc: { votes: c.n }, $setOnInsert: { paredaoId: c.paredaoId, candidateId: c.candidateId } },
+              filter: { _id: `${c.paredaoId}:${modeKey(c.mode)}${c.candidateId}` },
+              update: { $inc: { votes: c.n }, $setOnInsert: { paredaoId: c.paredaoId, candidateId: c.candidateId, mode: c.mode } },
               upsert: true,
             },
           }));
           const hOps: AnyBulkWriteOperation<HourlyDoc>[] = hours.map((h) => ({
             updateOne: {
-              filter: { _id: `${h.paredaoId}:${h.hour}:${h.candidateId}` },
-              update: { $inc: { votes: h.n }, $setOnInsert: { paredaoId: h.paredaoId, hour: h.hour, candidateId: h.candidateId } },
+              filter: { _id: `${h.paredaoId}:${modeKey(h.mode)}${h.hour}:${h.candidateId}` },
+              update: { $inc: { votes: h.n }, $setOnInsert: { paredaoId: h.paredaoId, hour: h.hour, candidateId: h.candidateId, mode: h.mode } },
               upsert: true,
             },
           }));
@@ -145,19 +158,26 @@ export async function openMongoStore(url: string): Promise<Store> {
       });
     },
     async tally(paredaoId): Promise<Tally> {
-      const byCandidate: Record<string, number> = {};
-      for (const d of await tallies.find({ paredaoId }).toArray()) byCandidate[d.candidateId] = d.votes;
-      const hours = new Map<string, Record<string, number>>();
+      const modes = { torcida: { byCandidate: {}, hourly: [] }, unico: { byCandidate: {}, hourly: [] } } as Record<VoteMode, ModeTally>;
+      for (const d of await tallies.find({ paredaoId }).toArray()) modes[d.mode ?? 'torcida'].byCandidate[d.candidateId] = d.votes;
+      const hours = { torcida: new Map<string, Record<string, number>>(), unico: new Map<string, Record<string, number>>() };
       for (const d of await hourly.find({ paredaoId }).sort({ hour: 1 }).toArray()) {
-        const row = hours.get(d.hour) ?? {};
+        const m = hours[d.mode ?? 'torcida'];
+        const row = m.get(d.hour) ?? {};
         row[d.candidateId] = d.votes;
-        hours.set(d.hour, row);
+        m.set(d.hour, row);
       }
-      return { byCandidate, hourly: [...hours].map(([hour, bc]) => ({ hour, byCandidate: bc })) };
+      for (const m of ['torcida', 'unico'] as const) modes[m].hourly = [...hours[m]].map(([hour, bc]) => ({ hour, byCandidate: bc }));
+      return tallyOf(modes);
     },
     async recount(paredaoId) {
-      const rows = await applied.aggregate<{ _id: string; n: number }>([{ $match: { paredaoId } }, { $group: { _id: '$candidateId', n: { $sum: 1 } } }]).toArray();
-      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+      const rows = await applied
+        .aggregate<{ _id: { mode: VoteMode; candidateId: string }; n: number }>([
+          { $match: { paredaoId } },
+          { $group: { _id: { mode: { $ifNull: ['$mode', 'torcida'] }, candidateId: '$candidateId' }, n: { $sum: 1 } } },
+        ])
+        .toArray();
+      return recountOf(rows.map((r) => ({ mode: r._id.mode, candidateId: r._id.candidateId, n: r.n })));
     },
     async listParedoes() {
       return (await paredoes.find().sort({ createdAtDate: -1, _id: 1 }).toArray()).map((d) => toParedao(d)!);
@@ -172,7 +192,12 @@ export async function openMongoStore(url: string): Promise<Store> {
       await paredoes.insertOne(toDoc(paredaoSchema.parse(p)));
     },
     async updateDraft(p) {
-      return transition(p.id, async (cur) => (cur.status === 'draft' ? { ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt } : { ok: false, code: 'not_draft' }));
+      return transition(p.id, async (cur) =>
+        cur.status === 'draft' ? keepVoting({ ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt }, cur) : { ok: false, code: 'not_draft' },
+      );
+    },
+    async setVoting(id, voting, change) {
+      return transition(id, async (cur) => withVoting(cur, voting, change));
     },
     async openParedao(id, at) {
       return transition(id, async (cur, session) => {

@@ -1,10 +1,26 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
+import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tally, type VoteMode } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
-import { hourBucket, type VoteMessage } from '../vote.js';
-import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
+import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
+
+const TALLIES = `CREATE TABLE IF NOT EXISTS tallies (
+  paredao_id TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  candidate_id TEXT NOT NULL,
+  votes INTEGER NOT NULL,
+  PRIMARY KEY (paredao_id, mode, candidate_id)
+) WITHOUT ROWID;`;
+const HOURLY = `CREATE TABLE IF NOT EXISTS hourly (
+  paredao_id TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  hour TEXT NOT NULL,
+  candidate_id TEXT NOT NULL,
+  votes INTEGER NOT NULL,
+  PRIMARY KEY (paredao_id, mode, hour, candidate_id)
+) WITHOUT ROWID;`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_votes (
@@ -12,23 +28,13 @@ CREATE TABLE IF NOT EXISTS applied_votes (
   paredao_id TEXT NOT NULL,
   candidate_id TEXT NOT NULL,
   accepted_at INTEGER NOT NULL,
-  applied_at INTEGER NOT NULL
+  applied_at INTEGER NOT NULL,
+  mode TEXT NOT NULL DEFAULT 'torcida'
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS applied_votes_applied_at ON applied_votes (applied_at);
 CREATE INDEX IF NOT EXISTS applied_votes_paredao ON applied_votes (paredao_id, candidate_id);
-CREATE TABLE IF NOT EXISTS tallies (
-  paredao_id TEXT NOT NULL,
-  candidate_id TEXT NOT NULL,
-  votes INTEGER NOT NULL,
-  PRIMARY KEY (paredao_id, candidate_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS hourly (
-  paredao_id TEXT NOT NULL,
-  hour TEXT NOT NULL,
-  candidate_id TEXT NOT NULL,
-  votes INTEGER NOT NULL,
-  PRIMARY KEY (paredao_id, hour, candidate_id)
-) WITHOUT ROWID;
+${TALLIES}
+${HOURLY}
 CREATE TABLE IF NOT EXISTS paredoes (
   id TEXT PRIMARY KEY,
   status TEXT NOT NULL,
@@ -53,7 +59,35 @@ CREATE TABLE IF NOT EXISTS images (
 ) WITHOUT ROWID;
 `;
 
-/** Rows per multi-row insert: 200 × 5 parameters stays far below SQLite's limit on bound variables. */
+/**
+ * Files from before the vote modes: their votes are all Torcida. applied_votes gets a `mode` column
+ * (an O(1) schema change, whatever its size); tallies and hourly rows, small tables whose primary key
+ * gains the mode, are copied into the new layout. One IMMEDIATE transaction, so of the processes that
+ * open the file at once (api workers, the consumer) one migrates and the others find it done.
+ */
+function migrateToModes(db: Database.Database): void {
+  const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  const before = (table: string) => {
+    const cols = columns(table);
+    return cols.length > 0 && !cols.includes('mode');
+  };
+  db.transaction(() => {
+    if (before('applied_votes')) db.exec("ALTER TABLE applied_votes ADD COLUMN mode TEXT NOT NULL DEFAULT 'torcida'");
+    if (before('tallies')) {
+      db.exec(`ALTER TABLE tallies RENAME TO tallies_before_modes; ${TALLIES}
+        INSERT INTO tallies (paredao_id, mode, candidate_id, votes) SELECT paredao_id, 'torcida', candidate_id, votes FROM tallies_before_modes;
+        DROP TABLE tallies_before_modes;`);
+    }
+    if (before('hourly')) {
+      db.exec(`ALTER TABLE hourly RENAME TO hourly_before_modes; ${HOURLY}
+        INSERT INTO hourly (paredao_id, mode, hour, candidate_id, votes) SELECT paredao_id, 'torcida', hour, candidate_id, votes FROM hourly_before_modes;
+        DROP TABLE hourly_before_modes;`);
+    }
+    db.exec(SCHEMA);
+  }).immediate();
+}
+
+/** Rows per multi-row insert: 200 × 6 parameters stays far below SQLite's limit on bound variables. */
 const CHUNKS = [200, 50, 10, 1];
 
 /**
@@ -74,7 +108,7 @@ export function openSqliteStore(path: string): Store {
   // (cache_size 64 MiB and mmap_size 256 MiB were measured too: no gain.)
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('journal_size_limit = 67108864');
-  db.exec(SCHEMA);
+  migrateToModes(db);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -82,21 +116,21 @@ export function openSqliteStore(path: string): Store {
   const insertApplied = (n: number) => {
     let stmt = insertAppliedRows.get(n);
     if (!stmt) {
-      const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ');
-      stmt = db.prepare(`INSERT OR IGNORE INTO applied_votes (vote_id, paredao_id, candidate_id, accepted_at, applied_at) VALUES ${rows} RETURNING vote_id`).pluck();
+      const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+      stmt = db.prepare(`INSERT OR IGNORE INTO applied_votes (vote_id, paredao_id, candidate_id, accepted_at, applied_at, mode) VALUES ${rows} RETURNING vote_id`).pluck();
       insertAppliedRows.set(n, stmt);
     }
     return stmt;
   };
   const addTally = db.prepare(
-    'INSERT INTO tallies (paredao_id, candidate_id, votes) VALUES (?, ?, ?) ON CONFLICT (paredao_id, candidate_id) DO UPDATE SET votes = votes + excluded.votes',
+    'INSERT INTO tallies (paredao_id, mode, candidate_id, votes) VALUES (?, ?, ?, ?) ON CONFLICT (paredao_id, mode, candidate_id) DO UPDATE SET votes = votes + excluded.votes',
   );
   const addHourly = db.prepare(
-    'INSERT INTO hourly (paredao_id, hour, candidate_id, votes) VALUES (?, ?, ?, ?) ON CONFLICT (paredao_id, hour, candidate_id) DO UPDATE SET votes = votes + excluded.votes',
+    'INSERT INTO hourly (paredao_id, mode, hour, candidate_id, votes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (paredao_id, mode, hour, candidate_id) DO UPDATE SET votes = votes + excluded.votes',
   );
-  const selectTallies = db.prepare('SELECT candidate_id AS c, votes AS n FROM tallies WHERE paredao_id = ?');
-  const selectHourly = db.prepare('SELECT hour AS h, candidate_id AS c, votes AS n FROM hourly WHERE paredao_id = ? ORDER BY hour');
-  const selectRecount = db.prepare('SELECT candidate_id AS c, COUNT(*) AS n FROM applied_votes WHERE paredao_id = ? GROUP BY candidate_id');
+  const selectTallies = db.prepare('SELECT mode AS m, candidate_id AS c, votes AS n FROM tallies WHERE paredao_id = ?');
+  const selectHourly = db.prepare('SELECT mode AS m, hour AS h, candidate_id AS c, votes AS n FROM hourly WHERE paredao_id = ? ORDER BY hour');
+  const selectRecount = db.prepare('SELECT mode, candidate_id AS candidateId, COUNT(*) AS n FROM applied_votes WHERE paredao_id = ? GROUP BY mode, candidate_id');
   const selectSince = db.prepare(
     'SELECT vote_id AS voteId, applied_at AS appliedAt FROM applied_votes WHERE applied_at >= ? ORDER BY applied_at LIMIT ?',
   );
@@ -128,7 +162,7 @@ export function openSqliteStore(path: string): Store {
     for (const v of votes) {
       if (!windows.has(v.paredaoId)) windows.set(v.paredaoId, parse(selectParedao.get(v.paredaoId)));
       const p = windows.get(v.paredaoId);
-      if (!p || !acceptsVotesAt(p, v.acceptedAt) || !p.candidates.some((c) => c.id === v.candidateId)) {
+      if (!p || !acceptsVotesAt(p, v.acceptedAt) || !p.candidates.some((c) => c.id === v.candidateId) || !modeOn(p, modeOf(v))) {
         outsideWindow++;
         continue;
       }
@@ -141,7 +175,7 @@ export function openSqliteStore(path: string): Store {
       const params: (string | number)[] = [];
       for (let j = i; j < i + n; j++) {
         const v = inWindow[j]!;
-        params.push(v.voteId, v.paredaoId, v.candidateId, v.acceptedAt, appliedAt);
+        params.push(v.voteId, v.paredaoId, v.candidateId, v.acceptedAt, appliedAt, modeOf(v));
       }
       for (const id of insertApplied(n).all(...params) as string[]) newIds.add(id);
       i += n;
@@ -151,8 +185,8 @@ export function openSqliteStore(path: string): Store {
       if (newIds.delete(v.voteId)) fresh.push(v);
     }
     const { candidates, hours } = aggregate(fresh, hourBucket);
-    for (const c of candidates) addTally.run(c.paredaoId, c.candidateId, c.n);
-    for (const h of hours) addHourly.run(h.paredaoId, h.hour, h.candidateId, h.n);
+    for (const c of candidates) addTally.run(c.paredaoId, c.mode, c.candidateId, c.n);
+    for (const h of hours) addHourly.run(h.paredaoId, h.mode, h.hour, h.candidateId, h.n);
     return applyOutcome(votes.length, fresh, outsideWindow);
   });
 
@@ -172,18 +206,19 @@ export function openSqliteStore(path: string): Store {
       return apply.immediate(votes, appliedAt);
     },
     async tally(paredaoId): Promise<Tally> {
-      const byCandidate: Record<string, number> = {};
-      for (const r of selectTallies.all(paredaoId) as { c: string; n: number }[]) byCandidate[r.c] = r.n;
-      const hours = new Map<string, Record<string, number>>();
-      for (const r of selectHourly.all(paredaoId) as { h: string; c: string; n: number }[]) {
-        const row = hours.get(r.h) ?? {};
+      const modes = { torcida: { byCandidate: {}, hourly: [] }, unico: { byCandidate: {}, hourly: [] } } as Record<VoteMode, ModeTally>;
+      for (const r of selectTallies.all(paredaoId) as { m: VoteMode; c: string; n: number }[]) modes[r.m].byCandidate[r.c] = r.n;
+      const hours = { torcida: new Map<string, Record<string, number>>(), unico: new Map<string, Record<string, number>>() };
+      for (const r of selectHourly.all(paredaoId) as { m: VoteMode; h: string; c: string; n: number }[]) {
+        const row = hours[r.m].get(r.h) ?? {};
         row[r.c] = r.n;
-        hours.set(r.h, row);
+        hours[r.m].set(r.h, row);
       }
-      return { byCandidate, hourly: [...hours].map(([hour, bc]) => ({ hour, byCandidate: bc })) };
+      for (const m of ['torcida', 'unico'] as const) modes[m].hourly = [...hours[m]].map(([hour, bc]) => ({ hour, byCandidate: bc }));
+      return tallyOf(modes);
     },
     async recount(paredaoId) {
-      return Object.fromEntries((selectRecount.all(paredaoId) as { c: string; n: number }[]).map((r) => [r.c, r.n]));
+      return recountOf(selectRecount.all(paredaoId) as { mode: VoteMode; candidateId: string; n: number }[]);
     },
     async listParedoes() {
       return selectParedoes.all().map((r) => parse(r)!);
@@ -198,7 +233,12 @@ export function openSqliteStore(path: string): Store {
       insertParedaoStmt.run(rowOf(paredaoSchema.parse(p)));
     },
     async updateDraft(p) {
-      return transition.immediate(p.id, (cur) => (cur.status === 'draft' ? { ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt } : { ok: false, code: 'not_draft' }));
+      return transition.immediate(p.id, (cur) =>
+        cur.status === 'draft' ? keepVoting({ ...paredaoSchema.parse(p), status: 'draft', createdAt: cur.createdAt }, cur) : { ok: false, code: 'not_draft' },
+      );
+    },
+    async setVoting(id, voting, change) {
+      return transition.immediate(id, (cur) => withVoting(cur, voting, change));
     },
     async openParedao(id, at) {
       return transition.immediate(id, (cur) => {

@@ -1,12 +1,14 @@
-import type { Paredao, Tally } from '@paredao/contract';
-import type { VoteMessage } from '../vote.js';
+import type { Paredao, Tally, VoteMode, Voting, VotingChange } from '@paredao/contract';
+import { modeOf, type VoteMessage } from '../vote.js';
 
 export interface ApplyOutcome {
   /** Votes counted by this batch. */
   applied: number;
+  /** The same, per mode. */
+  appliedByMode: Record<VoteMode, number>;
   /** Votes whose id had been applied before (redelivery or replay): not counted again. */
   duplicates: number;
-  /** Votes accepted outside their paredão's voting window (or for an unknown paredão): never counted. */
+  /** Votes accepted outside their paredão's voting window, for an unknown paredão or candidate, or in a mode the paredão does not have: never counted. */
   outsideWindow: number;
   /**
    * When the oldest vote this batch counted was accepted by the api (ms since the epoch); null when it
@@ -17,13 +19,48 @@ export interface ApplyOutcome {
 }
 
 /** What applying a batch of `batchSize` votes did, from the votes it counted and those outside their window: the rest were duplicates. */
-export function applyOutcome(batchSize: number, fresh: readonly { acceptedAt: number }[], outsideWindow: number): ApplyOutcome {
+export function applyOutcome(batchSize: number, fresh: readonly Pick<VoteMessage, 'acceptedAt' | 'mode'>[], outsideWindow: number): ApplyOutcome {
   let oldest: number | null = null;
-  for (const v of fresh) if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
-  return { applied: fresh.length, duplicates: batchSize - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldest };
+  const appliedByMode = { torcida: 0, unico: 0 };
+  for (const v of fresh) {
+    if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
+    appliedByMode[modeOf(v)]++;
+  }
+  return { applied: fresh.length, appliedByMode, duplicates: batchSize - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldest };
+}
+
+/** The per-candidate counts recomputed from the applied votes: both modes together and per mode. */
+export interface Recount {
+  byCandidate: Record<string, number>;
+  modes: Record<VoteMode, Record<string, number>>;
+}
+
+/** A recount from its rows (mode, candidate, votes). */
+export function recountOf(rows: readonly { mode: VoteMode; candidateId: string; n: number }[]): Recount {
+  const out: Recount = { byCandidate: {}, modes: { torcida: {}, unico: {} } };
+  for (const r of rows) {
+    out.byCandidate[r.candidateId] = (out.byCandidate[r.candidateId] ?? 0) + r.n;
+    out.modes[r.mode][r.candidateId] = (out.modes[r.mode][r.candidateId] ?? 0) + r.n;
+  }
+  return out;
 }
 
 export type TransitionResult = { ok: true; paredao: Paredao } | { ok: false; code: 'not_found' | 'not_draft' | 'not_open' | 'another_open' };
+
+/** How many rule changes a paredão keeps in its audit (the oldest go first). */
+export const VOTING_CHANGES_KEPT = 100;
+
+/** A draft's new version keeps the voting rules and their audit of the stored one: only setVoting changes them. */
+export function keepVoting(next: Paredao, cur: Paredao): Paredao {
+  const { voting: _v, votingChanges: _c, ...rest } = next;
+  return { ...rest, ...(cur.voting ? { voting: cur.voting } : {}), ...(cur.votingChanges ? { votingChanges: cur.votingChanges } : {}) };
+}
+
+/** The paredão with new voting rules and the change recorded, or why not: rules are fixed once voting opens. */
+export function withVoting(p: Paredao, voting: Voting, change: Omit<VotingChange, 'voting'>): Paredao | TransitionResult {
+  if (p.status !== 'draft') return { ok: false, code: 'not_draft' };
+  return { ...p, voting, votingChanges: [...(p.votingChanges ?? []), { ...change, voting }].slice(-VOTING_CHANGES_KEPT) };
+}
 
 /** An admin session: kept in the store so logout and a password change end it on every api instance at once. */
 export interface StoredSession {
@@ -51,17 +88,20 @@ export interface Store {
    * (`acceptsVotesAt`), records their ids, and adds them to the tallies: all in one atomic write.
    */
   applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome>;
+  /** The counts per mode (rows from before the modes are Torcida), and both together. */
   tally(paredaoId: string): Promise<Tally>;
-  /** The per-candidate count recomputed from the applied votes themselves (the audit). */
-  recount(paredaoId: string): Promise<Record<string, number>>;
+  /** The per-candidate count recomputed from the applied votes themselves (the audit), per mode too. */
+  recount(paredaoId: string): Promise<Recount>;
 
   listParedoes(): Promise<Paredao[]>;
   getParedao(id: string): Promise<Paredao | null>;
   /** The open paredão, else the one closed most recently, else null. */
   currentParedao(): Promise<Paredao | null>;
   insertParedao(p: Paredao): Promise<void>;
-  /** Replaces a draft (the status must still be draft). */
+  /** Replaces a draft (the status must still be draft); its voting rules and their audit stay as they are. */
   updateDraft(p: Paredao): Promise<TransitionResult>;
+  /** Sets a draft's voting rules and records who set them when; refused (`not_draft`) once voting opened. */
+  setVoting(id: string, voting: Voting, change: Omit<VotingChange, 'voting'>): Promise<TransitionResult>;
   /** draft → open at `at`, unless another paredão is open. */
   openParedao(id: string, at: Date): Promise<TransitionResult>;
   /** open → closed; votes accepted from `at` on do not count. */
@@ -88,24 +128,25 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Folds a batch into per-candidate and per-hour increments (one write per key, not per vote). */
+/** Folds a batch into per-mode, per-candidate and per-hour increments (one write per key, not per vote). */
 export function aggregate(votes: readonly VoteMessage[], hourOf: (ms: number) => string) {
   const byCandidate = new Map<string, number>();
   const byHour = new Map<string, number>();
   for (const v of votes) {
-    const ck = `${v.paredaoId}\u0000${v.candidateId}`;
+    const mode = modeOf(v);
+    const ck = `${v.paredaoId}\u0000${mode}\u0000${v.candidateId}`;
     byCandidate.set(ck, (byCandidate.get(ck) ?? 0) + 1);
-    const hk = `${v.paredaoId}\u0000${hourOf(v.acceptedAt)}\u0000${v.candidateId}`;
+    const hk = `${v.paredaoId}\u0000${mode}\u0000${hourOf(v.acceptedAt)}\u0000${v.candidateId}`;
     byHour.set(hk, (byHour.get(hk) ?? 0) + 1);
   }
   return {
     candidates: [...byCandidate].map(([k, n]) => {
-      const [paredaoId, candidateId] = k.split('\u0000') as [string, string];
-      return { paredaoId, candidateId, n };
+      const [paredaoId, mode, candidateId] = k.split('\u0000') as [string, VoteMode, string];
+      return { paredaoId, mode, candidateId, n };
     }),
     hours: [...byHour].map(([k, n]) => {
-      const [paredaoId, hour, candidateId] = k.split('\u0000') as [string, string, string];
-      return { paredaoId, hour, candidateId, n };
+      const [paredaoId, mode, hour, candidateId] = k.split('\u0000') as [string, VoteMode, string, string];
+      return { paredaoId, mode, hour, candidateId, n };
     }),
   };
 }

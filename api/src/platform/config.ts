@@ -113,7 +113,9 @@ export const apiEnv = z.object({
     .int()
     .min(0)
     .max(100_000)
-    .default(256)
+    // About a process's share of the measured ceiling (docs/BENCHMARKS.md: 3500 votes/s on two workers)
+    // times 75 ms: an accepted vote then waits well under the 250 ms objective at p99.
+    .default(128)
     .describe(
       'Admission control: votes one api process handles at once at most (arrived, not yet answered); past it a vote is refused at once with 503 `overloaded` and `Retry-After`. Caps the wait of an accepted vote at about this ÷ the process\'s votes per second; 0 refuses every vote',
     ),

@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick;
 const durationSec = Number(args.duration ?? (quick ? 5 : 10));
-const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [100, 250, 500, 1000] : [250, 500, 1000, 1500, 2000, 3000, 4000]);
+const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [100, 250, 500, 1000] : [100, 250, 500, 1000, 1500, 2000, 3000, 4000]);
 const resolution = Number(args.resolution ?? 250);
 const maxInFlight = args['max-in-flight'];
 const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight;

@@ -23,7 +23,7 @@ import { presolve, runLoad, summarize } from '@paredao/testkit/load';
 import { OVERLOAD_TARGETS, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { findCeiling } from './ceiling.js';
+import { ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,9 +42,6 @@ const resolution = Number(args.resolution ?? 250);
 const maxInFlight = args['max-in-flight'];
 const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight;
 const candidates = ['participante-1', 'participante-2'];
-/** bench/run.ts's pass criteria, so "ceiling" means the same in both. */
-const P99_LIMIT_MS = 100;
-const ERROR_LIMIT = 0.001;
 const CONNECTIONS = 256;
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */
 const RECOVERY_SHARE = 0.5;

@@ -27,7 +27,7 @@ import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { ceilingRatio, findCeiling } from './ceiling.js';
+import { ceilingRatio, ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
@@ -62,9 +62,6 @@ const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
 const candidates = ['participante-1', 'participante-2'];
-/** A step passes within both limits. */
-const P99_LIMIT_MS = 100;
-const ERROR_LIMIT = 0.001;
 const CONNECTIONS = 256;
 
 /** Unmeasured traffic first, so the JIT has compiled the hot paths before the first step is timed. */

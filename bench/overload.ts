@@ -5,7 +5,7 @@
  * goodput, p99 of the accepted votes and of the refusals, crashes (api workers replaced, services gone),
  * votes lost or doubled (audited by vote id in the store), and how long after the overload a normal load
  * (half the ceiling) takes to see normal latency again: every answer a 202, p99 within twice what the
- * same load saw just before the overload (at least bench/run.ts's 100 ms), second by second.
+ * same load saw just before the overload (at least bench/run.ts's 100 ms), three seconds in a row.
  *
  *   npx tsx bench/overload.ts            writes bench/results/overload-<date>.json (commit it) and
  *                                        regenerates the overload section of docs/BENCHMARKS.md
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { presolve, runLoad, summarize } from '@paredao/testkit/load';
-import { OVERLOAD_TARGETS, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
+import { OVERLOAD_TARGETS, recoverySeconds, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
 import { ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
@@ -171,9 +171,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
     const p99 = summarize(Float64Array.from(w.latencies)).p99;
     return { second: i + 1, answered: w.n, refused: w.refused, p99Ms: p99, normal: w.n > 0 && w.refused === 0 && p99 <= normalLimitMs };
   });
-  // Recovered from the end of the last abnormal second on; null if the last second is still abnormal.
-  const lastBad = recovery.findLastIndex((w) => !w.normal);
-  const recoverySec = lastBad === -1 ? 0 : lastBad === recovery.length - 1 ? null : lastBad + 1;
+  const recoverySec = recoverySeconds(recovery);
   const step: OverloadStep = {
     multiple,
     rate,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judge, type OverloadStep } from './overload-report.js';
+import { judge, recoverySeconds, type OverloadStep, type RecoveryWindow } from './overload-report.js';
 
 const step = (over: Partial<OverloadStep> = {}): OverloadStep => ({
   multiple: 2,
@@ -24,12 +24,22 @@ const step = (over: Partial<OverloadStep> = {}): OverloadStep => ({
   normalP99Ms: 30,
   normalLimitMs: 100,
   recoverySec: 2,
-  recovery: [],
+  recovery: windows('xxnnnnn'),
   ...over,
 });
+/** Recovery windows from a pattern: n normal, x not. */
+function windows(pattern: string): RecoveryWindow[] {
+  return [...pattern].map((c, i) => ({ second: i + 1, answered: 100, refused: 0, p99Ms: c === 'n' ? 20 : 300, normal: c === 'n' }));
+}
 const verdicts = (s: OverloadStep) => judge(s, 1000).map(([, , ok]) => ok);
 
 describe('the overload targets, judged', () => {
+  it('when latency is normal three seconds in a row, then it has recovered from the first of them; a later spike does not undo it', () => {
+    expect(recoverySeconds(windows('nnnnx'))).toBe(0);
+    expect(recoverySeconds(windows('xnxnnnxn'))).toBe(3);
+    expect(recoverySeconds(windows('xnnxnn'))).toBeNull();
+  });
+
   it('when every figure is within its target, then every row is met', () => {
     expect(verdicts(step())).toEqual([true, true, true, true, true, true]);
   });
@@ -41,8 +51,8 @@ describe('the overload targets, judged', () => {
     expect(verdicts(step({ refusals: { '502 not_json': 4 } }))[2]).toBe(false);
     expect(verdicts(step({ apiWorkersReplaced: 1 }))[3]).toBe(false);
     expect(verdicts(step({ doubled: 1 }))[4]).toBe(false);
-    expect(verdicts(step({ recoverySec: null }))[5]).toBe(false);
-    expect(verdicts(step({ recoverySec: 6 }))[5]).toBe(false);
+    expect(verdicts(step({ recovery: windows('xxxxxxxnn') }))[5]).toBe(false);
+    expect(verdicts(step({ recovery: windows('xxxxxxnnn') }))[5]).toBe(false);
   });
 
   it('when nothing was refused at all, then there was no excess to refuse and the accepted row judges the rest', () => {

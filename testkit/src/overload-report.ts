@@ -44,9 +44,23 @@ export interface OverloadStep {
   /** p99 of the normal load just before the overload, and the p99 a recovered second stays within. */
   normalP99Ms: number;
   normalLimitMs: number;
-  /** Seconds until every later second was normal; null if the last one still was not. */
+  /** recoverySeconds(recovery), as the run computed it. */
   recoverySec: number | null;
   recovery: RecoveryWindow[];
+}
+
+/** Consecutive normal seconds that mark a recovery: one good second amid noise is not one. */
+export const RECOVERED_AFTER_SECONDS = 3;
+
+/**
+ * Seconds after the overload stopped until latency was normal for RECOVERED_AFTER_SECONDS seconds in a
+ * row (a later spike on a shared machine does not undo it); null if that never happened.
+ */
+export function recoverySeconds(windows: readonly RecoveryWindow[]): number | null {
+  for (let i = 0; i + RECOVERED_AFTER_SECONDS <= windows.length; i++) {
+    if (windows.slice(i, i + RECOVERED_AFTER_SECONDS).every((w) => w.normal)) return i;
+  }
+  return null;
 }
 
 /** The targets of an overload (2× and 3× the ceiling, open loop). */
@@ -58,6 +72,7 @@ const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 /** Judges one step against the targets: [target, measured, verdict] rows. */
 export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS): [string, string, boolean][] {
   const refused = Object.values(step.refusals).reduce((a, b) => a + b, 0);
+  const recovered = recoverySeconds(step.recovery);
   return [
     [`goodput ≥ ${t.goodputShareOfCeiling * 100} % of the ceiling`, `${step.acceptedPerSec.toFixed(0)}/s = ${((step.acceptedPerSec / ceiling) * 100).toFixed(0)} %`, step.acceptedPerSec >= t.goodputShareOfCeiling * ceiling],
     [`accepted votes p99 < ${t.acceptedP99Ms} ms`, ms(step.acceptedP99Ms), step.acceptedP99Ms < t.acceptedP99Ms],
@@ -68,7 +83,7 @@ export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS)
     ],
     ['no crash', `${step.apiWorkersReplaced} api workers replaced${step.servicesDown.length ? `; down: ${step.servicesDown.join(', ')}` : ''}`, step.apiWorkersReplaced === 0 && step.servicesDown.length === 0],
     ['nothing lost, nothing doubled (by vote id)', `${step.lost} lost, ${step.doubled} doubled of ${step.counted} counted`, step.lost === 0 && step.doubled === 0],
-    [`normal latency within ${t.recoverySec} s after the load drops`, step.recoverySec === null ? `not within the ${step.recovery.length} s watched` : `${step.recoverySec} s`, step.recoverySec !== null && step.recoverySec <= t.recoverySec],
+    [`normal latency within ${t.recoverySec} s after the load drops`, recovered === null ? `not within the ${step.recovery.length} s watched` : `${recovered} s (then ${RECOVERED_AFTER_SECONDS} normal seconds in a row)`, recovered !== null && recovered <= t.recoverySec],
   ];
 }
 

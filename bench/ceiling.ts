@@ -6,6 +6,10 @@ import type { CeilingSearch } from '@paredao/testkit/bench-report';
  * rate is halved until it is narrower than `resolution`. A system that passes the top of the ladder has
  * no measured ceiling, only a floor under it (`capped`), and a ratio to it means nothing.
  */
+/** What a step must stay within to pass, in bench/run.ts and bench/overload.ts alike. */
+export const P99_LIMIT_MS = 100;
+export const ERROR_LIMIT = 0.001;
+
 export interface CeilingOptions {
   /** Rates to climb, ascending. */
   ladder: number[];

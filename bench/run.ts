@@ -25,9 +25,9 @@ import { presolve, runLoad, type LoadResult } from '@paredao/testkit/load';
 import { missingMonitoring, startMonitoring, type Monitoring } from '@paredao/testkit/monitoring';
 import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
-import Database from 'better-sqlite3';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
-import { ceilingRatio, findCeiling } from './ceiling.js';
+import { auditByVoteId } from './audit.js';
+import { ceilingRatio, ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
@@ -62,9 +62,6 @@ const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
 const candidates = ['participante-1', 'participante-2'];
-/** A step passes within both limits. */
-const P99_LIMIT_MS = 100;
-const ERROR_LIMIT = 0.001;
 const CONNECTIONS = 256;
 
 /** Unmeasured traffic first, so the JIT has compiled the hot paths before the first step is timed. */
@@ -249,31 +246,6 @@ function brokerPids(): number[] {
   const out = sh('ss', ['-Hltnp', `sport = :${port}`]);
   const pids = [...new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
   return pids.length ? pids : pgrep('beam.smp');
-}
-
-/**
- * Lost and doubled from vote ids, not totals: every 202's id must be in the store's applied ids exactly
- * once (the primary key makes "more than once" a second 202 for the same id), and the tallies must have
- * grown by exactly the number of ids applied for this step's 202s.
- */
-function auditByVoteId(storePath: string, ids: string[], countedDelta: number): { lost: number; doubled: number } {
-  const db = new Database(storePath, { readonly: true, fileMustExist: true });
-  try {
-    const has = db.prepare('SELECT 1 FROM applied_votes WHERE vote_id = ?').pluck();
-    let lost = 0;
-    const seen = new Set<string>();
-    let repeated = 0;
-    for (const id of ids) {
-      if (seen.has(id)) repeated++;
-      seen.add(id);
-      if (!has.get(id)) lost++;
-    }
-    // Counted beyond the distinct applied ids of our 202s: a vote counted twice (or one never answered 202).
-    const extra = Math.max(0, countedDelta - (seen.size - lost));
-    return { lost, doubled: repeated + extra };
-  } finally {
-    db.close();
-  }
 }
 
 async function baselineStep(kind: 'baseline' | 'floor', url: string, groups: ProcessGroups, rate: number, body: string): Promise<StepReport> {

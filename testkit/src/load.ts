@@ -33,6 +33,11 @@ export interface LoadOptions {
   path?: string;
   /** Called about once a second while the run lasts. */
   onTick?: (t: LoadTick) => void;
+  /**
+   * Called for each answer: when it was due (ms after the run's first scheduled send), its status, its
+   * latency and its body. For figures by status or by second (bench/overload.ts).
+   */
+  onAnswer?: (a: { dueMs: number; status: number; latencyMs: number; body: Buffer }) => void;
 }
 
 export interface LoadTick {
@@ -124,6 +129,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         lastAcceptedAt = Date.now();
       }
       latencies[completed++] = lastDoneAt - scheduledAt;
+      opts.onAnswer?.({ dueMs: scheduledAt - t0, status, latencyMs: lastDoneAt - scheduledAt, body: resBody });
     });
   };
 

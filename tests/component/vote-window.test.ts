@@ -68,6 +68,7 @@ describe('a vote that straddles the scheduled close', () => {
       antibot,
       replayGuard: new ReplayGuard(store, 7_200_000, log, clock.t),
       rateLimitPerMinute: 0,
+      voteAdmission: { maxInFlight: 256, retryAfterSeconds: 2 },
       trustedProxies: ['loopback'],
       publicOrigins: ['http://localhost:8080'],
       now,

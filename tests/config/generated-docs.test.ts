@@ -22,6 +22,7 @@ describe('generated sections of the docs', () => {
     ['docs/SCALING.md', 'capacity'],
     ['docs/BENCHMARKS.md', 'phone'],
     ['docs/ANTIBOT.md', 'phone-difficulty'],
+    ['docs/BENCHMARKS.md', 'overload'],
   ])('%s has its %s section', (doc, kind) => {
     expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
-import { backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
+import { backoffSeconds, countdownText, planVoteFailure, retryDelayMs } from './messages.ts';
 
 describe('what the vote page does after a failure', () => {
   it('when rate limited, then it counts down from Retry-After and retries', () => {
@@ -43,8 +43,21 @@ describe('what the vote page does after a failure', () => {
   });
 
   it('counts down in Portuguese with the right plural', () => {
-    expect(countdownText(1)).toBe('Nova tentativa em 1 segundo…');
-    expect(countdownText(5)).toBe('Nova tentativa em 5 segundos…');
+    expect(countdownText(1)).toBe('Tentando de novo em 1 segundo…');
+    expect(countdownText(5)).toBe('Tentando de novo em 5 segundos…');
+  });
+
+  it('when the api is overloaded, then it says so and retries after its hint, keeping the choice', () => {
+    const plan = planVoteFailure(new ApiError(503, 'overloaded', 'x', 3));
+    expect(plan).toMatchObject({ kind: 'retry', seconds: 3 });
+    expect(plan.message).toMatch(/^Muita gente votando agora\..*escolha está guardada/u);
+  });
+
+  it('waits at least Retry-After, plus a random share of it (at least a second) on top', () => {
+    expect(retryDelayMs(2, () => 0)).toBe(2000);
+    expect(retryDelayMs(2, () => 1)).toBe(3000);
+    expect(retryDelayMs(10, () => 1)).toBe(15_000);
+    expect(retryDelayMs(10, () => 0.5)).toBe(12_500);
   });
 
   it('backs off exponentially up to 30 s, jittered down to half', () => {

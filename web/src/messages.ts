@@ -26,6 +26,10 @@ export function planVoteFailure(err: unknown): VoteFailure {
   if (err.status === 429) {
     return { kind: 'retry', message: 'Muitos votos seguidos deste aparelho ou rede. Seu voto ainda não foi registrado.', seconds };
   }
+  if (err.code === 'overloaded') {
+    // Admission control at the api: nothing is wrong, the voter just comes back a little later.
+    return { kind: 'retry', message: 'Muita gente votando agora. Seu voto ainda não foi registrado, mas sua escolha está guardada: vamos tentar de novo sozinhos.', seconds };
+  }
   if (err.status === 503 || err.status === 502 || err.status === 504) {
     return { kind: 'retry', message: 'A votação está com muito movimento agora. Seu voto ainda não foi registrado.', seconds };
   }
@@ -50,9 +54,19 @@ export function planVoteFailure(err: unknown): VoteFailure {
   return { kind: 'fatal', message: `Algo deu errado do nosso lado (erro ${err.status}). Seu voto não foi registrado; tente novamente.` };
 }
 
-/** "Nova tentativa em 5 segundos" / "em 1 segundo". */
+/** "Tentando de novo em 5 segundos…" / "em 1 segundo…". */
 export function countdownText(seconds: number): string {
-  return `Nova tentativa em ${seconds} ${seconds === 1 ? 'segundo' : 'segundos'}…`;
+  return `Tentando de novo em ${seconds} ${seconds === 1 ? 'segundo' : 'segundos'}…`;
+}
+
+/**
+ * How long to wait before sending again after a server hint (`Retry-After`, in seconds): never less
+ * than the hint, plus up to half of it (at least a second) at random, so the voters one overload
+ * refused together do not all come back in the same instant.
+ */
+export function retryDelayMs(seconds: number, random = Math.random): number {
+  const hint = seconds * 1000;
+  return hint + Math.round(random() * Math.max(1000, hint / 2));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
-import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure } from './messages.ts';
+import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure, retryDelayMs } from './messages.ts';
 
 const form = byId<HTMLFormElement>('form-voto');
 const title = byId<HTMLHeadingElement>('titulo');
@@ -76,33 +76,36 @@ function stopRetry(): void {
 }
 
 /**
- * Offers "Tentar novamente" and, when `seconds` is given, counts down and runs `action` by itself.
- * The ticking text lives outside the alert so screen readers hear the message once, not every second.
+ * Offers "Tentar novamente" and, when `waitMs` is given, counts down and runs `action` by itself once
+ * that much time has passed (never sooner). The ticking text lives outside the alert so screen
+ * readers hear the message once, not every second.
  */
-function offerRetry(action: () => void, seconds: number | null): void {
+function offerRetry(action: () => void, waitMs: number | null): void {
   stopRetry();
   retryPanel.hidden = false;
   retryNow = () => {
     stopRetry();
     action();
   };
-  if (seconds === null) {
+  if (waitMs === null) {
     countdown.textContent = '';
     return;
   }
-  let left = seconds;
-  countdown.textContent = countdownText(left);
-  const timer = window.setInterval(() => {
-    left -= 1;
-    if (left > 0) {
-      countdown.textContent = countdownText(left);
-      return;
-    }
+  const due = performance.now() + waitMs;
+  const show = () => {
+    countdown.textContent = countdownText(Math.max(1, Math.ceil((due - performance.now()) / 1000)));
+  };
+  show();
+  const ticker = window.setInterval(show, 250);
+  const timer = window.setTimeout(() => {
     const run = retryNow;
     stopRetry();
     run?.();
-  }, 1000);
-  cancelRetry = () => window.clearInterval(timer);
+  }, waitMs);
+  cancelRetry = () => {
+    window.clearInterval(ticker);
+    window.clearTimeout(timer);
+  };
 }
 
 retryButton.addEventListener('click', () => {
@@ -255,7 +258,7 @@ widget.addEventListener('statechange', (ev) => {
     const wait = backoffSeconds(state.antibotRetries);
     state.antibotRetries += 1;
     showAlert('Não conseguimos concluir a verificação anti-robô. Vamos tentar de novo.', 'antibot');
-    offerRetry(restartAntibot, state.antibotRetries <= MAX_AUTO_RETRIES ? wait : null);
+    offerRetry(restartAntibot, state.antibotRetries <= MAX_AUTO_RETRIES ? wait * 1000 : null);
   }
   update();
 });
@@ -308,7 +311,7 @@ function fail(err: unknown): void {
   switch (plan.kind) {
     case 'retry': {
       state.autoRetries += 1;
-      offerRetry(() => void submit(), state.autoRetries <= MAX_AUTO_RETRIES ? plan.seconds : null);
+      offerRetry(() => void submit(), state.autoRetries <= MAX_AUTO_RETRIES ? retryDelayMs(plan.seconds) : null);
       break;
     }
     case 'antibot':
@@ -419,7 +422,7 @@ async function load(): Promise<void> {
     const seconds = err instanceof ApiError && err.retryAfter !== null ? err.retryAfter : backoffSeconds(loadAttempts - 1);
     loading.textContent = 'Não foi possível carregar os participantes.';
     showAlert('Não conseguimos carregar o paredão agora.', 'load');
-    offerRetry(() => void load(), loadAttempts <= MAX_AUTO_RETRIES ? seconds : null);
+    offerRetry(() => void load(), loadAttempts <= MAX_AUTO_RETRIES ? seconds * 1000 : null);
   }
 }
 

@@ -27,9 +27,12 @@ import { buildOpenApiDocument } from './openapi.js';
 class MemoryPublisher implements VotePublisher {
   ready = true;
   failing = false;
+  /** While set, publishes wait here for their confirm, as behind a slow broker. */
+  held: (() => void)[] | null = null;
   readonly published: Omit<VoteMessage, 'v'>[] = [];
   async publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
     if (this.failing) throw brokerUnavailable();
+    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
     this.published.push(vote);
   }
 }
@@ -61,6 +64,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
   let server: Server;
   let base: string;
   let rateLimitPerMinute = 0;
+  let maxInFlight = 256;
   /** How far the app's clock is ahead of the real one: expiry is tested by moving it, not by waiting. */
   let clockAheadMs = 0;
   let trustedProxies = ['loopback'];
@@ -100,6 +104,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       antibot: new Antibot({ secret: 's'.repeat(32), difficulty: 1, expirySeconds: 60 }),
       replayGuard: new ReplayGuard(store, 60_000, log),
       rateLimitPerMinute,
+      voteAdmission: { maxInFlight, retryAfterSeconds: 2 },
       now: () => Date.now() + clockAheadMs,
       trustedProxies,
       publicOrigins: ['http://localhost:8080'],
@@ -111,6 +116,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
 
   beforeEach(() => {
     rateLimitPerMinute = 0;
+    maxInFlight = 256;
     clockAheadMs = 0;
     trustedProxies = ['loopback'];
     logLines = [];
@@ -223,6 +229,33 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
       publisher.failing = false;
       expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
+    });
+
+    it('when the process holds as many votes as its bound, then the next gets a fast 503 overloaded with a jittered Retry-After, is not published, and its proof works once a place frees', async () => {
+      maxInFlight = 2;
+      await start(openParedao);
+      publisher.held = [];
+      const waiting = [call('POST', '/api/votes', { json: await solvedVote('ana') }), call('POST', '/api/votes', { json: await solvedVote('bruno') })];
+      await expect.poll(() => publisher.held!.length).toBe(2);
+      const vote = await solvedVote('ana');
+      // One on the lean path, one (gzip) on the Express route.
+      const refusals = [await call('POST', '/api/votes', { json: vote }), await call('POST', '/api/votes', { body: gzipSync(JSON.stringify(vote)) as unknown as string, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })];
+      for (const a of refusals) {
+        expect(a.status).toBe(503);
+        expect(errorCode(a)).toBe('overloaded');
+        const retryAfter = Number(a.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThanOrEqual(2);
+        expect(retryAfter).toBeLessThanOrEqual(4);
+      }
+      // Logged at warn once for both (sampled), not once per refusal.
+      expect(logLines.filter((l) => l.msg === 'request rejected: overloaded')).toHaveLength(1);
+      publisher.held.forEach((release) => release());
+      publisher.held = null;
+      expect((await Promise.all(waiting)).map((a) => a.status)).toEqual([202, 202]);
+      expect(publisher.published.map((v) => v.candidateId)).toEqual(['ana', 'bruno']);
+      expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toMatch(/^paredao_votes_rejected_total\{reason="overloaded"\} 2$/m);
     });
 
     it('when the paredão is not open, then 409 voting_closed', async () => {
@@ -342,6 +375,14 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
         },
       },
       {
+        name: 'the process at its bound of votes in flight',
+        code: 'overloaded',
+        setup: () => {
+          maxInFlight = 0;
+        },
+        body: async () => JSON.stringify(await solvedVote('ana')),
+      },
+      {
         name: 'the broker away',
         code: 'broker_unavailable',
         body: async () => JSON.stringify(await solvedVote('ana')),
@@ -368,6 +409,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
         await store.close();
         clockAheadMs = 0;
         rateLimitPerMinute = 0;
+        maxInFlight = 256;
       }
       expect(answers.express).toEqual(answers.lean);
       expect((answers.lean as { counted: number }).counted).toBe(1);

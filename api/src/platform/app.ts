@@ -8,6 +8,7 @@ import { adminRouter } from '../admin/admin.js';
 import type { Auth } from '../admin/auth.js';
 import type { ParedaoService } from '../paredoes/paredoes.js';
 import type { ResultsService } from '../results/results.js';
+import { Admission, OVERLOADED } from '../votes/admission.js';
 import type { Antibot } from '../votes/antibot.js';
 import { withHotPath } from '../votes/hot-path.js';
 import type { ReplayGuard } from '../votes/replay-guard.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   antibot: Antibot;
   replayGuard: ReplayGuard;
   rateLimitPerMinute: number;
+  /** VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS (config.ts): admission control of votes (votes/admission.ts). */
+  voteAdmission: { maxInFlight: number; retryAfterSeconds: number };
   /** TRUSTED_PROXIES: the peers whose X-Forwarded-* headers count (trusted-proxies.ts). */
   trustedProxies: TrustedProxies;
   /** PUBLIC_ORIGINS (config.ts, publicOrigins): the only origins admin changes may come from. */
@@ -58,7 +61,8 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const { store, paredoes, log, metrics, publisher, results, antibot, replayGuard } = deps;
   const now = deps.now ?? Date.now;
   const votes = new VoteService({ paredoes, antibot, replayGuard, publisher, metrics, log, now });
-  // One count per address for both paths that take votes.
+  // One bound on votes in flight for both paths that take votes, and one count per address.
+  const admission = new Admission({ ...deps.voteAdmission, log, now });
   const rateLimitStore = deps.rateLimitStores?.votes ?? new MemoryStore();
   const app = express();
   app.disable('x-powered-by');
@@ -162,6 +166,16 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     },
   });
 
+  const admit = (req: Request, res: Response, next: NextFunction) => {
+    const refused = admission.enter();
+    if (refused) {
+      req.resume();
+      return next(refused);
+    }
+    res.on('close', () => admission.leave());
+    next();
+  };
+
   const jsonOnly = (req: Request, _res: Response, next: NextFunction) => {
     if (!req.is('application/json')) {
       return next(new AppError(415, 'unsupported_media_type', 'Envie o voto como application/json.'));
@@ -170,7 +184,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   };
 
   // The Express route takes only the vote bodies the lean path leaves to it (hot-path.ts: plainJson).
-  app.post('/api/votes', limiter, jsonOnly, express.json({ limit: '8kb', strict: true }), async (req, res) => {
+  app.post('/api/votes', admit, limiter, jsonOnly, express.json({ limit: '8kb', strict: true }), async (req, res) => {
     res.status(202).json(await votes.accept(req.body, req.id));
   });
 
@@ -184,7 +198,9 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = toAppError(err);
     const reqLog = req.log ?? log;
-    if (e.isClientError) {
+    if (e.code === OVERLOADED) {
+      admission.logRefusal(() => ({ reqId: req.id, code: e.code, status: e.status, method: req.method, path: req.path, ip: req.ip }));
+    } else if (e.isClientError) {
       reqLog.warn({ code: e.code, status: e.status, method: req.method, path: req.path, ip: req.ip }, `request rejected: ${e.code}`);
     } else {
       reqLog.error({ err, code: e.code, status: e.status, method: req.method, path: req.path }, `request failed: ${e.code}`);
@@ -200,6 +216,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
       antibot,
       metrics,
       log,
+      admission,
       rateLimit: deps.rateLimitPerMinute > 0 ? { perMinute: deps.rateLimitPerMinute, store: rateLimitStore } : null,
       trustProxy,
       now,

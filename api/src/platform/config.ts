@@ -107,6 +107,25 @@ export const apiEnv = z.object({
     .max(1000)
     .default(5)
     .describe("Group commit: the longest a vote waits for the previous message's confirm before going out without it"),
+  // Admission control (api/src/votes/admission.ts): past the bound a vote gets a fast 503 `overloaded`.
+  VOTE_MAX_IN_FLIGHT: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .max(100_000)
+    // About a process's share of the measured ceiling (docs/BENCHMARKS.md: 3500 votes/s on two workers)
+    // times 75 ms: an accepted vote then waits well under the 250 ms objective at p99.
+    .default(128)
+    .describe(
+      'Admission control: votes one api process handles at once at most (arrived, not yet answered); past it a vote is refused at once with 503 `overloaded` and `Retry-After`. Caps the wait of an accepted vote at about this ÷ the process\'s votes per second; 0 refuses every vote',
+    ),
+  VOTE_RETRY_AFTER_SECONDS: z
+    .coerce.number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(2)
+    .describe('Retry-After of an `overloaded` refusal: this many seconds plus a random 0 to this many more, so refused voters come back spread out'),
   RESULTS_REFRESH_MS: z.coerce.number().int().min(100).default(1000).describe('How often each api process re-reads the paredões, the results and the applied vote ids from the store'),
   RESULTS_STREAM_MAX: z
     .coerce.number()

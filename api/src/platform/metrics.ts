@@ -19,6 +19,7 @@ export const REJECTION_REASONS = [
   'unsupported_media_type',
   'broker_unavailable',
   'arbiter_unavailable',
+  'overloaded',
   'request_aborted',
   'internal',
 ] as const;

@@ -105,6 +105,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     antibot,
     replayGuard,
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
+    voteAdmission: { maxInFlight: config.VOTE_MAX_IN_FLIGHT, retryAfterSeconds: config.VOTE_RETRY_AFTER_SECONDS },
     rateLimitStores: arbiter ? { votes: arbiter.limitStore('votes'), login: arbiter.limitStore('login') } : undefined,
     trustedProxies: config.TRUSTED_PROXIES,
     publicOrigins: publicOrigins(config),

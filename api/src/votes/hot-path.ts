@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from '../platform/errors.js';
 import type { ApiMetrics } from '../platform/metrics.js';
 import { clientAddress } from '../platform/trusted-proxies.js';
+import { OVERLOADED, type Admission } from './admission.js';
 import type { Antibot } from './antibot.js';
 import type { VoteService } from './votes.js';
 
@@ -17,6 +18,8 @@ export interface HotPathDeps {
   antibot: Antibot;
   metrics: ApiMetrics;
   log: Logger;
+  /** Shared with the Express fallback route: one bound on votes in flight per process (admission.ts). */
+  admission: Admission;
   /** Shared with the Express fallback route, so both paths count against one limit per address. */
   rateLimit: { perMinute: number; store: RateLimitStore } | null;
   /** TRUSTED_PROXIES compiled (trusted-proxies.ts): the same predicate Express's `trust proxy` uses. */
@@ -36,6 +39,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
   const { votes, antibot, metrics, log } = deps;
+  const leave = () => deps.admission.leave();
   // Metric children by status code: no label objects per request.
   const requests = new Map<string, { inc: () => void }>();
   const durations = new Map<string, { observe: (v: number) => void }>();
@@ -62,7 +66,8 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
   const fail = (req: IncomingMessage, res: ServerResponse, reqId: string, err: unknown, started: bigint) => {
     const e = err instanceof AppError ? err : new AppError(500, 'internal', 'Erro interno.');
     const fields = { reqId, code: e.code, status: e.status, method: req.method, path: '/api/votes' };
-    if (e.isClientError) log.warn({ ...fields, ip: clientAddress(req, deps.trustProxy) }, `request rejected: ${e.code}`);
+    if (e.code === OVERLOADED) deps.admission.logRefusal(() => ({ ...fields, ip: clientAddress(req, deps.trustProxy) }));
+    else if (e.isClientError) log.warn({ ...fields, ip: clientAddress(req, deps.trustProxy) }, `request rejected: ${e.code}`);
     else log.error({ ...fields, err }, `request failed: ${e.code}`);
     let r = rejected.get(e.code);
     if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code)));
@@ -148,6 +153,11 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
       send(res, 200, reqId, JSON.stringify(antibot.challenge(deps.now())));
       return record('GET', '/api/challenge', 200, started);
     }
+    // Admission first: a refusal costs no body read, no rate-limit count (an IPC round trip in a
+    // cluster), no proof check and no publish.
+    const refused = deps.admission.enter();
+    if (refused) return req.resume(), fail(req, res, reqId, refused, started);
+    res.on('close', leave);
     if (!deps.rateLimit) return vote(req, res, reqId, started);
     limited(req, res).then(
       (refused) => (refused ? (req.resume(), fail(req, res, reqId, refused, started)) : vote(req, res, reqId, started)),

@@ -15,6 +15,8 @@ import { ResultsService } from '../results/results.js';
 import { Antibot } from '../votes/antibot.js';
 import { ReplayGuard } from '../votes/replay-guard.js';
 import type { VotePublisher } from '../votes/votes.js';
+import { digitsOnlyVerifier } from '../voters/verifier.js';
+import { voterParts } from '../voters/voters.js';
 import { createApp } from './app.js';
 import { brokerUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
@@ -103,6 +105,16 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       now: () => Date.now() + clockAheadMs,
       trustedProxies,
       publicOrigins: ['http://localhost:8080'],
+      voters: voterParts({
+        store,
+        publicOrigins: ['http://localhost:8080'],
+        cpfHmacSecret: 'c'.repeat(32),
+        sessionSecret: 'k'.repeat(64),
+        sessionTtlMs: 60_000,
+        verifier: digitsOnlyVerifier,
+        signupsPerIpHour: 0,
+        loginsPerIpMinute: 0,
+      }),
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -3,6 +3,7 @@ import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
 import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
+import { mongoVoterStore } from './mongodb-voters.js';
 import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
 interface AppliedDoc { _id: string; paredaoId: string; candidateId: string; acceptedAt: number; appliedAt: Date }
@@ -98,8 +99,11 @@ export async function openMongoStore(url: string): Promise<Store> {
     }
   }
 
+  const voters = await mongoVoterStore(db, inTransaction);
+
   return {
     kind: 'mongodb',
+    ...voters,
     async applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome> {
       return inTransaction(async (session) => {
         const pIds = [...new Set(votes.map((v) => v.paredaoId))];

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { paredaoSchema, type Paredao, type Tally } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, type VoteMessage } from '../vote.js';
+import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
 const SCHEMA = `
@@ -75,6 +76,7 @@ export function openSqliteStore(path: string): Store {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('journal_size_limit = 67108864');
   db.exec(SCHEMA);
+  db.exec(VOTER_SCHEMA);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -167,6 +169,7 @@ export function openSqliteStore(path: string): Store {
 
   return {
     kind: 'sqlite',
+    ...sqliteVoterStore(db),
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
       return apply.immediate(votes, appliedAt);

@@ -12,11 +12,10 @@ import { ResultsService } from '@paredao/api/results/results';
 import { Antibot } from '@paredao/api/votes/antibot';
 import { Publisher } from '@paredao/api/votes/publisher';
 import { ReplayGuard } from '@paredao/api/votes/replay-guard';
-import { digitsOnlyVerifier } from '@paredao/api/voters/verifier';
-import { voterParts } from '@paredao/api/voters/voters';
 import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { solve } from '@paredao/testkit/antibot';
+import { testVoterParts } from '@paredao/testkit/voters';
 import { sample } from '../support/metrics.js';
 import { waitFor } from '@paredao/testkit/ports';
 import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
@@ -82,16 +81,7 @@ describe('a vote that straddles the scheduled close', () => {
       rateLimitPerMinute: 0,
       trustedProxies: ['loopback'],
       publicOrigins: ['http://localhost:8080'],
-      voters: voterParts({
-        store,
-        publicOrigins: ['http://localhost:8080'],
-        cpfHmacSecret: 'c'.repeat(32),
-        sessionSecret: 'k'.repeat(64),
-        sessionTtlMs: 60_000,
-        verifier: digitsOnlyVerifier,
-        signupsPerIpHour: 0,
-        loginsPerIpMinute: 0,
-      }),
+      voters: testVoterParts(store, ['http://localhost:8080']),
       now,
     });
     server = createServer(app);

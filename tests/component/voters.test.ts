@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadApiConfig } from '@paredao/api/platform/config';
 import { solve } from '@paredao/testkit/antibot';
 import { startCpfProvider, type CpfProvider } from '../support/cpf-provider.js';
 import { sample } from '../support/metrics.js';
@@ -40,6 +41,15 @@ describe('voter accounts: the api against a local CPF provider', () => {
   const proof = async () => solve((await (await fetch(`${t.url}/api/challenge`)).json()) as Parameters<typeof solve>[0]);
   const registerOptions = async (body: unknown, headers: Record<string, string> = { origin: ORIGIN }) => postJson(`${t.url}/api/voters/register/options`, body, headers);
   const code = (r: { json: { error?: { code: string } } | null }) => r.json?.error?.code;
+
+  it('when CPF_HMAC_SECRET or CPF_VERIFIER_URL is missing, short or not a URL, then the api refuses to start and names it', () => {
+    const { CPF_HMAC_SECRET: _gone, ...rest } = t.env;
+    expect(() => loadApiConfig(rest)).toThrow(/CPF_HMAC_SECRET/);
+    expect(() => loadApiConfig({ ...rest, CPF_HMAC_SECRET: 'short' })).toThrow(/CPF_HMAC_SECRET/);
+    expect(() => loadApiConfig({ ...t.env, CPF_VERIFIER_URL: 'ftp://provider/x' })).toThrow(/CPF_VERIFIER_URL/);
+    // Empty (compose's `${CPF_VERIFIER_URL:-}`) is unset: digits only.
+    expect(loadApiConfig({ ...t.env, CPF_VERIFIER_URL: '' }).CPF_VERIFIER_URL).toBeUndefined();
+  });
 
   it('when the body is not what the route takes, then 400 invalid_body, and the provider is not asked', async () => {
     const before = provider.asked.length;

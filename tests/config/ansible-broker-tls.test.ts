@@ -193,7 +193,7 @@ describe.skipIf(!hasAnsible)('Broker TLS: what the hosts get', () => {
             vault_rabbitmq_api_password: 'apisecret',
             vault_rabbitmq_consumer_password: 'consumersecret',
             vault_rabbitmq_erlang_cookie: 'cookie0cookie0cookie0',
-            vault_rabbitmq_password: 'x', vault_antibot_secret: 'x', vault_admin_session_secret: 'x', vault_mongo_root_password: 'x',
+            vault_rabbitmq_password: 'x', vault_antibot_secret: 'x', vault_admin_session_secret: 'x', vault_cpf_hmac_secret: 'x', vault_mongo_root_password: 'x',
             vault_mongo_app_password: 'x', vault_mongo_exporter_password: 'x', vault_mongo_keyfile_secret: 'xxxxxx', vault_grafana_admin_password: 'x',
             vault_graylog_password_secret: 'x', vault_graylog_root_password: 'x', vault_admin_password_hash: 'x',
           },

@@ -33,6 +33,7 @@ const slow = 180_000;
 const goodVault = {
   vault_antibot_secret: 'antibot0',
   vault_admin_session_secret: 'session0',
+  vault_cpf_hmac_secret: 'cpfhmac0',
   vault_rabbitmq_password: 'rabbit0',
   vault_rabbitmq_api_password: 'rabbitapi0',
   vault_rabbitmq_consumer_password: 'rabbitconsumer0',

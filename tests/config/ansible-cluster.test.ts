@@ -45,6 +45,7 @@ function render(host: string, template: string): string {
       '  vars:',
       '    vault_antibot_secret: antibot0',
       '    vault_admin_session_secret: session0',
+      '    vault_cpf_hmac_secret: cpfhmac0',
       '    vault_rabbitmq_password: rabbit0',
       '    vault_rabbitmq_api_password: apisecret',
       '    vault_rabbitmq_consumer_password: consumersecret',

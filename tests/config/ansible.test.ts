@@ -295,6 +295,7 @@ describe('Ansible', () => {
           '  vars:',
           '    vault_antibot_secret: antibot0',
           '    vault_admin_session_secret: session0',
+          '    vault_cpf_hmac_secret: cpfhmac0',
           '    vault_rabbitmq_password: rabbit0',
           '    vault_rabbitmq_api_password: rabbitapi0',
           '    vault_rabbitmq_consumer_password: rabbitconsumer0',
@@ -328,6 +329,7 @@ describe('Ansible', () => {
       expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');
       expect(rendered).toContain('ADMIN_PASSWORD_HASH=scrypt:1024:8:1:c2FsdA==:aGFzaA==\n');
       expect(rendered).toContain('ADMIN_SESSION_SECRET=session0\n');
+      expect(rendered).toContain('CPF_HMAC_SECRET=cpfhmac0\n');
       expect(rendered).toContain(`GRAYLOG_ROOT_PASSWORD_SHA2=${createHash('sha256').update('graylog0').digest('hex')}\n`);
       expect(statSync(out).mode & 0o777).toBe(0o600);
     } finally {

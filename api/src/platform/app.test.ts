@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
+import { testVoterParts } from '@paredao/testkit/voters';
 import { ContractChecker, type OpenApiDoc } from '../../../tests/support/contract.js';
 import { Auth } from '../admin/auth.js';
 import { ParedaoService } from '../paredoes/paredoes.js';
@@ -15,8 +16,6 @@ import { ResultsService } from '../results/results.js';
 import { Antibot } from '../votes/antibot.js';
 import { ReplayGuard } from '../votes/replay-guard.js';
 import type { VotePublisher } from '../votes/votes.js';
-import { digitsOnlyVerifier } from '../voters/verifier.js';
-import { voterParts } from '../voters/voters.js';
 import { createApp } from './app.js';
 import { brokerUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
@@ -105,16 +104,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       now: () => Date.now() + clockAheadMs,
       trustedProxies,
       publicOrigins: ['http://localhost:8080'],
-      voters: voterParts({
-        store,
-        publicOrigins: ['http://localhost:8080'],
-        cpfHmacSecret: 'c'.repeat(32),
-        sessionSecret: 'k'.repeat(64),
-        sessionTtlMs: 60_000,
-        verifier: digitsOnlyVerifier,
-        signupsPerIpHour: 0,
-        loginsPerIpMinute: 0,
-      }),
+      voters: testVoterParts(store, ['http://localhost:8080']),
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -74,19 +74,15 @@ export class Passkeys {
   /** Checks the authenticator's answer to a sign-up; returns the account and its first passkey, not yet stored. */
   async finishRegistration(ceremonyId: string, response: unknown): Promise<{ account: VoterAccount; credential: VoterCredential }> {
     const c = await this.take(ceremonyId, 'register');
-    let verified;
-    try {
-      verified = await verifyRegistrationResponse({
+    const verified = await verdict(() =>
+      verifyRegistrationResponse({
         response: response as RegistrationResponseJSON,
         expectedChallenge: c.challenge,
         expectedOrigin: c.origin,
         expectedRPID: c.rpId,
         requireUserVerification: true,
-      });
-    } catch {
-      throw passkeyInvalid();
-    }
-    if (!verified.verified) throw passkeyInvalid();
+      }),
+    );
     const at = this.now();
     const { accountId, cpfHmac, cpfMasked } = c.pending!;
     const cred = verified.registrationInfo.credential;
@@ -110,20 +106,16 @@ export class Passkeys {
     // A passkey of a deleted account (still on the phone) or of another site: refused like a bad signature.
     const cred = typeof id === 'string' && id.length <= 1024 ? await this.opts.store.getVoterCredential(id) : null;
     if (!cred) throw passkeyInvalid();
-    let verified;
-    try {
-      verified = await verifyAuthenticationResponse({
+    const verified = await verdict(() =>
+      verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
         expectedChallenge: c.challenge,
         expectedOrigin: c.origin,
         expectedRPID: c.rpId,
         credential: { id: cred.id, publicKey: new Uint8Array(cred.publicKey), counter: cred.counter, transports: cred.transports },
         requireUserVerification: true,
-      });
-    } catch {
-      throw passkeyInvalid();
-    }
-    if (!verified.verified) throw passkeyInvalid();
+      }),
+    );
     await this.opts.store.touchVoterCredential(cred.id, verified.authenticationInfo.newCounter, this.now());
     return cred.accountId;
   }
@@ -139,6 +131,18 @@ export class Passkeys {
     if (!c || c.kind !== kind) throw ceremonyExpired();
     return c;
   }
+}
+
+/** The library's verdict: an answer it cannot read (it throws) and one it rejects are both a refused passkey. */
+async function verdict<T extends { verified: boolean }>(check: () => Promise<T>): Promise<T & { verified: true }> {
+  let v: T;
+  try {
+    v = await check();
+  } catch {
+    throw passkeyInvalid();
+  }
+  if (!v.verified) throw passkeyInvalid();
+  return v as T & { verified: true };
 }
 
 /** A fresh account id: 128 random bits, base64url (also the WebAuthn user handle). */

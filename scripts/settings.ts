@@ -126,6 +126,14 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
     ],
   },
   {
+    title: 'Voto Único accounts (docs/CPF-VERIFIER.md)',
+    entries: [
+      { key: 'CPF_HMAC_SECRET', secret: true },
+      { key: 'CPF_VERIFIER_URL', value: '', note: 'Empty = check digits only, which proves nothing about identity.' },
+      { key: 'VOTER_SIGNUPS_PER_IP' },
+    ],
+  },
+  {
     title: 'Logs',
     entries: [
       { key: 'LOG_LEVEL' },

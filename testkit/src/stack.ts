@@ -86,6 +86,7 @@ export class Stack {
       ADMIN_USER: 'admin',
       ADMIN_PASSWORD_HASH: await testPasswordHash(),
       ADMIN_SESSION_SECRET: randomBytes(32).toString('hex'),
+      CPF_HMAC_SECRET: randomBytes(32).toString('hex'),
       ...this.opts.env,
     };
     const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(this.dir, 'nginx')], { env: this.env, encoding: 'utf8' });

@@ -18,7 +18,7 @@ export interface ApiUnderTest {
 }
 
 /** The real api (app + Publisher + SQLite store) in this process, on a free port. */
-export async function startApiInProcess(env: Record<string, string>): Promise<ApiUnderTest> {
+export async function startApiInProcess(env: Record<string, string>, log = quietLog()): Promise<ApiUnderTest> {
   const full = {
     API_PORT: '0',
     API_WORKERS: '1',
@@ -31,9 +31,10 @@ export async function startApiInProcess(env: Record<string, string>): Promise<Ap
     SHUTDOWN_DRAIN_MS: '0',
     ADMIN_PASSWORD_HASH: await testPasswordHash(),
     ADMIN_SESSION_SECRET: randomBytes(32).toString('hex'),
+    CPF_HMAC_SECRET: randomBytes(32).toString('hex'),
     ...env,
   };
-  const api = await startApi(loadApiConfig(full), quietLog());
+  const api = await startApi(loadApiConfig(full), log);
   const { port } = api.server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, api, env: full };
 }

@@ -559,6 +559,75 @@ for (const t of targets) {
       }
     });
 
+    describe('voter accounts', () => {
+      const account = (id: string, cpfHmac: string) => ({ id, cpfHmac, cpfMasked: '•••.982.247-••', createdAt: 1_700_000_000_000 });
+      const credential = (id: string, accountId: string) => ({
+        id,
+        accountId,
+        publicKey: Buffer.from([0xa5, 1, 2, 3, 0, 255]),
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        createdAt: 1_700_000_000_000,
+        lastUsedAt: null,
+      });
+
+      it('when an account is created, then it and its passkey come back as stored', async () => {
+        expect(await store.createVoterAccount(account('acc-1', 'hmac-1'), credential('cred-1', 'acc-1'))).toBe('created');
+        expect(await store.getVoterAccount('acc-1')).toEqual(account('acc-1', 'hmac-1'));
+        const c = await store.getVoterCredential('cred-1');
+        expect({ ...c, publicKey: [...c!.publicKey] }).toEqual({ ...credential('cred-1', 'acc-1'), publicKey: [0xa5, 1, 2, 3, 0, 255] });
+        await store.touchVoterCredential('cred-1', 7, 1_700_000_001_000);
+        expect(await store.getVoterCredential('cred-1')).toMatchObject({ counter: 7, lastUsedAt: 1_700_000_001_000 });
+        expect(await store.getVoterAccount('nope')).toBeNull();
+        expect(await store.getVoterCredential('nope')).toBeNull();
+      });
+
+      it('when a second account comes with the same CPF, then it is refused and nothing of it is stored', async () => {
+        expect(await store.createVoterAccount(account('acc-2', 'hmac-1'), credential('cred-2', 'acc-2'))).toBe('cpf_taken');
+        expect(await store.getVoterAccount('acc-2')).toBeNull();
+        expect(await store.getVoterCredential('cred-2')).toBeNull();
+      });
+
+      it('when two accounts with one CPF are created at the same instant, then exactly one is', async () => {
+        const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.createVoterAccount(account(`race-${i}`, 'hmac-race'), credential(`race-cred-${i}`, `race-${i}`))));
+        expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'cpf_taken')).toHaveLength(5);
+      });
+
+      it('when a ceremony is taken, then only the first taker gets it, and an expired one is nobody\'s', async () => {
+        const now = Date.now();
+        const ceremony = { id: 'cer-1', kind: 'register' as const, challenge: 'chal', origin: 'http://localhost:8080', rpId: 'localhost', expiresAt: now + 60_000, pending: { accountId: 'a', cpfHmac: 'h', cpfMasked: 'm' } };
+        await store.putCeremony(ceremony);
+        await store.putCeremony({ ...ceremony, id: 'cer-old', expiresAt: now + 1000 });
+        const takes = await Promise.all([store.takeCeremony('cer-1', now), store.takeCeremony('cer-1', now), store.takeCeremony('cer-1', now)]);
+        expect(takes.filter((c) => c !== null)).toEqual([ceremony]);
+        expect(await store.takeCeremony('cer-old', now + 1000)).toBeNull();
+        expect(await store.takeCeremony('cer-old', now)).toBeNull(); // the expired take used it up as well
+      });
+
+      it('when a voter session is stored, then it is found until it expires or is deleted', async () => {
+        const now = Date.now();
+        await store.putVoterSession({ id: 'vs-1', accountId: 'acc-1', expiresAt: now + 60_000 });
+        expect(await store.getVoterSession('vs-1', now)).toEqual({ id: 'vs-1', accountId: 'acc-1', expiresAt: now + 60_000 });
+        expect(await store.getVoterSession('vs-1', now + 60_000)).toBeNull();
+        await store.deleteVoterSession('vs-1');
+        expect(await store.getVoterSession('vs-1', now)).toBeNull();
+      });
+
+      it('when an account is deleted, then its passkeys and sessions go with it, and the CPF may register again', async () => {
+        const now = Date.now();
+        await store.putVoterSession({ id: 'vs-2', accountId: 'acc-1', expiresAt: now + 60_000 });
+        await store.putVoterSession({ id: 'vs-other', accountId: 'race-0', expiresAt: now + 60_000 });
+        expect(await store.deleteVoterAccount('acc-1')).toBe(true);
+        expect(await store.getVoterAccount('acc-1')).toBeNull();
+        expect(await store.getVoterCredential('cred-1')).toBeNull();
+        expect(await store.getVoterSession('vs-2', now)).toBeNull();
+        expect(await store.getVoterSession('vs-other', now)).not.toBeNull();
+        expect(await store.deleteVoterAccount('acc-1')).toBe(false);
+        expect(await store.createVoterAccount(account('acc-3', 'hmac-1'), credential('cred-3', 'acc-3'))).toBe('created');
+      });
+    });
+
     it('when pinged, then it answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -15,6 +15,7 @@ import { ReplayGuard } from '@paredao/api/votes/replay-guard';
 import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { solve } from '@paredao/testkit/antibot';
+import { testVoterParts } from '@paredao/testkit/voters';
 import { sample } from '../support/metrics.js';
 import { insertOpenParedao } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
@@ -71,6 +72,7 @@ describe('a vote that straddles the scheduled close', () => {
       voteAdmission: { maxInFlight: 256, retryAfterSeconds: 2 },
       trustedProxies: ['loopback'],
       publicOrigins: ['http://localhost:8080'],
+      voters: testVoterParts(store, ['http://localhost:8080']),
       now,
     });
     server = createServer(app);

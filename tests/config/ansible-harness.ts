@@ -32,6 +32,7 @@ export function ansiblePlaybook(work: string, args: string[], timeoutMs = 90_000
 export const testVault = {
   vault_antibot_secret: 'antibot0',
   vault_admin_session_secret: 'session0',
+  vault_cpf_hmac_secret: 'cpfhmac0',
   vault_rabbitmq_password: 'rabbit0',
   vault_rabbitmq_api_password: 'apisecret',
   vault_rabbitmq_consumer_password: 'consumersecret',

@@ -292,6 +292,7 @@ describe('Ansible', () => {
       expect(rendered).toContain('RABBITMQ_PASSWORD=rabbit0\n');
       expect(rendered).toContain('ADMIN_PASSWORD_HASH=scrypt:1024:8:1:c2FsdA==:aGFzaA==\n');
       expect(rendered).toContain('ADMIN_SESSION_SECRET=session0\n');
+      expect(rendered).toContain('CPF_HMAC_SECRET=cpfhmac0\n');
       expect(rendered).toContain(`GRAYLOG_ROOT_PASSWORD_SHA2=${createHash('sha256').update('graylog0').digest('hex')}\n`);
       expect(statSync(out).mode & 0o777).toBe(0o600);
     } finally {

@@ -44,7 +44,7 @@ describe('the edge config', () => {
       expect(render({ PUBLIC_ORIGINS: bad }).status, bad).not.toBe(0);
       expect(() => loadApiConfig({ ADMIN_SESSION_SECRET: 'k'.repeat(32), ANTIBOT_SECRET: 's'.repeat(32), PUBLIC_ORIGINS: bad }), bad).toThrow(/PUBLIC_ORIGINS/);
     }
-    const base = { ADMIN_SESSION_SECRET: 'k'.repeat(32), ANTIBOT_SECRET: 's'.repeat(32) };
+    const base = { ADMIN_SESSION_SECRET: 'k'.repeat(32), ANTIBOT_SECRET: 's'.repeat(32), CPF_HMAC_SECRET: 'c'.repeat(32) };
     expect(publicOrigins(loadApiConfig({ ...base, HTTP_PORT: '8081' }))).toEqual(['http://localhost:8081', 'https://localhost:8443', 'http://127.0.0.1:8081', 'https://127.0.0.1:8443']);
     expect(publicOrigins(loadApiConfig({ ...base, PUBLIC_ORIGINS: 'HTTPS://Paredao.Example.com:443/' }))).toEqual(['https://paredao.example.com']);
   });

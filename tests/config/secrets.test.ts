@@ -25,10 +25,10 @@ interface Rule {
 const rules: Rule[] = [
   { what: 'a private key block', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/g, planted: '-----BEGIN OPENSSH PRIVATE KEY-----' },
   {
-    what: 'ANTIBOT_SECRET or ADMIN_SESSION_SECRET with a literal value',
+    what: 'ANTIBOT_SECRET, ADMIN_SESSION_SECRET or CPF_HMAC_SECRET with a literal value',
     // A value of secret length (env file, compose, YAML). Generated values (randomBytes(…), printf %s,
     // ${VAR}) and the empty `ANTIBOT_SECRET=` of .env.example do not match.
-    pattern: /(?:ANTIBOT|ADMIN_SESSION)_SECRET\s*[=:]\s*["']?[A-Za-z0-9+/_=-]{16,}/g,
+    pattern: /(?:ANTIBOT|ADMIN_SESSION|CPF_HMAC)_SECRET\s*[=:]\s*["']?[A-Za-z0-9+/_=-]{16,}/g,
     allow: (m) => /change-?me|example|placeholder/i.test(m),
     planted: '      ANTIBOT_SECRET: "9f2c1e7a0b4d4e8f9a1b2c3d4e5f6a7b"',
   },

@@ -176,3 +176,33 @@ export async function postVote(vote: VoteRequest): Promise<{ voteId: string; cha
   const challenge = typeof body === 'object' && body !== null && 'challenge' in body ? (body as { challenge: unknown }).challenge : null;
   return { voteId, challenge };
 }
+
+// ---- Voto Único accounts (/api/voters) -----------------------------------------------------------
+
+/** The signed-in voter: the CPF comes masked from the api (•••.456.789-••), never whole. */
+export interface Voter {
+  cpf: string;
+  createdAt: string;
+}
+
+export interface VoterCeremony {
+  ceremonyId: string;
+  options: Record<string, unknown>;
+}
+
+export const voterRegisterOptions = (cpf: string, altcha: string) => request<VoterCeremony>('/api/voters/register/options', { json: { cpf, altcha } });
+export const voterRegisterVerify = (ceremonyId: string, response: unknown) => request<Voter>('/api/voters/register/verify', { json: { ceremonyId, response } });
+export const voterLoginOptions = () => request<VoterCeremony>('/api/voters/login/options', { method: 'POST' });
+export const voterLoginVerify = (ceremonyId: string, response: unknown) => request<Voter>('/api/voters/login/verify', { json: { ceremonyId, response } });
+export const voterLogout = () => request<void>('/api/voters/logout', { method: 'POST' });
+export const voterDelete = () => request<void>('/api/voters/me', { method: 'DELETE' });
+
+/** The signed-in voter, or null when nobody is (401). */
+export async function getVoter(): Promise<Voter | null> {
+  try {
+    return await request<Voter>('/api/voters/me', { cache: 'no-store' });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}

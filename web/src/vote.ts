@@ -6,6 +6,7 @@ import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
 import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure, retryDelayMs } from './messages.ts';
+import { mountUnico, unicoOn } from './unico.ts';
 
 const form = byId<HTMLFormElement>('form-voto');
 const title = byId<HTMLHeadingElement>('titulo');
@@ -280,6 +281,27 @@ widget.addEventListener('expired', () => {
   if (!state.closed) restartAntibot();
 });
 
+/**
+ * A proof of work for something other than a vote (a Voto Único sign-up costs one as a vote does): the
+ * widget's current one, or the next it finishes; the widget then starts on a fresh one for the vote.
+ */
+function takeProof(): Promise<string> {
+  return new Promise((resolve) => {
+    const take = () => {
+      const payload = state.payload;
+      if (payload === null) {
+        widget.addEventListener('verified', () => queueMicrotask(take), { once: true });
+        return;
+      }
+      state.payload = null;
+      restartAntibot();
+      update();
+      resolve(payload);
+    };
+    take();
+  });
+}
+
 // ---- voting ------------------------------------------------------------------------------------
 
 async function submit(): Promise<void> {
@@ -411,6 +433,7 @@ async function load(): Promise<void> {
     renderCandidates(p);
     if (p.status === 'closed') closeVoting();
     else if (p.status === 'draft') notOpenYet(p);
+    else if (unicoOn(p)) mountUnico({ takeProof });
     update();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {

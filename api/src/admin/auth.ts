@@ -3,28 +3,18 @@
  *
  * A session is a random id kept in the store, so logout and a password change end it at once on every
  * api instance (each request looks the id up; admin traffic is a handful of requests a minute). The
- * cookie carries the id and an HMAC of it under ADMIN_SESSION_SECRET, a secret of its own: a forged
- * or guessed cookie is refused without a store read, and a copy of the store's sessions (a backup) is
- * not a set of usable cookies.
- *
- * Parsing and serialising `Cookie`/`Set-Cookie` is the `cookie` package (jshttp, the one Express
- * uses); the session logic is ours (docs/decisions/0002-admin-sessions.md).
+ * cookie carries the id and an HMAC of it under ADMIN_SESSION_SECRET, a secret of its own
+ * (platform/session-cookie.ts; docs/decisions/0002-admin-sessions.md).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '@paredao/core';
-import { parseCookie, stringifySetCookie } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../platform/errors.js';
+import { SessionCookie } from '../platform/session-cookie.js';
 import { Gate, GateFullError } from './gate.js';
 import { verifyPassword } from './password-hash.js';
 
-/** Over plain HTTP (the local run). */
+/** Over plain HTTP (the local run); `__Host-paredao_admin` over HTTPS. */
 export const SESSION_COOKIE = 'paredao_admin';
-/**
- * Over HTTPS: the `__Host-` prefix makes the browser refuse the cookie unless it is Secure, has
- * Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite it.
- */
-export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
 
 export type SessionStore = Pick<Store, 'putSession' | 'getSession' | 'deleteSession' | 'revokeSessionsExcept'>;
 
@@ -56,11 +46,13 @@ export class Auth {
   /** Which password a session was opened with; a changed ADMIN_PASSWORD_HASH gives a new one. */
   private readonly credential: string;
   private readonly hashGate: Gate;
+  private readonly cookies: SessionCookie;
 
   constructor(private readonly opts: AuthOptions) {
     this.now = opts.now ?? Date.now;
+    this.cookies = new SessionCookie(SESSION_COOKIE, opts.sessionSecret, opts.sessionTtlMs);
     this.hashGate = new Gate(opts.hashing ?? { concurrency: 1, maxWaiting: 4, maxWaitMs: 3000 });
-    this.credential = this.sign(`credential:${opts.passwordHash ?? ''}`).slice(0, 22);
+    this.credential = this.cookies.sign(`credential:${opts.passwordHash ?? ''}`).slice(0, 22);
   }
 
   get configured(): boolean {
@@ -97,14 +89,14 @@ export class Auth {
       await new Promise((r) => setTimeout(r, this.opts.failureDelayMs));
       throw new AppError(401, 'invalid_credentials', 'Usuário ou senha incorretos.');
     }
-    const id = randomBytes(32).toString('base64url');
+    const { id, token } = this.cookies.issue();
     await this.opts.store.putSession({ id, username: this.opts.username, credential: this.credential, expiresAt: this.now() + this.opts.sessionTtlMs });
-    return `${id}.${this.sign(id)}`;
+    return token;
   }
 
   /** The session a cookie value stands for, or null (forged, logged out, revoked, expired). */
   async verify(token: string | undefined): Promise<Session | null> {
-    const id = this.idOf(token);
+    const id = this.cookies.idOf(token);
     if (!id) return null;
     const s = await this.opts.store.getSession(id, this.now());
     if (!s || s.credential !== this.credential || s.username !== this.opts.username) return null;
@@ -113,39 +105,21 @@ export class Auth {
 
   /** Ends the session in the store, so the cookie is useless everywhere even if a copy survives. */
   async logout(token: string | undefined): Promise<void> {
-    const id = this.idOf(token);
+    const id = this.cookies.idOf(token);
     if (id) await this.opts.store.deleteSession(id);
   }
 
-  /**
-   * The session cookie's value in a request. Over HTTPS only the `__Host-` cookie counts: a sibling
-   * subdomain can plant a plain `paredao_admin` (Domain=parent), and accepting it would let it log the
-   * operator into the attacker's session (login CSRF). Over plain HTTP only the plain one exists.
-   */
+  /** The session cookie's value in a request (only the `__Host-` one over HTTPS). */
   tokenOf(req: Request): string | undefined {
-    const jar = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
-    return req.secure ? jar[SECURE_SESSION_COOKIE] : jar[SESSION_COOKIE];
+    return this.cookies.tokenOf(req);
   }
 
-  /** `secure`: the client's own connection was HTTPS (req.secure, from the trusted proxy's X-Forwarded-Proto). */
   cookie(token: string, secure: boolean): string {
-    return stringifySetCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      maxAge: Math.floor(this.opts.sessionTtlMs / 1000),
-    });
+    return this.cookies.cookie(token, secure);
   }
 
-  /** Clears whichever of the two cookies the browser holds. */
   clearCookies(secure: boolean): string[] {
-    const gone = { path: '/', httpOnly: true, sameSite: 'strict' as const, maxAge: 0 };
-    return [
-      stringifySetCookie(SESSION_COOKIE, '', { ...gone, secure }),
-      // A __Host- cookie can only be set (and so cleared) over HTTPS.
-      ...(secure ? [stringifySetCookie(SECURE_SESSION_COOKIE, '', { ...gone, secure: true })] : []),
-    ];
+    return this.cookies.clearCookies(secure);
   }
 
   /** Express middleware: 401 without a valid session. */
@@ -156,20 +130,6 @@ export class Auth {
       next();
     }, next);
   };
-
-  private idOf(token: string | undefined): string | null {
-    if (!token) return null;
-    const dot = token.indexOf('.');
-    if (dot <= 0) return null;
-    const id = token.slice(0, dot);
-    const expected = Buffer.from(this.sign(id));
-    const given = Buffer.from(token.slice(dot + 1));
-    return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
-  }
-
-  private sign(text: string): string {
-    return createHmac('sha256', this.opts.sessionSecret).update(text).digest('base64url');
-  }
 }
 
 const res_locals = (req: Request) => req.res!.locals as { session?: Session };

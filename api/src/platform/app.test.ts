@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
 import { ContractChecker, type OpenApiDoc } from '@paredao/testkit/openapi-contract';
+import { testVoterParts } from '@paredao/testkit/voters';
 import { Auth } from '../admin/auth.js';
 import { ParedaoService } from '../paredoes/paredoes.js';
 import { ResultsService } from '../results/results.js';
@@ -108,6 +109,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       now: () => Date.now() + clockAheadMs,
       trustedProxies,
       publicOrigins: ['http://localhost:8080'],
+      voters: testVoterParts(store, ['http://localhost:8080']),
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,6 +13,7 @@ import type { Antibot } from '../votes/antibot.js';
 import { withHotPath } from '../votes/hot-path.js';
 import type { ReplayGuard } from '../votes/replay-guard.js';
 import { VoteService, type VotePublisher } from '../votes/votes.js';
+import { voterRouter, type VoterParts } from '../voters/voters.js';
 import { AppError, notJson, payloadTooLarge, rateLimited, requestAborted, requestIdOf } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -41,7 +42,9 @@ export interface AppDeps {
    * Where the vote and login limits count: in a cluster, the host's one count per client (the primary,
    * cluster-arbiter.ts); by default this process's memory.
    */
-  rateLimitStores?: { votes: RateLimitStore; login: RateLimitStore };
+  rateLimitStores?: { votes: RateLimitStore; login: RateLimitStore; voterSignups: RateLimitStore; voterLogins: RateLimitStore };
+  /** Voto Único accounts (api/src/voters): what the voter routes need beyond the shared parts above. */
+  voters: VoterParts;
   now?: () => number;
 }
 
@@ -189,6 +192,19 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   });
 
   app.use(adminRouter({ store, auth: deps.auth, antibot, paredoes, closeGraceMs: deps.closeGraceMs, publicOrigins: deps.publicOrigins, now, loginLimitStore: deps.rateLimitStores?.login }));
+
+  app.use(
+    voterRouter({
+      ...deps.voters,
+      store,
+      antibot,
+      replayGuard,
+      metrics,
+      publicOrigins: deps.publicOrigins,
+      limitStores: deps.rateLimitStores ? { signups: deps.rateLimitStores.voterSignups, logins: deps.rateLimitStores.voterLogins } : undefined,
+      now,
+    }),
+  );
 
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));

@@ -36,6 +36,20 @@ export const apiEnv = z.object({
     .string()
     .min(32, 'must be at least 32 characters (scripts/gen-env.sh generates one)')
     .describe("HMAC key that signs the production team's session cookies (at least 32 characters; its own secret, not ANTIBOT_SECRET's), shared by every api process; changing it logs everyone out"),
+  CPF_HMAC_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (scripts/gen-env.sh generates one)')
+    .describe('HMAC key under which Voto Único stores CPFs (at least 32 characters), shared by every api process; never change it once accounts exist: every CPF could register again'),
+  CPF_VERIFIER_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'an http:// or https:// URL')
+    .optional()
+    .describe('The CPF provider the api asks at sign-up (docs/CPF-VERIFIER.md); unset = check digits only, which proves nothing about identity'),
+  CPF_VERIFIER_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000).describe('Longest wait for the CPF provider before a sign-up gets 503'),
+  VOTER_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(168).describe('Lifetime of a Voto Único sign-in, in hours'),
+  VOTER_SIGNUPS_PER_IP: z.coerce.number().int().min(0).default(10).describe('Voto Único sign-ups started per hour per client IP (each may cost a call to the CPF provider); 0 turns the limit off'),
+  VOTER_LOGINS_PER_IP: z.coerce.number().int().min(0).default(30).describe('Voto Único passkey ceremonies per minute per client IP; 0 turns the limit off'),
   CLOSE_GRACE_MS: z
     .coerce.number()
     .int()

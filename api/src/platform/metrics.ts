@@ -24,6 +24,27 @@ export const REJECTION_REASONS = [
   'internal',
 ] as const;
 
+/** Refusals on /api/voters (sign-up, sign-in, session), pre-initialised like REJECTION_REASONS. */
+export const VOTER_REFUSAL_REASONS = [
+  'invalid_body',
+  'invalid_cpf',
+  'cpf_refused',
+  'cpf_registered',
+  'verifier_unavailable',
+  'antibot_missing',
+  'antibot_malformed',
+  'antibot_invalid',
+  'antibot_expired',
+  'antibot_replayed',
+  'ceremony_expired',
+  'passkey_invalid',
+  'unauthenticated',
+  'cross_origin',
+  'rate_limited',
+  'payload_too_large',
+  'internal',
+] as const;
+
 export function createApiMetrics(registry: Registry) {
   const m = {
     httpRequests: new Counter({
@@ -68,6 +89,16 @@ export function createApiMetrics(registry: Registry) {
       help: 'Messages sent again after a nack or a channel lost before the confirm (a broker node failing over).',
       registers: [registry],
     }),
+    // Voto Único accounts: counts only; no CPF or account id is ever a label.
+    voterSignups: new Counter({ name: 'paredao_voter_signups_total', help: 'Voter accounts created (CPF checked, passkey registered).', registers: [registry] }),
+    voterSignins: new Counter({ name: 'paredao_voter_signins_total', help: 'Voter sign-ins with a passkey.', registers: [registry] }),
+    voterDeletions: new Counter({ name: 'paredao_voter_deletions_total', help: 'Voter accounts deleted by their owner.', registers: [registry] }),
+    voterRefusals: new Counter({
+      name: 'paredao_voter_refusals_total',
+      help: 'Requests to /api/voters refused, by error code.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     brokerConnected: new Gauge({
       name: 'paredao_broker_connected',
       help: '1 when the api has a confirm channel to the broker.',
@@ -77,6 +108,7 @@ export function createApiMetrics(registry: Registry) {
     }),
   };
   for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r }, 0);
+  for (const r of VOTER_REFUSAL_REASONS) m.voterRefusals.inc({ reason: r }, 0);
   for (const [route, method, code] of [
     ['/api/votes', 'POST', '202'],
     ['/api/votes', 'POST', '400'],

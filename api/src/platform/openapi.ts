@@ -2,7 +2,7 @@
 // (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, publicResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
+import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, publicResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, voterCeremonySchema, voterMeSchema, voterRegisterOptionsRequestSchema, voterVerifyRequestSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),
@@ -36,7 +36,7 @@ export function buildOpenApiDocument() {
   const crossOrigin = { 403: error('`cross_origin`: sent from another site (Origin or Sec-Fetch-Site)') };
   const adminChange = { ...unauthenticated, ...crossOrigin };
 
-  const path = (method: 'get' | 'post' | 'put', route: string, summary: string, responses: Record<string, ResponseConfig>, extra: object = {}) =>
+  const path = (method: 'get' | 'post' | 'put' | 'delete', route: string, summary: string, responses: Record<string, ResponseConfig>, extra: object = {}) =>
     registry.registerPath({ method, path: route, summary, responses: { ...responses, ...otherwise }, ...extra });
 
   path('get', '/api/paredao', 'The current paredão', { 200: json(Paredao, 'The current paredão'), 404: error('`no_paredao`') });
@@ -85,6 +85,53 @@ export function buildOpenApiDocument() {
   path('get', '/healthz', 'Liveness', { 200: json(healthSchema, 'alive') });
   path('get', '/readyz', 'Readiness: broker channel and store usable now', { 200: json(readinessSchema, 'ready'), 503: json(readinessSchema, 'not ready, and why') });
   path('get', '/metrics', 'Prometheus metrics', { 200: { description: 'text exposition format', content: { 'text/plain': { schema: z.string() } } } });
+
+  // Voto Único's voter accounts: a passkey per account, a CPF per account, a session cookie after sign-in.
+  const VoterCeremony = voterCeremonySchema.meta({ id: 'VoterCeremony' });
+  const VoterMe = voterMeSchema.meta({ id: 'VoterMe' });
+  const voterVerifyBody = { body: { required: true, content: { 'application/json': { schema: voterVerifyRequestSchema } } } };
+  const voterLimited = { 429: retryLater('`rate_limited`: too many sign-ups or passkey ceremonies from this address') };
+  const ceremonyRefused = { 400: error('`invalid_body`, `ceremony_expired` (unknown, used or expired `ceremonyId`)'), 401: error('`passkey_invalid`') };
+  path(
+    'post',
+    '/api/voters/register/options',
+    'Start a Voto Único sign-up: the CPF (check digits, then the CPF provider) and a solved proof; gives the passkey creation options',
+    {
+      200: json(VoterCeremony, 'Options for navigator.credentials.create, and the ceremony id to answer with'),
+      400: error('`invalid_body`, `invalid_cpf`'),
+      403: error('`antibot_missing`, `antibot_malformed`, `antibot_invalid`, `antibot_expired`, `antibot_replayed`, `cross_origin`'),
+      422: error('`cpf_refused`: the CPF provider did not confirm this CPF'),
+      ...voterLimited,
+      503: retryLater('`verifier_unavailable`: the CPF provider did not answer (docs/CPF-VERIFIER.md)'),
+    },
+    { request: { body: { required: true, content: { 'application/json': { schema: voterRegisterOptionsRequestSchema } } } } },
+  );
+  path(
+    'post',
+    '/api/voters/register/verify',
+    'Finish the sign-up with the new passkey: creates the account and signs in (sets the voter cookie)',
+    { 201: json(VoterMe, 'The new account, signed in'), ...ceremonyRefused, ...crossOrigin, 409: error('`cpf_registered`: this CPF already has an account'), ...voterLimited },
+    { request: voterVerifyBody },
+  );
+  path('post', '/api/voters/login/options', 'Start a passkey sign-in (any passkey of this site)', {
+    200: json(VoterCeremony, 'Options for navigator.credentials.get, and the ceremony id to answer with'),
+    ...crossOrigin,
+    ...voterLimited,
+  });
+  path(
+    'post',
+    '/api/voters/login/verify',
+    'Finish the sign-in: sets the voter cookie',
+    { 200: json(VoterMe, 'Signed in'), ...ceremonyRefused, ...crossOrigin, ...voterLimited },
+    { request: voterVerifyBody },
+  );
+  path('get', '/api/voters/me', 'The signed-in voter (CPF masked)', { 200: json(VoterMe, 'The account'), 401: error('`unauthenticated`') });
+  path('post', '/api/voters/logout', 'Sign out: ends the session in the store and clears the cookie', { 204: noContent, ...crossOrigin });
+  path('delete', '/api/voters/me', 'Delete the signed-in account (LGPD): account, passkeys and sessions', {
+    204: noContent,
+    401: error('`unauthenticated`'),
+    ...crossOrigin,
+  });
 
   // The production team's API: a session cookie from /api/admin/login, then every route below.
   path(

@@ -12,6 +12,8 @@ import { ResultsService } from '../results/results.js';
 import { Antibot } from '../votes/antibot.js';
 import { Publisher } from '../votes/publisher.js';
 import { ReplayGuard } from '../votes/replay-guard.js';
+import { digitsOnlyVerifier, httpVerifier } from '../voters/verifier.js';
+import { voterParts } from '../voters/voters.js';
 import { createApp } from './app.js';
 import { ArbiterClient } from './cluster-arbiter.js';
 import { publicOrigins, type ApiConfig } from './config.js';
@@ -92,6 +94,10 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   const revoked = await auth.revokeStale();
   if (revoked > 0) log.info({ revoked }, 'admin sessions of another password (or expired) ended');
 
+  const verifier = config.CPF_VERIFIER_URL ? httpVerifier(config.CPF_VERIFIER_URL, config.CPF_VERIFIER_TIMEOUT_MS) : digitsOnlyVerifier;
+  log.info(`Voto Único sign-ups: CPFs checked by ${verifier.describe}`);
+  const origins = publicOrigins(config);
+
   const app = createApp({
     store,
     paredoes,
@@ -106,9 +112,21 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     replayGuard,
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
     voteAdmission: { maxInFlight: config.VOTE_MAX_IN_FLIGHT, retryAfterSeconds: config.VOTE_RETRY_AFTER_SECONDS },
-    rateLimitStores: arbiter ? { votes: arbiter.limitStore('votes'), login: arbiter.limitStore('login') } : undefined,
+    rateLimitStores: arbiter
+      ? { votes: arbiter.limitStore('votes'), login: arbiter.limitStore('login'), voterSignups: arbiter.limitStore('voter-signups'), voterLogins: arbiter.limitStore('voter-logins') }
+      : undefined,
     trustedProxies: config.TRUSTED_PROXIES,
-    publicOrigins: publicOrigins(config),
+    publicOrigins: origins,
+    voters: voterParts({
+      store,
+      publicOrigins: origins,
+      cpfHmacSecret: config.CPF_HMAC_SECRET,
+      sessionSecret: config.ADMIN_SESSION_SECRET,
+      sessionTtlMs: config.VOTER_SESSION_HOURS * 3_600_000,
+      verifier,
+      signupsPerIpHour: config.VOTER_SIGNUPS_PER_IP,
+      loginsPerIpMinute: config.VOTER_LOGINS_PER_IP,
+    }),
   });
   const listen = (at: { port: number; host: string } | { path: string }) =>
     new Promise<Server>((resolve, reject) => {

@@ -53,6 +53,12 @@ export const REDACT_PATHS = [
   '*.ANTIBOT_SECRET',
   'ADMIN_SESSION_SECRET',
   '*.ADMIN_SESSION_SECRET',
+  'CPF_HMAC_SECRET',
+  '*.CPF_HMAC_SECRET',
+  // No code logs a CPF; should one ever be passed to a log call, it leaves as [Redacted].
+  'cpf',
+  '*.cpf',
+  'req.body.cpf',
   ...[...URL_FIELDS].flatMap((field) => [field, `*.${field}`]),
 ];
 

@@ -3,6 +3,7 @@ import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tall
 import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { mongoVoterStore } from './mongodb-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
 // `mode` is absent on documents written before the vote modes: those are Torcida (see modeKey).
@@ -111,8 +112,11 @@ export async function openMongoStore(url: string): Promise<Store> {
     }
   }
 
+  const voters = await mongoVoterStore(db, inTransaction);
+
   return {
     kind: 'mongodb',
+    ...voters,
     async applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome> {
       return inTransaction(async (session) => {
         const pIds = [...new Set(votes.map((v) => v.paredaoId))];

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tally, type VoteMode } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
 const TALLIES = `CREATE TABLE IF NOT EXISTS tallies (
@@ -109,6 +110,7 @@ export function openSqliteStore(path: string): Store {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('journal_size_limit = 67108864');
   migrateToModes(db);
+  db.exec(VOTER_SCHEMA);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -201,6 +203,7 @@ export function openSqliteStore(path: string): Store {
 
   return {
     kind: 'sqlite',
+    ...sqliteVoterStore(db),
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
       return apply.immediate(votes, appliedAt);

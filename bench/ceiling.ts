@@ -1,4 +1,5 @@
 import type { CeilingSearch } from '@paredao/testkit/bench-report';
+import type { LoadOptions } from '@paredao/testkit/load';
 
 /**
  * A system's ceiling: the highest offered rate it sustains within the latency and error targets.
@@ -51,4 +52,20 @@ export function ceilingRatio(ours: CeilingSearch, theirs: CeilingSearch): { rati
   if (theirs.ceiling === 0) return { why: 'the comparison failed its first step' };
   if (ours.capped) return { why: `ours passed every rate tried (up to ${ours.ceiling}/s): its ceiling was not reached` };
   return { ratio: ours.ceiling / theirs.ceiling };
+}
+
+/** The command-line options of every ceiling search (bench/run.ts, bench/overload.ts), for parseArgs. */
+export const CEILING_ARGS = {
+  quick: { type: 'boolean', default: false },
+  duration: { type: 'string' },
+  ladder: { type: 'string' },
+  resolution: { type: 'string' },
+} as const;
+
+/** Connections the load client keeps open in every step. */
+export const STEP_CONNECTIONS = 256;
+
+/** One open-loop step of a ceiling search: its connections open before the step's clock starts, not as its first requests wait. */
+export function stepLoad(url: string, ratePerSec: number, durationSec: number, proofs: string[], candidates: string[]): LoadOptions {
+  return { url, ratePerSec, durationSec, proofs, candidates, connections: STEP_CONNECTIONS, warmConnections: true };
 }

@@ -23,14 +23,11 @@ import { presolve, runLoad, summarize } from '@paredao/testkit/load';
 import { OVERLOAD_TARGETS, recoverySeconds, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
+import { CEILING_ARGS, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, STEP_CONNECTIONS, stepLoad } from './ceiling.js';
 
 const { values: args } = parseArgs({
   options: {
-    quick: { type: 'boolean', default: false },
-    duration: { type: 'string' },
-    ladder: { type: 'string' },
-    resolution: { type: 'string' },
+    ...CEILING_ARGS,
     'max-in-flight': { type: 'string' },
   },
   strict: true,
@@ -42,7 +39,6 @@ const resolution = Number(args.resolution ?? 250);
 const maxInFlight = args['max-in-flight'];
 const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight;
 const candidates = ['participante-1', 'participante-2'];
-const CONNECTIONS = 256;
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */
 const RECOVERY_SHARE = 0.5;
 const RECOVERY_SEC = 10;
@@ -81,7 +77,7 @@ async function ceilingStep(stack: Stack, rate: number, record: (s: { rate: numbe
   const n = rate * durationSec;
   const proofs = await presolve(stack.url, n, { concurrency: 32 });
   await sleep(1000);
-  const r = await runLoad({ url: stack.url, ratePerSec: rate, durationSec, proofs, candidates, connections: CONNECTIONS, warmConnections: true });
+  const r = await runLoad(stepLoad(stack.url, rate, durationSec, proofs, candidates));
   const errorRate = (n - (r.statuses[202] ?? 0)) / n;
   const passed = r.latency.p99 <= P99_LIMIT_MS && errorRate <= ERROR_LIMIT;
   record({ rate, p99: r.latency.p99, errorRate, passed });
@@ -113,13 +109,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   const windows: { n: number; refused: number; latencies: number[] }[] = Array.from({ length: RECOVERY_SEC }, () => ({ n: 0, refused: 0, latencies: [] }));
 
   const over = runLoad({
-    url: stack.url,
-    ratePerSec: rate,
-    durationSec,
-    proofs,
-    candidates,
-    connections: CONNECTIONS,
-    warmConnections: true,
+    ...stepLoad(stack.url, rate, durationSec, proofs, candidates),
     onAnswer: (a) => {
       if (a.status === 202) return void acceptedMs.push(a.latencyMs);
       refusedMs.push(a.latencyMs);
@@ -234,7 +224,7 @@ async function main() {
       gitCommit: execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       loadAvgAtStart,
     },
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : 'VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: STEP_CONNECTIONS, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : 'VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
     targets: OVERLOAD_TARGETS,
     ceiling: search,
     ceilingSteps,

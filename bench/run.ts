@@ -27,17 +27,14 @@ import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { ceilingRatio, ERROR_LIMIT, findCeiling, P99_LIMIT_MS } from './ceiling.js';
+import { CEILING_ARGS, ceilingRatio, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, STEP_CONNECTIONS, stepLoad } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
 
 const { values: args } = parseArgs({
   options: {
-    quick: { type: 'boolean', default: false },
-    duration: { type: 'string' },
-    ladder: { type: 'string' },
-    resolution: { type: 'string' },
+    ...CEILING_ARGS,
     'no-baseline': { type: 'boolean', default: false },
     'no-results-step': { type: 'boolean', default: false },
     'all-steps': { type: 'boolean', default: false },
@@ -62,7 +59,6 @@ const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
 const candidates = ['participante-1', 'participante-2'];
-const CONNECTIONS = 256;
 
 /** Unmeasured traffic first, so the JIT has compiled the hot paths before the first step is timed. */
 const WARMUP_RATE = 200;
@@ -96,14 +92,7 @@ function cpuOf(usage: Record<string, GroupUsage>, groups: string[]) {
 
 async function drive(url: string, rate: number, proofs: string[], label: string): Promise<LoadResult> {
   return runLoad({
-    url,
-    ratePerSec: rate,
-    durationSec,
-    proofs,
-    candidates,
-    connections: CONNECTIONS,
-    // The 256 connections open before the step's clock starts, not as its first requests wait.
-    warmConnections: true,
+    ...stepLoad(url, rate, durationSec, proofs, candidates),
     onTick: (t) => {
       if (Math.round(t.elapsedSec) % 10 === 0) log(`${label}: ${Math.round(t.elapsedSec)} s, sent ${t.sent}, in flight ${t.outstanding}, dropped ${t.dropped}`);
     },
@@ -462,7 +451,7 @@ async function main() {
   const ratio = (c?: { ceiling: CeilingSearch }) => (c ? ceilingRatio(votesCeiling, c.ceiling) : null);
   const out: BenchOutput = {
     machine: info,
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: STEP_CONNECTIONS, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
     ceilings: {
       votes: votesCeiling,
       floor: comparisons.floor?.ceiling ?? null,

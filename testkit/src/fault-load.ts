@@ -1,5 +1,6 @@
 import { solvedPayload } from './antibot.js';
 import { HttpClient } from './http-client.js';
+import { openLoop } from './load.js';
 
 /**
  * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
@@ -106,28 +107,13 @@ export async function runFaultLoad(opts: FaultLoadOptions): Promise<FaultLoadRes
 
   t0 = performance.now();
   const intervalMs = 1000 / opts.ratePerSec;
-  let next = 0;
-  let lastTick = t0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
-      for (; next < due; next++) {
-        // A failure is kept and thrown at the end, so the caller's finally (stack.stop) still runs.
-        const p: Promise<void> = attempt(next, opts.proofs[next]!, 0)
-          .catch((err: unknown) => void (failure ??= err))
-          .finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      if (opts.onTick && now - lastTick >= 1000) {
-        lastTick = now;
-        opts.onTick({ elapsedSec: (now - t0) / 1000, accepted: accepted.length, statuses: { ...statuses } });
-      }
-      if (next >= total) return resolve();
-      setTimeout(tick, Math.max(0, Math.min(t0 + next * intervalMs - performance.now(), 1)));
-    };
-    tick();
-  });
+  await openLoop(t0, total, intervalMs, (i) => {
+    // A failure is kept and thrown at the end, so the caller's finally (stack.stop) still runs.
+    const p: Promise<void> = attempt(i, opts.proofs[i]!, 0)
+      .catch((err: unknown) => void (failure ??= err))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }, opts.onTick && ((now) => opts.onTick!({ elapsedSec: (now - t0) / 1000, accepted: accepted.length, statuses: { ...statuses } })));
   while (inFlight.size) await Promise.all([...inFlight]);
   await client.close();
   if (failure) throw failure;

@@ -80,6 +80,29 @@ export interface LoadResult {
   elapsedSec: number;
 }
 
+/**
+ * Open loop: calls `fire(i, dueAt)` for i = 0 … total − 1 at t0 + i × intervalMs. Absolute schedule:
+ * everything due by now goes out, however late a tick ran. `everySecond` is called about once a second.
+ */
+export function openLoop(t0: number, total: number, intervalMs: number, fire: (i: number, dueAt: number) => void, everySecond?: (now: number) => void): Promise<void> {
+  let next = 0;
+  let lastTick = t0;
+  return new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
+      for (; next < due; next++) fire(next, t0 + next * intervalMs);
+      if (everySecond && now - lastTick >= 1000) {
+        lastTick = now;
+        everySecond(now);
+      }
+      if (next >= total) return resolve();
+      setTimeout(tick, Math.max(0, Math.min(t0 + next * intervalMs - performance.now(), 1)));
+    };
+    tick();
+  });
+}
+
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const method = opts.method ?? 'POST';
   const target = new URL(opts.url);
@@ -113,7 +136,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let errors = 0;
   let lastAcceptedAt = 0;
   let lastDoneAt = 0;
-  let next = 0;
   const intervalMs = 1000 / opts.ratePerSec;
 
   const fire = (i: number, scheduledAt: number) => {
@@ -135,26 +157,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const startedAt = Date.now();
   const t0 = performance.now();
-  let lastTick = t0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      // Absolute schedule: everything due by now goes out, however late this tick ran.
-      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
-      for (; next < due; next++) {
-        if (sent - completed - errors >= maxOutstanding) dropped++;
-        else fire(next, t0 + next * intervalMs);
-      }
-      if (opts.onTick && now - lastTick >= 1000) {
-        lastTick = now;
-        opts.onTick({ elapsedSec: (now - t0) / 1000, sent, completed, outstanding: sent - completed - errors, dropped, statuses: { ...statuses } });
-      }
-      if (next >= total) return resolve();
-      const wait = t0 + next * intervalMs - performance.now();
-      setTimeout(tick, Math.max(0, Math.min(wait, 1)));
-    };
-    tick();
-  });
+  await openLoop(t0, total, intervalMs, (i, dueAt) => {
+    if (sent - completed - errors >= maxOutstanding) dropped++;
+    else fire(i, dueAt);
+  }, opts.onTick && ((now) => opts.onTick!({ elapsedSec: (now - t0) / 1000, sent, completed, outstanding: sent - completed - errors, dropped, statuses: { ...statuses } })));
   // Everything is sent; wait for the stragglers (the client's 30 s timeout bounds this).
   while (completed + errors < sent) await new Promise((r) => setTimeout(r, 5));
   await client.close();

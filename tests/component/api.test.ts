@@ -1,49 +1,19 @@
-import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '@paredao/core';
+import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import type { Challenge } from 'altcha-lib';
 import { solve, solvedPayload } from '@paredao/testkit/antibot';
-import { connectAny, deleteQueues } from '@paredao/testkit/stack';
+import { connectAny } from '@paredao/testkit/stack';
 import { freePort } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
-import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
-
-/** Takes every message waiting in the queue (and acks it), as the consumer would. */
-async function drainQueue(queue: string): Promise<VoteMessage[]> {
-  return (await drainMessages(queue)).votes;
-}
-
-async function drainMessages(queue: string): Promise<{ messages: number; votes: VoteMessage[] }> {
-  const conn = await connectAny();
-  try {
-    const ch = await conn.createChannel();
-    const out: VoteMessage[] = [];
-    for (let messages = 0; ; messages++) {
-      const msg = await ch.get(queue, { noAck: true });
-      if (!msg) return { messages, votes: out };
-      const d = decodeMessage(msg.content);
-      if (!d.ok || d.rejected.length > 0) throw new Error(`queued message is not a vote: ${d.ok ? JSON.stringify(d.rejected) : d.reason}`);
-      out.push(...d.votes);
-    }
-  } finally {
-    await conn.close();
-  }
-}
+import { apiForSuite, drainMessages, drainQueue, postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 
 describe('api, in-process, against the real RabbitMQ', () => {
-  const queue = uniqueQueue('api');
-  const storeUrl = tempStoreUrl();
   let t: ApiUnderTest;
   let store: Store;
-
-  beforeAll(async () => {
-    t = await startApiInProcess({ QUEUE_NAME: queue, STORE_URL: storeUrl });
-    store = await openStore(storeUrl);
-  });
-  afterAll(async () => {
-    await t?.api.stop();
-    await store?.close();
-    await deleteQueues(queue);
+  const { queue } = apiForSuite('api', {}, (api, s) => {
+    t = api;
+    store = s;
   });
 
   const vote = (body: unknown, headers?: Record<string, string>) => postJson(`${t.url}/api/votes`, body, headers);

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { decodeMessage, openStore, type Store, type VoteMessage } from '@paredao/core';
+import { afterAll, beforeAll } from 'vitest';
 import { loadApiConfig } from '@paredao/api/platform/config';
 import { startApi, type RunningApi } from '@paredao/api/platform/worker';
 import { testPasswordHash } from '@paredao/testkit/admin';
-import { AMQP_URL, connectAny } from '@paredao/testkit/stack';
+import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
 
 export const quietLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -62,4 +64,48 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     // not JSON
   }
   return { status: res.status, headers: res.headers, json: json as { error?: { code: string; message: string }; voteId?: string } | null, text };
+}
+
+/** Takes every message waiting in the queue (and acks it), as the consumer would. */
+export async function drainQueue(queue: string): Promise<VoteMessage[]> {
+  return (await drainMessages(queue)).votes;
+}
+
+export async function drainMessages(queue: string): Promise<{ messages: number; votes: VoteMessage[] }> {
+  const conn = await connectAny();
+  try {
+    const ch = await conn.createChannel();
+    const out: VoteMessage[] = [];
+    for (let messages = 0; ; messages++) {
+      const msg = await ch.get(queue, { noAck: true });
+      if (!msg) return { messages, votes: out };
+      const d = decodeMessage(msg.content);
+      if (!d.ok || d.rejected.length > 0) throw new Error(`queued message is not a vote: ${d.ok ? JSON.stringify(d.rejected) : d.reason}`);
+      out.push(...d.votes);
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * For a describe block: an in-process api on a queue and store file of its own, started before its
+ * tests (handed to `started` with the store, opened beside it) and stopped, closed and deleted after.
+ */
+export function apiForSuite(name: string, env: Record<string, string>, started: (api: ApiUnderTest, store: Store) => void): { queue: string } {
+  const queue = uniqueQueue(name);
+  const storeUrl = tempStoreUrl();
+  let api: ApiUnderTest | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    api = await startApiInProcess({ QUEUE_NAME: queue, STORE_URL: storeUrl, ...env });
+    store = await openStore(storeUrl);
+    started(api, store);
+  });
+  afterAll(async () => {
+    await api?.api.stop();
+    await store?.close();
+    await deleteQueues(queue);
+  });
+  return { queue };
 }

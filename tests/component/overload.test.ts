@@ -1,43 +1,17 @@
-import { openStore, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '@paredao/core';
+import { describe, expect, it } from 'vitest';
 import { solvedPayload } from '@paredao/testkit/antibot';
-import { connectAny, deleteQueues } from '@paredao/testkit/stack';
 import { sample } from '../support/metrics.js';
-import { postJson, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
-
-async function drainQueue(queue: string): Promise<VoteMessage[]> {
-  const conn = await connectAny();
-  try {
-    const ch = await conn.createChannel();
-    const out: VoteMessage[] = [];
-    for (;;) {
-      const msg = await ch.get(queue, { noAck: true });
-      if (!msg) return out;
-      const d = decodeMessage(msg.content);
-      if (!d.ok) throw new Error(`queued message is not a vote: ${d.reason}`);
-      out.push(...d.votes);
-    }
-  } finally {
-    await conn.close();
-  }
-}
+import { apiForSuite, drainQueue, postJson, type ApiUnderTest } from './helpers.js';
 
 // Admission control through the real api and the real broker: a low bound of votes in flight, and a
 // burst of votes far past it arriving at once (each waits for the broker's confirm, so they overlap).
 describe('api at its bound of votes in flight (VOTE_MAX_IN_FLIGHT), against the real RabbitMQ', () => {
-  const queue = uniqueQueue('overload');
-  const storeUrl = tempStoreUrl();
   let t: ApiUnderTest;
   let store: Store;
-
-  beforeAll(async () => {
-    t = await startApiInProcess({ QUEUE_NAME: queue, STORE_URL: storeUrl, VOTE_MAX_IN_FLIGHT: '2', VOTE_RETRY_AFTER_SECONDS: '1' });
-    store = await openStore(storeUrl);
-  });
-  afterAll(async () => {
-    await t?.api.stop();
-    await store?.close();
-    await deleteQueues(queue);
+  const { queue } = apiForSuite('overload', { VOTE_MAX_IN_FLIGHT: '2', VOTE_RETRY_AFTER_SECONDS: '1' }, (api, s) => {
+    t = api;
+    store = s;
   });
 
   it('when a burst of votes exceeds the bound, then the excess gets 503 overloaded with Retry-After, only accepted votes are queued, each once, and the refused proofs work later', async () => {

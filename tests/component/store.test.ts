@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { openStore, type ApplyOutcome, type Store, type VoteMessage } from '@paredao/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@paredao/testkit/ports';
+import { paredaoFixture } from '@paredao/testkit/paredao';
 
 /**
  * One contract, every store (core/src/store/types.ts): SQLite always; MongoDB when MONGO_URL names a reachable
@@ -250,17 +251,7 @@ for (const t of targets) {
         await dropContractDatabases(t.url!, (name) => Number(name.slice(CONTRACT_DB_PREFIX.length).split('_')[0]) < hourAgo);
       }
       store = await openStore(t.url!);
-      await store.insertParedao({
-        id: paredaoId,
-        title: 'Contrato',
-        status: 'open',
-        candidates: [
-          { id: 'a', name: 'A' },
-          { id: 'b', name: 'B' },
-        ],
-        openedAt: '2026-01-01T00:00:00.000Z',
-        createdAt: '2026-01-01T00:00:00.000Z',
-      });
+      await store.insertParedao(paredaoFixture(paredaoId, 'Contrato'));
     });
     afterAll(async () => {
       await store?.close();
@@ -446,19 +437,13 @@ for (const t of targets) {
         ...(mode ? { mode } : {}),
       });
       beforeAll(async () => {
-        await store.insertParedao({
-          id: both,
-          title: 'Dois modos',
-          status: 'closed',
-          candidates: [
-            { id: 'a', name: 'A' },
-            { id: 'b', name: 'B' },
-          ],
-          openedAt: '2026-01-01T00:00:00.000Z',
-          closedAt: '2099-01-01T00:00:00.000Z',
-          createdAt: '2026-01-01T00:00:00.000Z',
-          voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false },
-        });
+        await store.insertParedao(
+          paredaoFixture(both, 'Dois modos', undefined, {
+            status: 'closed',
+            closedAt: '2099-01-01T00:00:00.000Z',
+            voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false },
+          }),
+        );
       });
 
       it('when votes of both modes are applied in one batch, then each mode has its own tallies and hourly rows, the top level counts both, and a vote without a mode is Torcida', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER, testPasswordHash } from '@paredao/testkit/admin';
 import { solve } from '@paredao/testkit/antibot';
 import { ContractChecker, type OpenApiDoc } from '@paredao/testkit/openapi-contract';
+import { paredaoFixture } from '@paredao/testkit/paredao';
 import { testVoterParts } from '@paredao/testkit/voters';
 import { Auth } from '../admin/auth.js';
 import { ParedaoService } from '../paredoes/paredoes.js';
@@ -39,17 +40,7 @@ class MemoryPublisher implements VotePublisher {
 }
 
 const checker = new ContractChecker(buildOpenApiDocument() as unknown as OpenApiDoc);
-const openParedao: Paredao = {
-  id: 'paredao-teste',
-  title: 'Paredão de teste',
-  status: 'open',
-  candidates: [
-    { id: 'ana', name: 'Ana' },
-    { id: 'bruno', name: 'Bruno' },
-  ],
-  openedAt: '2026-01-01T00:00:00.000Z',
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const openParedao = paredaoFixture('paredao-teste', 'Paredão de teste', { ana: 'Ana', bruno: 'Bruno' });
 
 interface Answer {
   status: number;

@@ -7,6 +7,8 @@ import { startCpfProvider, type CpfProvider } from '../support/cpf-provider.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 import { CHROMIUM, haveChromium } from '../support/browser.js';
+import { waitFor } from '@paredao/testkit/ports';
+import { adminCookie } from '@paredao/testkit/admin';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -43,20 +45,10 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     /**
      * A device: a browser context of its own (cookies, storage) with its own platform authenticator
      * (CDP WebAuthn domain: CTAP2, internal transport, resident keys, user verification that passes).
-     * `unico`: whether the paredão has Voto Único on. The modes are set in admin by the results and modes
-     * slice, which is not in this branch yet: until then the page's read of /api/paredao gets the field
-     * added here, to the real answer of the real api.
      */
-    async function device(unico = true): Promise<Device> {
+    async function device(): Promise<Device> {
       const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'pt-BR' });
       checkBrowserAnswers(context);
-      if (unico) {
-        await context.route('**/api/paredao', async (route) => {
-          const res = await route.fetch();
-          const body = (await res.json()) as Record<string, unknown>;
-          await route.fulfill({ response: res, json: { ...body, voting: { modes: ['torcida', 'unico'] } } });
-        });
-      }
       const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(err.message));
       const cdp = await context.newCDPSession(page);
@@ -100,7 +92,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     });
 
     it('when the paredão has only Torcida, then the vote page shows no account path', async () => {
-      const plain = await device(false);
+      const plain = await device();
       try {
         await plain.page.goto(`${site}/`);
         await plain.page.getByRole('radio', { name: 'Participante 1' }).waitFor();
@@ -111,6 +103,19 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     });
 
     it('when Único is on, then both ways in are offered, in pt-BR, with no axe violation', async () => {
+      // The team closes the Torcida-only paredão and opens one with both modes, as admin.html does.
+      const cookie = await adminCookie(stack.url);
+      const admin = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(300);
+        return res;
+      };
+      const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
+      await admin('POST', `/api/admin/paredoes/${current.id}/close`);
+      const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão com Voto Único', candidates: [{ name: 'Participante 1' }, { name: 'Participante 2' }] })).json()) as { id: string };
+      await admin('PUT', `/api/admin/paredoes/${created.id}/voting`, { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true });
+      await admin('POST', `/api/admin/paredoes/${created.id}/open`);
+      await waitFor('the new paredão served', async () => ((await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string }).id === created.id);
       await open(a);
       expect(await state(a)).toBe('signed-out');
       await a.page.getByRole('button', { name: 'Entrar com passkey' }).waitFor();

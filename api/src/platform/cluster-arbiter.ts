@@ -96,7 +96,7 @@ export class HostArbiter {
   private readonly claims: ExpiringIdSet;
   private readonly limits = new Map<string, WindowCounts>();
   /** Per worker, its claims of the last IN_FLIGHT_MS, oldest first: what it may still be publishing. */
-  private readonly recent = new Map<number, { id: string; candidate: string; at: number }[]>();
+  private readonly recent = new Map<number, { claims: { id: string; candidate: string; at: number }[]; head: number }>();
   /** Claims of a worker that died with them possibly unpublished: id → the candidate it was claimed for. */
   private readonly orphans = new Map<string, { candidate: string; until: number }>();
 
@@ -149,7 +149,7 @@ export class HostArbiter {
    */
   orphan(worker: number, now = Date.now()): void {
     for (const [id, o] of this.orphans) if (o.until <= now) this.orphans.delete(id);
-    for (const c of this.recent.get(worker) ?? []) {
+    for (const c of this.recent.get(worker)?.claims ?? []) {
       if (now - c.at <= IN_FLIGHT_MS) this.orphans.set(c.id, { candidate: c.candidate, until: c.at + this.expiryMs });
     }
     this.recent.delete(worker);
@@ -165,13 +165,16 @@ export class HostArbiter {
       }
     }
     if (ok) {
-      let list = this.recent.get(worker);
-      if (!list) this.recent.set(worker, (list = []));
-      list.push({ id, candidate, at: now });
-      // Drop what is past the in-flight stretch, in one splice once enough has piled up.
-      let stale = 0;
-      while (stale < list.length && now - list[stale]!.at > IN_FLIGHT_MS) stale++;
-      if (stale > 1024 || stale === list.length) list.splice(0, stale);
+      let r = this.recent.get(worker);
+      if (!r) this.recent.set(worker, (r = { claims: [], head: 0 }));
+      r.claims.push({ id, candidate, at: now });
+      // Past the in-flight stretch: skipped by moving the head, each entry once; the array is cut
+      // back in one splice once enough has piled up in front of the head.
+      while (r.head < r.claims.length && now - r.claims[r.head]!.at > IN_FLIGHT_MS) r.head++;
+      if (r.head > 1024) {
+        r.claims.splice(0, r.head);
+        r.head = 0;
+      }
     }
     return ok;
   }

@@ -239,7 +239,6 @@ export function targets(out: BenchOutput): TargetResult[] {
 /** The figures of one run, as docs/BENCHMARKS.md shows them (generated: edit this, not the doc). */
 export function renderMarkdown(out: BenchOutput): string {
   const { machine: m, steps, baseline, settings } = out;
-  const votes = steps.filter((s) => s.kind === 'votes');
   const mixed = steps.find((s) => s.kind === 'votes+results');
   const processes = settings.stackProcesses ?? ['nginx', 'api', 'consumer', 'rabbitmq'];
   const lines: string[] = [];

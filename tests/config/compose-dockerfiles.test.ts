@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { buildOf, byName, instructions, interpolate, isPinned, main, root, services } from './compose-model.js';
+import { buildOf, byName, instructions, interpolate, isPinned, root, services } from './compose-model.js';
 
 describe('Dockerfiles', () => {
   const dockerfiles = ['Dockerfile', 'proxy/Dockerfile'];

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byName, root, services } from './compose-model.js';
+import { byName, root } from './compose-model.js';
 
 describe('MongoDB replica-set healthcheck', () => {
   it('initiates rs0 with the member name the api connects to, and passes only on the primary', () => {

@@ -3,10 +3,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTool, skipWithoutTool } from '../support/require-tool.js';
-import { byName, instructions, interpolate, main, root } from './compose-model.js';
+import { byName, instructions, interpolate, root } from './compose-model.js';
 
 describe('the proxy image renders a config nginx accepts', () => {
   const hasTools = !skipWithoutTool({ tool: 'nginx and envsubst (gettext-base)', present: findTool(['nginx']) && findTool(['envsubst']), checks: 'rendering the proxy image config' });

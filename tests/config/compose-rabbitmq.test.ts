@@ -1,11 +1,10 @@
 // The compose broker: its configuration, its entrypoint and definitions against what the services declare.
 import { readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { runRabbitmqEntrypoint } from '../support/rabbitmq-entrypoint.js';
 import { skipTestWithoutTool } from '../support/require-tool.js';
-import { byName, root, services } from './compose-model.js';
+import { byName, root } from './compose-model.js';
 
 describe('RabbitMQ configuration', () => {
   const dir = join(root, 'deploy/rabbitmq');

@@ -64,7 +64,6 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       await d.page.locator('#unico[data-state]').waitFor();
     };
     const state = (d: Device) => d.page.locator('#unico').getAttribute('data-state');
-    const alertText = async (d: Device) => ((await d.page.locator('#unico-alerta').textContent()) ?? '').trim();
     const credentials = async (d: Device) => (await d.cdp.send('WebAuthn.getCredentials', { authenticatorId: d.authenticatorId })).credentials;
 
     async function signUp(d: Device, cpf: string): Promise<void> {

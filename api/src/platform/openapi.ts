@@ -2,7 +2,7 @@
 // (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, publicResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, voterCeremonySchema, voterMeSchema, voterRegisterOptionsRequestSchema, voterVerifyRequestSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
+import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, voterCeremonySchema, voterMeSchema, voterRegisterOptionsRequestSchema, voterVerifyRequestSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),

@@ -9,13 +9,18 @@ import { createServer } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { findTool, skipTestWithoutTool, skipWithoutTool } from '../support/require-tool.js';
 import { ansibleDir, ansiblePlaybook, renderTemplate, root, scratchDir } from './ansible-harness.js';
 
-const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const hasAnsible = has('ansible-playbook');
-const hasErl = has('erl') && spawnSync('epmd', ['-names']).status === 0;
-if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the broker TLS was not checked');
-if (!hasErl) console.warn('SKIPPED: erl and a running epmd are needed for the Erlang distribution check (the RabbitMQ server package has both)');
+const hasAnsible = !skipWithoutTool({ tool: 'ansible-playbook', present: findTool(['ansible-playbook']), checks: 'the broker TLS of the Ansible roles' });
+// erl and epmd come with rabbitmq-server; epmd runs while the local broker does.
+const erl = findTool(['erl']);
+const hasErl = !skipWithoutTool({
+  tool: 'erl and a running epmd (Debian package rabbitmq-server)',
+  present: erl && spawnSync('epmd', ['-names']).status === 0,
+  why: erl ? 'has no running epmd' : undefined,
+  checks: 'the Erlang distribution over TLS',
+});
 
 const work = scratchDir('paredao-broker-tls-');
 const tlsDir = join(work, 'tls');
@@ -157,7 +162,7 @@ describe.skipIf(!hasAnsible)('Broker TLS: what the hosts get', () => {
         const pattern = key[1]!.replace(/\.(default|\d+)$/, '.$');
         expect(schema.includes(`"${pattern}`) || schema.includes(`"${key[1]}"`), key[1]).toBe(true);
       }
-    } else console.warn('SKIPPED: no RabbitMQ config schema here; the keys of deploy/rabbitmq/tls.conf were not looked up');
+    } else skipTestWithoutTool({ tool: "RabbitMQ's config schema (Debian package rabbitmq-server)", why: 'is not installed', checks: 'looking up the keys of deploy/rabbitmq/tls.conf' });
     // The node's files under those names.
     const tasks = readFileSync(join(ansibleDir, 'roles/rabbitmq_node/tasks/main.yml'), 'utf8');
     expect(tasks).toContain('{ src: "{{ inventory_hostname }}.pem", dest: cert.pem');

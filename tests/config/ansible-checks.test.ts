@@ -6,10 +6,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { findTool, skipWithoutTool } from '../support/require-tool.js';
 import { ansiblePlaybook, root, scratchDir, testVault } from './ansible-harness.js';
 
-const hasAnsible = spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
-if (!hasAnsible) console.warn('SKIPPED: ansible-playbook is not installed here (./preflight.sh installs it); the vault checks were not run');
+const hasAnsible = !skipWithoutTool({ tool: 'ansible-playbook', present: findTool(['ansible-playbook']), checks: 'the vault checks of the Ansible roles' });
 
 const work = scratchDir('paredao-ansible-checks-');
 const ansible = (args: string[]) => ansiblePlaybook(work, args);

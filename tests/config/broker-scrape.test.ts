@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BROKER_TARGETS_FILE, COMPOSE_FILE, COMPOSE_RULES_DIR, RULES_DIR } from '../../monitoring/prometheus/targets.js';
+import { findTool, skipWithoutTool } from '../support/require-tool.js';
 import { composeFiles, composeServices, environmentOf, interpolate, readCompose, root } from './compose-model.js';
 
-const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
-if (!PROMTOOL) console.warn('SKIPPED: promtool not found (Debian package prometheus); the scrape config was not checked with its targets');
+const PROMTOOL = findTool(['/usr/bin/promtool', '/usr/local/bin/promtool']);
+const skipPromtool = skipWithoutTool({ tool: 'promtool (Debian package prometheus)', present: PROMTOOL, checks: 'the scrape config checked with its targets' });
 
 const work = mkdtempSync(join(tmpdir(), 'paredao-broker-scrape-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -60,7 +61,7 @@ describe.each(VARIANTS)('RabbitMQ scrape targets with $name', ({ name, overrides
     expect(written).not.toMatch(/fake|paredao-|@/);
   });
 
-  it.skipIf(!PROMTOOL)('make a config promtool accepts, both RabbitMQ jobs reading them', async () => {
+  it.skipIf(skipPromtool)('make a config promtool accepts, both RabbitMQ jobs reading them', async () => {
     writeTargets(brokerUrls, file);
     const config = readFileSync(COMPOSE_FILE, 'utf8');
     expect(config.split(BROKER_TARGETS_FILE).length - 1, 'rabbitmq and rabbitmq-queues read the file').toBe(2);

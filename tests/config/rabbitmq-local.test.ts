@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '@paredao/testkit/ports';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 /**
  * The local run's RabbitMQ Prometheus endpoint on loopback only. The machine's broker is shared and is
@@ -30,7 +31,7 @@ describe('the local RabbitMQ config (scripts/ensure-rabbitmq.sh)', () => {
     }
   });
 
-  it.skipIf(!existsSync(`${BIN}/rabbitmq-server`))(
+  it.skipIf(skipWithoutTool({ tool: 'rabbitmq-server', present: existsSync(`${BIN}/rabbitmq-server`), checks: 'a scratch broker started with the local config' }))(
     'when a broker starts with it, then its Prometheus endpoint listens on loopback only and answers there',
     async () => {
       const home = mkdtempSync(join(tmpdir(), 'paredao-rmq-node-'));

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTool, isCi, skipTestWithoutTool, skipWithoutTool, type RequireToolDeps } from '../support/require-tool.js';
 
@@ -102,5 +102,42 @@ describe('tests/support/require-tool.ts: a missing tool skips locally and fails 
       expect(r.out).toMatch(/requires paredao-no-such-tool: the fixture check/);
       expect(r.status, r.out).not.toBe(0);
     });
+  });
+});
+
+// A skip printed by hand never fails under CI, so a green CI run could hide a check that never ran.
+// Only what ./preflight.sh cannot install may be a printed skip; anything else goes through the helper.
+describe('every test that skips for a missing tool goes through the helper', () => {
+  const printedSkipAllowed: Record<string, string> = {
+    'tests/component/store.test.ts': 'a MongoDB server (none on the development machines; CI sets MONGO_URL)',
+    'tests/config/audit.test.ts': "the registry's audit endpoint (network)",
+    'tests/config/preflight-tls.test.ts': 'root (it runs preflight as another user)',
+    'tests/config/proxy-tls-key.test.ts': 'root (it runs nginx as other users)',
+    'tests/config/compose-proxy.test.ts': 'root and unshare -m',
+    'tests/e2e/login-burst.test.ts': 'a memory cgroup (the file throws under CI by itself)',
+    'tests/config/compose.test.ts': 'a compose file the tree includes (not a tool)',
+  };
+  const helper = ['tests/support/require-tool.ts', 'tests/config/require-tool.test.ts'];
+
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'dist' ? [] : sources(p);
+      return /\.(ts|mjs)$/.test(e.name) ? [p] : [];
+    });
+  }
+  // A skip line printed by hand, or a silent skip on a file's existence (a tool's path).
+  const printedSkip = /console\.(warn|log|error)\(\s*[`'"][^`'"]*SKIPPED|\.(skipIf|runIf)\(\s*!?\s*existsSync\(/;
+  const printing = ['tests', 'testkit']
+    .flatMap((d) => sources(join(root, d)))
+    .map((f) => relative(root, f))
+    .filter((f) => !helper.includes(f) && printedSkip.test(readFileSync(join(root, f), 'utf8')));
+
+  it('finds the printed skips it allows, so the scan itself works', () => {
+    expect(printing).toContain('tests/component/store.test.ts');
+  });
+
+  it('no other test file prints its own skip line', () => {
+    expect(printing.filter((f) => !(f in printedSkipAllowed))).toEqual([]);
   });
 });

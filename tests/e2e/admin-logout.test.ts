@@ -4,14 +4,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 // "Sair" when the logout does not go through: the page must not say the operator left while the
 // session lives on in the store (an operator on a shared machine would walk away logged in).
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIPPED tests/e2e/admin-logout.test.ts: no Chromium at ${CHROMIUM}`);
 
-describe.skipIf(!haveChromium)('logging out of admin.html (real nginx, api and store; Chromium)', () => {
+describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/admin-logout.test.ts (a failed logout in a real browser)' }))('logging out of admin.html (real nginx, api and store; Chromium)', () => {
   let stack: Stack;
   let browser: Browser;
   let page: Page;

@@ -73,6 +73,31 @@ describe('the edge config', () => {
     expect(compose.services.api!.environment).not.toHaveProperty('TRUST_PROXY_HOPS');
   });
 
+  it('when rendered, then photo hits are not limited and misses are, per client, in the default server the cache asks over loopback', () => {
+    const conf = render({}).conf;
+    const servers = conf.split(/^server \{$/m).slice(1);
+    const imagesOf = (server: string) => /location \/api\/images\/ \{([\s\S]*?)\n {2}\}/.exec(server)?.[1] ?? '';
+    const [fallback, site] = [servers[0]!, servers[1]!];
+    expect(fallback).toMatch(/listen 127\.0\.0\.1:18080 default_server;/);
+    expect(imagesOf(site)).toMatch(/proxy_cache paredao_images;/);
+    expect(imagesOf(site)).not.toMatch(/limit_req/);
+    // To this nginx's own plain listener, by a Host the site does not serve (the default server's).
+    expect(imagesOf(site)).toMatch(/proxy_pass http:\/\/127\.0\.0\.1:18080;/);
+    const host = /proxy_set_header Host ([^;]+);/.exec(imagesOf(site))?.[1];
+    expect(site).toMatch(/server_name localhost 127\.0\.0\.1;/);
+    expect(['localhost', '127.0.0.1']).not.toContain(host);
+    expect(imagesOf(fallback)).toMatch(/limit_req zone=paredao_image_misses burst=150 nodelay;/);
+    expect(imagesOf(fallback)).toMatch(/if \(\$realip_remote_addr !~ "\^\(127\\\.0\\\.0\\\.1\|::1\)\$"\)/);
+    expect(conf).toMatch(/limit_req_zone \$paredao_client_key zone=paredao_image_misses:10m rate=30r\/s;/);
+  });
+
+  it("in the image, the photos' misses go to nginx's plain port on loopback (NGINX_SELF)", () => {
+    const self = (listen: string) =>
+      spawnSync('sh', ['-c', `. "${join(ROOT, 'proxy/15-rate-limit.envsh')}" && printf %s "$NGINX_SELF"`], { env: { PATH: process.env.PATH, NGINX_LISTEN_PORT: listen }, encoding: 'utf8' }).stdout;
+    expect(self('8080')).toBe('127.0.0.1:8080');
+    expect(self('127.0.0.1:18080')).toBe('127.0.0.1:18080');
+  });
+
   it("the image's health check asks /nginx_status by a name that is never the site's", () => {
     expect(readFileSync(join(ROOT, 'proxy/Dockerfile'), 'utf8')).toMatch(/HEALTHCHECK[\s\S]*--header "Host: healthcheck\.internal"[\s\S]*\/nginx_status/);
   });

@@ -96,7 +96,11 @@ describe('participant photos behind nginx: cached at the edge, misses limited pe
 
     // The limited address cannot reach the miss path itself, with an address of its choosing.
     const u = new URL(`${stack.url}/api/images/${randomBytes(12).toString('hex')}`);
-    for (const headers of [{ host: 'paredao-image-miss.internal', 'x-forwarded-for': '203.0.113.9' }, { host: 'paredao-image-miss.internal', 'x-forwarded-for': '203.0.113.9', 'x-paredao-image-miss': 'guess' }]) {
+    const forgedHeaders: Record<string, string>[] = [
+      { host: 'paredao-image-miss.internal', 'x-forwarded-for': '203.0.113.9' },
+      { host: 'paredao-image-miss.internal', 'x-forwarded-for': '203.0.113.9', 'x-paredao-image-miss': 'guess' },
+    ];
+    for (const headers of forgedHeaders) {
       for (const localAddress of [flooder, '127.0.0.1']) {
         const forged = await plainRequest(u.href, { localAddress, headers });
         expect(forged.status, `${localAddress} ${JSON.stringify(headers)}`).toBe(421);

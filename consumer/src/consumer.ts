@@ -1,5 +1,5 @@
 import { backoffDelay, sleep, VOTE_MODES } from '@paredao/contract';
-import { setupTopology, BrokerLink, decodeMessage, type Store, type VoteMessage } from '@paredao/core';
+import { setupTopology, BrokerLink, decodeMessage, LowWatermark, type Store, type VoteMessage } from '@paredao/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
@@ -23,6 +23,15 @@ export interface VoteConsumerOptions {
    * main.ts passes none.
    */
   afterCommit?: (votes: readonly VoteMessage[]) => void | Promise<void>;
+  /** The bounded dedup window (docs/ARCHITECTURE.md, "Bounded storage"); none: ids are kept for ever. */
+  prune?: {
+    /** This consumer's name among the store's marks: its queue, or its slot when several share one. */
+    key: string;
+    /** Proof expiry + the publisher's longest resend + a margin. */
+    slackMs: number;
+    /** How often the store is asked to prune (after a batch, at most this often). */
+    intervalMs: number;
+  };
 }
 
 interface Delivery {
@@ -31,6 +40,11 @@ interface Delivery {
   votes: VoteMessage[];
   /** Entries of this batch message that are not votes: the message is dead-lettered once `votes` are committed. */
   rejected: number;
+  /** Votes of it accepted before the store's pruned-through mark, not counted: the message is dead-lettered too. */
+  below: number;
+  /** Its oldest and newest acceptedAt (the low watermark). */
+  oldest: number;
+  newest: number;
   ch: Channel;
 }
 
@@ -49,10 +63,14 @@ export class VoteConsumer {
   private storeOk = true;
   private readonly batcher: Batcher<Delivery>;
   private readonly link: BrokerLink<Channel>;
+  private readonly watermark: LowWatermark | null;
+  private lastPrune = Date.now();
+  private pruning: Promise<void> | null = null;
 
   constructor(private readonly opts: VoteConsumerOptions) {
     this.batcher = new Batcher(opts.batchMax, opts.batchMaxWaitMs, (batch) => this.apply(batch));
     opts.metrics.storeUp.set(1);
+    this.watermark = opts.prune ? new LowWatermark(opts.prune.slackMs) : null;
     const { log, metrics } = opts;
     this.link = new BrokerLink<Channel>({
       urls: opts.amqpUrls,
@@ -78,6 +96,7 @@ export class VoteConsumer {
         this.consumerTag = null;
         // Unacked deliveries of the lost channel come back on the next one.
         this.batcher.discard();
+        this.watermark?.lost();
       },
       onAttemptFailed: () => {
         metrics.brokerConnected.set(0);
@@ -119,7 +138,17 @@ export class VoteConsumer {
       }
       return;
     }
-    if (decoded.ok) this.batcher.add({ msg, votes: decoded.votes, rejected: decoded.rejected.length, ch }, decoded.votes.length);
+    if (decoded.ok) {
+      let oldest = Infinity;
+      let newest = -Infinity;
+      for (const v of decoded.votes) {
+        if (v.acceptedAt < oldest) oldest = v.acceptedAt;
+        if (v.acceptedAt > newest) newest = v.acceptedAt;
+      }
+      const delivery: Delivery = { msg, votes: decoded.votes, rejected: decoded.rejected.length, below: 0, oldest, newest, ch };
+      this.watermark?.delivered(delivery, oldest);
+      this.batcher.add(delivery, decoded.votes.length);
+    }
   }
 
   /** Applies one batch, retrying the store with backoff; acks only after the commit. */
@@ -151,8 +180,10 @@ export class VoteConsumer {
         }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
         if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
+        if (outcome.belowMark) this.markBelow(batch, outcome.belowMark);
         await this.opts.afterCommit?.(votes);
         this.settle(ch, batch);
+        this.maybePrune();
         return;
       } catch (err) {
         this.storeOk = false;
@@ -179,18 +210,49 @@ export class VoteConsumer {
     try {
       let last: Delivery | null = null;
       for (const d of batch) {
-        if (d.rejected === 0) {
+        if (d.rejected === 0 && d.below === 0) {
           last = d;
           continue;
         }
         ch.nack(d.msg, false, false);
+        this.watermark?.dropped(d);
         metrics.deadLettered.inc();
-        log.error({ messageId: d.msg.properties.messageId, rejected: d.rejected, applied: d.votes.length }, 'batch message with malformed votes sent to the dead-letter queue after its valid votes were committed');
+        if (d.rejected > 0) log.error({ messageId: d.msg.properties.messageId, rejected: d.rejected, applied: d.votes.length }, 'batch message with malformed votes sent to the dead-letter queue after its valid votes were committed');
+        else log.warn({ messageId: d.msg.properties.messageId, below: d.below, votes: d.votes.length, oldestAcceptedAt: new Date(d.oldest).toISOString() }, 'message with votes accepted before the pruned-through mark sent to the dead-letter queue: their ids can no longer be checked, so they are not counted');
       }
-      if (last) ch.ack(last.msg, true);
+      if (last) {
+        ch.ack(last.msg, true);
+        if (this.watermark) for (const d of batch) if (d.rejected === 0 && d.below === 0) this.watermark.acked(d, d.newest);
+      }
     } catch (err) {
       log.warn({ err }, 'ack failed after commit; the broker will redeliver and the votes will be skipped as duplicates');
     }
+  }
+
+  /** Counts the votes the store refused as below its pruned-through mark, per delivery, to dead-letter their messages. */
+  private markBelow(batch: Delivery[], ids: readonly string[]): void {
+    const below = new Set(ids);
+    for (const d of batch) d.below = d.votes.reduce((n, v) => n + (below.has(v.voteId) ? 1 : 0), 0);
+    this.opts.metrics.belowWatermark.inc(ids.length);
+  }
+
+  /** At most once per interval, in the background (in short store transactions): prune to this consumer's mark. */
+  private maybePrune(): void {
+    const { prune, store, log, metrics } = this.opts;
+    const mark = this.watermark?.mark() ?? null;
+    if (!prune || mark === null || this.pruning || Date.now() - this.lastPrune < prune.intervalMs) return;
+    this.lastPrune = Date.now();
+    const started = process.hrtime.bigint();
+    this.pruning = store
+      .prune(prune.key, mark)
+      .then((r) => {
+        metrics.prunedThrough.set(r.prunedThrough / 1000);
+        metrics.pruned.inc(r.deleted);
+        metrics.pruneSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        log.info({ mark: new Date(mark).toISOString(), prunedThrough: new Date(r.prunedThrough).toISOString(), deleted: r.deleted, compacted: r.compacted }, 'applied ids pruned below the low watermark');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'prune failed; retried at the next interval'))
+      .finally(() => (this.pruning = null));
   }
 
   /** Stops consuming, commits and acks what was received, closes the channel (with a deadline). */
@@ -204,6 +266,7 @@ export class VoteConsumer {
       }
     }
     await Promise.race([this.batcher.drain(), sleep(Math.max(0, deadline - Date.now()))]);
+    await Promise.race([this.pruning, sleep(Math.max(0, deadline - Date.now()))]);
     this.stopping.abort();
     await this.link.stop();
   }

@@ -1,7 +1,7 @@
 import { backoffDelay, sleep } from '@paredao/contract';
 import { closeLogger, ConfigError, createLogger, createRegistry, openStore, redactUrl, startOpsServer, type Store } from '@paredao/core';
 import { pino } from 'pino';
-import { loadConsumerConfig, type ConsumerConfig } from './config.js';
+import { loadConsumerConfig, pruneSettings, type ConsumerConfig } from './config.js';
 import { VoteConsumer } from './consumer.js';
 import { createConsumerMetrics } from './metrics.js';
 
@@ -48,6 +48,7 @@ async function main(cfg: ConsumerConfig) {
       batchMax: cfg.BATCH_MAX,
       batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
       declareTopology: cfg.AMQP_DECLARE_TOPOLOGY,
+      prune: pruneSettings(cfg),
       store,
       log,
       metrics,
@@ -63,6 +64,7 @@ async function main(cfg: ConsumerConfig) {
       prefetch: cfg.PREFETCH,
       batchMax: cfg.BATCH_MAX,
       batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
+      prune: pruneSettings(cfg),
       gelf: cfg.GELF_URL ?? null,
     },
     'consumer started',

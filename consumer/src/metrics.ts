@@ -20,7 +20,19 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Malformed votes inside a batch message: not counted; the rest of the message is applied, then the message goes to the dead-letter queue.',
       registers: [registry],
     }),
-    deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Messages sent to the dead-letter queue: poison, or a batch message with malformed votes (after its valid votes were counted).', registers: [registry] }),
+    deadLettered: new Counter({ name: 'paredao_consumer_dead_lettered_total', help: 'Messages sent to the dead-letter queue: poison, a batch message with malformed votes, or one with votes below the pruned-through mark (after its other votes were counted).', registers: [registry] }),
+    belowWatermark: new Counter({
+      name: 'paredao_consumer_below_watermark_total',
+      help: "Votes accepted before the store's pruned-through mark: their ids can no longer be checked, so they are not counted and their message goes to the dead-letter queue.",
+      registers: [registry],
+    }),
+    pruned: new Counter({ name: 'paredao_consumer_pruned_ids_total', help: 'Applied vote ids dropped from the hot store below the low watermark (they stay in the archive).', registers: [registry] }),
+    prunedThrough: new Gauge({
+      name: 'paredao_store_pruned_through_seconds',
+      help: "The store's pruned-through mark (Unix time): votes accepted before it are dead-lettered.",
+      registers: [registry],
+    }),
+    pruneSeconds: new Histogram({ name: 'paredao_consumer_prune_seconds', help: 'Time to prune the applied ids and merge the archive, once per interval.', buckets: LATENCY_BUCKETS, registers: [registry] }),
     batchSize: new Histogram({
       name: 'paredao_consumer_batch_size',
       help: 'Votes per applied batch.',

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { decodeIds } from '@paredao/core';
 import type { FaultLoadResult } from './fault-load.js';
 import { waitFor } from './ports.js';
 import type { Stack } from './stack.js';
@@ -25,6 +26,8 @@ export interface FaultRow {
   doubled: number;
   hourlyAddsUp: boolean;
   dead: number;
+  /** Counted ids no longer among the hot applied ids (pruned below the low watermark; still archived). */
+  pruned?: number;
   /** From the end of the load until every 202 was counted, s. */
   drainSec: number;
   /** From the first answer other than 202 to the last, s; null when voters saw no error at all. */
@@ -44,7 +47,10 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
   const db = new Database(stack.storePath, { readonly: true, fileMustExist: true });
   try {
     const paredaoId = (await stack.results(stack.apiUrl)).paredaoId;
-    const appliedIds = () => (db.prepare('SELECT vote_id AS id FROM applied_votes WHERE paredao_id = ?').all(paredaoId) as { id: string }[]).map((r) => r.id);
+    // The counted ids are the archive's (the hot applied ids below the pruned-through mark are gone).
+    const appliedIds = () =>
+      (db.prepare('SELECT ids FROM archive WHERE paredao_id = ?').all(paredaoId) as { ids: Buffer }[]).flatMap((r) => [...decodeIds(r.ids).values()].flatMap((c) => c.ids));
+    const hotIds = () => (db.prepare('SELECT COUNT(*) AS n FROM applied_votes WHERE paredao_id = ?').get(paredaoId) as { n: number }).n;
     const missing = () => {
       const applied = new Set(appliedIds());
       let m = 0;
@@ -86,7 +92,8 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
       Math.max(0, results.total - appliedSet.size) +
       Math.abs(tallySum - appliedSet.size) +
       Math.abs(hourlySum - appliedSet.size) +
-      (load.accepted.length - accepted.size); // the api never hands out one vote id twice
+      (load.accepted.length - accepted.size) + // the api never hands out one vote id twice
+      (applied.length - appliedSet.size); // an id twice in the archive
     return {
       requests: Object.values(load.statuses).reduce((a, b) => a + b, 0),
       accepted: load.accepted.length,
@@ -100,6 +107,7 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
       doubled,
       hourlyAddsUp: apiHourly === results.total && apiByCandidate === results.total,
       dead: (await stack.queueDepths()).dead,
+      pruned: applied.length - hotIds(),
       drainSec,
       errorSpanSec: load.errorAtSec.length ? Math.max(...load.errorAtSec) - Math.min(...load.errorAtSec) : null,
     };

@@ -616,6 +616,65 @@ for (const t of targets) {
     it('when pinged, then it answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
+
+    // Last: a prune moves the store's pruned-through mark for every paredão, and never back.
+    describe('bounded dedup window and archive', () => {
+      const id = `bounded-${Date.now()}`;
+      const hour = (h: number, m = 0) => Date.UTC(2026, 11, 1, h, m);
+      const at = (voteId: string, candidateId: string, acceptedAt: number, mode?: 'unico'): VoteMessage => ({ v: 1, voteId, paredaoId: id, candidateId, acceptedAt, ...(mode ? { mode } : {}) });
+      const audit = async () => {
+        const tally = await store.tally(id);
+        return { tally: { byCandidate: tally.byCandidate, modes: { torcida: tally.modes.torcida.byCandidate, unico: tally.modes.unico.byCandidate } }, recount: await store.recount(id) };
+      };
+
+      beforeAll(async () => {
+        // Closed, so it never clashes with the paredão another test left open; it took votes until 2027.
+        await store.insertParedao(paredaoFixture(id, 'Janela', { a: 'A', b: 'B' }, { status: 'closed', closedAt: '2027-01-01T00:00:00.000Z', voting: { modes: ['torcida', 'unico'], weights: { torcida: 50, unico: 50 }, showPartials: true } }));
+      });
+
+      it('when the store is pruned to a mark, then ids accepted before it leave the hot rows, a vote below it is refused (not counted, not a duplicate), and ids at or after it still dedupe', async () => {
+        const hex = (n: number) => n.toString(16).padStart(32, '0');
+        const early = Array.from({ length: 40 }, (_, i) => at(hex(i), i % 2 ? 'a' : 'b', hour(10, i % 60)));
+        const late = Array.from({ length: 20 }, (_, i) => at(hex(100 + i), 'a', hour(12, i)));
+        const applied = Date.UTC(2026, 11, 1, 13);
+        expect(await store.applyBatch([...early, ...late, at(hex(999), 'b', hour(10, 30), 'unico')], applied)).toMatchObject({ applied: 61, duplicates: 0 });
+        const before = await audit();
+        const r = await store.prune('votes', hour(11));
+        // The other tests' votes were accepted before it too.
+        expect(r.prunedThrough).toBe(hour(11));
+        expect(r.deleted).toBeGreaterThanOrEqual(41);
+        const mine = new Set([...early, ...late].map((v) => v.voteId).concat(hex(999)));
+        const hot = (await store.appliedSince(applied, 100_000)).filter((x) => mine.has(x.voteId));
+        expect(hot.map((x) => x.voteId).sort()).toEqual(late.map((v) => v.voteId).sort());
+        // A copy of an early vote and a new vote from before the mark: neither can be checked, neither counts.
+        const below = await store.applyBatch([early[0]!, at(hex(500), 'a', hour(10, 59)), late[0]!, at(hex(501), 'b', hour(11, 1))], applied);
+        expect(below).toEqual({ applied: 1, appliedByMode: { torcida: 1, unico: 0 }, duplicates: 1, outsideWindow: 0, oldestAcceptedAt: hour(11, 1), belowMark: [hex(0), hex(500)] });
+        const after = await audit();
+        expect(after.tally.byCandidate).toEqual({ a: (before.tally.byCandidate.a ?? 0) + 0, b: (before.tally.byCandidate.b ?? 0) + 1 });
+        // The recount reads the archive: the pruned ids are still in it.
+        expect(after.recount).toEqual(after.tally);
+        expect(before.recount).toEqual(before.tally);
+      });
+
+      it('when several consumers keep marks, then the pruned-through mark is the smallest of them, and it never goes back', async () => {
+        expect((await store.prune('other-queue', hour(10, 30))).prunedThrough).toBe(hour(11));
+        expect((await store.prune('votes', hour(15))).prunedThrough).toBe(hour(11));
+        // The lagging queue catches up: the mark follows it, then a consumer that says less changes nothing.
+        expect((await store.prune('other-queue', hour(14))).prunedThrough).toBe(hour(14));
+        expect((await store.prune('other-queue', hour(12))).prunedThrough).toBe(hour(14));
+        expect((await store.applyBatch([at('c'.repeat(32), 'a', hour(13, 59))], Date.now())).belowMark).toEqual(['c'.repeat(32)]);
+      });
+
+      it('when hours behind the mark are merged in the archive, then the recount still equals the tallies and every id is there once', async () => {
+        // Three more batches in the 14h hour, then the mark passes it: its blobs become one.
+        for (let b = 0; b < 3; b++) await store.applyBatch(Array.from({ length: 30 }, (_, i) => at(`${b}${i}`.padStart(32, 'e'), i % 3 ? 'a' : 'b', hour(14, i))), Date.now());
+        // The lagging queue holds the mark at 14h, so that hour is still open to votes and stays apart.
+        expect(await store.prune('votes', hour(16))).toMatchObject({ prunedThrough: hour(14), compacted: 0 });
+        expect(await store.prune('other-queue', hour(16))).toMatchObject({ prunedThrough: hour(16), deleted: 90, compacted: 3 });
+        const { tally, recount } = await audit();
+        expect(recount).toEqual(tally);
+      });
+    });
   });
 }
 

@@ -3,6 +3,7 @@ import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tall
 import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { mongoBounded } from './mongodb-bounded.js';
 import { mongoVoterStore } from './mongodb-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
@@ -65,7 +66,6 @@ export async function openMongoStore(url: string): Promise<Store> {
   // MongoDB removes expired sessions by itself; getSession still checks the time (the TTL monitor runs once a minute).
   await sessions.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
   await applied.createIndex({ appliedAt: 1 });
-  await applied.createIndex({ paredaoId: 1, candidateId: 1 });
   await tallies.createIndex({ paredaoId: 1 });
   // The migration to the vote modes: the tally and hourly documents from before are Torcida. Small
   // collections (a document per candidate, per hour), so this is cheap; applied votes without a mode
@@ -113,6 +113,7 @@ export async function openMongoStore(url: string): Promise<Store> {
   }
 
   const voters = await mongoVoterStore(db, inTransaction);
+  const bounded = await mongoBounded(db, inTransaction);
 
   return {
     kind: 'mongodb',
@@ -121,10 +122,12 @@ export async function openMongoStore(url: string): Promise<Store> {
       return inTransaction(async (session) => {
         const pIds = [...new Set(votes.map((v) => v.paredaoId))];
         const windows = new Map((await paredoes.find({ _id: { $in: pIds } }, { session }).toArray()).map((d) => [d._id, toParedao(d)!]));
-        const inWindow = votes.filter((v) => {
+        const accepted = votes.filter((v) => {
           const p = windows.get(v.paredaoId);
           return !!p && acceptsVotesAt(p, v.acceptedAt) && p.candidates.some((c) => c.id === v.candidateId) && modeOn(p, modeOf(v));
         });
+        // Accepted before the pruned-through mark: their ids may be gone, so they cannot be checked.
+        const { checkable: inWindow, below } = await bounded.belowMark(accepted, session);
         const ids = [...new Set(inWindow.map((v) => v.voteId))];
         const seen = new Set((await applied.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id));
         const fresh: VoteMessage[] = [];
@@ -156,9 +159,10 @@ export async function openMongoStore(url: string): Promise<Store> {
           }));
           await tallies.bulkWrite(tOps, { session, ordered: false });
           await hourly.bulkWrite(hOps, { session, ordered: false });
+          await bounded.archive(fresh, session);
         }
-        const outsideWindow = votes.length - inWindow.length;
-        return applyOutcome(votes.length, fresh, outsideWindow);
+        const outsideWindow = votes.length - accepted.length;
+        return applyOutcome(votes.length, fresh, outsideWindow, below);
       });
     },
     async tally(paredaoId): Promise<Tally> {
@@ -175,13 +179,10 @@ export async function openMongoStore(url: string): Promise<Store> {
       return tallyOf(modes);
     },
     async recount(paredaoId) {
-      const rows = await applied
-        .aggregate<{ _id: { mode: VoteMode; candidateId: string }; n: number }>([
-          { $match: { paredaoId } },
-          { $group: { _id: { mode: { $ifNull: ['$mode', 'torcida'] }, candidateId: '$candidateId' }, n: { $sum: 1 } } },
-        ])
-        .toArray();
-      return recountOf(rows.map((r) => ({ mode: r._id.mode, candidateId: r._id.candidateId, n: r.n })));
+      return recountOf(await bounded.recountRows(paredaoId));
+    },
+    async prune(key, mark) {
+      return bounded.prune(key, mark);
     },
     async listParedoes() {
       return (await paredoes.find().sort({ createdAtDate: -1, _id: 1 }).toArray()).map((d) => toParedao(d)!);

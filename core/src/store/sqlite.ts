@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tally, type VoteMode } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { sqliteBounded } from './sqlite-bounded.js';
 import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
@@ -33,7 +34,6 @@ CREATE TABLE IF NOT EXISTS applied_votes (
   mode TEXT NOT NULL DEFAULT 'torcida'
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS applied_votes_applied_at ON applied_votes (applied_at);
-CREATE INDEX IF NOT EXISTS applied_votes_paredao ON applied_votes (paredao_id, candidate_id);
 ${TALLIES}
 ${HOURLY}
 CREATE TABLE IF NOT EXISTS paredoes (
@@ -111,6 +111,7 @@ export function openSqliteStore(path: string): Store {
   db.pragma('journal_size_limit = 67108864');
   migrateToModes(db);
   db.exec(VOTER_SCHEMA);
+  const bounded = sqliteBounded(db);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -132,7 +133,6 @@ export function openSqliteStore(path: string): Store {
   );
   const selectTallies = db.prepare('SELECT mode AS m, candidate_id AS c, votes AS n FROM tallies WHERE paredao_id = ?');
   const selectHourly = db.prepare('SELECT mode AS m, hour AS h, candidate_id AS c, votes AS n FROM hourly WHERE paredao_id = ? ORDER BY hour');
-  const selectRecount = db.prepare('SELECT mode, candidate_id AS candidateId, COUNT(*) AS n FROM applied_votes WHERE paredao_id = ? GROUP BY mode, candidate_id');
   const selectSince = db.prepare(
     'SELECT vote_id AS voteId, applied_at AS appliedAt FROM applied_votes WHERE applied_at >= ? ORDER BY applied_at LIMIT ?',
   );
@@ -160,7 +160,7 @@ export function openSqliteStore(path: string): Store {
     const windows = new Map<string, Paredao | null>();
     const fresh: VoteMessage[] = [];
     let outsideWindow = 0;
-    const inWindow: VoteMessage[] = [];
+    const accepted: VoteMessage[] = [];
     for (const v of votes) {
       if (!windows.has(v.paredaoId)) windows.set(v.paredaoId, parse(selectParedao.get(v.paredaoId)));
       const p = windows.get(v.paredaoId);
@@ -168,8 +168,10 @@ export function openSqliteStore(path: string): Store {
         outsideWindow++;
         continue;
       }
-      inWindow.push(v);
+      accepted.push(v);
     }
+    // Accepted before the pruned-through mark: their ids may be gone, so they cannot be checked.
+    const { checkable: inWindow, below } = bounded.belowMark(accepted);
     // Chunks of fixed sizes only, so a handful of prepared statements serve every batch size.
     const newIds = new Set<string>();
     for (let i = 0; i < inWindow.length; ) {
@@ -189,7 +191,8 @@ export function openSqliteStore(path: string): Store {
     const { candidates, hours } = aggregate(fresh, hourBucket);
     for (const c of candidates) addTally.run(c.paredaoId, c.mode, c.candidateId, c.n);
     for (const h of hours) addHourly.run(h.paredaoId, h.mode, h.hour, h.candidateId, h.n);
-    return applyOutcome(votes.length, fresh, outsideWindow);
+    bounded.archive(fresh);
+    return applyOutcome(votes.length, fresh, outsideWindow, below);
   });
 
   const transition = db.transaction((id: string, change: (p: Paredao) => Paredao | TransitionResult): TransitionResult => {
@@ -221,7 +224,7 @@ export function openSqliteStore(path: string): Store {
       return tallyOf(modes);
     },
     async recount(paredaoId) {
-      return recountOf(selectRecount.all(paredaoId) as { mode: VoteMode; candidateId: string; n: number }[]);
+      return recountOf(bounded.recountRows(paredaoId));
     },
     async listParedoes() {
       return selectParedoes.all().map((r) => parse(r)!);
@@ -278,6 +281,9 @@ export function openSqliteStore(path: string): Store {
     },
     async putSetting(key, value) {
       putSettingStmt.run(key, JSON.stringify(value));
+    },
+    async prune(key, mark) {
+      return bounded.prune(key, mark);
     },
     async appliedSince(since, limit) {
       return selectSince.all(since, limit) as { voteId: string; appliedAt: number }[];

@@ -1,6 +1,7 @@
 import type { Paredao, Tally, VoteMode, Voting, VotingChange } from '@paredao/contract';
 import { modeOf, type VoteMessage } from '../vote.js';
 import type { VoterStore } from './voter-types.js';
+import type { PruneOutcome } from './watermark.js';
 
 export interface ApplyOutcome {
   /** Votes counted by this batch. */
@@ -17,17 +18,24 @@ export interface ApplyOutcome {
    * none for a batch of redelivered duplicates.
    */
   oldestAcceptedAt: number | null;
+  /**
+   * Ids of votes accepted before the store's pruned-through mark: not counted, because their ids may
+   * have been dropped (docs/ARCHITECTURE.md, "Bounded storage"); the consumer dead-letters their
+   * messages. Present only when there are some.
+   */
+  belowMark?: string[];
 }
 
 /** What applying a batch of `batchSize` votes did, from the votes it counted and those outside their window: the rest were duplicates. */
-export function applyOutcome(batchSize: number, fresh: readonly Pick<VoteMessage, 'acceptedAt' | 'mode'>[], outsideWindow: number): ApplyOutcome {
+export function applyOutcome(batchSize: number, fresh: readonly Pick<VoteMessage, 'acceptedAt' | 'mode'>[], outsideWindow: number, belowMark: readonly Pick<VoteMessage, 'voteId'>[] = []): ApplyOutcome {
   let oldest: number | null = null;
   const appliedByMode = { torcida: 0, unico: 0 };
   for (const v of fresh) {
     if (oldest === null || v.acceptedAt < oldest) oldest = v.acceptedAt;
     appliedByMode[modeOf(v)]++;
   }
-  return { applied: fresh.length, appliedByMode, duplicates: batchSize - fresh.length - outsideWindow, outsideWindow, oldestAcceptedAt: oldest };
+  const below = belowMark.length > 0 ? { belowMark: belowMark.map((v) => v.voteId) } : {};
+  return { applied: fresh.length, appliedByMode, duplicates: batchSize - fresh.length - outsideWindow - belowMark.length, outsideWindow, oldestAcceptedAt: oldest, ...below };
 }
 
 /** The per-candidate counts recomputed from the applied votes: both modes together and per mode. */
@@ -91,8 +99,14 @@ export interface Store extends VoterStore {
   applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome>;
   /** The counts per mode (rows from before the modes are Torcida), and both together. */
   tally(paredaoId: string): Promise<Tally>;
-  /** The per-candidate count recomputed from the applied votes themselves (the audit), per mode too. */
+  /** The per-candidate count recomputed from the archive of counted vote ids (the audit), per mode too. */
   recount(paredaoId: string): Promise<Recount>;
+  /**
+   * Records the low watermark of one consumer (`key`: its queue, or its slot on a shared queue), moves
+   * the store's pruned-through mark to the smallest of every consumer's, drops the applied ids accepted
+   * before it and merges the archive of the hours it has passed (docs/ARCHITECTURE.md, "Bounded storage").
+   */
+  prune(key: string, mark: number): Promise<PruneOutcome>;
 
   listParedoes(): Promise<Paredao[]>;
   getParedao(id: string): Promise<Paredao | null>;
@@ -122,7 +136,7 @@ export interface Store extends VoterStore {
   getSetting(key: string): Promise<unknown>;
   putSetting(key: string, value: unknown): Promise<void>;
 
-  /** Ids of votes applied at or after `since` (epoch ms), oldest first, at most `limit`. */
+  /** Ids of votes applied at or after `since` (epoch ms), oldest first, at most `limit` (the hot rows: votes accepted before the pruned-through mark are gone). */
   appliedSince(since: number, limit: number): Promise<{ voteId: string; appliedAt: number }[]>;
   /** Throws if the store cannot be used right now. */
   ping(): Promise<void>;

@@ -4,6 +4,7 @@ import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
 export type { Store, ApplyOutcome, Recount } from './types.js';
+export type { ClaimResult, UnicoClaim, UnicoStore } from './unico-types.js';
 export type { VoterAccount, VoterCredential, VoterSession, VoterStore, WebauthnCeremony } from './voter-types.js';
 
 /** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (README, Configuration). */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tally, type VoteMode } from '@paredao/contract';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
+import { sqliteUnico } from './sqlite-unico.js';
 import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
@@ -111,6 +112,7 @@ export function openSqliteStore(path: string): Store {
   db.pragma('journal_size_limit = 67108864');
   migrateToModes(db);
   db.exec(VOTER_SCHEMA);
+  const unico = sqliteUnico(db);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -168,6 +170,8 @@ export function openSqliteStore(path: string): Store {
         outsideWindow++;
         continue;
       }
+      // A Único vote counts only if this write turns its claim to counted (decision 0005): else a duplicate.
+      if (modeOf(v) === 'unico' && !unico.countOnce(v)) continue;
       inWindow.push(v);
     }
     // Chunks of fixed sizes only, so a handful of prepared statements serve every batch size.
@@ -203,7 +207,8 @@ export function openSqliteStore(path: string): Store {
 
   return {
     kind: 'sqlite',
-    ...sqliteVoterStore(db),
+    ...sqliteVoterStore(db, unico.forget),
+    ...unico.methods,
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
       return apply.immediate(votes, appliedAt);

@@ -19,6 +19,15 @@ export const consumerEnv = z.object({
     .describe('Unacknowledged votes the broker may push to the consumer'),
   BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500).describe('Votes applied in one atomic write, at most (not above `PREFETCH`)'),
   BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50).describe('Longest wait to fill a batch before writing it'),
+  UNICO_SWEEP_AFTER_MS: z
+    .coerce.number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    // Well past the api's publish timeout, so the sweeper rarely meets a vote still on its way.
+    .default(30_000)
+    .describe('A Voto Único claim not counted this long after its acceptance is counted by the sweeper from the claim itself (docs/decisions/0005-voto-unico.md)'),
+  UNICO_SWEEP_EVERY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000).describe('How often the sweeper looks for uncounted Voto Único claims'),
 });
 
 export type ConsumerConfig = z.infer<typeof consumerEnv>;

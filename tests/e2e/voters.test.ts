@@ -8,7 +8,7 @@ import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 import { CHROMIUM, haveChromium } from '../support/browser.js';
 import { waitFor } from '@paredao/testkit/ports';
-import { adminCookie } from '@paredao/testkit/admin';
+import { openParedaoWithRules } from '@paredao/testkit/admin';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -103,18 +103,11 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
 
     it('when Único is on, then both ways in are offered, in pt-BR, with no axe violation', async () => {
       // The team closes the Torcida-only paredão and opens one with both modes, as admin.html does.
-      const cookie = await adminCookie(stack.url);
-      const admin = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-        expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(300);
-        return res;
-      };
-      const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
-      await admin('POST', `/api/admin/paredoes/${current.id}/close`);
-      const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão com Voto Único', candidates: [{ name: 'Participante 1' }, { name: 'Participante 2' }] })).json()) as { id: string };
-      await admin('PUT', `/api/admin/paredoes/${created.id}/voting`, { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true });
-      await admin('POST', `/api/admin/paredoes/${created.id}/open`);
-      await waitFor('the new paredão served', async () => ((await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string }).id === created.id);
+      await openParedaoWithRules(stack.url, {
+        title: 'Paredão com Voto Único',
+        candidates: ['Participante 1', 'Participante 2'],
+        voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true },
+      });
       await open(a);
       expect(await state(a)).toBe('signed-out');
       await a.page.getByRole('button', { name: 'Entrar com passkey' }).waitFor();

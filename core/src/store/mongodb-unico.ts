@@ -32,6 +32,9 @@ export async function mongoUnico(db: Db, inTransaction: InTransaction) {
 
   const methods: UnicoStore = {
     async claimUnico(c) {
+      // A second attempt is answered from a read, without a transaction.
+      const before = await winner(c.paredaoId, c.voterKey);
+      if (before) return { ok: false, existing: before };
       try {
         return await inTransaction(async (session): Promise<ClaimResult> => {
           // Written, not only read: a deletion of this account at the same instant conflicts with this

@@ -64,6 +64,9 @@ export function sqliteUnico(db: Database.Database) {
 
   const methods: UnicoStore = {
     async claimUnico(c) {
+      // A second attempt is answered from a read, without waiting for the write lock.
+      const before = existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } | undefined;
+      if (before) return { ok: false, existing: before };
       // IMMEDIATE: the account, tombstone and claim are read and written under one write lock.
       return claim.immediate(c);
     },

@@ -16,7 +16,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { presolve, summarize } from '@paredao/testkit/load';
 import { ROOT, startStack } from '@paredao/testkit/stack';
 import { UNICO_TARGETS, type PathRun, type UnicoOutput } from '@paredao/testkit/unico-report';
+import { candidateOf, inPool, keepAliveAgent, postWith as post, type Answer } from '@paredao/testkit/unico-client';
 import { signedInVoter } from '@paredao/testkit/voters';
 
 const { values: args } = parseArgs({ options: { voters: { type: 'string' }, concurrency: { type: 'string' }, quick: { type: 'boolean' } }, strict: true });
@@ -36,36 +36,6 @@ const API_WORKERS = 2;
 
 function log(msg: string) {
   process.stderr.write(`[unico ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
-interface Answer {
-  status: number;
-  latencyMs: number;
-  body: string;
-}
-
-/** One POST on a keep-alive connection; network failures come back as status 0. */
-function post(agent: Agent, base: URL, path: string, body: string, headers: Record<string, string>): Promise<Answer> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = request({ agent, host: base.hostname, port: base.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, latencyMs: performance.now() - started, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', (err) => resolve({ status: 0, latencyMs: performance.now() - started, body: err.message }));
-    req.end(body);
-  });
-}
-
-/** Runs `work(i)` for i < n, `concurrency` at a time; returns the wall time in seconds. */
-async function pool(n: number, work: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, async () => {
-    while (next < n) await work(next++);
-  }));
-  return (performance.now() - t0) / 1000;
 }
 
 function pathRun(answers: Answer[], wallSec: number): PathRun {
@@ -92,7 +62,7 @@ async function main() {
   const loadAvgBefore = loadavg();
   log(`machine: ${cpuModel}, ${cpus().length} cores, load average ${loadAvgBefore.map((l) => l.toFixed(2)).join(' ')}`);
   const stack = await startStack({ apiWorkers: API_WORKERS, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info' } });
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+  const agent = keepAliveAgent(concurrency * 2);
   const base = new URL(stack.apiUrl);
   let store: Store | null = null;
   let out: UnicoOutput;
@@ -114,14 +84,13 @@ async function main() {
     log('Voto Único: two attempts per voter at once');
     const pairs: [Answer, Answer][] = new Array(voters);
     const headers = (cookie: string) => ({ cookie, origin: stack.url });
-    const unicoWall = await pool(voters, async (i) => {
+    const unicoWall = await inPool(voters, concurrency, async (i) => {
       const [x, y] = i % 2 ? [a, b] : [b, a];
       pairs[i] = await Promise.all([
         post(agent, base, '/api/voters/vote', JSON.stringify({ candidateId: x }), headers(cookies[i]!)),
         post(agent, base, '/api/voters/vote', JSON.stringify({ candidateId: y }), headers(cookies[i]!)),
       ]);
     });
-    const candidateOf = (ans: Answer) => (JSON.parse(ans.body) as { candidateId?: string }).candidateId;
     let onePlusConflict = 0;
     let twoAccepted = 0;
     let noneAccepted = 0;
@@ -136,7 +105,7 @@ async function main() {
 
     log('Voto da Torcida: one vote per proof');
     const torcidaAnswers: Answer[] = new Array(voters);
-    const torcidaWall = await pool(voters, async (i) => {
+    const torcidaWall = await inPool(voters, concurrency, async (i) => {
       torcidaAnswers[i] = await post(agent, base, '/api/votes', JSON.stringify({ candidateId: i % 2 ? a : b, altcha: proofs[i] }), {});
     });
     const torcida = pathRun(torcidaAnswers, torcidaWall);

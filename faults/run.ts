@@ -4,7 +4,8 @@
 // Scenarios 1-5 need RabbitMQ on 127.0.0.1:5672 and permission to run rabbitmqctl (scenario 2 stops the
 // broker's app for a few seconds; it is always started again, see restartBroker). Scenarios 6-9 start
 // their own three-node cluster (scripts/rabbitmq-cluster.sh, temporary folder and free ports) and stop
-// it at the end. Takes about 15 minutes.
+// it at the end. Scenario 10 is the Voto Único (testkit/src/fault-unico.ts): voters double-submitting
+// while the consumer is SIGKILLed and the broker restarted. Takes about 15 minutes.
 //
 //   npm run faults                 all scenarios
 //   npm run faults -- 1 3          only scenarios 1 and 3
@@ -16,6 +17,7 @@ import { clusterUnavailable, LocalCluster } from '@paredao/testkit/cluster';
 import { renderFaults, type FaultsOutput } from '@paredao/testkit/fault-report';
 import type { FaultRow } from '@paredao/testkit/fault-audit';
 import { brokerAvailable, clusterScenarios, runScenario, scenarios, type Scenario } from '@paredao/testkit/fault-scenarios';
+import { runUnicoScenario } from '@paredao/testkit/fault-unico';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** What else the machine was doing as the run began, recorded in the run's own output. */
@@ -61,6 +63,11 @@ for (const [id, make] of chosen) {
     continue;
   }
   rows.push(await runScenario(withShortWindow(make()), log));
+}
+// Voto Único: 100 voters/s, each two attempts at once (200 requests/s), for 30 s; it restarts the broker too.
+if (picked.length === 0 || picked.includes('10')) {
+  if (brokerProblem) console.warn(`SKIPPED scenario 10: ${brokerProblem}`);
+  else rows.push(await runUnicoScenario({ votersPerSec: 100, durationSec: 30 }, log));
 }
 const chosenOnCluster = onCluster.filter(([id]) => picked.length === 0 || picked.includes(id));
 if (chosenOnCluster.length) {

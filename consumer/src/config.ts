@@ -46,6 +46,15 @@ export const consumerEnv = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
     .optional()
     .describe('Name of this consumer among several on one queue (each its own, kept across restarts); unset with one consumer per queue'),
+  UNICO_SWEEP_AFTER_MS: z
+    .coerce.number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    // Well past the api's publish timeout, so the sweeper rarely meets a vote still on its way.
+    .default(30_000)
+    .describe('A Voto Único claim not counted this long after its acceptance is counted by the sweeper from the claim itself (docs/decisions/0005-voto-unico.md)'),
+  UNICO_SWEEP_EVERY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000).describe('How often the sweeper looks for uncounted Voto Único claims'),
 });
 
 export type ConsumerConfig = z.infer<typeof consumerEnv>;

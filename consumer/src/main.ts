@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConsumerConfig, pruneSettings, type ConsumerConfig } from './config.js';
 import { VoteConsumer } from './consumer.js';
 import { createConsumerMetrics } from './metrics.js';
+import { ClaimSweeper } from './sweeper.js';
 
 let config: ConsumerConfig;
 try {
@@ -20,6 +21,7 @@ async function main(cfg: ConsumerConfig) {
   const abort = new AbortController();
   let store: Store | null = null;
   let consumer: VoteConsumer | null = null;
+  let sweeper: ClaimSweeper | null = null;
   const ops = await startOpsServer({
     host: cfg.CONSUMER_HOST,
     port: cfg.CONSUMER_PORT,
@@ -54,6 +56,8 @@ async function main(cfg: ConsumerConfig) {
       metrics,
     });
     consumer.start();
+    sweeper = new ClaimSweeper({ store, afterMs: cfg.UNICO_SWEEP_AFTER_MS, everyMs: cfg.UNICO_SWEEP_EVERY_MS, batchMax: cfg.BATCH_MAX, log, metrics });
+    sweeper.start();
   }
   log.info(
     {
@@ -65,6 +69,7 @@ async function main(cfg: ConsumerConfig) {
       batchMax: cfg.BATCH_MAX,
       batchMaxWaitMs: cfg.BATCH_MAX_WAIT_MS,
       prune: pruneSettings(cfg),
+      unicoSweepAfterMs: cfg.UNICO_SWEEP_AFTER_MS,
       gelf: cfg.GELF_URL ?? null,
     },
     'consumer started',
@@ -81,6 +86,7 @@ async function main(cfg: ConsumerConfig) {
       log.error('consumer shutdown deadline passed; exiting (unacked votes will be redelivered)');
       process.exit(1);
     }, cfg.SHUTDOWN_TIMEOUT_MS + 2000).unref();
+    await sweeper?.stop();
     await consumer?.stop(deadline);
     await store?.close();
     ops.close();

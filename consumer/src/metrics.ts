@@ -51,6 +51,11 @@ export function createConsumerMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
+    claimsSwept: new Counter({
+      name: 'paredao_consumer_unico_swept_total',
+      help: 'Voto Único claims not counted UNICO_SWEEP_AFTER_MS after acceptance (the api died or the broker refused after the claim), counted by the sweeper from the claim.',
+      registers: [registry],
+    }),
     brokerConnected: new Gauge({ name: 'paredao_broker_connected', help: '1 when consuming from the broker.', registers: [registry] }),
     storeUp: new Gauge({ name: 'paredao_store_up', help: '1 when the last store operation succeeded.', registers: [registry] }),
   };

@@ -35,3 +35,18 @@ export const voterMeSchema = z.object({
   createdAt: z.string().datetime({ offset: true }),
 });
 export type VoterMe = z.infer<typeof voterMeSchema>;
+
+/** POST /api/voters/vote: the signed-in voter's one Voto Único in the open paredão (decision 0005). */
+export const unicoVoteRequestSchema = z.object({ candidateId: z.string().min(1).max(64) }).strict();
+export type UnicoVoteRequest = z.infer<typeof unicoVoteRequestSchema>;
+
+/** The 202: the vote is claimed for this person and confirmed by the broker. */
+export const unicoVoteAcceptedSchema = z.object({ voteId: z.string(), candidateId: z.string() });
+export type UnicoVoteAccepted = z.infer<typeof unicoVoteAcceptedSchema>;
+
+/** The 409 `already_voted`: this person's Único vote in this paredão exists, for `candidateId`. */
+export const alreadyVotedSchema = z.object({
+  error: z.object({ code: z.literal('already_voted'), message: z.string() }),
+  candidateId: z.string().describe('Whom the person voted for (the claim that won)'),
+});
+export type AlreadyVoted = z.infer<typeof alreadyVotedSchema>;

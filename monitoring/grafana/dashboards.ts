@@ -327,10 +327,10 @@ function errors(): DashboardBuilder {
     .withPanel(
       lines({
         title: 'Rejected votes per second by reason',
-        description: 'Votes not queued, by error code (antibot_invalid, rate_limited, broker_unavailable, …).',
+        description: 'Votes not queued, by mode and error code (torcida: antibot_invalid, rate_limited, broker_unavailable, …; unico: already_voted, unauthenticated, …).',
         unit: 'reqps',
         stacked: true,
-        queries: [{ expr: 'sum by (reason) (rate(paredao_votes_rejected_total{job="api"}[$__rate_interval]))', legend: '{{reason}}' }],
+        queries: [{ expr: 'sum by (mode, reason) (rate(paredao_votes_rejected_total{job="api"}[$__rate_interval]))', legend: '{{mode}}: {{reason}}' }],
       }),
     )
     .withPanel(
@@ -411,6 +411,21 @@ function pipeline(): DashboardBuilder {
         queries: [
           { expr: 'sum by (mode) (rate(paredao_votes_accepted_total{job="api"}[$__rate_interval]))', legend: 'accepted {{mode}} (api)' },
           { expr: 'sum by (mode) (rate(paredao_consumer_votes_applied_total{job="consumer"}[$__rate_interval]))', legend: 'applied {{mode}} (consumer)' },
+        ],
+      }),
+    )
+    .withPanel(
+      lines({
+        title: 'Voto Único: sign-ups, accepted, already voted, swept',
+        description:
+          'Voter accounts created; Único votes accepted (202); second attempts refused with 409 already_voted (a person trying again, or two devices at once); claims the consumer\'s sweeper counted because their vote never reached the broker (the api died, or the publish was refused after the claim). Counts only: no CPF or account is ever a label.',
+        unit: 'short',
+        queries: [
+          { expr: 'sum(increase(paredao_voter_signups_total{job="api"}[$__rate_interval]))', legend: 'sign-ups' },
+          // A paredão without Voto Único has no such series (they start per mode on): 0, not "no data".
+          { expr: 'sum(increase(paredao_votes_accepted_total{job="api",mode="unico"}[$__rate_interval])) or vector(0)', legend: 'Único accepted' },
+          { expr: 'sum(increase(paredao_votes_rejected_total{job="api",mode="unico",reason="already_voted"}[$__rate_interval]))', legend: 'already_voted' },
+          { expr: 'sum(increase(paredao_consumer_unico_swept_total{job="consumer"}[$__rate_interval]))', legend: 'swept (consumer)' },
         ],
       }),
     )

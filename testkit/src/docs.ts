@@ -8,7 +8,7 @@
  * table; several sources, later ones replacing a scenario's row), capacity (docs/SCALING.md's plan: a
  * bench run and a bench/quorum-leader.ts run, `source=bench/results/A.json,bench/results/quorum-B.json`),
  * storage (bounded dedup window and archive on a virtual clock, bench/storage-sim.ts), phone and phone-difficulty (the voter's wait on a throttled phone, bench/phone.ts, and what it says of
- * the default difficulty), overload (2× and 3× the ceiling, bench/overload.ts). A new run of a kind replaces that kind's file in every section that names one.
+ * the default difficulty), overload (2× and 3× the ceiling, bench/overload.ts), unico (Voto Único beside Torcida, bench/unico.ts). A new run of a kind replaces that kind's file in every section that names one.
  * `npm run gen:docs` rewrites them;
  * tests/config/generated-docs.test.ts fails when one differs from what its sources give.
  *
@@ -18,6 +18,8 @@
  *   npm run gen:docs -- --faults FILE[,FILE…]     point the faults section at these files first
  *   npm run gen:docs -- --phone FILE              point the phone sections at FILE first
  *   npm run gen:docs -- --overload FILE           point the overload section at FILE first
+ *   npm run gen:docs -- --storage FILE            point the storage section at FILE first
+ *   npm run gen:docs -- --unico FILE              point the unico section at FILE first
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +30,7 @@ import { renderCapacity } from './capacity.js';
 import { renderOverload, type OverloadOutput } from './overload-report.js';
 import { renderStorage, type StorageOutput } from './storage-report.js';
 import { parsePhoneOutput, renderDifficulty, renderPhone } from './phone-report.js';
+import { renderUnico, type UnicoOutput } from './unico-report.js';
 import type { QuorumOutput } from './quorum.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -36,7 +39,7 @@ export const GENERATED_DOCS = ['README.md', 'docs/BENCHMARKS.md', 'docs/RELIABIL
 const SECTION = /<!-- generated:([a-z-]+) source=([^ ]+) -->\n[\s\S]*?<!-- generated:end -->/g;
 
 /** A new source for each family of sections: bench runs, quorum-leader runs, fault runs. */
-export type Sources = Partial<Record<'bench' | 'quorum' | 'faults' | 'phone' | 'overload' | 'storage', string>>;
+export type Sources = Partial<Record<'bench' | 'quorum' | 'faults' | 'phone' | 'overload' | 'storage' | 'unico', string>>;
 
 const read = <T>(source: string): T => JSON.parse(readFileSync(join(ROOT, source), 'utf8')) as T;
 
@@ -62,6 +65,8 @@ function render(kind: string, sources: string[]): string {
       return renderOverload(read<OverloadOutput>(sources[0]!), sources[0]!);
     case 'storage':
       return renderStorage(read<StorageOutput>(sources[0]!), sources[0]!);
+    case 'unico':
+      return renderUnico(read<UnicoOutput>(sources[0]!), sources[0]!);
     default:
       throw new Error(`unknown generated section kind: ${kind}`);
   }
@@ -73,6 +78,7 @@ function familyOf(source: string): keyof Sources {
   if (/\/quorum-[^/]*$/.test(source)) return 'quorum';
   if (/\/overload-[^/]*$/.test(source)) return 'overload';
   if (/\/storage-[^/]*$/.test(source)) return 'storage';
+  if (/\/unico-[^/]*$/.test(source)) return 'unico';
   return /\/phone-[^/]*$/.test(source) ? 'phone' : 'bench';
 }
 
@@ -111,7 +117,7 @@ export function writeGeneratedDocs(newSources: Sources = {}): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { bench: { type: 'string' }, quorum: { type: 'string' }, faults: { type: 'string' }, phone: { type: 'string' }, overload: { type: 'string' }, storage: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { bench: { type: 'string' }, quorum: { type: 'string' }, faults: { type: 'string' }, phone: { type: 'string' }, overload: { type: 'string' }, storage: { type: 'string' }, unico: { type: 'string' } }, strict: true });
   const changed = writeGeneratedDocs(values);
   console.log(changed.length ? `regenerated: ${changed.join(', ')}` : 'every generated section is current');
 }

@@ -35,6 +35,8 @@ export interface FaultRow {
   notes: string;
   /** How many times the fault was injected (kills, restarts, …). */
   injected: number;
+  /** What a retry sent again (default, for Torcida votes: "a new proof"). */
+  retriedWith?: string;
 }
 
 /**

@@ -22,7 +22,7 @@ const HEADER = '| scenario | fault | load | requests | 202 | other answers | vot
 const ALIGN = '|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|';
 
 function rowLine(r: FaultRow, run: number): string {
-  const answers = `${statusText(r.statuses)}${r.retries ? ` (${r.retries} retried with a new proof${r.gaveUp ? `, ${r.gaveUp} given up` : ''})` : ''}`;
+  const answers = `${statusText(r.statuses)}${r.retries ? ` (${r.retries} retried with ${r.retriedWith ?? 'a new proof'}${r.gaveUp ? `, ${r.gaveUp} given up` : ''})` : ''}`;
   return (
     `| ${r.scenario} | ${r.fault} | ${r.ratePerSec}/s × ${r.durationSec} s | ${r.requests} | ${r.accepted} | ${answers} | ` +
     `${r.errorSpanSec === null ? 'never' : `${r.errorSpanSec.toFixed(1)} s`} | ${r.counted} | **${r.lost}** | ${r.extraWithout202}${r.unknown ? ` (+${r.unknown} unknown!)` : ''} | ` +

@@ -9,6 +9,7 @@ import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { ADMIN_PASSWORD, adminCookie } from '@paredao/testkit/admin';
 import { solvedPayload } from '@paredao/testkit/antibot';
 import { waitFor } from '@paredao/testkit/ports';
+import { claimedUnicoVotes } from '@paredao/testkit/voters';
 import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
 import { postJson, quietLog, startApiInProcess, tempStoreUrl, uniqueQueue, type ApiUnderTest } from './helpers.js';
 
@@ -162,12 +163,9 @@ describe('administration: a paredão from draft to final result', () => {
     expect(publicParedao).not.toHaveProperty('votingChanges');
 
     for (const c of ['ana', 'ana', 'ana', 'bia']) expect((await vote(c)).status).toBe(202);
-    // Único votes as the consumer will count them once that mode's vote exists: 1 for Ana, 3 for Bia.
+    // Único votes of four people, claimed and counted as the consumer counts them: 1 for Ana, 3 for Bia.
     const at = Date.now();
-    await store.applyBatch(
-      ['ana', 'bia', 'bia', 'bia'].map((candidateId, i) => ({ v: 1 as const, voteId: `unico-${id}-${i}`, paredaoId: id, candidateId, acceptedAt: at, mode: 'unico' as const })),
-      at,
-    );
+    await store.applyBatch(await claimedUnicoVotes(store, id, ['ana', 'bia', 'bia', 'bia'], at), at);
     if (!consumer) await startConsumer();
     const full = await waitFor('both modes counted', async () => {
       const r = (await admin('GET', `/api/admin/paredoes/${id}/results`)).json as unknown as Results;

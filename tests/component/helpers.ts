@@ -44,6 +44,18 @@ export async function startApiInProcess(env: Record<string, string>, log = quiet
 export const tempStoreUrl = () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'paredao-')), 'votes.db')}`;
 export const uniqueQueue = (prefix: string) => `test-${prefix}-${randomBytes(4).toString('hex')}`;
 
+/** Puts message bodies straight into a queue, persistent, and waits for the broker's confirms: what an api (or a redelivery) would leave there. */
+export async function publishBodies(queue: string, bodies: Buffer[]): Promise<void> {
+  const conn = await connectAny();
+  try {
+    const ch = await conn.createConfirmChannel();
+    for (const b of bodies) ch.sendToQueue(queue, b, { persistent: true });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
 /** The broker's view of a queue (messages ready, consumers), asked on a connection of its own. */
 export async function queueState(queue: string) {
   const conn = await connectAny();

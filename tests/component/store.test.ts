@@ -244,6 +244,13 @@ for (const t of targets) {
     let store: Store;
     const paredaoId = `contract-${Date.now()}`;
     const vote = (voteId: string, candidateId: string, acceptedAt = Date.UTC(2026, 10, 23, 21, 15)): VoteMessage => ({ v: 1, voteId, paredaoId, candidateId, acceptedAt });
+    /** A voter account with one passkey: who a Único claim needs. */
+    const person = async (id: string, cpfHmac: string) => {
+      await store.createVoterAccount(
+        { id, cpfHmac, cpfMasked: '•••.982.247-••', createdAt: 1_700_000_000_000 },
+        { id: `cred-${id}`, accountId: id, publicKey: Buffer.from([1]), counter: 0, transports: [], createdAt: 1_700_000_000_000, lastUsedAt: null },
+      );
+    };
 
     beforeAll(async () => {
       if (t.name === 'mongodb') {
@@ -444,6 +451,12 @@ for (const t of targets) {
             voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: false },
           }),
         );
+        // A Único vote counts only through its claim (decision 0005): one person per Único vote here.
+        for (const [voteId, candidateId, hour] of [['m-3', 'b', 21], ['m-4', 'a', 22]] as const) {
+          const id = `modes-voter-${voteId}`;
+          await person(id, `hmac-${id}`);
+          expect(await store.claimUnico({ paredaoId: both, voterKey: id, voteId, candidateId, acceptedAt: mv(voteId, candidateId, 'unico', hour).acceptedAt })).toEqual({ ok: true });
+        }
       });
 
       it('when votes of both modes are applied in one batch, then each mode has its own tallies and hourly rows, the top level counts both, and a vote without a mode is Torcida', async () => {
@@ -613,6 +626,86 @@ for (const t of targets) {
       });
     });
 
+    describe('Voto Único claims', () => {
+      // Both modes on, taking votes (closed with a closing far ahead, as after "close" with its grace time).
+      const pu = `unico-${Date.now()}`;
+      const at = Date.UTC(2026, 10, 23, 21, 30);
+      const claim = (voterKey: string, voteId: string, candidateId = 'a', acceptedAt = at) => ({ paredaoId: pu, voterKey, voteId, candidateId, acceptedAt });
+      const unicoVote = (voteId: string, candidateId = 'a'): VoteMessage => ({ v: 1, voteId, paredaoId: pu, candidateId, acceptedAt: at, mode: 'unico' });
+      const unicoTally = async () => (await store.tally(pu)).modes.unico.byCandidate;
+      beforeAll(async () => {
+        await store.insertParedao(
+          paredaoFixture(pu, 'Único', undefined, {
+            status: 'closed',
+            closedAt: '2099-01-01T00:00:00.000Z',
+            voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true },
+          }),
+        );
+        for (const p of ['u-ana', 'u-bia', 'u-race', 'u-gone']) await person(p, `hmac-${p}`);
+      });
+
+      it('when a person claims twice, then the second claim is refused with the first one\'s candidate and vote; another person may claim', async () => {
+        expect(await store.claimUnico(claim('u-ana', 'uv-1', 'a'))).toEqual({ ok: true });
+        expect(await store.claimUnico(claim('u-ana', 'uv-2', 'b'))).toEqual({ ok: false, existing: { candidateId: 'a', voteId: 'uv-1' } });
+        expect(await store.claimUnico(claim('u-bia', 'uv-3', 'b'))).toEqual({ ok: true });
+        expect(await store.claimUnico(claim('no-such-account', 'uv-x'))).toEqual({ ok: false, existing: null });
+      });
+
+      it('when one person claims from six places at the same instant, then exactly one claim wins and the others name it', async () => {
+        const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimUnico(claim('u-race', `race-v-${i}`, i % 2 ? 'a' : 'b'))));
+        const won = outcomes.filter((o) => o.ok);
+        expect(won).toHaveLength(1);
+        const winner = outcomes.findIndex((o) => o.ok);
+        for (const o of outcomes.filter((o) => !o.ok)) expect(o).toEqual({ ok: false, existing: { voteId: `race-v-${winner}`, candidateId: winner % 2 ? 'a' : 'b' } });
+      });
+
+      it('when a Único vote is applied, then it counts only once its claim exists, once, whatever the redeliveries and concurrent batches', async () => {
+        const before = await unicoTally();
+        // No claim: never counted (reported as a duplicate).
+        expect(await store.applyBatch([unicoVote('no-claim', 'a')], Date.now())).toMatchObject({ applied: 0, duplicates: 1 });
+        // uv-1 three times in one batch and in two concurrent batches, uv-3 once.
+        const outcomes = await Promise.all([
+          store.applyBatch([unicoVote('uv-1', 'a'), unicoVote('uv-1', 'a'), unicoVote('uv-3', 'b')], Date.now()),
+          store.applyBatch([unicoVote('uv-1', 'a')], Date.now()),
+        ]);
+        expect(outcomes.reduce((n, o) => n + o.appliedByMode.unico, 0)).toBe(2);
+        expect(await store.applyBatch([unicoVote('uv-1', 'a'), unicoVote('uv-3', 'b')], Date.now())).toMatchObject({ applied: 0, duplicates: 2 });
+        const after = await unicoTally();
+        expect((after.a ?? 0) - (before.a ?? 0)).toBe(1);
+        expect((after.b ?? 0) - (before.b ?? 0)).toBe(1);
+        expect((await store.recount(pu)).modes.unico).toEqual(after);
+      });
+
+      it('when claims are not counted some time after acceptance, then the sweeper finds them, oldest first, until they count', async () => {
+        const mine = (await store.uncountedClaims(at, 100)).filter((c) => c.paredaoId === pu);
+        // Only the race's winner: uv-1 and uv-3 are counted, the refused claims were never stored.
+        expect(mine).toHaveLength(1);
+        const race = mine[0]!;
+        expect(race).toMatchObject({ voterKey: 'u-race', acceptedAt: at });
+        expect(race.voteId).toMatch(/^race-v-/);
+        expect((await store.uncountedClaims(at - 1, 100)).filter((c) => c.paredaoId === pu)).toEqual([]);
+        await store.applyBatch([unicoVote(race.voteId, race.candidateId)], Date.now());
+        expect((await store.uncountedClaims(at, 100)).map((c) => c.voteId)).not.toContain(race.voteId);
+      });
+
+      it('when an account that voted is deleted, then its vote stays counted with no key back to it, and the same CPF registered again cannot vote again while the paredão takes votes', async () => {
+        expect(await store.claimUnico(claim('u-gone', 'gone-v', 'b'))).toEqual({ ok: true });
+        expect(await store.deleteVoterAccount('u-gone')).toBe(true);
+        const left = (await store.uncountedClaims(at, 100)).find((c) => c.voteId === 'gone-v')!;
+        expect(left.voterKey).not.toBe('u-gone');
+        expect(left.candidateId).toBe('b');
+        // The same CPF's HMAC, a new account: refused with the first vote.
+        await person('u-back', 'hmac-u-gone');
+        expect(await store.claimUnico(claim('u-back', 'back-v', 'a'))).toEqual({ ok: false, existing: { candidateId: 'b', voteId: 'gone-v' } });
+        // The claim is still the vote's outbox: counted once.
+        expect(await store.applyBatch([unicoVote('gone-v', 'b'), unicoVote('gone-v', 'b')], Date.now())).toMatchObject({ applied: 1, duplicates: 1 });
+        // The tombstone stays while the paredão takes votes, and goes once it has closed.
+        expect(await store.dropSettledTombstones(Date.now())).toBe(0);
+        expect(await store.dropSettledTombstones(Date.parse('2099-01-01T00:00:00.001Z'))).toBe(1);
+        expect(await store.claimUnico(claim('u-back', 'back-v', 'a'))).toEqual({ ok: true });
+      });
+    });
+
     it('when pinged, then it answers', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
@@ -637,6 +730,9 @@ for (const t of targets) {
         const early = Array.from({ length: 40 }, (_, i) => at(hex(i), i % 2 ? 'a' : 'b', hour(10, i % 60)));
         const late = Array.from({ length: 20 }, (_, i) => at(hex(100 + i), 'a', hour(12, i)));
         const applied = Date.UTC(2026, 11, 1, 13);
+        // A Voto Único counts only through its claim (decision 0005).
+        await person('b-unico', 'hmac-b-unico');
+        expect(await store.claimUnico({ paredaoId: id, voterKey: 'b-unico', voteId: hex(999), candidateId: 'b', acceptedAt: hour(10, 30) })).toEqual({ ok: true });
         expect(await store.applyBatch([...early, ...late, at(hex(999), 'b', hour(10, 30), 'unico')], applied)).toMatchObject({ applied: 61, duplicates: 0 });
         const before = await audit();
         const r = await store.prune('votes', hour(11));
@@ -671,6 +767,18 @@ for (const t of targets) {
         // The lagging queue holds the mark at 14h, so that hour is still open to votes and stays apart.
         expect(await store.prune('votes', hour(16))).toMatchObject({ prunedThrough: hour(14), compacted: 0 });
         expect(await store.prune('other-queue', hour(16))).toMatchObject({ prunedThrough: hour(16), deleted: 90, compacted: 3 });
+        const { tally, recount } = await audit();
+        expect(recount).toEqual(tally);
+      });
+
+      it('when a Voto Único claim older than the mark is counted (the sweeper after an outage), then it counts once: its claim, not the hot ids, makes it once', async () => {
+        await person('b-late', 'hmac-b-late');
+        const late = at('d'.repeat(32), 'a', hour(10, 45), 'unico');
+        expect(await store.claimUnico({ paredaoId: id, voterKey: 'b-late', voteId: late.voteId, candidateId: 'a', acceptedAt: late.acceptedAt })).toEqual({ ok: true });
+        const first = await store.applyBatch([late], Date.now());
+        expect(first).toMatchObject({ applied: 1, appliedByMode: { torcida: 0, unico: 1 }, duplicates: 0 });
+        expect(first.belowMark).toBeUndefined();
+        expect(await store.applyBatch([late], Date.now())).toMatchObject({ applied: 0, duplicates: 1 });
         const { tally, recount } = await audit();
         expect(recount).toEqual(tally);
       });

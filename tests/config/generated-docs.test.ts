@@ -23,6 +23,7 @@ describe('generated sections of the docs', () => {
     ['docs/BENCHMARKS.md', 'phone'],
     ['docs/ANTIBOT.md', 'phone-difficulty'],
     ['docs/BENCHMARKS.md', 'overload'],
+    ['docs/BENCHMARKS.md', 'unico'],
   ])('%s has its %s section', (doc, kind) => {
     expect(sectionsOf(text(doc)).map(([k]) => k)).toContain(kind);
   });

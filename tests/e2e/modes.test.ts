@@ -2,34 +2,39 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeVote } from '@paredao/core';
+import { openStore } from '@paredao/core';
 import { ADMIN_PASSWORD, ADMIN_USER } from '@paredao/testkit/admin';
 import { waitFor } from '@paredao/testkit/ports';
-import { connectAny, ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
+import { signedInVoter } from '@paredao/testkit/voters';
 import { card, CHROMIUM, confirmAction, haveChromium, launch, login } from '../support/admin-page.js';
 import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 
 // The BBB26 setting, end to end through nginx: the team sets Voto Único 70 % + Voto da Torcida 30 %
 // with partials hidden in admin.html and opens voting; a voter votes (Torcida) on the real page; Único
-// votes reach the queue as the api will publish them; voters see totals only, the panel everything,
+// votes go through their endpoint; voters see totals only, the panel everything,
 // and the rules can no longer change. After closing, everyone sees the weighted result.
 
 const TITLE = 'Paredão BBB26 E2E';
 const NAMES = ['Ana Modos', 'Bia Modos'] as const;
 const DIST = join(ROOT, 'web/dist');
 
-/** Único votes as the api will publish them once that vote exists (docs/decisions/0005-voto-unico.md): a mode on each message. */
-async function publishUnico(stack: Stack, paredaoId: string, candidateIds: string[]): Promise<void> {
-  const conn = await connectAny(stack.amqpUrl);
+/**
+ * Único votes of new people through the real endpoint and nginx (POST /api/voters/vote, decision 0005):
+ * each a voter account and session written to the stack's store (the passkey ceremony is
+ * tests/e2e/voters.test.ts's), then one vote each.
+ */
+async function voteUnico(stack: Stack, candidateIds: string[]): Promise<void> {
+  const store = await openStore(stack.env.STORE_URL!);
   try {
-    const ch = await conn.createConfirmChannel();
-    candidateIds.forEach((candidateId, i) =>
-      ch.sendToQueue(stack.queue, encodeVote({ v: 1, voteId: `unico-e2e-${paredaoId}-${i}`, paredaoId, candidateId, acceptedAt: Date.now(), mode: 'unico' }), { persistent: true }),
-    );
-    await ch.waitForConfirms();
+    for (const candidateId of candidateIds) {
+      const { cookie } = await signedInVoter(store, stack.env.ADMIN_SESSION_SECRET!);
+      const res = await fetch(`${stack.url}/api/voters/vote`, { method: 'POST', headers: { cookie, origin: stack.url, 'content-type': 'application/json' }, body: JSON.stringify({ candidateId }) });
+      expect(res.status, await res.clone().text()).toBe(202);
+    }
   } finally {
-    await conn.close();
+    await store.close();
   }
 }
 
@@ -115,7 +120,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       }
       // Único: 1 for Ana, 3 for Bia. So Único is Ana 25 / Bia 75, Torcida Ana 100 / Bia 0:
       // final Ana 0.7 × 25 + 0.3 × 100 = 47.5, Bia 52.5.
-      await publishUnico(stack, stored.id, ['ana-modos', 'bia-modos', 'bia-modos', 'bia-modos']);
+      await voteUnico(stack, ['ana-modos', 'bia-modos', 'bia-modos', 'bia-modos']);
 
       await expect.poll(() => voter.locator('#total').textContent(), { timeout: 15_000 }).toBe('7 votos');
       expect(await voter.locator('#parciais-ocultas').isVisible()).toBe(true);

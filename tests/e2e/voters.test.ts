@@ -8,7 +8,7 @@ import { checkBrowserAnswers } from '../support/record-answers.js';
 import { skipWithoutTool } from '../support/require-tool.js';
 import { CHROMIUM, haveChromium } from '../support/browser.js';
 import { waitFor } from '@paredao/testkit/ports';
-import { adminCookie } from '@paredao/testkit/admin';
+import { openParedaoWithRules } from '@paredao/testkit/admin';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -103,18 +103,11 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
 
     it('when Único is on, then both ways in are offered, in pt-BR, with no axe violation', async () => {
       // The team closes the Torcida-only paredão and opens one with both modes, as admin.html does.
-      const cookie = await adminCookie(stack.url);
-      const admin = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${stack.url}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-        expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(300);
-        return res;
-      };
-      const current = (await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string };
-      await admin('POST', `/api/admin/paredoes/${current.id}/close`);
-      const created = (await (await admin('POST', '/api/admin/paredoes', { title: 'Paredão com Voto Único', candidates: [{ name: 'Participante 1' }, { name: 'Participante 2' }] })).json()) as { id: string };
-      await admin('PUT', `/api/admin/paredoes/${created.id}/voting`, { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true });
-      await admin('POST', `/api/admin/paredoes/${created.id}/open`);
-      await waitFor('the new paredão served', async () => ((await (await fetch(`${stack.url}/api/paredao`)).json()) as { id: string }).id === created.id);
+      await openParedaoWithRules(stack.url, {
+        title: 'Paredão com Voto Único',
+        candidates: ['Participante 1', 'Participante 2'],
+        voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true },
+      });
       await open(a);
       expect(await state(a)).toBe('signed-out');
       await a.page.getByRole('button', { name: 'Entrar com passkey' }).waitFor();
@@ -170,6 +163,54 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       expect(await axeViolations(b.page)).toEqual([]);
     });
 
+    /** Picks a candidate in the Único form, confirms, and returns the api's answer to the vote. */
+    async function voteUnico(d: Device, name: string) {
+      await d.page.locator('#unico-voto').getByRole('radio', { name }).check();
+      await d.page.getByRole('button', { name: 'Fazer meu Voto Único' }).click();
+      const answer = d.page.waitForResponse((r) => r.url().endsWith('/api/voters/vote'));
+      await d.page.getByRole('button', { name: `Confirmar voto em ${name}` }).click();
+      return answer;
+    }
+    const doneText = (d: Device) => d.page.locator('#unico-feito').textContent();
+
+    it('when the signed-in person picks and confirms, then the page says the Único vote is registered, and the results count it as Único', async () => {
+      expect(await axeViolations(a.page)).toEqual([]);
+      const answer = await voteUnico(a, 'Participante 1');
+      expect(answer.status()).toBe(202);
+      await a.page.locator('#unico-feito:not([hidden])').waitFor();
+      expect(await doneText(a)).toBe('Seu voto único foi registrado: Participante 1.');
+      expect(await axeViolations(a.page)).toEqual([]);
+      const results = await waitFor('the Único vote in the public results', async () => {
+        const r = (await (await fetch(`${stack.url}/api/results`)).json()) as { modes?: { unico?: { total: number; candidates: { name: string; votes: number }[] } } };
+        return r.modes?.unico?.total === 1 ? r.modes.unico : undefined;
+      });
+      expect(results.candidates.find((c) => c.name === 'Participante 1')?.votes).toBe(1);
+    });
+
+    it('when the same person tries again, on this device after a reload or on a second device with the passkey synced, then 409 and the page says whom they voted for', async () => {
+      await open(a);
+      expect((await voteUnico(a, 'Participante 2')).status()).toBe(409);
+      await a.page.locator('#unico-feito:not([hidden])').waitFor();
+      expect(await doneText(a)).toBe('Você já votou em Participante 1.');
+      // A second device holding the same passkey (as a synced passkey is): signs in, is refused.
+      const second = await device();
+      try {
+        const [cred] = await credentials(a);
+        await second.cdp.send('WebAuthn.addCredential', { authenticatorId: second.authenticatorId, credential: cred! });
+        await open(second);
+        await second.page.getByRole('button', { name: 'Entrar com passkey' }).click();
+        await second.page.locator('#unico[data-state="signed-in"]').waitFor({ timeout: 30_000 });
+        expect((await voteUnico(second, 'Participante 2')).status()).toBe(409);
+        await second.page.locator('#unico-feito:not([hidden])').waitFor();
+        expect(await doneText(second)).toBe('Você já votou em Participante 1.');
+        expect(await axeViolations(second.page)).toEqual([]);
+      } finally {
+        await second.context.close();
+      }
+      const results = (await (await fetch(`${stack.url}/api/results`)).json()) as { modes: { unico: { total: number } } };
+      expect(results.modes.unico.total).toBe(1);
+    });
+
     it('when the CPF already has an account, then a second sign-up with it is refused, and its new passkey signs nobody in', async () => {
       const answer = b.page.waitForResponse((r) => r.url().endsWith('/api/voters/register/verify'));
       await signUp(b, CPF);
@@ -209,7 +250,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       }
     });
 
-    it('when the owner deletes the account, then it is gone: signed out, the passkey no longer works, and the CPF may sign up again', async () => {
+    it('when the owner deletes the account, then it is gone: signed out, the passkey no longer works, and the CPF may sign up again, though not vote again in this paredão', async () => {
       await a.page.getByRole('button', { name: 'Excluir minha conta' }).click();
       await a.page.getByRole('button', { name: 'Sim, excluir minha conta' }).waitFor();
       expect(await axeViolations(a.page)).toEqual([]);
@@ -221,6 +262,10 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
       await waitForAlert(a, /A passkey não foi aceita/);
       await signUp(a, CPF);
       await a.page.locator('#unico[data-state="signed-in"]').waitFor({ timeout: 30_000 });
+      // A new account, the same CPF: the paredão is still open, so the vote the deleted account cast stands for it.
+      expect((await voteUnico(a, 'Participante 2')).status()).toBe(409);
+      await a.page.locator('#unico-feito:not([hidden])').waitFor();
+      expect(await doneText(a)).toBe('Você já votou em Participante 1.');
       expect(pageErrors).toEqual([]);
     });
   },

@@ -22,6 +22,8 @@ export class ApiError extends Error {
     readonly retryAfter: number | null,
     /** A fresh anti-bot challenge, when the answer carried one (every 403 `antibot_*` does). */
     readonly challenge: unknown = null,
+    /** The whole error body (a 409 `already_voted` names the candidate beside `error`). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -152,7 +154,7 @@ export async function request<T = unknown>(path: string, opts: RequestOptions = 
   if (!res.ok) {
     const error = parseErrorBody(parsed);
     const challenge = typeof parsed === 'object' && parsed !== null && 'challenge' in parsed ? (parsed as { challenge: unknown }).challenge : null;
-    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message || res.statusText, retryDelayFor(res.status, res.headers.get('retry-after')), challenge);
+    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message || res.statusText, retryDelayFor(res.status, res.headers.get('retry-after')), challenge, parsed);
   }
   return parsed as T;
 }
@@ -196,6 +198,16 @@ export const voterLoginOptions = () => request<VoterCeremony>('/api/voters/login
 export const voterLoginVerify = (ceremonyId: string, response: unknown) => request<Voter>('/api/voters/login/verify', { json: { ceremonyId, response } });
 export const voterLogout = () => request<void>('/api/voters/logout', { method: 'POST' });
 export const voterDelete = () => request<void>('/api/voters/me', { method: 'DELETE' });
+
+/** The signed-in voter's one Voto Único (decision 0005): 202 once claimed and confirmed by the broker. */
+export const postUnicoVote = (candidateId: string) => request<{ voteId: string; candidateId: string }>('/api/voters/vote', { json: { candidateId } });
+
+/** The candidate a 409 `already_voted` names (whom this person voted for), or null. */
+export function alreadyVotedFor(err: unknown): string | null {
+  if (!(err instanceof ApiError) || err.status !== 409 || err.code !== 'already_voted') return null;
+  const c = (err.body as { candidateId?: unknown } | null)?.candidateId;
+  return typeof c === 'string' ? c : null;
+}
 
 /** The signed-in voter, or null when nobody is (401). */
 export async function getVoter(): Promise<Voter | null> {

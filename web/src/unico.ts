@@ -1,9 +1,22 @@
 // Voto Único's second path on the vote page: sign in with a passkey, or create the account (CPF once,
-// then a passkey). The Único vote itself comes with the next part; for now the page says who is
-// signed in. Shown only when the current paredão has the Único mode on.
+// then a passkey); then pick, confirm, and the one vote (POST /api/voters/vote, decision 0005). Shown
+// only when the current paredão has the Único mode on.
 import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { maskCpf, normalizeCpf } from '@paredao/contract';
-import { ApiError, getVoter, voterDelete, voterLoginOptions, voterLoginVerify, voterLogout, voterRegisterOptions, voterRegisterVerify, type Voter } from './api.ts';
+import {
+  alreadyVotedFor,
+  ApiError,
+  getVoter,
+  postUnicoVote,
+  voterDelete,
+  voterLoginOptions,
+  voterLoginVerify,
+  voterLogout,
+  voterRegisterOptions,
+  voterRegisterVerify,
+  type Paredao,
+  type Voter,
+} from './api.ts';
 import { byId } from './dom.ts';
 
 /** The paredão's modes (the admin sets them; absent = Torcida only, as before Voto Único). */
@@ -34,7 +47,29 @@ export function passkeyFailureText(err: unknown, step: 'login' | 'register'): st
   return 'Não foi possível usar a passkey neste aparelho.';
 }
 
-export function mountUnico(opts: { takeProof: () => Promise<string> }): void {
+/** What the page does after one try of the Único vote. */
+export type UnicoOutcome = { kind: 'registered' | 'already' | 'error'; text: string } | { kind: 'retry'; text: string; seconds: number };
+
+/** Tries of one Único vote (the first and the retries after a 503 or no answer). */
+export const UNICO_TRIES = 5;
+
+/**
+ * The answer to one try of the Único vote, in pt-BR. `afterFailure`: an earlier try of this same vote got
+ * a 503 or no answer, so a 409 that names the candidate sent is that earlier try, claimed after all.
+ */
+export function unicoVoteOutcome(err: unknown | null, sent: string, afterFailure: boolean, nameOf: (id: string) => string): UnicoOutcome {
+  const registered = (id: string): UnicoOutcome => ({ kind: 'registered', text: `Seu voto único foi registrado: ${nameOf(id)}.` });
+  if (err === null) return registered(sent);
+  const voted = alreadyVotedFor(err);
+  if (voted !== null) return voted === sent && afterFailure ? registered(sent) : { kind: 'already', text: `Você já votou em ${nameOf(voted)}.` };
+  if (!(err instanceof ApiError)) return { kind: 'error', text: 'Algo deu errado. Tente de novo.' };
+  if (err.retryable) return { kind: 'retry', text: `A votação está ocupada. Tentando de novo em ${err.retryAfter} s…`, seconds: err.retryAfter! };
+  if (err.status === 401) return { kind: 'error', text: 'Sua sessão terminou. Entre de novo com a sua passkey.' };
+  if (err.code === 'voting_closed') return { kind: 'error', text: 'A votação está encerrada.' };
+  return { kind: 'error', text: err.message || 'Algo deu errado. Tente de novo.' };
+}
+
+export function mountUnico(opts: { takeProof: () => Promise<string>; paredao: Paredao }): void {
   const section = byId<HTMLElement>('unico');
   const signedOut = byId<HTMLElement>('unico-fora');
   const signedIn = byId<HTMLElement>('unico-dentro');
@@ -52,6 +87,28 @@ export function mountUnico(opts: { takeProof: () => Promise<string> }): void {
   const cancelDelete = byId<HTMLButtonElement>('unico-excluir-nao');
   const alertBox = byId<HTMLElement>('unico-alerta');
   const status = byId<HTMLElement>('unico-status');
+  const voteForm = byId<HTMLFormElement>('unico-voto');
+  const options = byId<HTMLElement>('unico-opcoes');
+  const voteButton = byId<HTMLButtonElement>('unico-votar');
+  const confirmVote = byId<HTMLElement>('unico-confirmar-voto');
+  const confirmText = byId<HTMLElement>('unico-confirmar-texto');
+  const confirmYes = byId<HTMLButtonElement>('unico-confirmar-sim');
+  const confirmNo = byId<HTMLButtonElement>('unico-confirmar-nao');
+  const done = byId<HTMLElement>('unico-feito');
+  const nameOf = (id: string) => opts.paredao.candidates.find((c) => c.id === id)?.name ?? id;
+  options.replaceChildren(
+    ...opts.paredao.candidates.map((c) => {
+      const label = document.createElement('label');
+      label.className = 'unico-option';
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'unico-candidato';
+      input.value = c.id;
+      label.append(input, document.createTextNode(c.name));
+      return label;
+    }),
+  );
+  const picked = () => voteForm.querySelector<HTMLInputElement>('input[name="unico-candidato"]:checked')?.value ?? null;
 
   section.hidden = false;
   let busy = false;
@@ -65,7 +122,8 @@ export function mountUnico(opts: { takeProof: () => Promise<string> }): void {
   };
   const setBusy = (on: boolean) => {
     busy = on;
-    for (const b of [loginButton, openForm, createButton, logoutButton, deleteButton, confirmDelete]) b.disabled = on;
+    for (const b of [loginButton, openForm, createButton, logoutButton, deleteButton, confirmDelete, confirmYes, confirmNo]) b.disabled = on;
+    voteButton.disabled = on || picked() === null;
     section.setAttribute('aria-busy', String(on));
   };
   const show = (voter: Voter | null) => {
@@ -73,6 +131,12 @@ export function mountUnico(opts: { takeProof: () => Promise<string> }): void {
     signedIn.hidden = voter === null;
     confirmBox.hidden = true;
     deleteButton.hidden = false;
+    // A new sign-in starts the vote afresh: the api says at the vote whether this person has voted.
+    voteForm.hidden = false;
+    voteForm.reset();
+    voteButton.disabled = true;
+    confirmVote.hidden = true;
+    done.hidden = true;
     if (voter) {
       who.textContent = voter.cpf;
       form.hidden = true;
@@ -174,6 +238,61 @@ export function mountUnico(opts: { takeProof: () => Promise<string> }): void {
       loginButton.focus();
     }),
   );
+
+  const finish = (text: string) => {
+    voteForm.hidden = true;
+    done.textContent = text;
+    done.hidden = false;
+    done.focus();
+  };
+
+  voteForm.addEventListener('change', () => {
+    confirmVote.hidden = true;
+    voteButton.disabled = busy || picked() === null;
+  });
+  voteForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const id = picked();
+    if (!id) return;
+    confirmText.textContent = `Confirmar seu Voto Único em ${nameOf(id)}? Depois de confirmado, ele não muda.`;
+    confirmYes.textContent = `Confirmar voto em ${nameOf(id)}`;
+    confirmVote.hidden = false;
+    confirmYes.focus();
+  });
+  confirmNo.addEventListener('click', () => {
+    confirmVote.hidden = true;
+    voteButton.focus();
+  });
+  confirmYes.addEventListener('click', () => {
+    const id = picked();
+    if (!id || busy) return;
+    warn('');
+    setBusy(true);
+    void (async () => {
+      say('Registrando seu Voto Único…');
+      let afterFailure = false;
+      for (let attempt = 1; ; attempt++) {
+        let err: unknown = null;
+        try {
+          await postUnicoVote(id);
+        } catch (e) {
+          err = e;
+        }
+        const outcome = unicoVoteOutcome(err, id, afterFailure, nameOf);
+        if (outcome.kind === 'retry' && attempt < UNICO_TRIES) {
+          say(outcome.text);
+          afterFailure = true;
+          await new Promise((r) => setTimeout(r, outcome.seconds * 1000));
+          continue;
+        }
+        say('');
+        if (outcome.kind === 'registered' || outcome.kind === 'already') finish(outcome.text);
+        else warn(outcome.kind === 'retry' ? 'A votação não respondeu. Tente de novo em instantes.' : outcome.text);
+        break;
+      }
+      setBusy(false);
+    })();
+  });
 
   void getVoter().then(show, () => show(null));
 }

@@ -433,7 +433,7 @@ async function load(): Promise<void> {
     renderCandidates(p);
     if (p.status === 'closed') closeVoting();
     else if (p.status === 'draft') notOpenYet(p);
-    else if (unicoOn(p)) mountUnico({ takeProof });
+    else if (unicoOn(p)) mountUnico({ takeProof, paredao: p });
     update();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {

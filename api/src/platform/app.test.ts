@@ -248,7 +248,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
       expect(publisher.published.map((v) => v.candidateId)).toEqual(['ana', 'bruno']);
       expect((await call('POST', '/api/votes', { json: vote })).status).toBe(202);
       const text = await (await fetch(`${base}/metrics`)).text();
-      expect(text).toMatch(/^paredao_votes_rejected_total\{reason="overloaded"\} 2$/m);
+      expect(text).toMatch(/^paredao_votes_rejected_total\{reason="overloaded",mode="torcida"\} 2$/m);
     });
 
     it('when the paredão is not open, then 409 voting_closed', async () => {
@@ -303,7 +303,7 @@ describe('the api built in-process with createApp (in-memory publisher, SQLite i
     const paths: Path[] = ['lean', 'express'];
     const rejected = async (reason: string) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return Number(new RegExp(`^paredao_votes_rejected_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      return Number(new RegExp(`^paredao_votes_rejected_total\\{reason="${reason}",mode="torcida"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     };
     /** Posts `raw` (a string body) on one path and returns what a client and the metrics see. */
     const post = async (path: Path, raw: string, extraHeaders: Record<string, string> = {}) => {

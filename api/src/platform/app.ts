@@ -11,6 +11,7 @@ import type { ResultsService } from '../results/results.js';
 import { Admission, OVERLOADED } from '../votes/admission.js';
 import type { Antibot } from '../votes/antibot.js';
 import { withHotPath } from '../votes/hot-path.js';
+import { UnicoVoteService } from '../votes/unico.js';
 import type { ReplayGuard } from '../votes/replay-guard.js';
 import { VoteService, type VotePublisher } from '../votes/votes.js';
 import { voterRouter, type VoterParts } from '../voters/voters.js';
@@ -48,6 +49,9 @@ export interface AppDeps {
   now?: () => number;
 }
 
+/** Where a signed-in voter casts the Voto Único (docs/decisions/0005-voto-unico.md). */
+export const UNICO_VOTE_PATH = '/api/voters/vote';
+
 declare module 'express-serve-static-core' {
   interface Request {
     id: string;
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const { store, paredoes, log, metrics, publisher, results, antibot, replayGuard } = deps;
   const now = deps.now ?? Date.now;
   const votes = new VoteService({ paredoes, antibot, replayGuard, publisher, metrics, log, now });
+  const unico = new UnicoVoteService({ store, paredoes, publisher, metrics, log, now });
   // One bound on votes in flight for both paths that take votes, and one count per address.
   const admission = new Admission({ ...deps.voteAdmission, log, now });
   const rateLimitStore = deps.rateLimitStores?.votes ?? new MemoryStore();
@@ -206,6 +211,14 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     }),
   );
 
+  // The Voto Único (votes/unico.ts): after the voter routes, whose same-origin check and no-store it
+  // passes; the same admission bound and per-address count as the Torcida vote. No proof of work: the
+  // person is the limit (one vote per account, an account costs a proof, a CPF and a passkey).
+  app.post(UNICO_VOTE_PATH, admit, limiter, jsonOnly, express.json({ limit: '1kb', strict: true }), async (req, res) => {
+    const session = await deps.voters.sessions.voterSession(req);
+    res.status(202).json(await unico.accept(req.body, session?.accountId ?? null, req.id));
+  });
+
   app.use((_req, _res, next) => {
     next(new AppError(404, 'not_found', 'Rota inexistente.'));
   });
@@ -221,7 +234,8 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
     } else {
       reqLog.error({ err, code: e.code, status: e.status, method: req.method, path: req.path }, `request failed: ${e.code}`);
     }
-    if (req.path === '/api/votes' && req.method === 'POST') metrics.votesRejected.inc({ reason: e.code });
+    if (req.method === 'POST' && req.path === '/api/votes') metrics.votesRejected.inc({ reason: e.code, mode: 'torcida' });
+    else if (req.method === 'POST' && req.path === UNICO_VOTE_PATH) metrics.votesRejected.inc({ reason: e.code, mode: 'unico' });
     if (res.headersSent) return;
     res.status(e.status).set(e.headers).type('application/json').send(votes.errorBody(e));
   });

@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Fields of the error body beside `error` (the candidate of a 409 `already_voted`). */
+    readonly details?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AppError';

@@ -24,6 +24,23 @@ export const REJECTION_REASONS = [
   'internal',
 ] as const;
 
+/** The refusals of a Voto Único (votes/unico.ts, POST /api/voters/vote), pre-initialised with mode="unico". */
+export const UNICO_REJECTION_REASONS = [
+  'invalid_body',
+  'unknown_candidate',
+  'unauthenticated',
+  'cross_origin',
+  'already_voted',
+  'unico_off',
+  'voting_closed',
+  'rate_limited',
+  'payload_too_large',
+  'unsupported_media_type',
+  'broker_unavailable',
+  'overloaded',
+  'internal',
+] as const;
+
 /** Refusals on /api/voters (sign-up, sign-in, session), pre-initialised like REJECTION_REASONS. */
 export const VOTER_REFUSAL_REASONS = [
   'invalid_body',
@@ -68,8 +85,8 @@ export function createApiMetrics(registry: Registry) {
     }),
     votesRejected: new Counter({
       name: 'paredao_votes_rejected_total',
-      help: 'Votes refused, by error code.',
-      labelNames: ['reason'] as const,
+      help: 'Votes refused, by error code and vote mode (torcida: POST /api/votes; unico: POST /api/voters/vote).',
+      labelNames: ['reason', 'mode'] as const,
       registers: [registry],
     }),
     publishConfirm: new Histogram({
@@ -107,7 +124,8 @@ export function createApiMetrics(registry: Registry) {
       aggregator: 'min',
     }),
   };
-  for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r }, 0);
+  for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r, mode: 'torcida' }, 0);
+  for (const r of UNICO_REJECTION_REASONS) m.votesRejected.inc({ reason: r, mode: 'unico' }, 0);
   for (const r of VOTER_REFUSAL_REASONS) m.voterRefusals.inc({ reason: r }, 0);
   for (const [route, method, code] of [
     ['/api/votes', 'POST', '202'],

@@ -2,7 +2,7 @@
 // (contract/src/contract.ts) that the api validates with, so the document cannot drift from the code.
 // tests/support/record-answers.ts checks every answer the e2e suite receives against the served document.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, voterCeremonySchema, voterMeSchema, voterRegisterOptionsRequestSchema, voterVerifyRequestSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
+import { adminResultsSchema, antibotSettingSchema, hiddenResultsSchema, votingSchema, antibotRefusalSchema, auditSchema, challengeSchema, errorSchema, exportSchema, healthSchema, imageUploadedSchema, loginRequestSchema, paredaoInputSchema, voterCeremonySchema, voterMeSchema, unicoVoteRequestSchema, unicoVoteAcceptedSchema, alreadyVotedSchema, voterRegisterOptionsRequestSchema, voterVerifyRequestSchema, paredaoSchema, readinessSchema, resultsSchema, sessionSchema, voteAcceptedSchema, voteRequestSchema } from '@paredao/contract';
 import { z } from 'zod';
 
 // Named schemas become entries of components/schemas, referred to by $ref: zod's own metadata (`id`),
@@ -127,7 +127,29 @@ export function buildOpenApiDocument() {
   );
   path('get', '/api/voters/me', 'The signed-in voter (CPF masked)', { 200: json(VoterMe, 'The account'), 401: error('`unauthenticated`') });
   path('post', '/api/voters/logout', 'Sign out: ends the session in the store and clears the cookie', { 204: noContent, ...crossOrigin });
-  path('delete', '/api/voters/me', 'Delete the signed-in account (LGPD): account, passkeys and sessions', {
+  path(
+    'post',
+    '/api/voters/vote',
+    "The signed-in voter's one Voto Único in the open paredão (docs/decisions/0005-voto-unico.md): claimed in the store, then 202 once the broker confirmed it",
+    {
+      202: json(unicoVoteAcceptedSchema, 'Claimed for this person and confirmed by the broker'),
+      400: error('`invalid_body`, `unknown_candidate`'),
+      401: error('`unauthenticated`: sign in with a passkey first (voter cookie)'),
+      ...crossOrigin,
+      409: {
+        description: '`already_voted` (this person has voted in this paredão: `candidateId` says for whom), or `voting_closed`, `unico_off` (an `Error` body)',
+        content: { 'application/json': { schema: z.union([alreadyVotedSchema.meta({ id: 'AlreadyVoted' }), ErrorBody]) } },
+      },
+      413: error('`payload_too_large`'),
+      415: error('`unsupported_media_type`'),
+      429: retryLater('`rate_limited` (the per-address limit the Torcida vote counts against too)'),
+      503: retryLater(
+        '`overloaded`, or `broker_unavailable` after the claim: the vote is kept and counted later (the sweeper); a retry answers 409 `already_voted` with this same candidate',
+      ),
+    },
+    { request: { body: { required: true, content: { 'application/json': { schema: unicoVoteRequestSchema } } } } },
+  );
+  path('delete', '/api/voters/me', 'Delete the signed-in account (LGPD): account, passkeys and sessions; a Único vote stays counted, with no key back to the person', {
     204: noContent,
     401: error('`unauthenticated`'),
     ...crossOrigin,

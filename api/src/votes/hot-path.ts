@@ -70,7 +70,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     else if (e.isClientError) log.warn({ ...fields, ip: clientAddress(req, deps.trustProxy) }, `request rejected: ${e.code}`);
     else log.error({ ...fields, err }, `request failed: ${e.code}`);
     let r = rejected.get(e.code);
-    if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code)));
+    if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code, 'torcida')));
     r.inc();
     if (!res.headersSent) send(res, e.status, reqId, votes.errorBody(e), e.headers);
     record('POST', '/api/votes', e.status, started);

@@ -80,6 +80,6 @@ export class VoteService {
   errorBody(e: AppError): string {
     const error = { code: e.code, message: e.message };
     if (e.status === 403 && e.code.startsWith('antibot_')) return JSON.stringify({ error, challenge: this.deps.antibot.challenge(this.deps.now()) });
-    return JSON.stringify({ error });
+    return JSON.stringify(e.details ? { error, ...e.details } : { error });
   }
 }

@@ -2,7 +2,7 @@ import type { ClientSession, Db } from 'mongodb';
 import type { VoteMode } from '@paredao/contract';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { countInto, encodeIds, groupForArchive, mergeBlobs } from './archive.js';
-import { combinedMark, type PruneOutcome } from './watermark.js';
+import { combinedMark, splitAtMark, type PruneOutcome } from './watermark.js';
 
 interface ArchiveDoc { paredaoId: string; mode: VoteMode; hour: string; votes: number; ids: Buffer }
 interface MarkDoc { _id: string; mark: number }
@@ -56,12 +56,8 @@ export async function mongoBounded(
 
   return {
     /** Splits votes into those that can be checked against the applied ids and those accepted before the mark. */
-    async belowMark<T extends Pick<VoteMessage, 'acceptedAt'>>(votes: readonly T[], session: ClientSession): Promise<{ checkable: T[]; below: T[] }> {
-      const mark = await prunedThrough(session);
-      const checkable: T[] = [];
-      const below: T[] = [];
-      for (const v of votes) (v.acceptedAt < mark ? below : checkable).push(v);
-      return { checkable, below };
+    async belowMark<T extends Pick<VoteMessage, 'acceptedAt' | 'mode'>>(votes: readonly T[], session: ClientSession): Promise<{ checkable: T[]; below: T[] }> {
+      return splitAtMark(votes, await prunedThrough(session));
     },
     /** Archives the ids a batch counted, in the transaction that adds them to the tallies. */
     archive: write,

@@ -10,7 +10,12 @@ type CeremonyDoc = Omit<WebauthnCeremony, 'id' | 'expiresAt'> & { _id: string; e
  * The voter-account half of the MongoDB store (mongodb.ts spreads these methods in). One account per
  * CPF is a unique index on its keyed hash, so two sign-ups of one CPF on two hosts cannot both win.
  */
-export async function mongoVoterStore(db: Db, inTransaction: <T>(fn: (session: ClientSession) => Promise<T>) => Promise<T>): Promise<VoterStore> {
+export async function mongoVoterStore(
+  db: Db,
+  inTransaction: <T>(fn: (session: ClientSession) => Promise<T>) => Promise<T>,
+  /** What a deletion does to the account's Único claims, in the same transaction (mongodb-unico.ts). */
+  forget: (accountId: string, cpfHmac: string, session: ClientSession) => Promise<void>,
+): Promise<VoterStore> {
   const accounts = db.collection<AccountDoc>('voter_accounts');
   const credentials = db.collection<CredentialDoc>('voter_credentials');
   const sessions = db.collection<SessionDoc>('voter_sessions');
@@ -83,6 +88,8 @@ export async function mongoVoterStore(db: Db, inTransaction: <T>(fn: (session: C
     },
     async deleteVoterAccount(id) {
       return inTransaction(async (session) => {
+        const account = await accounts.findOne({ _id: id }, { session });
+        if (account) await forget(id, account.cpfHmac, session);
         const gone = (await accounts.deleteOne({ _id: id }, { session })).deletedCount > 0;
         await credentials.deleteMany({ accountId: id }, { session });
         await sessions.deleteMany({ accountId: id }, { session });

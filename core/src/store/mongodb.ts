@@ -4,6 +4,7 @@ import { ConfigError } from '../env.js';
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
 import { mongoBounded } from './mongodb-bounded.js';
+import { mongoUnico } from './mongodb-unico.js';
 import { mongoVoterStore } from './mongodb-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
@@ -112,12 +113,14 @@ export async function openMongoStore(url: string): Promise<Store> {
     }
   }
 
-  const voters = await mongoVoterStore(db, inTransaction);
+  const unico = await mongoUnico(db, inTransaction);
+  const voters = await mongoVoterStore(db, inTransaction, unico.forget);
   const bounded = await mongoBounded(db, inTransaction);
 
   return {
     kind: 'mongodb',
     ...voters,
+    ...unico.methods,
     async applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome> {
       return inTransaction(async (session) => {
         const pIds = [...new Set(votes.map((v) => v.paredaoId))];
@@ -126,12 +129,15 @@ export async function openMongoStore(url: string): Promise<Store> {
           const p = windows.get(v.paredaoId);
           return !!p && acceptsVotesAt(p, v.acceptedAt) && p.candidates.some((c) => c.id === v.candidateId) && modeOn(p, modeOf(v));
         });
-        // Accepted before the pruned-through mark: their ids may be gone, so they cannot be checked.
+        // Accepted before the pruned-through mark (Torcida only): their ids may be gone, so they cannot be checked.
         const { checkable: inWindow, below } = await bounded.belowMark(accepted, session);
-        const ids = [...new Set(inWindow.map((v) => v.voteId))];
+        // A Único vote counts only if this write turns its claim to counted (decision 0005): else a duplicate.
+        const claimed = await unico.countOnce(inWindow.filter((v) => modeOf(v) === 'unico'), session);
+        const countable = inWindow.filter((v) => modeOf(v) !== 'unico' || claimed.has(v.voteId));
+        const ids = [...new Set(countable.map((v) => v.voteId))];
         const seen = new Set((await applied.find({ _id: { $in: ids } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id));
         const fresh: VoteMessage[] = [];
-        for (const v of inWindow) {
+        for (const v of countable) {
           if (seen.has(v.voteId)) continue;
           seen.add(v.voteId); // the same id twice inside one batch counts once
           fresh.push(v);

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { VoteMode } from '@paredao/contract';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { countInto, encodeIds, groupForArchive, mergeBlobs } from './archive.js';
-import { combinedMark, type PruneOutcome } from './watermark.js';
+import { combinedMark, splitAtMark, type PruneOutcome } from './watermark.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive (
@@ -89,13 +89,8 @@ export function sqliteBounded(db: Database.Database) {
       return (selectPruned.get() as number | undefined) ?? 0;
     },
     /** Splits votes into those that can be checked against the applied ids and those accepted before the mark. */
-    belowMark<T extends Pick<VoteMessage, 'acceptedAt'>>(votes: readonly T[]): { checkable: T[]; below: T[] } {
-      const mark = this.prunedThrough();
-      if (mark === 0) return { checkable: votes as T[], below: [] };
-      const checkable: T[] = [];
-      const below: T[] = [];
-      for (const v of votes) (v.acceptedAt < mark ? below : checkable).push(v);
-      return { checkable, below };
+    belowMark<T extends Pick<VoteMessage, 'acceptedAt' | 'mode'>>(votes: readonly T[]): { checkable: T[]; below: T[] } {
+      return splitAtMark(votes, this.prunedThrough());
     },
     /** Archives the ids a batch counted. Call inside the write transaction that adds them to the tallies. */
     archive,

@@ -43,8 +43,11 @@ interface CredentialRow {
   lastUsedAt: number | null;
 }
 
-/** The voter-account half of the SQLite store (sqlite.ts runs VOTER_SCHEMA and spreads these methods in). */
-export function sqliteVoterStore(db: Database.Database): VoterStore {
+/**
+ * The voter-account half of the SQLite store (sqlite.ts runs VOTER_SCHEMA and spreads these methods in).
+ * `forget` is what a deletion does to the account's Único claims, in the same transaction (sqlite-unico.ts).
+ */
+export function sqliteVoterStore(db: Database.Database, forget: (accountId: string, cpfHmac: string) => void): VoterStore {
   const purgeCeremonies = db.prepare('DELETE FROM webauthn_ceremonies WHERE expires_at <= ?');
   const putCeremony = db.prepare('INSERT INTO webauthn_ceremonies (id, expires_at, doc) VALUES (?, ?, ?)');
   // One statement: two api processes taking the same ceremony cannot both get it.
@@ -74,6 +77,8 @@ export function sqliteVoterStore(db: Database.Database): VoterStore {
     return 'created';
   });
   const remove = db.transaction((id: string): boolean => {
+    const account = getAccount.get(id) as VoterAccount | undefined;
+    if (account) forget(id, account.cpfHmac);
     const gone = deleteAccountRow.run(id).changes > 0;
     deleteAccountCredentials.run(id);
     deleteAccountSessions.run(id);

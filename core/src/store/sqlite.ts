@@ -5,6 +5,7 @@ import { modeOn, paredaoSchema, tallyOf, type ModeTally, type Paredao, type Tall
 import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
 import { sqliteBounded } from './sqlite-bounded.js';
+import { sqliteUnico } from './sqlite-unico.js';
 import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
@@ -112,6 +113,7 @@ export function openSqliteStore(path: string): Store {
   migrateToModes(db);
   db.exec(VOTER_SCHEMA);
   const bounded = sqliteBounded(db);
+  const unico = sqliteUnico(db);
 
   // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
   // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
@@ -168,6 +170,8 @@ export function openSqliteStore(path: string): Store {
         outsideWindow++;
         continue;
       }
+      // A Único vote counts only if this write turns its claim to counted (decision 0005): else a duplicate.
+      if (modeOf(v) === 'unico' && !unico.countOnce(v)) continue;
       accepted.push(v);
     }
     // Accepted before the pruned-through mark: their ids may be gone, so they cannot be checked.
@@ -206,7 +210,8 @@ export function openSqliteStore(path: string): Store {
 
   return {
     kind: 'sqlite',
-    ...sqliteVoterStore(db),
+    ...sqliteVoterStore(db, unico.forget),
+    ...unico.methods,
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
       return apply.immediate(votes, appliedAt);

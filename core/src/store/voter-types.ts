@@ -66,8 +66,8 @@ export interface VoterStore {
   deleteVoterSession(id: string): Promise<void>;
   /**
    * LGPD: the account, its passkeys and its sessions go, in one atomic write; false if it did not exist.
-   * The next slice (Único votes) adds to this same write: the account's claim rows keep their vote and
-   * lose the key, and the CPF's hash waits in a tombstone while those paredões are open
+   * In the same write its Único claims keep their vote and lose the key (a random one instead), and the
+   * CPF's hash waits in a tombstone per paredão it voted in until that paredão is closed
    * (docs/decisions/0005-voto-unico.md).
    */
   deleteVoterAccount(id: string): Promise<boolean>;

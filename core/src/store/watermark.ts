@@ -1,3 +1,5 @@
+import { modeOf, type VoteMessage } from '../vote.js';
+
 /**
  * The consumer's low watermark (docs/ARCHITECTURE.md, "Bounded storage"): how far back a copy of a vote
  * can still arrive, from what this consumer has acknowledged, never from the wall clock.
@@ -68,4 +70,18 @@ export interface PruneOutcome {
 export function combinedMark(previous: number, marks: readonly number[]): number {
   if (marks.length === 0) return previous;
   return Math.max(previous, Math.min(...marks));
+}
+
+/**
+ * Splits votes into those that can be checked against the applied ids and those accepted before the
+ * pruned-through mark, whose ids may be gone. A Voto Único is never below the mark: its once-ness is
+ * its claim turning to counted (decision 0005), kept for the paredão's life, so a claim the sweeper
+ * counts after a long outage still counts.
+ */
+export function splitAtMark<T extends Pick<VoteMessage, 'acceptedAt' | 'mode'>>(votes: readonly T[], mark: number): { checkable: T[]; below: T[] } {
+  if (mark === 0) return { checkable: votes as T[], below: [] };
+  const checkable: T[] = [];
+  const below: T[] = [];
+  for (const v of votes) (v.acceptedAt < mark && modeOf(v) !== 'unico' ? below : checkable).push(v);
+  return { checkable, below };
 }

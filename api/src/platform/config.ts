@@ -133,6 +133,18 @@ export const apiEnv = z.object({
     .describe(
       'Admission control: votes one api process handles at once at most (arrived, not yet answered); past it a vote is refused at once with 503 `overloaded` and `Retry-After`. Caps the wait of an accepted vote at about this ÷ the process\'s votes per second; 0 refuses every vote',
     ),
+  VOTE_MAX_LOOP_DELAY_MS: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .max(10_000)
+    // Measured in bench/overload.ts (docs/BENCHMARKS.md): under the p99 objective of an accepted vote
+    // (250 ms) with room for the wait in nginx and the broker's confirm, above what a busy but healthy
+    // process shows (a few ms; a garbage collection now and then is smoothed out by the mean).
+    .default(40)
+    .describe(
+      "Admission control by event-loop delay: past this mean delay (over 100 ms) an api process refuses a growing share of votes with 503 `overloaded`, all of them at twice it. Sees what VOTE_MAX_IN_FLIGHT cannot: votes waiting in the kernel for a CPU-starved process to read them; 0 turns it off",
+    ),
   VOTE_RETRY_AFTER_SECONDS: z
     .coerce.number()
     .int()

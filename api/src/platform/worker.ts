@@ -47,7 +47,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     urls: config.AMQP_URL,
     queue: config.QUEUE_NAME,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
-    batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS },
+    batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS, lingerMs: config.PUBLISH_LINGER_MS },
     declareTopology: config.AMQP_DECLARE_TOPOLOGY,
     log,
     metrics,

@@ -126,7 +126,8 @@ export const apiEnv = z.object({
     .int()
     .min(0)
     .max(5)
-    // A/B at 1000 votes/s (bench/run.ts --env): 1.6 → 3.3 votes per message, CPU per vote −23 %.
+    // Within the ≤ 2 ms a vote may wait for company; its effect at 1000 votes/s on a loaded machine is in
+    // bench/results/linger-ab-2026-12-05.md (not yet isolated from the load's own grouping).
     .default(2)
     .describe(
       'Group commit at an ordinary rate: how long the first vote of a message waits for others to share it when no message awaits a confirm (0: until the end of the event-loop turn). Fewer, larger messages cost the broker and the consumer less; each vote waits up to this much longer',

@@ -15,6 +15,7 @@ import amqp from 'amqplib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApiMetrics } from '@paredao/api/platform/metrics';
+import { apiEnv } from '@paredao/api/platform/config';
 import { Publisher } from '@paredao/api/votes/publisher';
 
 const role = process.env.FLOOR_ROLE ?? 'http';
@@ -28,7 +29,13 @@ async function httpWorker() {
     urls: amqpUrl.split(','),
     queue,
     timeoutMs: 5000,
-    batch: { maxVotes: 500, maxBytes: 256 * 1024, maxWaitMs: 5 },
+    // The api's group commit as configured (PUBLISH_* and their defaults): the same message economy.
+    batch: {
+      maxVotes: apiEnv.shape.PUBLISH_BATCH_MAX.parse(process.env.PUBLISH_BATCH_MAX),
+      maxBytes: apiEnv.shape.PUBLISH_BATCH_MAX_BYTES.parse(process.env.PUBLISH_BATCH_MAX_BYTES),
+      maxWaitMs: apiEnv.shape.PUBLISH_BATCH_WAIT_MS.parse(process.env.PUBLISH_BATCH_WAIT_MS),
+      lingerMs: apiEnv.shape.PUBLISH_LINGER_MS.parse(process.env.PUBLISH_LINGER_MS),
+    },
     log: pino({ level: 'silent' }),
     metrics: createApiMetrics(new Registry()),
   });

@@ -13,6 +13,8 @@
  *            --rate-limit=N the per-address vote limit at nginx and in the api (default 0: off)
  *            --profile=DIR  (one api worker started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  *            --log-level=debug  the services' LOG_LEVEL (default info; debug logs a line per vote)
+ *            --env=KEY=VALUE  a setting for the services and the floor alike (repeatable), for A/B
+ *                           runs of one setting (PUBLISH_LINGER_MS=0, say); output in scratch/
  *            --gelf         also ship every log record as GELF over TCP to a listener in this process,
  *                           and report how many arrived against how many the services wrote
  */
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     gelf: { type: 'boolean', default: false },
     'rate-limit': { type: 'string', default: '0' },
+    env: { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -54,7 +57,15 @@ const profileDir = args.profile;
 const withBaseline = !args['no-baseline'] && !profileDir;
 const withResultsStep = !args['no-results-step'] && !profileDir;
 /** A full run is the one a document may cite: committed under bench/results/, the rest in scratch/. */
-const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args['all-steps'] && args['rate-limit'] === '0' && withBaseline && withResultsStep;
+const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args['all-steps'] && args['rate-limit'] === '0' && args.env.length === 0 && withBaseline && withResultsStep;
+/** --env KEY=VALUE pairs, given to the stack's services and to the floor. */
+const extraEnv: Record<string, string> = Object.fromEntries(
+  args.env.map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new Error(`--env expects KEY=VALUE, got '${kv}'`);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  }),
+);
 const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
@@ -75,6 +86,13 @@ function log(msg: string) {
 function errorRate(r: LoadResult, scheduled: number): number {
   const ok = r.statuses[202] ?? 0;
   return scheduled === 0 ? 0 : (scheduled - ok) / scheduled;
+}
+
+/** Messages the api published so far and the votes they held (paredao_publish_batch_size, summed over workers). */
+async function publishedMessages(apiUrl: string): Promise<{ messages: number; votes: number }> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { messages: value('paredao_publish_batch_size_count'), votes: value('paredao_publish_batch_size_sum') };
 }
 
 async function resultsTotal(apiUrl: string): Promise<number> {
@@ -113,6 +131,7 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   log(`presolved in ${((performance.now() - t) / 1000).toFixed(1)} s; settling`);
   const brokerIdle = await idleRate(groups, 'rabbitmq', 3000);
   const base = await resultsTotal(stack.apiUrl);
+  const publishedBefore = await publishedMessages(stack.apiUrl);
   const loadAvgBefore = loadavg();
   const before = groups.snapshot();
   const selfBefore = process.cpuUsage();
@@ -139,6 +158,8 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
   // One more snapshot period, so a vote counted twice has time to show.
   await new Promise((res) => setTimeout(res, 1500));
   counted = (await resultsTotal(stack.apiUrl)) - base;
+  const publishedAfter = await publishedMessages(stack.apiUrl);
+  const votesPerMessage = (publishedAfter.votes - publishedBefore.votes) / (publishedAfter.messages - publishedBefore.messages);
   const depths = await stack.queueDepths();
   const cpu = usageBetween(before, after);
   const accepted = r.accepted.length;
@@ -162,12 +183,13 @@ async function voteStep(stack: Stack, groups: ProcessGroups, rate: number, kind:
     loadAvgBefore,
     otherProcessesCores: (busy - cpuOf(cpu, Object.keys(cpu)) - self.user - self.system) / wallUs,
     challengeCpuUs,
+    ...(Number.isFinite(votesPerMessage) ? { votesPerMessage } : {}),
   };
   if (rr) report.results = { rate: resultsRate, sent: rr.sent, statuses: rr.statuses, networkErrors: rr.errors, latency: rr.latency };
   log(
     `${kind} ${rate}/s: accepted ${accepted}/${scheduled}, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} max ${r.latency.max.toFixed(1)} ms, ` +
       `statuses ${JSON.stringify(r.statuses)}, errors ${r.errors}, dropped ${r.dropped}, counted ${counted} (+${report.lastCountedAfterMs} ms), ` +
-      `lost ${audit.lost} doubled ${audit.doubled} (by vote id), CPU ${report.cpuUsPerVote.toFixed(0)} µs/vote (+ ${challengeCpuUs.toFixed(0)} µs for a first vote's GET /api/challenge through nginx)${rr ? `, results p99 ${rr.latency.p99.toFixed(1)} ms` : ''}`,
+      `lost ${audit.lost} doubled ${audit.doubled} (by vote id), CPU ${report.cpuUsPerVote.toFixed(0)} µs/vote ${JSON.stringify(Object.fromEntries(Object.entries(cpu).map(([g, u]) => [g, Math.round(u.cpuUs / Math.max(1, accepted))])))}, ${votesPerMessage.toFixed(2)} votes/message (+ ${challengeCpuUs.toFixed(0)} µs for a first vote's GET /api/challenge through nginx)${rr ? `, results p99 ${rr.latency.p99.toFixed(1)} ms` : ''}`,
   );
   return report;
 }
@@ -182,7 +204,7 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
   const queue = `bench-floor-${process.pid}-${Date.now()}`;
   // Reached over a Unix socket, as the stack's api is (API_SOCKET in testkit/src/stack.ts and ./run.sh).
   const socket = join(dir, 'app.sock');
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), API_SOCKET: socket, HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0', AMQP_URL };
+  const env = { ...extraEnv, PATH: process.env.PATH, HOME: process.env.HOME, API_PORT: String(appPort), API_SOCKET: socket, HTTP_PORT: String(httpPort), RATE_LIMIT_PER_IP: '0', AMQP_URL };
   const rendered = spawnSync(join(ROOT, 'proxy/render-local.sh'), [join(dir, 'nginx')], { env, encoding: 'utf8' });
   if (rendered.status !== 0) throw new Error(`render-local.sh failed: ${rendered.stderr}`);
   const procs: ChildProcess[] = [];
@@ -384,6 +406,7 @@ async function main() {
     ANTIBOT_EXPIRY_SECONDS: '3600',
     // What production runs: the harness's debug level would log a line per vote.
     LOG_LEVEL: args['log-level'],
+    ...extraEnv,
   };
   const gelf = args.gelf ? await gelfListener() : null;
   if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;

@@ -64,6 +64,8 @@ export interface StepReport {
   challengeCpuUs?: number;
   /** Older runs: the api's CPU per challenge, fetched from the api directly. */
   challengeApiCpuUs?: number;
+  /** Votes per message to the broker over the step (the api's group commit), from its paredao_publish_batch_size. */
+  votesPerMessage?: number;
   results?: { rate: number; sent: number; statuses: Record<number, number>; networkErrors: number; latency: LatencySummary };
 }
 

@@ -8,7 +8,7 @@ import { adminRouter } from '../admin/admin.js';
 import type { Auth } from '../admin/auth.js';
 import type { ParedaoService } from '../paredoes/paredoes.js';
 import type { ResultsService } from '../results/results.js';
-import { Admission, OVERLOADED } from '../votes/admission.js';
+import { Admission, OVERLOAD_SIGNALS, OVERLOADED } from '../votes/admission.js';
 import type { Antibot } from '../votes/antibot.js';
 import { withHotPath } from '../votes/hot-path.js';
 import { UnicoVoteService } from '../votes/unico.js';
@@ -33,8 +33,11 @@ export interface AppDeps {
   antibot: Antibot;
   replayGuard: ReplayGuard;
   rateLimitPerMinute: number;
-  /** VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS (config.ts): admission control of votes (votes/admission.ts). */
-  voteAdmission: { maxInFlight: number; retryAfterSeconds: number };
+  /**
+   * VOTE_MAX_IN_FLIGHT, VOTE_RETRY_AFTER_SECONDS and VOTE_MAX_LOOP_DELAY_MS (config.ts) with the
+   * process's event-loop delay (loop-delay.ts): admission control of votes (votes/admission.ts).
+   */
+  voteAdmission: { maxInFlight: number; retryAfterSeconds: number; maxLoopDelayMs?: number; loopDelayMs?: () => number };
   /** TRUSTED_PROXIES: the peers whose X-Forwarded-* headers count (trusted-proxies.ts). */
   trustedProxies: TrustedProxies;
   /** PUBLIC_ORIGINS (config.ts, publicOrigins): the only origins admin changes may come from. */
@@ -70,7 +73,8 @@ export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResp
   const votes = new VoteService({ paredoes, antibot, replayGuard, publisher, metrics, log, now });
   const unico = new UnicoVoteService({ store, paredoes, publisher, metrics, log, now });
   // One bound on votes in flight for both paths that take votes, and one count per address.
-  const admission = new Admission({ ...deps.voteAdmission, log, now });
+  const refusedBy = new Map(OVERLOAD_SIGNALS.map((s) => [s, metrics.overloadRefused.labels(s)]));
+  const admission = new Admission({ ...deps.voteAdmission, log, now, refused: (s) => refusedBy.get(s)!.inc() });
   const rateLimitStore = deps.rateLimitStores?.votes ?? new MemoryStore();
   const app = express();
   app.disable('x-powered-by');

@@ -121,6 +121,17 @@ export const apiEnv = z.object({
     .max(1000)
     .default(5)
     .describe("Group commit: the longest a vote waits for the previous message's confirm before going out without it"),
+  PUBLISH_LINGER_MS: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .max(5)
+    // Within the ≤ 2 ms a vote may wait for company; its effect at 1000 votes/s on a loaded machine is in
+    // bench/results/linger-ab-2026-12-05.md (not yet isolated from the load's own grouping).
+    .default(2)
+    .describe(
+      'Group commit at an ordinary rate: how long the first vote of a message waits for others to share it when no message awaits a confirm (0: until the end of the event-loop turn). Fewer, larger messages cost the broker and the consumer less; each vote waits up to this much longer',
+    ),
   // Admission control (api/src/votes/admission.ts): past the bound a vote gets a fast 503 `overloaded`.
   VOTE_MAX_IN_FLIGHT: z
     .coerce.number()
@@ -132,6 +143,18 @@ export const apiEnv = z.object({
     .default(128)
     .describe(
       'Admission control: votes one api process handles at once at most (arrived, not yet answered); past it a vote is refused at once with 503 `overloaded` and `Retry-After`. Caps the wait of an accepted vote at about this ÷ the process\'s votes per second; 0 refuses every vote',
+    ),
+  VOTE_MAX_LOOP_DELAY_MS: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .max(10_000)
+    // Well under the p99 objective of an accepted vote (250 ms), leaving room for the wait in nginx and
+    // the broker's confirm; well above what a busy but healthy process shows (a few ms; a garbage
+    // collection now and then is smoothed out by the mean). bench/overload.ts shows how it fares.
+    .default(40)
+    .describe(
+      "Admission control by event-loop delay: past this mean delay (over 100 ms) an api process refuses a growing share of votes with 503 `overloaded`, all of them at twice it, once an eighth of VOTE_MAX_IN_FLIGHT is in flight. Sees what VOTE_MAX_IN_FLIGHT cannot: votes waiting in the kernel for a CPU-starved process to read them; 0 turns it off",
     ),
   VOTE_RETRY_AFTER_SECONDS: z
     .coerce.number()

@@ -1,6 +1,7 @@
 import type { VoteMode } from '@paredao/contract';
 import { LATENCY_BUCKETS } from '@paredao/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { OVERLOAD_SIGNALS } from '../votes/admission.js';
 
 /** Every rejection reason, pre-initialised at 0 so dashboards and alerts have a series from the start. */
 export const REJECTION_REASONS = [
@@ -89,6 +90,12 @@ export function createApiMetrics(registry: Registry) {
       labelNames: ['reason', 'mode'] as const,
       registers: [registry],
     }),
+    overloadRefused: new Counter({
+      name: 'paredao_votes_overload_refused_total',
+      help: 'Votes refused with 503 overloaded (admission control), by the signal that refused them: in_flight (VOTE_MAX_IN_FLIGHT) or loop_delay (VOTE_MAX_LOOP_DELAY_MS).',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    }),
     publishConfirm: new Histogram({
       name: 'paredao_publish_confirm_seconds',
       help: 'Time from publishing one message (a group of votes) to its broker confirm.',
@@ -127,6 +134,7 @@ export function createApiMetrics(registry: Registry) {
   for (const r of REJECTION_REASONS) m.votesRejected.inc({ reason: r, mode: 'torcida' }, 0);
   for (const r of UNICO_REJECTION_REASONS) m.votesRejected.inc({ reason: r, mode: 'unico' }, 0);
   for (const r of VOTER_REFUSAL_REASONS) m.voterRefusals.inc({ reason: r }, 0);
+  for (const s of OVERLOAD_SIGNALS) m.overloadRefused.inc({ signal: s }, 0);
   for (const [route, method, code] of [
     ['/api/votes', 'POST', '202'],
     ['/api/votes', 'POST', '400'],

@@ -17,6 +17,7 @@ import { voterParts } from '../voters/voters.js';
 import { createApp } from './app.js';
 import { ArbiterClient } from './cluster-arbiter.js';
 import { publicOrigins, type ApiConfig } from './config.js';
+import { LoopDelay } from './loop-delay.js';
 import { createApiMetrics, initCandidateSeries } from './metrics.js';
 
 export interface RunningApi {
@@ -46,7 +47,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     urls: config.AMQP_URL,
     queue: config.QUEUE_NAME,
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
-    batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS },
+    batch: { maxVotes: config.PUBLISH_BATCH_MAX, maxBytes: config.PUBLISH_BATCH_MAX_BYTES, maxWaitMs: config.PUBLISH_BATCH_WAIT_MS, lingerMs: config.PUBLISH_LINGER_MS },
     declareTopology: config.AMQP_DECLARE_TOPOLOGY,
     log,
     metrics,
@@ -94,6 +95,10 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   const revoked = await auth.revokeStale();
   if (revoked > 0) log.info({ revoked }, 'admin sessions of another password (or expired) ended');
 
+  // Sampled off the hot path: a vote reads the last window's figure (admission.ts).
+  const loopDelay = new LoopDelay({ resolutionMs: 10, windowMs: 100 });
+  if (config.VOTE_MAX_LOOP_DELAY_MS > 0) loopDelay.start();
+
   const verifier = config.CPF_VERIFIER_URL ? httpVerifier(config.CPF_VERIFIER_URL, config.CPF_VERIFIER_TIMEOUT_MS) : digitsOnlyVerifier;
   log.info(`Voto Único sign-ups: CPFs checked by ${verifier.describe}`);
   const origins = publicOrigins(config);
@@ -111,7 +116,12 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     antibot,
     replayGuard,
     rateLimitPerMinute: config.RATE_LIMIT_PER_IP,
-    voteAdmission: { maxInFlight: config.VOTE_MAX_IN_FLIGHT, retryAfterSeconds: config.VOTE_RETRY_AFTER_SECONDS },
+    voteAdmission: {
+      maxInFlight: config.VOTE_MAX_IN_FLIGHT,
+      retryAfterSeconds: config.VOTE_RETRY_AFTER_SECONDS,
+      maxLoopDelayMs: config.VOTE_MAX_LOOP_DELAY_MS,
+      loopDelayMs: () => loopDelay.delayMs,
+    },
     rateLimitStores: arbiter
       ? { votes: arbiter.limitStore('votes'), login: arbiter.limitStore('login'), voterSignups: arbiter.limitStore('voter-signups'), voterLogins: arbiter.limitStore('voter-logins') }
       : undefined,
@@ -161,6 +171,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
         await Promise.race([closed, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
         for (const s of servers) s.closeAllConnections();
         await publisher.stop(deadline);
+        loopDelay.stop();
         await store.close();
       })();
       return stopping;

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Admission } from './admission.js';
+import { Admission, type OverloadSignal } from './admission.js';
 
-function admission(maxInFlight: number, opts: { random?: () => number; now?: () => number } = {}) {
+function admission(maxInFlight: number, opts: { random?: () => number; now?: () => number; maxLoopDelayMs?: number; loopDelayMs?: () => number; refused?: (s: OverloadSignal) => void } = {}) {
   const lines: { msg: string; refused?: number }[] = [];
   const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
   return { a: new Admission({ maxInFlight, retryAfterSeconds: 2, log, ...opts }), lines };
@@ -44,5 +44,62 @@ describe('admission control of votes', () => {
     a.logRefusal(() => ({ reqId: 'r' }));
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ msg: 'request rejected: overloaded', refused: 100, reqId: 'r' });
+  });
+
+  describe('by event-loop delay', () => {
+    // The sampler and the coin are injected: the decision is tested without any clock or timing.
+    // 100 in flight at most: the loop delay counts once 13 (an eighth) are in flight.
+    const run = (delayMs: number, coin: number, max = 40, inFlight = 13) => {
+      const signals: OverloadSignal[] = [];
+      let delay = 0;
+      const { a } = admission(100, { maxLoopDelayMs: max, loopDelayMs: () => delay, random: () => coin, refused: (s) => signals.push(s) });
+      for (let i = 0; i < inFlight; i++) expect(a.enter()).toBeNull();
+      delay = delayMs;
+      return { refused: a.enter(), signals, load: a.load - inFlight };
+    };
+
+    it('when few votes are in flight, then a late loop refuses nothing (the machine, not our votes, is late)', () => {
+      expect(run(500, 0, 40, 12).refused).toBeNull();
+      expect(run(500, 0, 40, 0).signals).toEqual([]);
+      expect(run(500, 0, 40, 13).refused?.code).toBe('overloaded');
+    });
+
+    it('when the loop is at or under the threshold, then every vote is admitted whatever the coin', () => {
+      expect(run(0, 0).refused).toBeNull();
+      expect(run(40, 0).refused).toBeNull();
+      expect(run(40, 0).load).toBe(1);
+    });
+
+    it('when the loop is late past the threshold, then the share refused grows from none at it to all at twice it', () => {
+      // 50 ms against 40: a quarter over, so a coin under 0.25 refuses and one above admits.
+      expect(run(50, 0.2).refused?.code).toBe('overloaded');
+      expect(run(50, 0.3).refused).toBeNull();
+      // 80 ms and beyond: every vote, even with the highest coin.
+      expect(run(80, 0.999).refused?.code).toBe('overloaded');
+      expect(run(500, 0.999).refused?.code).toBe('overloaded');
+    });
+
+    it('when a vote is refused for loop delay, then it takes no place, gets the same 503 with Retry-After, and is counted as loop_delay', () => {
+      const r = run(100, 0.5);
+      expect(r.load).toBe(0);
+      expect(r.refused).toMatchObject({ status: 503, code: 'overloaded' });
+      expect(r.refused?.headers['Retry-After']).toBe('3');
+      expect(r.signals).toEqual(['loop_delay']);
+    });
+
+    it('when the bound of votes in flight is reached, then the refusal is counted as in_flight', () => {
+      const signals: OverloadSignal[] = [];
+      const { a } = admission(1, { maxLoopDelayMs: 40, loopDelayMs: () => 0, refused: (s) => signals.push(s) });
+      expect(a.enter()).toBeNull();
+      expect(a.enter()?.code).toBe('overloaded');
+      expect(signals).toEqual(['in_flight']);
+    });
+
+    it('when the threshold is 0, then the loop delay is not consulted', () => {
+      let read = 0;
+      const { a } = admission(10, { maxLoopDelayMs: 0, loopDelayMs: () => (read++, 1000) });
+      expect(a.enter()).toBeNull();
+      expect(read).toBe(0);
+    });
   });
 });

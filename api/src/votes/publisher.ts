@@ -12,8 +12,12 @@ export interface PublisherOptions {
   queue: string;
   /** A publish that has no confirm by then fails with 503 (the vote may still arrive; see docs/RELIABILITY.md). */
   timeoutMs: number;
-  /** Group commit bounds: votes and bytes per message, and the longest a vote waits for the previous confirm. */
-  batch: { maxVotes: number; maxBytes: number; maxWaitMs: number };
+  /**
+   * Group commit bounds: votes and bytes per message, the longest a vote waits for the previous
+   * confirm, and `lingerMs`, how long the first vote of a message waits for company when none awaits a
+   * confirm (0: it goes at the end of the event-loop turn).
+   */
+  batch: { maxVotes: number; maxBytes: number; maxWaitMs: number; lingerMs?: number };
   /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
   declareTopology?: boolean;
   log: Logger;
@@ -99,11 +103,12 @@ export class Publisher extends EventEmitter {
    * Resolves once the broker has confirmed the message holding this vote; rejects with a 503 AppError
    * otherwise (nack, timeout, channel lost: every vote of that message gets the same answer).
    *
-   * Group commit: a vote accepted while no message awaits a confirm goes out at the end of this event
-   * loop turn (with whatever else arrived in it); votes accepted while one does wait for that confirm
-   * and then go out together as one message, bounded by `batch.maxVotes`, `batch.maxBytes` and
-   * `batch.maxWaitMs`. One publish, confirm, delivery and ack then carry many votes: RabbitMQ's cost
-   * was per message (docs/BENCHMARKS.md).
+   * Group commit: a vote accepted while no message awaits a confirm goes out after `batch.lingerMs`
+   * (with whatever else arrived meanwhile; at 0, at the end of this event-loop turn); votes accepted
+   * while one does wait for that confirm and then go out together as one message, bounded by
+   * `batch.maxVotes`, `batch.maxBytes` and `batch.maxWaitMs`. One publish, confirm, delivery and ack
+   * then carry many votes: RabbitMQ's cost is per message (docs/BENCHMARKS.md), and at an ordinary
+   * rate, where a confirm comes back before the next vote arrives, only the linger groups them.
    */
   publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
     // Every broker address failed: answer 503 at once. Between a lost channel and that, the publisher
@@ -114,10 +119,11 @@ export class Publisher extends EventEmitter {
       this.pending.push({ entry, voteId: vote.voteId, resolve, reject });
       this.pendingBytes += entry.length + 1;
       this.inFlight++;
-      const { maxVotes, maxBytes, maxWaitMs } = this.opts.batch;
+      const { maxVotes, maxBytes, maxWaitMs, lingerMs = 0 } = this.opts.batch;
       if (this.pending.length >= maxVotes || this.pendingBytes >= maxBytes) this.flush();
-      else if (this.messagesInFlight === 0) this.flushSoon ??= setImmediate(() => this.flush());
-      else this.flushTimer ??= setTimeout(() => this.flush(), maxWaitMs);
+      else if (this.messagesInFlight > 0) this.flushTimer ??= setTimeout(() => this.flush(), maxWaitMs);
+      else if (lingerMs > 0) this.flushTimer ??= setTimeout(() => this.flush(), lingerMs);
+      else this.flushSoon ??= setImmediate(() => this.flush());
     });
   }
 

@@ -76,7 +76,7 @@ const PROBE = `(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     b.htmlAt = nav ? nav.responseEnd : 0;
     b.scriptsAt = nav ? nav.domContentLoadedEventEnd : 0;
-    const ch = performance.getEntriesByType('resource').filter((r) => /\/api\/challenge$/.test(r.name)).pop();
+    const ch = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/challenge')).pop();
     b.challengeAt = ch ? ch.responseEnd : 0;
     // The winning worker's own clock, from the work message to the key (the widget's payload carries it).
     try { b.hashingMs = JSON.parse(atob(e.detail.payload)).solution.time; } catch { b.hashingMs = -1; }

@@ -11,16 +11,18 @@
  *     with where the time went (HTML, scripts, the widget starting, the challenge, the hashing);
  *   - tap "Votar" → the confirmation shown on resultado.html, over repeat votes in the page's own flow
  *     (resultado.html's "Votar novamente" back to the vote page, which solves the carried challenge);
+ *   - the same challenges solved by altcha's own SHA-256 worker and by ours, in a phone page;
  *   - the same stack's proof on one desktop core (a native SHA-256 loop, as a bot would).
  *
  *   npm run bench:phone                      writes bench/results/phone-<date>.json (commit it) and
  *                                            regenerates the `phone` sections of the docs from it
  *   options: --votes=20 --throttle=6 --loads=20 --difficulty=N (default: the api's) --bot-proofs=40
+ *            --solver-proofs=6 (challenges solved by altcha's SHA worker and ours, in a phone page)
  *            --emulation=cgroup|cdp (cdp: the DevTools protocol only, as when no cgroup can be made);
  *            any other value than the defaults writes to bench/results/scratch/ and leaves the docs
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +34,7 @@ import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { createCpuCgroup, type CpuCgroup } from '@paredao/testkit/cpu-cgroup';
 import { phoneTargets, renderPhone, type FirstLoad, type PhoneOutput, type RepeatVote } from '@paredao/testkit/phone-report';
 
-const DEFAULTS = { votes: '20', throttle: '6', loads: '20', 'bot-proofs': '40', emulation: 'cgroup' };
+const DEFAULTS = { votes: '20', throttle: '6', loads: '20', 'bot-proofs': '40', 'solver-proofs': '6', emulation: 'cgroup' };
 const { values: args } = parseArgs({
   options: {
     votes: { type: 'string', default: DEFAULTS.votes },
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     difficulty: { type: 'string' },
     'bot-proofs': { type: 'string', default: DEFAULTS['bot-proofs'] },
     emulation: { type: 'string', default: DEFAULTS.emulation },
+    'solver-proofs': { type: 'string', default: DEFAULTS['solver-proofs'] },
   },
   strict: true,
 });
@@ -51,6 +54,7 @@ const votes = Number(args.votes);
 const throttle = Number(args.throttle);
 const loads = Number(args.loads);
 const botProofs = Number(args['bot-proofs']);
+const solverProofs = Number(args['solver-proofs']);
 const difficulty = Number(args.difficulty ?? defaultDifficulty);
 if (args.emulation !== 'cgroup' && args.emulation !== 'cdp') throw new Error(`--emulation=${args.emulation}: cgroup or cdp`);
 const fullRun = Object.entries(DEFAULTS).every(([k, v]) => args[k as keyof typeof DEFAULTS] === v) && difficulty === defaultDifficulty;
@@ -270,6 +274,52 @@ async function calibrate(group: CpuCgroup, slow: Browser, plain: Browser): Promi
   return rounds;
 }
 
+/**
+ * The widget's two SHA-256 workers on the same api challenges, in a phone page, one worker each:
+ * altcha's (an await of crypto.subtle.digest per counter) and ours (web/src/antibot-worker.ts). Both try
+ * the counters from 0 one by one, so a proof costs both counter + 1 hashes; each time is the worker's own.
+ */
+async function solverAB(browser: Browser, url: string, n: number, workerAnswers: string[]): Promise<PhoneOutput['solvers']> {
+  const assets = readdirSync(join(ROOT, 'web/dist/assets'));
+  const file = (re: RegExp) => {
+    const f = assets.find((a) => re.test(a));
+    if (!f) throw new Error(`no ${re} in web/dist/assets: build the web first`);
+    return `/assets/${f}`;
+  };
+  const scripts = { altcha: file(/^sha-[\w-]+\.js$/), ours: file(/^antibot-worker-[\w-]+\.js$/) };
+  const { context, page } = await newPhone(browser, throttle, workerAnswers);
+  const samples: PhoneOutput['solvers'] = [];
+  try {
+    await page.goto(`${url}/resultado.html`);
+    for (let i = 0; i < n; i++) {
+      const challenge = (await (await fetch(`${url}/api/challenge`)).json()) as object;
+      const run = (script: string) =>
+        page.evaluate(
+          ({ script, challenge }) =>
+            new Promise<{ counter: number; time: number }>((resolve, reject) => {
+              const w = new Worker(script);
+              w.onmessage = (e: MessageEvent<{ counter: number; time: number } | null>) => {
+                w.terminate();
+                if (e.data && typeof e.data.counter === 'number') resolve(e.data);
+                else reject(new Error(`worker ${script}: ${JSON.stringify(e.data)}`));
+              };
+              w.postMessage({ type: 'work', challenge, counterStart: 0, counterStep: 1, counterMode: 'uint32', timeout: 600_000 });
+            }),
+          { script, challenge },
+        );
+      // Alternated, so the machine's load falls on both alike.
+      const [a, o] = i % 2 === 0 ? [await run(scripts.altcha), await run(scripts.ours)] : [undefined, await run(scripts.ours)];
+      const altcha = a ?? (await run(scripts.altcha));
+      if (altcha.counter !== o.counter) throw new Error(`the workers disagree: counter ${altcha.counter} against ${o.counter}`);
+      samples.push({ hashes: o.counter + 1, altchaMs: altcha.time, oursMs: o.time });
+      log(`solver A/B ${i + 1}/${n}: ${o.counter + 1} hashes, altcha's worker ${altcha.time} ms, ours ${o.time} ms`);
+    }
+  } finally {
+    await context.close();
+  }
+  return samples;
+}
+
 /** The same stack's challenges, solved by the load driver's native loop in one worker thread. */
 async function botOnOneCore(url: string): Promise<PhoneOutput['bot']> {
   const cpu = process.cpuUsage();
@@ -321,6 +371,7 @@ async function main() {
       log(`first load ${i + 1}/${loads}: proof ready ${Math.round(first.at(-1)!.readyMs)} ms (solving ${Math.round(first.at(-1)!.solvingMs)} ms)`);
     }
     const repeat = await repeatVotes(browser, stack.url, workerAnswers);
+    const solvers = await solverAB(browser, stack.url, solverProofs, workerAnswers);
     const loops = await measureLoops(browser, plain, 5, workerAnswers);
     log(`the loop ${loopRatio(loops).toFixed(2)}× slower on a phone page than unconfined (page ${median(loops.page.throttled).toFixed(0)} vs ${median(loops.page.unthrottled).toFixed(0)} ms, worker ${median(loops.worker.throttled).toFixed(0)} vs ${median(loops.worker.unthrottled).toFixed(0)} ms)`);
     const expected = votes + 1;
@@ -359,6 +410,7 @@ async function main() {
       firstLoads: first,
       repeatVotes: repeat,
       counted: { expected, counted },
+      solvers,
       bot,
     };
   } finally {

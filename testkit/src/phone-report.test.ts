@@ -18,6 +18,10 @@ function run(over: { tap?: number[]; ready?: number[]; workersApplied?: boolean 
     firstLoads: ready.map((r) => ({ readyMs: r, solvingMs: r / 2, phases: { htmlMs: r / 10, scriptsMs: r / 4, verifyingMs: r / 2, challengeMs: r / 2 + 5, hashingMs: r / 3 } })),
     repeatVotes: tap.map((t) => ({ tapToConfirmationMs: t, againToReadyMs: 2 * t, solvingMs: t })),
     counted: { expected: tap.length + 1, counted: tap.length + 1 },
+    solvers: [
+      { hashes: 60_000, altchaMs: 3000, oursMs: 300 },
+      { hashes: 40_000, altchaMs: 2000, oursMs: 200 },
+    ],
     bot: { proofs: 40, hashes: 40 * 50_000, cpuMs: 2000, wallMs: 2100 },
   };
 }
@@ -136,6 +140,15 @@ describe('how the CPU was slowed', () => {
     // 20 loads 1000…1950 ms: the HTML at a tenth, p50 is the 10th (1450 → 145), p95 the 19th (1900 → 190).
     expect(text).toContain('| … the HTML received | 20 | 145 | 190 | 195 |');
     expect(text).toContain("| … of which hashing, on the winning worker's clock | 20 | 484 | 634 | 650 |");
+  });
+});
+
+describe('the two solvers', () => {
+  it('gives each worker\'s hashes per second over the same challenges, and how much faster ours is', () => {
+    expect(renderPhone(run(), 'x.json')).toContain(
+      "the same 2 api challenges each (60000, 40000 hashes): altcha's SHA-256 worker (an await of `crypto.subtle.digest` per counter) 20 k hashes/s, ours (`web/src/antibot-worker.ts`) 200 k hashes/s: 10.0× faster.",
+    );
+    expect(renderPhone({ ...run(), solvers: [] }, 'x.json')).not.toContain('The solver in a phone page');
   });
 });
 

@@ -80,6 +80,8 @@ export interface PhoneOutput {
   repeatVotes: RepeatVote[];
   /** Votes the pages made (every one answered 202, or the page would not have confirmed it), and what the results URL counted. */
   counted: { expected: number; counted: number };
+  /** The same api challenges solved in a phone page's worker by altcha's SHA worker and by ours (web/src/antibot-worker.ts). */
+  solvers: { hashes: number; altchaMs: number; oursMs: number }[];
   /** The same stack's challenges solved by a bot: a native SHA-256 loop on one core (load.ts presolve). */
   bot: { proofs: number; hashes: number; cpuMs: number; wallMs: number };
 }
@@ -114,6 +116,7 @@ const schema = obj({
   firstLoads: list({ readyMs: num, solvingMs: num, phases: obj({ htmlMs: num, scriptsMs: num, verifyingMs: num, challengeMs: num, hashingMs: num }) }),
   repeatVotes: list({ tapToConfirmationMs: num, againToReadyMs: num, solvingMs: num }),
   counted: obj({ expected: num, counted: num }),
+  solvers: list({ hashes: num, altchaMs: num, oursMs: num }, 0),
   bot: obj({ proofs: num, hashes: num, cpuMs: num, wallMs: num }),
 });
 const validate = new Ajv({ allErrors: true }).compile<PhoneOutput>(schema);
@@ -268,6 +271,16 @@ export function renderPhone(out: PhoneOutput, source: string): string {
       `${Math.round(out.bot.hashes / out.bot.proofs)} hashes each on average, ${Math.round(bot.hashesPerCoreSecond / 1000)} k hashes per second of CPU, ` +
       `so **${Math.ceil(bot.coreMsPerProof)} ms of one core per proof** at the stated mean (${1000 * s.difficulty} hashes).`,
   ];
+  if (out.solvers.length > 0) {
+    const rate = (ms: (x: PhoneOutput['solvers'][number]) => number) => out.solvers.reduce((n, x) => n + x.hashes, 0) / (out.solvers.reduce((t, x) => t + ms(x), 0) / 1000);
+    const [altcha, ours] = [rate((x) => x.altchaMs), rate((x) => x.oursMs)];
+    lines.push(
+      '',
+      `The solver in a phone page's worker, the same ${out.solvers.length} api challenges each (${out.solvers.map((x) => x.hashes).join(', ')} hashes): ` +
+        `altcha's SHA-256 worker (an await of \`crypto.subtle.digest\` per counter) ${Math.round(altcha / 1000)} k hashes/s, ` +
+        `ours (\`web/src/antibot-worker.ts\`) ${Math.round(ours / 1000)} k hashes/s: ${(ours / altcha).toFixed(1)}× faster.`,
+    );
+  }
   if (!out.throttling.workers.applied) {
     lines.push(
       '',

@@ -1,11 +1,12 @@
 // The ALTCHA widget, set up for a strict CSP: the `external` build injects no <style> and spawns no
 // blob: workers; its stylesheet and its proof-of-work workers are emitted by Vite as files of our own.
+// The pool first: its workers start before the widget's own code runs.
+import { takePowWorker } from './antibot-pool.ts';
 import 'altcha/external';
 import 'altcha/altcha.css';
 import 'altcha/i18n/pt-br';
 import Pbkdf2Worker from 'altcha/workers/pbkdf2?worker';
 import ShaWorker from 'altcha/workers/sha?worker';
-import PowWorker from './antibot-worker.ts?worker';
 import type { AltchaWidgetElement } from 'altcha/types/generic';
 
 // Every algorithm altcha-lib's v2 challenge may name with the bundled workers; Vite only fetches a
@@ -18,7 +19,7 @@ const algorithms: Record<string, () => Worker> = {
   'PBKDF2/SHA-256': () => new Pbkdf2Worker(),
   'PBKDF2/SHA-384': () => new Pbkdf2Worker(),
   'PBKDF2/SHA-512': () => new Pbkdf2Worker(),
-  'SHA-256': () => new PowWorker(),
+  'SHA-256': takePowWorker,
   'SHA-384': () => new ShaWorker(),
   'SHA-512': () => new ShaWorker(),
 };

@@ -44,6 +44,16 @@ describe('ShaSearch', () => {
     expect(new ShaSearch(params(key.slice(0, 32)), range({ counterStart: 0, counterStep: 2 })).run(600)).toBeNull();
   });
 
+  it('on the one-block path (the api\'s 36 bytes), matches an odd-length prefix to its last hex digit and cuts the key to keyLength', async () => {
+    const key = await keyOf(900);
+    // 9 digits: one whole word and the high nibble of the next; 900 is the first counter that has them.
+    const search = new ShaSearch(params(key.slice(0, 9), { keyLength: 20 }), range());
+    const found = search.run(10_000);
+    expect(found?.derivedKey).toBe(key.slice(0, 40));
+    expect(found?.counter).toBeLessThanOrEqual(900);
+    expect((await keyOf(found!.counter)).slice(0, 9)).toBe(key.slice(0, 9));
+  });
+
   it('matches an odd-length prefix on its last hex digit, and the decimal counter mode of v1-style challenges', async () => {
     const key = await keyOf(77, 'string');
     expect(new ShaSearch(params(key.slice(0, 7)), range({ counterMode: 'string' })).run(100)).toMatchObject({ counter: 77, derivedKey: key });

@@ -157,5 +157,9 @@ describe('the bot against the phone', () => {
     expect(renderPhone(run(), 'x.json')).toContain('**50 ms of one core per proof**');
     // p50 of the first loads is 1450 ms: 29 bot votes.
     expect(renderDifficulty(run(), 'x.json')).toContain('about 29 votes in the time');
+    // Hashing is a third of each load: p50 1450 / 3 → 484 ms, about 10 bot proofs of 50 ms.
+    expect(renderDifficulty(run(), 'x.json')).toContain('the hashing itself, the only part the difficulty sets, took 484 ms (p50; p95 634 ms)');
+    expect(renderDifficulty(run(), 'x.json')).toContain('(p50), 10 in the time the phone spends hashing.');
+    expect(renderDifficulty(run(), 'x.json')).toContain('Measured with the CPU throttled 6× (pages only)');
   });
 });

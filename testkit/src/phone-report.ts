@@ -317,7 +317,7 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
         `: the default ${s.difficulty} is ` +
         (s.difficulty <= withSlowWorkers ? 'within it' : s.difficulty <= asMeasured ? 'within it only with desktop-speed workers' : `above what it allows`);
   const parts = [
-    `Measured with the CPU throttled ${s.throttle}× (\`${m.command}\`, ${m.date.slice(0, 10)}, \`${source}\`, ` +
+    `Measured with the CPU ${out.throttling.cgroup ? `${s.throttle}× slower (the browser in a calibrated CPU cgroup, workers included)` : `throttled ${s.throttle}× (pages only)`} (\`${m.command}\`, ${m.date.slice(0, 10)}, \`${source}\`, ` +
       `load average ${m.loadAvgBefore[0]?.toFixed(1)} at the start on ${m.cores} shared cores): at ANTIBOT_DIFFICULTY=${s.difficulty} a first vote's proof was ready ` +
       `${Math.ceil(ready.p95)} ms after the page began to load (p95; target ${limit / 1000} s: ${verdict(readyTarget)}) and a tap on "Votar" reached the ` +
       `confirmation in ${Math.ceil(tap.p95)} ms (p95; target ${PHONE_TARGETS.tapToConfirmationP95Ms / 1000} s: ${verdict(tapTarget)}).`,
@@ -328,9 +328,12 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
         `${Math.ceil(percentiles(readyAt(out.firstLoads, s.difficulty, s.difficulty, slow)).p95)} ms (p95, extrapolated; ${verdict(slowTarget)}).`,
     );
   }
+  const hashing = percentiles(out.firstLoads.map((l) => l.phases.hashingMs));
   parts.push(
+    `Of that wait, the hashing itself, the only part the difficulty sets, took ${Math.ceil(hashing.p50)} ms (p50; p95 ${Math.ceil(hashing.p95)} ms) on the winning worker's clock.`,
     `The same proof costs a bot ${Math.ceil(bot.coreMsPerProof)} ms of one desktop core: one bot core makes about ` +
-      `${Math.round(ready.p50 / bot.coreMsPerProof)} votes in the time this phone waits for its first proof (p50).`,
+      `${Math.round(ready.p50 / bot.coreMsPerProof)} votes in the time this phone waits for its first proof (p50), ` +
+      `${Math.round(hashing.p50 / bot.coreMsPerProof)} in the time the phone spends hashing.`,
     `Scaling each load's solving time with the difficulty, ${bounds}.`,
   );
   return parts.join(' ');

@@ -259,17 +259,21 @@ async function measureLoops(slow: Browser, plain: Browser, rounds: number, worke
 /**
  * Sets the cgroup's quota so that the loop, in a page and in a worker together, runs `throttle` times
  * slower than unconfined: the whole browser shares the quota (its compiler and GC threads too), so one
- * sixth of a core slows a single script more than six times. Up to five rounds, within 10 %.
+ * sixth of a core slows a single script more than six times. Up to five rounds, until one is within 10 %;
+ * after five, the mean of their estimates.
  */
 async function calibrate(group: CpuCgroup, slow: Browser, plain: Browser): Promise<NonNullable<PhoneOutput['throttling']['cgroup']>['calibration']> {
   const rounds: NonNullable<PhoneOutput['throttling']['cgroup']>['calibration'] = [];
   for (let round = 0; round < 5; round++) {
-    const l = await measureLoops(slow, plain, 3, []);
+    const l = await measureLoops(slow, plain, 5, []);
     const ratio = loopRatio(l);
     rounds.push({ quotaUs: group.quotaUs, ratio });
     log(`calibration: quota ${group.quotaUs} µs per ${group.periodUs} µs → the loop ${ratio.toFixed(2)}× slower (page ${median(l.page.throttled).toFixed(0)} vs ${median(l.page.unthrottled).toFixed(0)} ms, worker ${median(l.worker.throttled).toFixed(0)} vs ${median(l.worker.unthrottled).toFixed(0)} ms)`);
     if (Math.abs(ratio / throttle - 1) <= 0.1) break;
-    group.setQuota(Math.min(group.periodUs * cpus().length, (group.quotaUs * ratio) / throttle));
+    // Each round estimates the quota that gives `throttle` (time ∝ 1 / quota); the machine's load makes
+    // one round noisy, so the next quota is the geometric mean of every round's estimate.
+    const estimates = rounds.map((r) => Math.log((r.quotaUs * r.ratio) / throttle));
+    group.setQuota(Math.min(group.periodUs * cpus().length, Math.exp(estimates.reduce((a, b) => a + b, 0) / estimates.length)));
   }
   return rounds;
 }

@@ -8,10 +8,20 @@ function run(over: { tap?: number[]; ready?: number[]; workersApplied?: boolean 
   return {
     machine: { cpuModel: 'AMD EPYC', cores: 2, memoryGiB: 23.5, node: 'v20.20.2', chromium: '156.0', kernel: '6.1', date: '2026-12-04T22:10:00.000Z', command: 'npm run bench:phone', gitCommit: 'abc1234', loadAvgBefore: [8, 6, 4], loadAvgAfter: [9, 7, 5] },
     settings: { throttle: 6, votes: tap.length, loads: ready.length, difficulty: 50, apiWorkers: 2, rateLimitPerIp: 1200, botProofs: 40, device: { width: 360, height: 740, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
-    throttling: { workers: { applied: over.workersApplied ?? false, answer: 'Operation is only supported for pages, not workers' }, mainThreadLoopMs: { throttled: [60, 61, 59], unthrottled: [10, 10, 11] } },
-    firstLoads: ready.map((r) => ({ readyMs: r, solvingMs: r / 2 })),
+    throttling: {
+      method: 'cdp',
+      cgroup: null,
+      fallback: 'asked for --emulation=cdp',
+      workers: { applied: over.workersApplied ?? false, answer: 'Operation is only supported for pages, not workers' },
+      loops: { page: { throttled: [60, 61, 59], unthrottled: [10, 10, 11] }, worker: { throttled: [10, 11, 12], unthrottled: [10, 10, 11] } },
+    },
+    firstLoads: ready.map((r) => ({ readyMs: r, solvingMs: r / 2, phases: { htmlMs: r / 10, scriptsMs: r / 4, verifyingMs: r / 2, challengeMs: r / 2 + 5, hashingMs: r / 3 } })),
     repeatVotes: tap.map((t) => ({ tapToConfirmationMs: t, againToReadyMs: 2 * t, solvingMs: t })),
     counted: { expected: tap.length + 1, counted: tap.length + 1 },
+    solvers: [
+      { hashes: 60_000, altchaMs: 3000, oursMs: 300 },
+      { hashes: 40_000, altchaMs: 2000, oursMs: 200 },
+    ],
     bot: { proofs: 40, hashes: 40 * 50_000, cpuMs: 2000, wallMs: 2100 },
   };
 }
@@ -96,10 +106,60 @@ describe('the raw output', () => {
   });
 });
 
+describe('how the CPU was slowed', () => {
+  const inCgroup = (): PhoneOutput => {
+    const out = run({ workersApplied: true });
+    out.throttling = {
+      method: 'cgroup v1',
+      cgroup: { quotaUs: 2400, periodUs: 20_000, calibration: [{ quotaUs: 3333, ratio: 9 }, { quotaUs: 2400, ratio: 6.2 }], periods: 900, throttledPeriods: 850 },
+      fallback: '',
+      workers: { applied: true, answer: "in the browser's cgroup v1 cpu cgroup" },
+      loops: { page: { throttled: [60, 61, 59], unthrottled: [10, 10, 11] }, worker: { throttled: [70, 72, 71], unthrottled: [10, 12, 11] } },
+    };
+    return out;
+  };
+
+  it('when the browser ran in a cpu cgroup, then the section gives its quota, the calibration and both loops, and no extrapolated row', () => {
+    const text = renderPhone(inCgroup(), 'x.json');
+    expect(text).toContain('CPU cgroup (cgroup v1) of 2400 µs per 20000 µs, 12.0 % of one core, calibrated for 6× (page and worker loops together; rounds: 3333 µs → 9.00×, 2400 µs → 6.20×)');
+    expect(text).toContain('the limit bit in 850 of 900 periods; no DevTools throttling');
+    // Medians: page 60 / 10, worker 71 / 11.
+    expect(text).toContain('ran 6.0× slower in a phone page and 6.5× slower in its Web Worker');
+    expect(text).not.toContain('extrapolated');
+    expect(phoneTargets(inCgroup())).toHaveLength(2);
+  });
+
+  it('when it fell back to the DevTools protocol, then the section says why and shows the unslowed worker', () => {
+    const text = renderPhone(run(), 'x.json');
+    expect(text).toContain('with `Emulation.setCPUThrottlingRate` on every page (no cgroup: asked for --emulation=cdp)');
+    expect(text).toContain('6.0× slower in a phone page and 1.1× slower in its Web Worker');
+  });
+
+  it('the first loads are split where the time went, each phase a row of its own', () => {
+    const text = renderPhone(run(), 'x.json');
+    // 20 loads 1000…1950 ms: the HTML at a tenth, p50 is the 10th (1450 → 145), p95 the 19th (1900 → 190).
+    expect(text).toContain('| … the HTML received | 20 | 145 | 190 | 195 |');
+    expect(text).toContain("| … of which hashing, on the winning worker's clock | 20 | 484 | 634 | 650 |");
+  });
+});
+
+describe('the two solvers', () => {
+  it('gives each worker\'s hashes per second over the same challenges, and how much faster ours is', () => {
+    expect(renderPhone(run(), 'x.json')).toContain(
+      "the same 2 api challenges each (60000, 40000 hashes): altcha's SHA-256 worker (an await of `crypto.subtle.digest` per counter) 20 k hashes/s, ours (`web/src/antibot-worker.ts`) 200 k hashes/s: 10.0× faster.",
+    );
+    expect(renderPhone({ ...run(), solvers: [] }, 'x.json')).not.toContain('The solver in a phone page');
+  });
+});
+
 describe('the bot against the phone', () => {
   it('when a core did 50 000 hashes per 50 ms of CPU, then a proof of the stated mean costs it 50 ms', () => {
     expect(renderPhone(run(), 'x.json')).toContain('**50 ms of one core per proof**');
     // p50 of the first loads is 1450 ms: 29 bot votes.
     expect(renderDifficulty(run(), 'x.json')).toContain('about 29 votes in the time');
+    // Hashing is a third of each load: p50 1450 / 3 → 484 ms, about 10 bot proofs of 50 ms.
+    expect(renderDifficulty(run(), 'x.json')).toContain('the hashing itself, the only part the difficulty sets, took 484 ms (p50; p95 634 ms)');
+    expect(renderDifficulty(run(), 'x.json')).toContain('(p50), 10 in the time the phone spends hashing.');
+    expect(renderDifficulty(run(), 'x.json')).toContain('Measured with the CPU throttled 6× (pages only)');
   });
 });

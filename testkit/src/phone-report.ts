@@ -16,6 +16,19 @@ export interface FirstLoad {
   readyMs: number;
   /** The widget's last `verifying` → `verified`: fetching and solving the challenge, in its workers. */
   solvingMs: number;
+  /** Where the time went: ms from navigation start (the page's clock), and the hashing's own length. */
+  phases: {
+    /** The HTML received (navigation responseEnd). */
+    htmlMs: number;
+    /** The page's scripts run (DOMContentLoaded ended: module scripts run before it). */
+    scriptsMs: number;
+    /** The widget began verifying (mounted and configured). */
+    verifyingMs: number;
+    /** The challenge's response received (GET /api/challenge); 0 when none was fetched. */
+    challengeMs: number;
+    /** The winning worker's own time from its work message to the key (the payload's solution.time). */
+    hashingMs: number;
+  };
 }
 
 /** One repeat vote, in the page's own flow (vote page → resultado.html → "Votar novamente" → …). */
@@ -52,15 +65,23 @@ export interface PhoneOutput {
     device: { width: number; height: number; deviceScaleFactor: number; isMobile: boolean; hasTouch: boolean };
   };
   throttling: {
-    /** Whether Chromium took Emulation.setCPUThrottlingRate on the widget's dedicated workers, and its answer. */
+    /** 'cgroup v1' / 'cgroup v2': the whole browser in a CPU cgroup; 'cdp': Emulation.setCPUThrottlingRate on pages. */
+    method: string;
+    /** The cgroup's final quota, the calibration rounds that set it, and how often the limit bit. */
+    cgroup: { quotaUs: number; periodUs: number; calibration: { quotaUs: number; ratio: number }[]; periods: number; throttledPeriods: number } | null;
+    /** Why no cgroup was used ('' when one was). */
+    fallback: string;
+    /** Whether the widget's dedicated workers were slowed too, and how (or Chromium's answer to the protocol call). */
     workers: { applied: boolean; answer: string };
-    /** The same busy loop on the last throttled page and on an unthrottled one, in the same browser. */
-    mainThreadLoopMs: { throttled: number[]; unthrottled: number[] };
+    /** The same fixed loop, in ms, on a phone page and on a page of an unconfined browser: in the page, and in a worker. */
+    loops: { page: { throttled: number[]; unthrottled: number[] }; worker: { throttled: number[]; unthrottled: number[] } };
   };
   firstLoads: FirstLoad[];
   repeatVotes: RepeatVote[];
   /** Votes the pages made (every one answered 202, or the page would not have confirmed it), and what the results URL counted. */
   counted: { expected: number; counted: number };
+  /** The same api challenges solved in a phone page's worker by altcha's SHA worker and by ours (web/src/antibot-worker.ts). */
+  solvers: { hashes: number; altchaMs: number; oursMs: number }[];
   /** The same stack's challenges solved by a bot: a native SHA-256 loop on one core (load.ts presolve). */
   bot: { proofs: number; hashes: number; cpuMs: number; wallMs: number };
 }
@@ -83,10 +104,19 @@ const schema = obj({
     botProofs: num,
     device: obj({ width: num, height: num, deviceScaleFactor: num, isMobile: { type: 'boolean' }, hasTouch: { type: 'boolean' } }),
   }),
-  throttling: obj({ workers: obj({ applied: { type: 'boolean' }, answer: str }), mainThreadLoopMs: obj({ throttled: nums, unthrottled: nums }) }),
-  firstLoads: list({ readyMs: num, solvingMs: num }),
+  throttling: obj({
+    method: str,
+    cgroup: {
+      anyOf: [{ type: 'null' }, obj({ quotaUs: num, periodUs: num, calibration: list({ quotaUs: num, ratio: num }, 0), periods: num, throttledPeriods: num })],
+    },
+    fallback: str,
+    workers: obj({ applied: { type: 'boolean' }, answer: str }),
+    loops: obj({ page: obj({ throttled: nums, unthrottled: nums }), worker: obj({ throttled: nums, unthrottled: nums }) }),
+  }),
+  firstLoads: list({ readyMs: num, solvingMs: num, phases: obj({ htmlMs: num, scriptsMs: num, verifyingMs: num, challengeMs: num, hashingMs: num }) }),
   repeatVotes: list({ tapToConfirmationMs: num, againToReadyMs: num, solvingMs: num }),
   counted: obj({ expected: num, counted: num }),
+  solvers: list({ hashes: num, altchaMs: num, oursMs: num }, 0),
   bot: obj({ proofs: num, hashes: num, cpuMs: num, wallMs: num }),
 });
 const validate = new Ajv({ allErrors: true }).compile<PhoneOutput>(schema);
@@ -108,12 +138,12 @@ export function percentiles(xs: number[]) {
  * `workerSlowdown` times slower: the part outside the widget's solving stays, the solving scales with
  * the expected hashes (linear in the difficulty). An extrapolation from the measured samples.
  */
-export function readyAt(loads: FirstLoad[], from: number, to: number, workerSlowdown: number): number[] {
+export function readyAt(loads: Pick<FirstLoad, 'readyMs' | 'solvingMs'>[], from: number, to: number, workerSlowdown: number): number[] {
   return loads.map((l) => l.readyMs - l.solvingMs + l.solvingMs * workerSlowdown * (to / from));
 }
 
 /** The largest difficulty (1 … 100 000, the api's bounds) whose extrapolated p95 stays within `limitMs`; 0 if none. */
-export function largestDifficultyWithin(loads: FirstLoad[], from: number, limitMs: number, workerSlowdown: number): number {
+export function largestDifficultyWithin(loads: Pick<FirstLoad, 'readyMs' | 'solvingMs'>[], from: number, limitMs: number, workerSlowdown: number): number {
   const fits = (d: number) => percentiles(readyAt(loads, from, d, workerSlowdown)).p95 <= limitMs;
   if (!fits(1)) return 0;
   let [lo, hi] = [1, 100_000];
@@ -174,6 +204,33 @@ export function phoneTargets(out: PhoneOutput): PhoneTarget[] {
 const median = (xs: number[]) => percentiles(xs).p50;
 const loadText = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 
+/** How much slower the fixed loop ran on a phone page than unconfined: in the page, in a worker (medians). */
+export function loopSlowdown(out: PhoneOutput) {
+  const { page, worker } = out.throttling.loops;
+  return { page: median(page.throttled) / median(page.unthrottled), worker: median(worker.throttled) / median(worker.unthrottled) };
+}
+
+/** How the CPU was slowed, in one sentence for the section. */
+function emulationText(out: PhoneOutput): string {
+  const { throttling: t, settings: s } = out;
+  const slow = loopSlowdown(out);
+  const measured = `a fixed JS loop ran ${slow.page.toFixed(1)}× slower in a phone page and ${slow.worker.toFixed(1)}× slower in its Web Worker than in an unconfined Chromium (medians of ${t.loops.page.throttled.length}, after the votes)`;
+  if (t.cgroup) {
+    const c = t.cgroup;
+    const rounds = c.calibration.map((r) => `${r.quotaUs} µs → ${r.ratio.toFixed(2)}×`).join(', ');
+    return (
+      `the whole browser (pages, their workers, its other processes) ran in a CPU cgroup (${t.method}) of ${c.quotaUs} µs per ${c.periodUs} µs, ` +
+      `${((100 * c.quotaUs) / c.periodUs).toFixed(1)} % of one core, calibrated for ${s.throttle}× (page and worker loops together; rounds: ${rounds}); ` +
+      `the limit bit in ${c.throttledPeriods} of ${c.periods} periods; no DevTools throttling. Measured: ${measured}`
+    );
+  }
+  return (
+    `CPU throttled ${s.throttle}× with \`Emulation.setCPUThrottlingRate\` on every page` +
+    (t.fallback ? ` (no cgroup: ${t.fallback})` : '') +
+    `; ${measured}`
+  );
+}
+
 /** docs/BENCHMARKS.md's `phone` section. */
 export function renderPhone(out: PhoneOutput, source: string): string {
   const { machine: m, settings: s } = out;
@@ -184,7 +241,8 @@ export function renderPhone(out: PhoneOutput, source: string): string {
   };
   const bot = botCost(out);
   const slow = workerSlowdown(out);
-  const loopRatio = median(out.throttling.mainThreadLoopMs.throttled) / median(out.throttling.mainThreadLoopMs.unthrottled);
+  const ph = out.firstLoads.map((l) => l.phases);
+  const fetched = ph.filter((p) => p.challengeMs > 0);
   const lines = [
     `### Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC`,
     '',
@@ -192,13 +250,17 @@ export function renderPhone(out: PhoneOutput, source: string): string {
       `Node ${m.node}, Chromium ${m.chromium} headless. Load average (1 / 5 / 15 min) before: ${loadText(m.loadAvgBefore)}; after: ${loadText(m.loadAvgAfter)} ` +
       `(a shared machine: other sessions ran beside it, so these are this machine's figures under that load, not an idle phone's). ` +
       `ANTIBOT_DIFFICULTY=${s.difficulty} (the api's default), ${s.apiWorkers} api workers, rate limit ${s.rateLimitPerIp} votes/min per address; ` +
-      `a ${d.width}×${d.height} touch screen at ${d.deviceScaleFactor}×; CPU throttled ${s.throttle}× with \`Emulation.setCPUThrottlingRate\` on every page ` +
-      `(a busy loop ran ${loopRatio.toFixed(1)}× slower on the last page than on an unthrottled one).`,
+      `a ${d.width}×${d.height} touch screen at ${d.deviceScaleFactor}×; ${emulationText(out)}.`,
     '',
     '| figure (ms) | samples | p50 | p95 | max |',
     '|---|---:|---:|---:|---:|',
     row('page load → proof ready, first vote (a fresh context each)', out.firstLoads.map((l) => l.readyMs)),
+    row('… the HTML received', ph.map((p) => p.htmlMs)),
+    row('… the page\'s scripts run (DOMContentLoaded)', ph.map((p) => p.scriptsMs)),
+    row('… the widget starts verifying', ph.map((p) => p.verifyingMs)),
+    ...(fetched.length ? [row('… the challenge received', fetched.map((p) => p.challengeMs))] : []),
     row('… of which the widget fetching and solving its challenge', out.firstLoads.map((l) => l.solvingMs)),
+    row('… of which hashing, on the winning worker\'s clock', ph.map((p) => p.hashingMs)),
     ...(slow !== 1 ? [row(`… extrapolated with the widget's workers ${slow}× slower too`, readyAt(out.firstLoads, s.difficulty, s.difficulty, slow))] : []),
     row('tap "Votar" → confirmation shown (resultado.html), repeat votes', out.repeatVotes.map((v) => v.tapToConfirmationMs)),
     row('tap "Votar novamente" → the next proof ready, repeat votes', out.repeatVotes.map((v) => v.againToReadyMs)),
@@ -209,6 +271,16 @@ export function renderPhone(out: PhoneOutput, source: string): string {
       `${Math.round(out.bot.hashes / out.bot.proofs)} hashes each on average, ${Math.round(bot.hashesPerCoreSecond / 1000)} k hashes per second of CPU, ` +
       `so **${Math.ceil(bot.coreMsPerProof)} ms of one core per proof** at the stated mean (${1000 * s.difficulty} hashes).`,
   ];
+  if (out.solvers.length > 0) {
+    const rate = (ms: (x: PhoneOutput['solvers'][number]) => number) => out.solvers.reduce((n, x) => n + x.hashes, 0) / (out.solvers.reduce((t, x) => t + ms(x), 0) / 1000);
+    const [altcha, ours] = [rate((x) => x.altchaMs), rate((x) => x.oursMs)];
+    lines.push(
+      '',
+      `The solver in a phone page's worker, the same ${out.solvers.length} api challenges each (${out.solvers.map((x) => x.hashes).join(', ')} hashes): ` +
+        `altcha's SHA-256 worker (an await of \`crypto.subtle.digest\` per counter) ${Math.round(altcha / 1000)} k hashes/s, ` +
+        `ours (\`web/src/antibot-worker.ts\`) ${Math.round(ours / 1000)} k hashes/s: ${(ours / altcha).toFixed(1)}× faster.`,
+    );
+  }
   if (!out.throttling.workers.applied) {
     lines.push(
       '',
@@ -245,7 +317,7 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
         `: the default ${s.difficulty} is ` +
         (s.difficulty <= withSlowWorkers ? 'within it' : s.difficulty <= asMeasured ? 'within it only with desktop-speed workers' : `above what it allows`);
   const parts = [
-    `Measured with the CPU throttled ${s.throttle}× (\`${m.command}\`, ${m.date.slice(0, 10)}, \`${source}\`, ` +
+    `Measured with the CPU ${out.throttling.cgroup ? `${s.throttle}× slower (the browser in a calibrated CPU cgroup, workers included)` : `throttled ${s.throttle}× (pages only)`} (\`${m.command}\`, ${m.date.slice(0, 10)}, \`${source}\`, ` +
       `load average ${m.loadAvgBefore[0]?.toFixed(1)} at the start on ${m.cores} shared cores): at ANTIBOT_DIFFICULTY=${s.difficulty} a first vote's proof was ready ` +
       `${Math.ceil(ready.p95)} ms after the page began to load (p95; target ${limit / 1000} s: ${verdict(readyTarget)}) and a tap on "Votar" reached the ` +
       `confirmation in ${Math.ceil(tap.p95)} ms (p95; target ${PHONE_TARGETS.tapToConfirmationP95Ms / 1000} s: ${verdict(tapTarget)}).`,
@@ -256,9 +328,12 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
         `${Math.ceil(percentiles(readyAt(out.firstLoads, s.difficulty, s.difficulty, slow)).p95)} ms (p95, extrapolated; ${verdict(slowTarget)}).`,
     );
   }
+  const hashing = percentiles(out.firstLoads.map((l) => l.phases.hashingMs));
   parts.push(
+    `Of that wait, the hashing itself, the only part the difficulty sets, took ${Math.ceil(hashing.p50)} ms (p50; p95 ${Math.ceil(hashing.p95)} ms) on the winning worker's clock.`,
     `The same proof costs a bot ${Math.ceil(bot.coreMsPerProof)} ms of one desktop core: one bot core makes about ` +
-      `${Math.round(ready.p50 / bot.coreMsPerProof)} votes in the time this phone waits for its first proof (p50).`,
+      `${Math.round(ready.p50 / bot.coreMsPerProof)} votes in the time this phone waits for its first proof (p50), ` +
+      `${Math.round(hashing.p50 / bot.coreMsPerProof)} in the time the phone spends hashing.`,
     `Scaling each load's solving time with the difficulty, ${bounds}.`,
   );
   return parts.join(' ');

@@ -4,7 +4,8 @@ import type { ClaimRef, ClaimResult, UnicoClaim, UnicoStore } from './unico-type
 
 /**
  * unico_claims: the unique key (paredao_id, voter_key) is the one-vote-per-person rule; (paredao_id,
- * vote_id) finds the claim of a vote in a batch. unico_tombstones: the CPF HMAC of a deleted account, per
+ * vote_id) finds the claim of a vote in a batch. `counted`: 0 waiting (the sweeper's work), 1 counted, -1
+ * void (accepted outside its paredão's window: never countable, settled once). unico_tombstones: the CPF HMAC of a deleted account, per
  * paredão it voted in, while that paredão is not closed.
  */
 export const UNICO_SCHEMA = `
@@ -42,6 +43,7 @@ export function sqliteUnico(db: Database.Database) {
   const existing = db.prepare('SELECT vote_id AS voteId, candidate_id AS candidateId FROM unico_claims WHERE paredao_id = ? AND voter_key = ?');
   const uncounted = db.prepare(`SELECT ${CLAIM_COLUMNS} FROM unico_claims WHERE counted = 0 AND accepted_at <= ? ORDER BY accepted_at LIMIT ?`);
   const flip = db.prepare('UPDATE unico_claims SET counted = 1 WHERE paredao_id = ? AND vote_id = ? AND counted = 0');
+  const settle = db.prepare('UPDATE unico_claims SET counted = -1 WHERE paredao_id = ? AND vote_id = ? AND counted = 0');
   const openClaimsOf = db.prepare(
     "SELECT c.paredao_id AS paredaoId, c.vote_id AS voteId, c.candidate_id AS candidateId FROM unico_claims c JOIN paredoes p ON p.id = c.paredao_id WHERE c.voter_key = ? AND NOT (p.status = 'closed' AND p.closed_at <= ?)",
   );
@@ -81,6 +83,8 @@ export function sqliteUnico(db: Database.Database) {
     methods,
     /** Inside applyBatch's transaction: true once per claim (its `counted` turned false → true here). */
     countOnce: (v: ClaimRef): boolean => flip.run(v.paredaoId, v.voteId).changes === 1,
+    /** Inside applyBatch's transaction, for a Único vote outside its window: true once per claim (turned waiting → void here). */
+    settleVoid: (v: ClaimRef): boolean => settle.run(v.paredaoId, v.voteId).changes === 1,
     /**
      * Inside the account deletion's transaction: the account's claims keep their vote and lose the key,
      * and its CPF HMAC stays as a tombstone for each paredão still taking votes.

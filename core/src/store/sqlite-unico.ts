@@ -55,14 +55,33 @@ export function sqliteUnico(db: Database.Database) {
   // Closed and past its closing: a paredão closed with a grace time still takes votes until closed_at.
   const dropTombstones = db.prepare("DELETE FROM unico_tombstones WHERE paredao_id IN (SELECT id FROM paredoes WHERE status = 'closed' AND closed_at <= ?)");
 
-  const claim = db.transaction((c: UnicoClaim): ClaimResult => {
+  const claimOne = (c: UnicoClaim): ClaimResult => {
     const cpfHmac = accountCpf.get(c.voterKey) as string | undefined;
     if (cpfHmac === undefined) return { ok: false, existing: null };
     const before = tombstone.get(cpfHmac, c.paredaoId) as { voteId: string; candidateId: string } | undefined;
     if (before) return { ok: false, existing: before };
     if (insertClaim.run(c).changes === 1) return { ok: true };
     return { ok: false, existing: existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } };
-  });
+  };
+  // Each claim decided in turn, in one write: two claims of one person in a group are ordered like two writes.
+  const claimAll = db.transaction((cs: readonly UnicoClaim[]): ClaimResult[] => cs.map(claimOne));
+
+  // Group commit: the claims this process receives in one turn of the event loop share one IMMEDIATE
+  // write, so the write lock (shared with the other api processes and the consumer, whose waits are
+  // busy_timeout sleeps that block this process) is taken once per group instead of once per claim. It
+  // adds no wait (the group goes at the end of the turn); its gain was within the shared machine's noise
+  // (docs/BENCHMARKS.md, unico).
+  let group: { claim: UnicoClaim; resolve: (r: ClaimResult) => void; reject: (err: unknown) => void }[] = [];
+  const flush = () => {
+    const taken = group;
+    group = [];
+    try {
+      const results = claimAll.immediate(taken.map((g) => g.claim));
+      taken.forEach((g, i) => g.resolve(results[i]!));
+    } catch (err) {
+      for (const g of taken) g.reject(err);
+    }
+  };
 
   const methods: UnicoStore = {
     async claimUnico(c) {
@@ -70,7 +89,9 @@ export function sqliteUnico(db: Database.Database) {
       const before = existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } | undefined;
       if (before) return { ok: false, existing: before };
       // IMMEDIATE: the account, tombstone and claim are read and written under one write lock.
-      return claim.immediate(c);
+      return new Promise<ClaimResult>((resolve, reject) => {
+        if (group.push({ claim: c, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
     async uncountedClaims(olderThan, limit) {
       return uncounted.all(olderThan, limit) as UnicoClaim[];

@@ -4,6 +4,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.js';
 import type { ConsumerMetrics } from './metrics.js';
+import { reportVoidClaims } from './sweeper.js';
 
 export interface VoteConsumerOptions {
   /** One broker, or every node of a cluster: the consumer connects to one and moves on when it goes. */
@@ -180,6 +181,7 @@ export class VoteConsumer {
         }
         if (outcome.duplicates > 0) log.warn({ duplicates: outcome.duplicates }, 'redelivered votes skipped (already counted)');
         if (outcome.outsideWindow > 0) log.warn({ outsideWindow: outcome.outsideWindow }, 'votes accepted outside their paredão voting window not counted');
+        reportVoidClaims(outcome, log, metrics);
         if (outcome.belowMark) this.markBelow(batch, outcome.belowMark);
         await this.opts.afterCommit?.(votes);
         this.settle(ch, batch);

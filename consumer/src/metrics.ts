@@ -56,6 +56,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Voto Único claims not counted UNICO_SWEEP_AFTER_MS after acceptance (the api died or the broker refused after the claim), counted by the sweeper from the claim.',
       registers: [registry],
     }),
+    claimsVoid: new Counter({
+      name: 'paredao_consumer_unico_void_total',
+      help: 'Voto Único claims settled as void: accepted outside their paredão voting window (by an api with a stale view), so never counted; each once.',
+      registers: [registry],
+    }),
     brokerConnected: new Gauge({ name: 'paredao_broker_connected', help: '1 when consuming from the broker.', registers: [registry] }),
     storeUp: new Gauge({ name: 'paredao_store_up', help: '1 when the last store operation succeeded.', registers: [registry] }),
   };

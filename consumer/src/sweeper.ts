@@ -1,4 +1,4 @@
-import type { Store, VoteMessage } from '@paredao/core';
+import type { ApplyOutcome, Store, VoteMessage } from '@paredao/core';
 import type { Logger } from 'pino';
 import type { ConsumerMetrics } from './metrics.js';
 
@@ -64,16 +64,30 @@ export class ClaimSweeper {
       const outcome = await store.applyBatch(votes, this.now());
       metrics.claimsSwept.inc(outcome.applied);
       metrics.applied.inc({ mode: 'unico' }, outcome.applied);
-      // Vote ids only: a claim's voter key is an account id and is never logged.
-      const level = outcome.outsideWindow > 0 ? 'error' : 'warn';
-      log[level](
-        { found: claims.length, counted: outcome.applied, alreadyCounted: outcome.duplicates, outsideWindow: outcome.outsideWindow, voteIds: votes.slice(0, 20).map((v) => v.voteId) },
-        'uncounted Voto Único claims counted by the sweeper',
-      );
+      reportVoidClaims(outcome, log, metrics);
+      // Vote ids only: a claim's voter key is an account id and is never logged. Void ones were just reported.
+      const voided = new Set(outcome.voided);
+      const rest = votes.filter((v) => !voided.has(v.voteId));
+      if (rest.length > 0) {
+        log.warn(
+          { found: claims.length, counted: outcome.applied, alreadyCounted: outcome.duplicates, voteIds: rest.slice(0, 20).map((v) => v.voteId) },
+          'uncounted Voto Único claims counted by the sweeper',
+        );
+      }
       return outcome.applied;
     } catch (err) {
       log.error({ err }, 'Voto Único sweeper pass failed; the next pass tries again');
       return 0;
     }
   }
+}
+
+/**
+ * Único claims an applyBatch settled as void (outside their paredão's window, so never countable): the
+ * one time each is reported, whether the sweeper or a queued copy met it first. Vote ids only.
+ */
+export function reportVoidClaims(outcome: Pick<ApplyOutcome, 'voided'>, log: Logger, metrics: Pick<ConsumerMetrics, 'claimsVoid'>): void {
+  if (!outcome.voided) return;
+  metrics.claimsVoid.inc(outcome.voided.length);
+  log.error({ voided: outcome.voided.length, voteIds: outcome.voided }, 'Voto Único claims accepted outside their paredão voting window: void, never counted');
 }

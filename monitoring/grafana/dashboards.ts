@@ -416,9 +416,9 @@ function pipeline(): DashboardBuilder {
     )
     .withPanel(
       lines({
-        title: 'Voto Único: sign-ups, accepted, already voted, swept',
+        title: 'Voto Único: sign-ups, accepted, already voted, swept, void',
         description:
-          'Voter accounts created; Único votes accepted (202); second attempts refused with 409 already_voted (a person trying again, or two devices at once); claims the consumer\'s sweeper counted because their vote never reached the broker (the api died, or the publish was refused after the claim). Counts only: no CPF or account is ever a label.',
+          'Voter accounts created; Único votes accepted (202); second attempts refused with 409 already_voted (a person trying again, or two devices at once); claims the consumer\'s sweeper counted because their vote never reached the broker (the api died, or the publish was refused after the claim); claims settled as void because they were accepted after their paredão closed (an api with a stale view: never counted). Counts only: no CPF or account is ever a label.',
         unit: 'short',
         queries: [
           { expr: 'sum(increase(paredao_voter_signups_total{job="api"}[$__rate_interval]))', legend: 'sign-ups' },
@@ -426,6 +426,7 @@ function pipeline(): DashboardBuilder {
           { expr: 'sum(increase(paredao_votes_accepted_total{job="api",mode="unico"}[$__rate_interval])) or vector(0)', legend: 'Único accepted' },
           { expr: 'sum(increase(paredao_votes_rejected_total{job="api",mode="unico",reason="already_voted"}[$__rate_interval]))', legend: 'already_voted' },
           { expr: 'sum(increase(paredao_consumer_unico_swept_total{job="consumer"}[$__rate_interval]))', legend: 'swept (consumer)' },
+          { expr: 'sum(increase(paredao_consumer_unico_void_total{job="consumer"}[$__rate_interval]))', legend: 'void (consumer)' },
         ],
       }),
     )

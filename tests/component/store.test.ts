@@ -688,6 +688,39 @@ for (const t of targets) {
         expect((await store.uncountedClaims(at, 100)).map((c) => c.voteId)).not.toContain(race.voteId);
       });
 
+      it('when a claim was accepted after its paredão closed (an api with a stale view), then the write that meets it settles it as void once, it never counts, and the sweeper no longer finds it', async () => {
+        // Closed at `at`; the claims were taken a second later. The claim itself is not window-checked (the api did that).
+        const pc = `${pu}-closed`;
+        await store.insertParedao(
+          paredaoFixture(pc, 'Fechado', undefined, { status: 'closed', closedAt: new Date(at).toISOString(), voting: { modes: ['torcida', 'unico'], weights: { unico: 50, torcida: 50 }, showPartials: true } }),
+        );
+        for (const p of ['u-late-1', 'u-late-2', 'u-late-3']) await person(p, `hmac-${p}`);
+        const late = (voterKey: string, voteId: string) => ({ ...claim(voterKey, voteId, 'a', at + 1000), paredaoId: pc });
+        const lateVote = (voteId: string): VoteMessage => ({ v: 1, voteId, paredaoId: pc, candidateId: 'a', acceptedAt: at + 1000, mode: 'unico' });
+        for (const [k, v] of [['u-late-1', 'late-v1'], ['u-late-2', 'late-v2'], ['u-late-3', 'late-v3']] as const) expect(await store.claimUnico(late(k, v))).toEqual({ ok: true });
+        const waiting = async () => (await store.uncountedClaims(at + 1000, 100)).filter((c) => c.paredaoId === pc).map((c) => c.voteId).sort();
+        expect(await waiting()).toEqual(['late-v1', 'late-v2', 'late-v3']);
+
+        // Twice in one batch, with a Torcida vote outside the window too: each claim voided once.
+        const first = await store.applyBatch([lateVote('late-v1'), lateVote('late-v1'), lateVote('late-v2'), { ...lateVote('late-t'), mode: 'torcida' }], Date.now());
+        expect(first).toMatchObject({ applied: 0, outsideWindow: 4, duplicates: 0 });
+        expect(first.voided?.sort()).toEqual(['late-v1', 'late-v2']);
+        expect(await waiting()).toEqual(['late-v3']);
+        // Met again (a redelivery, a second sweeper): outside the window still, but already settled.
+        const again = await store.applyBatch([lateVote('late-v1'), lateVote('late-v3')], Date.now());
+        expect(again).toMatchObject({ applied: 0, outsideWindow: 2, voided: ['late-v3'] });
+        expect(await waiting()).toEqual([]);
+        expect((await store.applyBatch([lateVote('late-v3')], Date.now())).voided).toBeUndefined();
+        // Never counted; the person's claim still stands (the paredão is closed: no second vote to take).
+        expect((await store.tally(pc)).byCandidate).toEqual({});
+        expect(await store.claimUnico(late('u-late-1', 'late-v9'))).toEqual({ ok: false, existing: { voteId: 'late-v1', candidateId: 'a' } });
+        // An in-window Único vote of the same batch as a void one still counts.
+        expect(await store.claimUnico(claim('u-late-3', 'in-window-v'))).toEqual({ ok: true });
+        const mixed = await store.applyBatch([lateVote('late-v2'), unicoVote('in-window-v')], Date.now());
+        expect(mixed).toMatchObject({ applied: 1, outsideWindow: 1 });
+        expect(mixed.voided).toBeUndefined();
+      });
+
       it('when an account that voted is deleted, then its vote stays counted with no key back to it, and the same CPF registered again cannot vote again while the paredão takes votes', async () => {
         expect(await store.claimUnico(claim('u-gone', 'gone-v', 'b'))).toEqual({ ok: true });
         expect(await store.deleteVoterAccount('u-gone')).toBe(true);

@@ -6,7 +6,7 @@ import { VoteConsumer } from '@paredao/consumer/consumer';
 import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { ClaimSweeper } from '@paredao/consumer/sweeper';
 import { solvedPayload } from '@paredao/testkit/antibot';
-import { insertOpenParedao } from '@paredao/testkit/paredao';
+import { insertOpenParedao, paredaoFixture } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
 import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
 import { claimedUnicoVotes, signedInVoter, voterCookie } from '@paredao/testkit/voters';
@@ -126,5 +126,28 @@ describe('Voto Único: POST /api/voters/vote, real api, RabbitMQ, consumer and S
     await waitFor('both copies skipped', async () => sample(await consumerRegistry.metrics(), 'paredao_consumer_duplicates_skipped_total', {}) === dupBefore + 2);
     expect((await unicoCount()).bia).toBe((before.bia ?? 0) + 1);
     expect((await store.recount(paredaoId)).modes.unico).toEqual(await unicoCount());
+  });
+
+  it('when more claims than a pass takes were accepted after their paredão closed, then the sweeper settles them as void, reports each once, and counts the good claim behind them', async () => {
+    // A paredão that closed ten minutes ago, and three claims taken after it closed (an api's stale view).
+    const closedAt = Date.now() - 10 * 60_000;
+    await store.insertParedao(paredaoFixture('unico-closed', 'Fechado', { ana: 'Ana', bia: 'Bia' }, { status: 'closed', closedAt: new Date(closedAt).toISOString(), voting: { modes: ['torcida', 'unico'], weights: { unico: 70, torcida: 30 }, showPartials: true } }));
+    const late = await claimedUnicoVotes(store, 'unico-closed', ['ana', 'ana', 'ana'], closedAt + 1000);
+    const before = await unicoCount();
+    const [good] = await claimedUnicoVotes(store, paredaoId, ['ana'], Date.now() - 60_000);
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)), done()) }));
+    const voidBefore = sample(await consumerRegistry.metrics(), 'paredao_consumer_unico_void_total', {}) ?? 0;
+    // Two claims per pass: the three void ones are the oldest, so they come first.
+    const sweeper = new ClaimSweeper({ store, afterMs: 30_000, everyMs: 1000, batchMax: 2, log, metrics: consumerMetrics });
+    const counted = [await sweeper.pass(), await sweeper.pass(), await sweeper.pass()];
+    expect(counted).toEqual([0, 1, 0]);
+    expect((await unicoCount()).ana).toBe((before.ana ?? 0) + 1);
+    expect((await store.uncountedClaims(Date.now(), 100)).map((c) => c.voteId)).not.toContain(good!.voteId);
+    expect(sample(await consumerRegistry.metrics(), 'paredao_consumer_unico_void_total', {})).toBe(voidBefore + 3);
+    // Each void claim named in one error line, once; never a voter key.
+    for (const v of late) expect(lines.filter((l) => l.includes(v.voteId))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(late[0]!.voteId)).map((l) => JSON.parse(l).level)).toEqual([50]);
+    expect((await store.tally('unico-closed')).byCandidate).toEqual({});
   });
 });

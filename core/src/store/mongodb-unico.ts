@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { MongoServerError, type ClientSession, type Db } from 'mongodb';
 import type { ClaimRef, ClaimResult, UnicoClaim, UnicoStore } from './unico-types.js';
 
-/** `_id` is `paredaoId:voterKey`: the one-vote-per-person rule is the primary key itself. */
-type ClaimDoc = Omit<UnicoClaim, 'acceptedAt'> & { _id: string; acceptedAt: Date; counted: boolean };
+/**
+ * `_id` is `paredaoId:voterKey`: the one-vote-per-person rule is the primary key itself. `counted`: false
+ * waiting (the sweeper's work), true counted, 'void' accepted outside its paredão's window (never
+ * countable, settled once; outside the `uncounted` index).
+ */
+type ClaimDoc = Omit<UnicoClaim, 'acceptedAt'> & { _id: string; acceptedAt: Date; counted: boolean | 'void' };
 /** `_id` is `cpfHmac:paredaoId`. */
 interface TombstoneDoc { _id: string; cpfHmac: string; paredaoId: string; voteId: string; candidateId: string }
 
@@ -83,6 +87,19 @@ export async function mongoUnico(db: Db, inTransaction: InTransaction) {
       if (open.length === 0) return new Set();
       await claims.updateMany({ _id: { $in: open.map((d) => d._id) }, counted: false }, { $set: { counted: true } }, { session });
       return new Set(open.map((d) => d.voteId));
+    },
+    /**
+     * Inside applyBatch's transaction, for the batch's Único votes outside their window: the vote ids
+     * whose claim this write turns from waiting to void (a conflict with a concurrent batch retries, as
+     * countOnce).
+     */
+    async settleVoid(votes: readonly ClaimRef[], session: ClientSession): Promise<string[]> {
+      if (votes.length === 0) return [];
+      const or = votes.map((v) => ({ paredaoId: v.paredaoId, voteId: v.voteId }));
+      const waiting = await claims.find({ $or: or, counted: false }, { session, projection: { _id: 1, voteId: 1 } }).toArray();
+      if (waiting.length === 0) return [];
+      await claims.updateMany({ _id: { $in: waiting.map((d) => d._id) }, counted: false }, { $set: { counted: 'void' } }, { session });
+      return waiting.map((d) => d.voteId);
     },
     /** Inside the account deletion's transaction (mongodb-voters.ts): see sqlite-unico.ts `forget`. */
     async forget(accountId: string, cpfHmac: string, session: ClientSession): Promise<void> {

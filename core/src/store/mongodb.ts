@@ -168,7 +168,10 @@ export async function openMongoStore(url: string): Promise<Store> {
           await bounded.archive(fresh, session);
         }
         const outsideWindow = votes.length - accepted.length;
-        return applyOutcome(votes.length, fresh, outsideWindow, below);
+        // A Único vote outside its window can never count: its claim is settled here, so the sweeper stops finding it.
+        const inside = new Set(accepted);
+        const voided = await unico.settleVoid(votes.filter((v) => modeOf(v) === 'unico' && !inside.has(v)), session);
+        return applyOutcome(votes.length, fresh, outsideWindow, below, voided);
       });
     },
     async tally(paredaoId): Promise<Tally> {

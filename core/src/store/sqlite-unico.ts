@@ -4,7 +4,8 @@ import type { ClaimRef, ClaimResult, UnicoClaim, UnicoStore } from './unico-type
 
 /**
  * unico_claims: the unique key (paredao_id, voter_key) is the one-vote-per-person rule; (paredao_id,
- * vote_id) finds the claim of a vote in a batch. unico_tombstones: the CPF HMAC of a deleted account, per
+ * vote_id) finds the claim of a vote in a batch. `counted`: 0 waiting (the sweeper's work), 1 counted, -1
+ * void (accepted outside its paredão's window: never countable, settled once). unico_tombstones: the CPF HMAC of a deleted account, per
  * paredão it voted in, while that paredão is not closed.
  */
 export const UNICO_SCHEMA = `
@@ -42,6 +43,7 @@ export function sqliteUnico(db: Database.Database) {
   const existing = db.prepare('SELECT vote_id AS voteId, candidate_id AS candidateId FROM unico_claims WHERE paredao_id = ? AND voter_key = ?');
   const uncounted = db.prepare(`SELECT ${CLAIM_COLUMNS} FROM unico_claims WHERE counted = 0 AND accepted_at <= ? ORDER BY accepted_at LIMIT ?`);
   const flip = db.prepare('UPDATE unico_claims SET counted = 1 WHERE paredao_id = ? AND vote_id = ? AND counted = 0');
+  const settle = db.prepare('UPDATE unico_claims SET counted = -1 WHERE paredao_id = ? AND vote_id = ? AND counted = 0');
   const openClaimsOf = db.prepare(
     "SELECT c.paredao_id AS paredaoId, c.vote_id AS voteId, c.candidate_id AS candidateId FROM unico_claims c JOIN paredoes p ON p.id = c.paredao_id WHERE c.voter_key = ? AND NOT (p.status = 'closed' AND p.closed_at <= ?)",
   );
@@ -53,14 +55,33 @@ export function sqliteUnico(db: Database.Database) {
   // Closed and past its closing: a paredão closed with a grace time still takes votes until closed_at.
   const dropTombstones = db.prepare("DELETE FROM unico_tombstones WHERE paredao_id IN (SELECT id FROM paredoes WHERE status = 'closed' AND closed_at <= ?)");
 
-  const claim = db.transaction((c: UnicoClaim): ClaimResult => {
+  const claimOne = (c: UnicoClaim): ClaimResult => {
     const cpfHmac = accountCpf.get(c.voterKey) as string | undefined;
     if (cpfHmac === undefined) return { ok: false, existing: null };
     const before = tombstone.get(cpfHmac, c.paredaoId) as { voteId: string; candidateId: string } | undefined;
     if (before) return { ok: false, existing: before };
     if (insertClaim.run(c).changes === 1) return { ok: true };
     return { ok: false, existing: existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } };
-  });
+  };
+  // Each claim decided in turn, in one write: two claims of one person in a group are ordered like two writes.
+  const claimAll = db.transaction((cs: readonly UnicoClaim[]): ClaimResult[] => cs.map(claimOne));
+
+  // Group commit: the claims this process receives in one turn of the event loop share one IMMEDIATE
+  // write, so the write lock (shared with the other api processes and the consumer, whose waits are
+  // busy_timeout sleeps that block this process) is taken once per group instead of once per claim. It
+  // adds no wait (the group goes at the end of the turn); its gain was within the shared machine's noise
+  // (docs/BENCHMARKS.md, unico).
+  let group: { claim: UnicoClaim; resolve: (r: ClaimResult) => void; reject: (err: unknown) => void }[] = [];
+  const flush = () => {
+    const taken = group;
+    group = [];
+    try {
+      const results = claimAll.immediate(taken.map((g) => g.claim));
+      taken.forEach((g, i) => g.resolve(results[i]!));
+    } catch (err) {
+      for (const g of taken) g.reject(err);
+    }
+  };
 
   const methods: UnicoStore = {
     async claimUnico(c) {
@@ -68,7 +89,9 @@ export function sqliteUnico(db: Database.Database) {
       const before = existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } | undefined;
       if (before) return { ok: false, existing: before };
       // IMMEDIATE: the account, tombstone and claim are read and written under one write lock.
-      return claim.immediate(c);
+      return new Promise<ClaimResult>((resolve, reject) => {
+        if (group.push({ claim: c, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
     async uncountedClaims(olderThan, limit) {
       return uncounted.all(olderThan, limit) as UnicoClaim[];
@@ -81,6 +104,8 @@ export function sqliteUnico(db: Database.Database) {
     methods,
     /** Inside applyBatch's transaction: true once per claim (its `counted` turned false → true here). */
     countOnce: (v: ClaimRef): boolean => flip.run(v.paredaoId, v.voteId).changes === 1,
+    /** Inside applyBatch's transaction, for a Único vote outside its window: true once per claim (turned waiting → void here). */
+    settleVoid: (v: ClaimRef): boolean => settle.run(v.paredaoId, v.voteId).changes === 1,
     /**
      * Inside the account deletion's transaction: the account's claims keep their vote and lose the key,
      * and its CPF HMAC stays as a tombstone for each paredão still taking votes.

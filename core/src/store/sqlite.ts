@@ -162,12 +162,15 @@ export function openSqliteStore(path: string): Store {
     const windows = new Map<string, Paredao | null>();
     const fresh: VoteMessage[] = [];
     let outsideWindow = 0;
+    const voided: string[] = [];
     const accepted: VoteMessage[] = [];
     for (const v of votes) {
       if (!windows.has(v.paredaoId)) windows.set(v.paredaoId, parse(selectParedao.get(v.paredaoId)));
       const p = windows.get(v.paredaoId);
       if (!p || !acceptsVotesAt(p, v.acceptedAt) || !p.candidates.some((c) => c.id === v.candidateId) || !modeOn(p, modeOf(v))) {
         outsideWindow++;
+        // Its claim can never count: settled here, so the sweeper stops finding it (decision 0005).
+        if (modeOf(v) === 'unico' && unico.settleVoid(v)) voided.push(v.voteId);
         continue;
       }
       // A Único vote counts only if this write turns its claim to counted (decision 0005): else a duplicate.
@@ -196,7 +199,7 @@ export function openSqliteStore(path: string): Store {
     for (const c of candidates) addTally.run(c.paredaoId, c.mode, c.candidateId, c.n);
     for (const h of hours) addHourly.run(h.paredaoId, h.mode, h.hour, h.candidateId, h.n);
     bounded.archive(fresh);
-    return applyOutcome(votes.length, fresh, outsideWindow, below);
+    return applyOutcome(votes.length, fresh, outsideWindow, below, voided);
   });
 
   const transition = db.transaction((id: string, change: (p: Paredao) => Paredao | TransitionResult): TransitionResult => {

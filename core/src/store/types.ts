@@ -25,10 +25,22 @@ export interface ApplyOutcome {
    * messages. Present only when there are some.
    */
   belowMark?: string[];
+  /**
+   * Ids of Único votes outside their window (counted in `outsideWindow`) whose claim this write settled
+   * as void: never countable, so the sweeper stops finding it. Each id appears in one outcome only.
+   * Present only when there are some.
+   */
+  voided?: string[];
 }
 
 /** What applying a batch of `batchSize` votes did, from the votes it counted and those outside their window: the rest were duplicates. */
-export function applyOutcome(batchSize: number, fresh: readonly Pick<VoteMessage, 'acceptedAt' | 'mode'>[], outsideWindow: number, belowMark: readonly Pick<VoteMessage, 'voteId'>[] = []): ApplyOutcome {
+export function applyOutcome(
+  batchSize: number,
+  fresh: readonly Pick<VoteMessage, 'acceptedAt' | 'mode'>[],
+  outsideWindow: number,
+  belowMark: readonly Pick<VoteMessage, 'voteId'>[] = [],
+  voided: readonly string[] = [],
+): ApplyOutcome {
   let oldest: number | null = null;
   const appliedByMode = { torcida: 0, unico: 0 };
   for (const v of fresh) {
@@ -36,7 +48,8 @@ export function applyOutcome(batchSize: number, fresh: readonly Pick<VoteMessage
     appliedByMode[modeOf(v)]++;
   }
   const below = belowMark.length > 0 ? { belowMark: belowMark.map((v) => v.voteId) } : {};
-  return { applied: fresh.length, appliedByMode, duplicates: batchSize - fresh.length - outsideWindow - belowMark.length, outsideWindow, oldestAcceptedAt: oldest, ...below };
+  const voidClaims = voided.length > 0 ? { voided: [...voided] } : {};
+  return { applied: fresh.length, appliedByMode, duplicates: batchSize - fresh.length - outsideWindow - belowMark.length, outsideWindow, oldestAcceptedAt: oldest, ...below, ...voidClaims };
 }
 
 /** The per-candidate counts recomputed from the applied votes: both modes together and per mode. */

@@ -149,10 +149,13 @@ export const apiEnv = z.object({
     .int()
     .min(0)
     .max(10_000)
-    // Well under the p99 objective of an accepted vote (250 ms), leaving room for the wait in nginx and
-    // the broker's confirm; well above what a busy but healthy process shows (a few ms; a garbage
-    // collection now and then is smoothed out by the mean). bench/overload.ts shows how it fares.
-    .default(40)
+    // Under the p99 objective of an accepted vote under overload (250 ms), leaving room for the wait in
+    // nginx and the broker's confirm; above what a busy but healthy process shows. 40 ms refused votes
+    // the stack could take: A/B on 2 cores at 4000 and 5000 votes/s, same run, quiet machine
+    // (bench/results/loopdelay-ab-2026-12-05-{off,40}.json): off, 11 and 1045 refused (in-flight bound)
+    // with p99 53 and 64 ms; at 40, 288 and 2534 refused with p99 58 and 90 ms. bench/overload.ts
+    // shows how 100 fares past the ceiling.
+    .default(100)
     .describe(
       "Admission control by event-loop delay: past this mean delay (over 100 ms) an api process refuses a growing share of votes with 503 `overloaded`, all of them at twice it, once an eighth of VOTE_MAX_IN_FLIGHT is in flight. Sees what VOTE_MAX_IN_FLIGHT cannot: votes waiting in the kernel for a CPU-starved process to read them; 0 turns it off",
     ),

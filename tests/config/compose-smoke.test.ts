@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stopProcess } from '@paredao/testkit/process';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   instantExpression,
@@ -128,7 +129,10 @@ describe.skipIf(skipWithoutTool({ tool: 'prometheus and prometheus-alertmanager'
   "compose smoke check: the judgements on this machine's real Prometheus and Alertmanager",
   () => {
     const children: ChildProcess[] = [];
-    afterAll(() => children.forEach((c) => c.kill('SIGTERM')));
+    // Waits for each to exit: the folder they write in is removed next (ENOTEMPTY otherwise).
+    afterAll(async () => {
+      await Promise.all(children.map((c) => stopProcess(c)));
+    });
 
     it('Prometheus with a target that is down: the targets check fails and names it; with it gone, passes', async () => {
       const port = await freePort();

@@ -6,19 +6,8 @@ import { createConsumerMetrics } from '@paredao/consumer/metrics';
 import { insertOpenParedao } from '@paredao/testkit/paredao';
 import { waitFor } from '@paredao/testkit/ports';
 import { sample } from '../support/metrics.js';
-import { AMQP_URL, connectAny, deleteQueues } from '@paredao/testkit/stack';
-import { queueState, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
-
-async function publish(queue: string, bodies: Buffer[]): Promise<void> {
-  const conn = await connectAny();
-  try {
-    const ch = await conn.createConfirmChannel();
-    for (const b of bodies) ch.sendToQueue(queue, b, { persistent: true });
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
-}
+import { AMQP_URL, deleteQueues } from '@paredao/testkit/stack';
+import { publishBodies as publish, queueState, quietLog, tempStoreUrl, uniqueQueue } from './helpers.js';
 
 /**
  * The bounded dedup window (docs/ARCHITECTURE.md, "Bounded storage") through the real consumer, RabbitMQ

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { modeOn, unicoVoteRequestSchema, type UnicoVoteAccepted } from '@paredao/contract';
-import { acceptsVotesAt, type Store } from '@paredao/core';
+import { unicoVoteRequestSchema, type UnicoVoteAccepted } from '@paredao/contract';
+import type { Store } from '@paredao/core';
 import type { Logger } from 'pino';
 import type { ParedaoService } from '../paredoes/paredoes.js';
 import { AppError } from '../platform/errors.js';
 import type { ApiMetrics } from '../platform/metrics.js';
-import type { VotePublisher } from './votes.js';
+import { paredaoTaking, type VotePublisher } from './votes.js';
 
 export interface UnicoVoteDeps {
   store: Pick<Store, 'claimUnico'>;
@@ -34,21 +34,19 @@ export class UnicoVoteService {
     const paredao = paredoes.current;
     // One instant for the window and the vote's acceptedAt, as the Torcida vote (votes.ts).
     const at = now();
-    if (!paredao || !acceptsVotesAt(paredao, at)) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
-    if (!modeOn(paredao, 'unico')) throw new AppError(409, 'unico_off', 'Este paredão não tem Voto Único.');
-    if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
+    const { id: paredaoId } = paredaoTaking(paredao, at, 'unico', candidateId);
 
     const voteId = randomUUID();
-    const claim = await store.claimUnico({ paredaoId: paredao.id, voterKey: accountId, voteId, candidateId, acceptedAt: at });
+    const claim = await store.claimUnico({ paredaoId, voterKey: accountId, voteId, candidateId, acceptedAt: at });
     if (!claim.ok) {
       if (!claim.existing) throw new AppError(401, 'unauthenticated', 'Entre com sua passkey para o Voto Único.');
       throw new AppError(409, 'already_voted', 'Você já fez seu Voto Único neste paredão.', {}, { candidateId: claim.existing.candidateId });
     }
     // A refusal here (503) leaves the claim: the sweeper counts it, and the voter's retry meets 409 with
     // their own candidate, which the page shows as registered.
-    await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: at, reqId, mode: 'unico' });
+    await publisher.publish({ voteId, paredaoId, candidateId, acceptedAt: at, reqId, mode: 'unico' });
     metrics.votesAccepted.labels(candidateId, 'unico').inc();
-    if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId: paredao.id, mode: 'unico' }, 'vote accepted');
+    if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId, mode: 'unico' }, 'vote accepted');
     return { voteId, candidateId };
   }
 }

@@ -1,4 +1,4 @@
-import { modeOn } from '@paredao/contract';
+import { modeOn, type Paredao, type VoteMode } from '@paredao/contract';
 import { acceptsVotesAt, type VoteMessage } from '@paredao/core';
 import type { Challenge } from 'altcha-lib';
 import type { Logger } from 'pino';
@@ -10,6 +10,23 @@ import type { ReplayGuard } from './replay-guard.js';
 import { voteBody } from './vote-body.js';
 
 /** Where an accepted vote goes: the broker, through publisher.ts (a memory one in tests). */
+const MODE_OFF: Record<VoteMode, [code: string, message: string]> = {
+  torcida: ['torcida_off', 'Este paredão não tem Voto da Torcida.'],
+  unico: ['unico_off', 'Este paredão não tem Voto Único.'],
+};
+
+/**
+ * The paredão a vote in `mode` for `candidateId` goes to, decided at the one instant `at` that also
+ * becomes the vote's acceptedAt; else the refusal: voting not open (409), the mode off (409), an unknown
+ * candidate (400). Both vote paths ask it, in this order.
+ */
+export function paredaoTaking(paredao: Paredao | null, at: number, mode: VoteMode, candidateId: string): Paredao {
+  if (!paredao || !acceptsVotesAt(paredao, at)) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
+  if (!modeOn(paredao, mode)) throw new AppError(409, ...MODE_OFF[mode]);
+  if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
+  return paredao;
+}
+
 export interface VotePublisher {
   readonly ready: boolean;
   /** Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise. */
@@ -50,17 +67,15 @@ export class VoteService {
     // its acceptedAt, so a vote answered 202 just before the closing cannot be discarded by the
     // consumer as accepted after it (the consumer applies the same window to acceptedAt).
     const at = now();
-    if (!paredao || !acceptsVotesAt(paredao, at)) throw new AppError(409, 'voting_closed', 'A votação não está aberta.');
     // This path is the Voto da Torcida: a paredão with Voto Único only takes none of it.
-    if (!modeOn(paredao, 'torcida')) throw new AppError(409, 'torcida_off', 'Este paredão não tem Voto da Torcida.');
-    if (!paredao.candidates.some((c) => c.id === candidateId)) throw new AppError(400, 'unknown_candidate', 'Participante desconhecido.');
+    const { id: paredaoId } = paredaoTaking(paredao, at, 'torcida', candidateId);
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
     const voteId = antibot.verify(altcha, at);
     if (!(await replayGuard.claim(voteId, at, candidateId))) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     try {
-      await publisher.publish({ voteId, paredaoId: paredao.id, candidateId, acceptedAt: at, reqId, mode: 'torcida' });
+      await publisher.publish({ voteId, paredaoId, candidateId, acceptedAt: at, reqId, mode: 'torcida' });
     } catch (err) {
       replayGuard.release(voteId);
       throw err;
@@ -68,7 +83,7 @@ export class VoteService {
     let counter = this.acceptedBy.get(candidateId);
     if (!counter) this.acceptedBy.set(candidateId, (counter = metrics.votesAccepted.labels(candidateId, 'torcida')));
     counter.inc();
-    if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId: paredao.id }, 'vote accepted');
+    if (log.isLevelEnabled('debug')) log.debug({ reqId, voteId, candidateId, paredaoId }, 'vote accepted');
     // The voter's next vote needs a challenge: it rides on this answer (one request per vote).
     return { voteId, challenge: antibot.challenge(now()) };
   }

@@ -1,4 +1,4 @@
-import type { Store } from '@paredao/core';
+import { openStore, type Store } from '@paredao/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ReplayGuard } from '../votes/replay-guard.js';
@@ -139,5 +139,52 @@ describe('HostArbiter and ArbiterClient', () => {
     await expect(client.claim(id(2), Date.now(), 'ana')).rejects.toMatchObject({ status: 503, code: 'arbiter_unavailable' });
     const gone: ArbiterChannel = { send: (_m, done) => done(new Error('channel closed')), on: () => {} };
     await expect(new ArbiterClient(gone).limitStore('votes').increment('x')).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe('proof claims across hosts (PROOF_CLAIMS=store), over a real SQLite store', () => {
+  /** Two workers of one host: their own arbiter (primary), and the shared store's claims. */
+  function host(store: Store, heldElsewhere: { n: number }) {
+    const arbiter = new HostArbiter(expiryMs);
+    const shared = { store, onHeldElsewhere: () => heldElsewhere.n++ };
+    return { arbiter, workers: [1, 2].map((w) => new ReplayGuard(store, expiryMs, log, 0, new ArbiterClient(channelTo(arbiter, 0, w)), shared)) };
+  }
+
+  it('when copies of one proof for two candidates reach the workers of two hosts at once, then exactly one is accepted, round after round', async () => {
+    const store = await openStore('sqlite::memory:');
+    const heldElsewhere = { n: 0 };
+    const [a, b] = [host(store, heldElsewhere), host(store, heldElsewhere)];
+    const workers = [...a!.workers, ...b!.workers];
+    for (let round = 0; round < 5; round++) {
+      const t = Date.now();
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => workers[i % 4]!.claim(id(200 + round), t, i % 2 ? 'ana' : 'bruno')));
+      expect(answers.filter(Boolean), `round ${round}`).toHaveLength(1);
+    }
+    // Each round, the losing host's arbiter let one copy through to the store, which refused it.
+    expect(heldElsewhere.n).toBe(5);
+    await store.close();
+  });
+
+  it('when a worker dies after its host claimed a proof in the store, then the same vote sent again to another worker of that host is accepted, and another host still refuses it', async () => {
+    const store = await openStore('sqlite::memory:');
+    const heldElsewhere = { n: 0 };
+    const [a, b] = [host(store, heldElsewhere), host(store, heldElsewhere)];
+    const t = Date.now();
+    expect(await a!.workers[0]!.claim(id(300), t, 'ana')).toBe(true);
+    a!.arbiter.orphan(1);
+    expect(await a!.workers[1]!.claim(id(300), t, 'ana'), 'taken over on the same host').toBe(true);
+    expect(await b!.workers[0]!.claim(id(300), t, 'ana'), 'another host').toBe(false);
+    await store.close();
+  });
+
+  it('when the store cannot take the claim, then the vote is refused with 503 claims_unavailable and the proof may be used again', async () => {
+    let store = await openStore('sqlite::memory:');
+    const shared = { get store() { return store; }, onHeldElsewhere: () => {} };
+    const g = new ReplayGuard(store, expiryMs, log, 0, null, shared);
+    await store.close();
+    await expect(g.claim(id(400), Date.now(), 'ana')).rejects.toMatchObject({ status: 503, code: 'claims_unavailable' });
+    store = await openStore('sqlite::memory:');
+    expect(await g.claim(id(400), Date.now(), 'ana')).toBe(true);
+    await store.close();
   });
 });

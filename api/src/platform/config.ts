@@ -70,6 +70,10 @@ export const apiEnv = z.object({
     .default(50)
     .describe("Thousands of hash attempts a voter's browser makes per vote, on average; 1 is the minimum (load tests)"),
   ANTIBOT_EXPIRY_SECONDS: z.coerce.number().int().min(10).max(3600).default(120).describe('Lifetime of an anti-bot challenge, in seconds'),
+  PROOF_CLAIMS: z
+    .enum(['host', 'store'])
+    .default('host')
+    .describe('Where a proof is claimed once: host (the cluster primary, one host) or store (also a unique key in the store, several api hosts behind a balancer; docs/ANTIBOT.md)'),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(1200).describe('Votes per minute per client IP, at nginx and in the api; 0 turns limits off'),
   TRUSTED_PROXIES: z
     .string()

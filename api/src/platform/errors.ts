@@ -43,3 +43,7 @@ export const brokerUnavailable = (retryAfterSeconds = 2) =>
   new AppError(503, 'broker_unavailable', 'A votação está temporariamente indisponível. Tente de novo em instantes.', {
     'Retry-After': String(retryAfterSeconds),
   });
+
+/** The store that holds proof claims across hosts (PROOF_CLAIMS=store) did not answer: the vote is not taken. */
+export const claimsUnavailable = () =>
+  new AppError(503, 'claims_unavailable', 'A votação está temporariamente indisponível. Tente de novo em instantes.', { 'Retry-After': '2' });

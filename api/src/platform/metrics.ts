@@ -20,6 +20,7 @@ export const REJECTION_REASONS = [
   'unsupported_media_type',
   'broker_unavailable',
   'arbiter_unavailable',
+  'claims_unavailable',
   'overloaded',
   'request_aborted',
   'internal',
@@ -54,6 +55,7 @@ export const VOTER_REFUSAL_REASONS = [
   'antibot_invalid',
   'antibot_expired',
   'antibot_replayed',
+  'claims_unavailable',
   'ceremony_expired',
   'passkey_invalid',
   'unauthenticated',
@@ -121,6 +123,11 @@ export function createApiMetrics(registry: Registry) {
       name: 'paredao_voter_refusals_total',
       help: 'Requests to /api/voters refused, by error code.',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    proofHeldElsewhere: new Counter({
+      name: 'paredao_proof_claims_held_elsewhere_total',
+      help: 'Proofs refused because another api host holds their claim in the store (PROOF_CLAIMS=store): replays across hosts.',
       registers: [registry],
     }),
     brokerConnected: new Gauge({

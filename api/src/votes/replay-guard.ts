@@ -1,5 +1,8 @@
-import type { Store } from '@paredao/core';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ProofClaimStore, Store } from '@paredao/core';
 import type { Logger } from 'pino';
+import { claimsUnavailable } from '../platform/errors.js';
 import { IdSet, idKey } from './id-set.js';
 
 /** Buckets per expiry period: an id is held at most 1/BUCKETS of a period longer than it must be. */
@@ -15,6 +18,20 @@ export interface ClaimArbiter {
   claim(id: string, until: number, candidate: string): Promise<boolean>;
   /** Gives a claim back (its vote was not accepted). */
   release(id: string): void;
+  /** The host's id as a holder of proof claims in the store. */
+  holder(): Promise<string>;
+}
+
+/** A host's id in the store's proof claims: its name, for whoever reads the table, and a random part per start. */
+export const newHolderId = (): string => `${hostname()}/${randomUUID()}`;
+
+/**
+ * The claim across hosts (PROOF_CLAIMS=store): the store's unique key on the proof id, and what the
+ * process reports when another host holds it.
+ */
+export interface SharedClaims {
+  store: ProofClaimStore;
+  onHeldElsewhere: () => void;
 }
 
 /**
@@ -87,6 +104,8 @@ export class ExpiringIdSet {
  * consumer (read from the store every second, so replays across hosts and restarts are refused too).
  * In a cluster worker, a claim this process has not seen goes to the host's arbiter (the primary), so
  * the workers of one host accept each proof once between them; on its own the process decides alone.
+ * With shared claims the host's claim is then made in the store too, so hosts behind one balancer
+ * accept each proof once between them.
  * The other half of single use is the consumer's exactly-once apply (docs/ANTIBOT.md).
  */
 export class ReplayGuard {
@@ -99,10 +118,14 @@ export class ReplayGuard {
     private readonly log: Logger,
     now = Date.now(),
     private readonly arbiter: ClaimArbiter | null = null,
+    private readonly shared: SharedClaims | null = null,
   ) {
     this.held = new ExpiringIdSet(expiryMs);
     this.syncedUpTo = now - expiryMs;
   }
+
+  /** This host's holder id: the primary's in a cluster (asked once), else this process's own. */
+  private holderId: Promise<string> | null = null;
 
   /** Ids held now by this process. */
   get size(): number {
@@ -114,9 +137,40 @@ export class ReplayGuard {
     return this.held.bytes;
   }
 
-  /** Marks the id as used; false if it was used already. */
+  /**
+   * Marks the id as used; false if it was used already: through this process, this host (the arbiter),
+   * or, with shared claims, another host. Throws a 503 AppError when the shared claim cannot be made.
+   */
   async claim(id: string, now = Date.now(), candidate = ''): Promise<boolean> {
     const until = now + this.expiryMs;
+    if (!(await this.claimOnHost(id, until, now, candidate))) return false;
+    if (!this.shared) return true;
+    let mine: boolean;
+    try {
+      mine = await this.shared.store.claimProof({ id, holder: await this.holder(), until });
+    } catch (err) {
+      this.release(id);
+      this.log.error({ err }, 'the proof claim across hosts could not be made: vote refused with 503');
+      throw claimsUnavailable();
+    }
+    // Held by another host: stays held here too, so later copies are refused without asking the store.
+    if (!mine) this.shared.onHeldElsewhere();
+    return mine;
+  }
+
+  private holder(): Promise<string> {
+    if (!this.holderId) {
+      const asked = this.arbiter ? this.arbiter.holder() : Promise.resolve(newHolderId());
+      this.holderId = asked;
+      // A primary that did not answer is asked again next time.
+      asked.catch(() => {
+        if (this.holderId === asked) this.holderId = null;
+      });
+    }
+    return this.holderId;
+  }
+
+  private async claimOnHost(id: string, until: number, now: number, candidate: string): Promise<boolean> {
     if (!this.arbiter) return this.held.claim(id, until, now);
     this.held.expire(now);
     const key = idKey(id);

@@ -7,6 +7,7 @@ export type { Store, ApplyOutcome, Recount } from './types.js';
 export { LowWatermark, watermarkSlackMs, type PruneOutcome } from './watermark.js';
 export { decodeIds } from './archive.js';
 export type { ClaimResult, UnicoClaim, UnicoStore } from './unico-types.js';
+export type { ProofClaim, ProofClaimStore } from './proof-claim-types.js';
 export type { VoterAccount, VoterCredential, VoterSession, VoterStore, WebauthnCeremony } from './voter-types.js';
 
 /** `sqlite:<path>` (relative to `cwd`) or `mongodb://…` / `mongodb+srv://…` (README, Configuration). */

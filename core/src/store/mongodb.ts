@@ -5,6 +5,7 @@ import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
 import { mongoBounded } from './mongodb-bounded.js';
 import { mongoUnico } from './mongodb-unico.js';
+import { mongoProofClaims } from './mongodb-proof-claims.js';
 import { mongoVoterStore } from './mongodb-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type TransitionResult } from './types.js';
 
@@ -116,11 +117,13 @@ export async function openMongoStore(url: string): Promise<Store> {
   const unico = await mongoUnico(db, inTransaction);
   const voters = await mongoVoterStore(db, inTransaction, unico.forget);
   const bounded = await mongoBounded(db, inTransaction);
+  const proofClaims = await mongoProofClaims(db);
 
   return {
     kind: 'mongodb',
     ...voters,
     ...unico.methods,
+    ...proofClaims,
     async applyBatch(votes: readonly VoteMessage[], appliedAt: number): Promise<ApplyOutcome> {
       return inTransaction(async (session) => {
         const pIds = [...new Set(votes.map((v) => v.paredaoId))];

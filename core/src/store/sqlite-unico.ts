@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { groupPerTurn } from './turn-group.js';
 import type { ClaimRef, ClaimResult, UnicoClaim, UnicoStore } from './unico-types.js';
 
 /**
@@ -66,22 +67,10 @@ export function sqliteUnico(db: Database.Database) {
   // Each claim decided in turn, in one write: two claims of one person in a group are ordered like two writes.
   const claimAll = db.transaction((cs: readonly UnicoClaim[]): ClaimResult[] => cs.map(claimOne));
 
-  // Group commit: the claims this process receives in one turn of the event loop share one IMMEDIATE
-  // write, so the write lock (shared with the other api processes and the consumer, whose waits are
-  // busy_timeout sleeps that block this process) is taken once per group instead of once per claim. It
-  // adds no wait (the group goes at the end of the turn); its gain was within the shared machine's noise
-  // (docs/BENCHMARKS.md, unico).
-  let group: { claim: UnicoClaim; resolve: (r: ClaimResult) => void; reject: (err: unknown) => void }[] = [];
-  const flush = () => {
-    const taken = group;
-    group = [];
-    try {
-      const results = claimAll.immediate(taken.map((g) => g.claim));
-      taken.forEach((g, i) => g.resolve(results[i]!));
-    } catch (err) {
-      for (const g of taken) g.reject(err);
-    }
-  };
+  // Group commit (turn-group.ts): the write lock (shared with the other api processes and the consumer,
+  // whose waits are busy_timeout sleeps that block this process) is taken once per group instead of once
+  // per claim. Its gain was within the shared machine's noise (docs/BENCHMARKS.md, unico).
+  const claimInGroup = groupPerTurn((cs: UnicoClaim[]) => claimAll.immediate(cs));
 
   const methods: UnicoStore = {
     async claimUnico(c) {
@@ -89,9 +78,7 @@ export function sqliteUnico(db: Database.Database) {
       const before = existing.get(c.paredaoId, c.voterKey) as { voteId: string; candidateId: string } | undefined;
       if (before) return { ok: false, existing: before };
       // IMMEDIATE: the account, tombstone and claim are read and written under one write lock.
-      return new Promise<ClaimResult>((resolve, reject) => {
-        if (group.push({ claim: c, resolve, reject }) === 1) setImmediate(flush);
-      });
+      return claimInGroup(c);
     },
     async uncountedClaims(olderThan, limit) {
       return uncounted.all(olderThan, limit) as UnicoClaim[];

@@ -6,6 +6,7 @@ import { acceptsVotesAt } from '../paredao.js';
 import { hourBucket, modeOf, type VoteMessage } from '../vote.js';
 import { sqliteBounded } from './sqlite-bounded.js';
 import { sqliteUnico } from './sqlite-unico.js';
+import { sqliteProofClaims } from './sqlite-proof-claims.js';
 import { sqliteVoterStore, VOTER_SCHEMA } from './sqlite-voters.js';
 import { aggregate, applyOutcome, keepVoting, recountOf, withVoting, type ApplyOutcome, type Store, type StoredImage, type StoredSession, type TransitionResult } from './types.js';
 
@@ -215,6 +216,7 @@ export function openSqliteStore(path: string): Store {
     kind: 'sqlite',
     ...sqliteVoterStore(db, unico.forget),
     ...unico.methods,
+    ...sqliteProofClaims(db),
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
       return apply.immediate(votes, appliedAt);

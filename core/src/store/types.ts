@@ -1,5 +1,6 @@
 import type { Paredao, Tally, VoteMode, Voting, VotingChange } from '@paredao/contract';
 import { modeOf, type VoteMessage } from '../vote.js';
+import type { ProofClaimStore } from './proof-claim-types.js';
 import type { UnicoStore } from './unico-types.js';
 import type { VoterStore } from './voter-types.js';
 import type { PruneOutcome } from './watermark.js';
@@ -104,7 +105,7 @@ export interface StoredImage {
  * The vote store. `applyBatch` is the exactly-once boundary: the tallies, the hourly rows and the ids
  * of the applied votes change together in one atomic write, or not at all.
  */
-export interface Store extends VoterStore, UnicoStore {
+export interface Store extends VoterStore, UnicoStore, ProofClaimStore {
   readonly kind: 'sqlite' | 'mongodb';
   /**
    * Counts the votes of a batch that are new and were accepted inside their paredão's voting window

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from '@paredao/testkit/ports';
+import { stopProcess } from '@paredao/testkit/process';
+import { ROOT } from '@paredao/testkit/stack';
+import { sample } from '../support/metrics.js';
+import { freshResults } from '../support/settled.js';
+import { blockStack } from '../support/block-stack.js';
+import { postVote } from '../support/votes.js';
+
+/**
+ * Two api hosts behind one balancer: the stack's api (host A, 2 workers) and a second api process
+ * (host B, 2 workers, its own primary and arbiter) on the same store and queue, as two machines
+ * would be. A bot sends one proof to both at once, half the copies for each candidate.
+ */
+
+type Answer = { status: number; code?: string };
+
+async function answers(responses: Response[]): Promise<Answer[]> {
+  return Promise.all(responses.map(async (r) => ({ status: r.status, code: ((await r.json()) as { error?: { code: string } }).error?.code })));
+}
+
+/** Host B: another api process with the stack's settings, on a port of its own. */
+function secondHost(stack: () => import('@paredao/testkit/stack').Stack) {
+  let child: ChildProcess | undefined;
+  let url = '';
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const log = createWriteStream(join(stack().dir, 'api-b.log'));
+    child = spawn('node', ['api/dist/main.js'], { cwd: ROOT, env: { ...stack().env, API_PORT: String(port), API_SOCKET: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    await waitFor(`host B ready (log: ${join(stack().dir, 'api-b.log')})`, async () => {
+      if (child!.exitCode !== null) throw new Error(`host B exited with ${child!.exitCode}`);
+      return (await fetch(`${url}/readyz`)).ok;
+    });
+  });
+  afterAll(async () => {
+    await stopProcess(child);
+  });
+  return () => url;
+}
+
+/** Rounds of 20 copies of one proof, alternating hosts and candidates: per round, the candidates answered 202. */
+async function rounds(stack: () => import('@paredao/testkit/stack').Stack, hostB: () => string, n: number): Promise<{ accepted: string[]; got: Answer[] }[]> {
+  const out = [];
+  for (let round = 0; round < n; round++) {
+    const altcha = await stack().solve();
+    const copies = Array.from({ length: 20 }, (_, i) => ({ host: i % 2 ? hostB() : stack().apiUrl, candidate: i % 4 < 2 ? 'participante-1' : 'participante-2' }));
+    const got = await answers(await Promise.all(copies.map((c) => postVote(c.host, c.candidate, altcha))));
+    out.push({ accepted: got.flatMap((a, i) => (a.status === 202 ? [copies[i]!.candidate] : [])), got });
+  }
+  return out;
+}
+
+describe('one proof, one 202, across two api hosts (PROOF_CLAIMS=store)', () => {
+  const stack = blockStack({ apiWorkers: 2, env: { PROOF_CLAIMS: 'store' } });
+  const hostB = secondHost(stack);
+
+  it('when a bot sends one proof to two hosts at once for two candidates, then exactly one copy gets 202, the others 403 antibot_replayed, and the candidate answered 202 is the one counted', async () => {
+    const before = await freshResults(stack());
+    const expected = new Map(before.candidates.map((c) => [c.id, c.votes]));
+    const got = await rounds(stack, hostB, 5);
+    for (const [i, r] of got.entries()) {
+      expect(r.accepted, `round ${i}`).toHaveLength(1);
+      expect(r.got.filter((a) => a.status === 403 && a.code === 'antibot_replayed'), `round ${i}`).toHaveLength(19);
+      expected.set(r.accepted[0]!, expected.get(r.accepted[0]!)! + 1);
+    }
+    const after = await stack().waitForTotal(before.total + 5);
+    expect(new Map(after.candidates.map((c) => [c.id, c.votes]))).toEqual(expected);
+    // Host B's metrics name the replays it refused because host A held the claim, or the other way round.
+    const heldElsewhere = async (base: string) => sample(await (await fetch(`${base}/metrics`)).text(), 'paredao_proof_claims_held_elsewhere_total', {}) ?? NaN;
+    expect((await heldElsewhere(stack().apiUrl)) + (await heldElsewhere(hostB()))).toBeGreaterThan(0);
+  });
+});
+
+describe('without store claims (PROOF_CLAIMS=host), the residual the setting closes', () => {
+  const stack = blockStack({ apiWorkers: 2 });
+  const hostB = secondHost(stack);
+
+  it('when a bot sends one proof to two hosts at once, then each host can answer 202 once, and the consumer still counts the proof once', async () => {
+    const before = await freshResults(stack());
+    const got = await rounds(stack, hostB, 3);
+    for (const [i, r] of got.entries()) expect(r.accepted.length, `round ${i}`).toBeLessThanOrEqual(2);
+    // The residual: some round got a 202 from each host (the hosts share no claim within the sync period).
+    expect(got.some((r) => r.accepted.length === 2)).toBe(true);
+    const after = await stack().waitForTotal(before.total + 3);
+    expect(after.total).toBe(before.total + 3);
+  });
+});

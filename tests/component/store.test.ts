@@ -747,28 +747,27 @@ for (const t of targets) {
     describe('proof claims across hosts', () => {
       const until = () => Date.now() + 120_000;
 
-      it('when two hosts claim one proof, then the first holds it, the second is refused, and the first may claim it again', async () => {
+      it('when a proof is claimed for one candidate, then a claim for another is refused and a claim for the same one (the same vote again) is not', async () => {
         const id = `proof-${randomUUID()}`;
-        expect(await store.claimProof({ id, holder: 'host-a', until: until() })).toBe(true);
-        expect(await store.claimProof({ id, holder: 'host-b', until: until() })).toBe(false);
-        // The same host again: a copy retried on another worker after a worker died finds its host's claim.
-        expect(await store.claimProof({ id, holder: 'host-a', until: until() })).toBe(true);
+        expect(await store.claimProof({ id, spentOn: 'a', until: until() })).toBe(true);
+        expect(await store.claimProof({ id, spentOn: 'b', until: until() })).toBe(false);
+        expect(await store.claimProof({ id, spentOn: 'a', until: until() })).toBe(true);
       });
 
-      it('when four hosts claim one proof at the same instant, many times over, then exactly one holds each proof', async () => {
+      it('when four hosts claim each of 25 proofs at the same instant for four candidates, then each proof is spent on exactly one', async () => {
         const ids = Array.from({ length: 25 }, () => `proof-${randomUUID()}`);
-        const hosts = ['h1', 'h2', 'h3', 'h4'];
-        const got = await Promise.all(ids.flatMap((id) => hosts.map(async (holder) => ({ id, holder, ok: await store.claimProof({ id, holder, until: until() }) }))));
+        const uses = ['a', 'b', 'c', 'd'];
+        const got = await Promise.all(ids.flatMap((id) => uses.map(async (spentOn) => ({ id, ok: await store.claimProof({ id, spentOn, until: until() }) }))));
         for (const id of ids) expect(got.filter((g) => g.id === id && g.ok), id).toHaveLength(1);
       });
 
       // MongoDB's TTL monitor drops expired claims about once a minute, longer than this suite waits.
       it.skipIf(t.name === 'mongodb')('when a claim has expired, then it is dropped and no longer holds its proof', async () => {
         const id = `proof-${randomUUID()}`;
-        expect(await store.claimProof({ id, holder: 'host-a', until: Date.now() - 1 })).toBe(true);
-        // Expired claims are dropped inside a claim write, at most once a second: host-b's claim is refused until then.
-        await waitFor('the expired claim dropped', async () => (await store.claimProof({ id, holder: 'host-b', until: until() })) || undefined, 5000);
-        expect(await store.claimProof({ id, holder: 'host-a', until: until() })).toBe(false);
+        expect(await store.claimProof({ id, spentOn: 'a', until: Date.now() - 1 })).toBe(true);
+        // Expired claims are dropped inside a claim write, at most once a second: the claim for b is refused until then.
+        await waitFor('the expired claim dropped', async () => (await store.claimProof({ id, spentOn: 'b', until: until() })) || undefined, 5000);
+        expect(await store.claimProof({ id, spentOn: 'a', until: until() })).toBe(false);
       });
     });
 

@@ -1,5 +1,5 @@
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store as RateLimitStore } from 'express-rate-limit';
-import { ExpiringIdSet, newHolderId, type ClaimArbiter } from '../votes/replay-guard.js';
+import { ExpiringIdSet, type ClaimArbiter } from '../votes/replay-guard.js';
 import { AppError } from './errors.js';
 
 /**
@@ -20,10 +20,9 @@ type Op =
   | ['release', id: string]
   | ['hit', limit: string, windowMs: number, key: string]
   | ['unhit', limit: string, key: string]
-  | ['reset', limit: string, key: string]
-  | ['holder'];
-/** Per op: a claim's answer, a hit's [totalHits, resetAt], the host's holder id, or null for the ops that need none. */
-type Answer = boolean | [number, number] | string | null;
+  | ['reset', limit: string, key: string];
+/** Per op: a claim's answer, a hit's [totalHits, resetAt], or null for the ops that need none. */
+type Answer = boolean | [number, number] | null;
 
 interface Request {
   t: typeof MESSAGE;
@@ -101,9 +100,6 @@ export class HostArbiter {
   /** Claims of a worker that died with them possibly unpublished: id → the candidate it was claimed for. */
   private readonly orphans = new Map<string, { candidate: string; until: number }>();
 
-  /** The host's id in the store's proof claims (PROOF_CLAIMS=store): one per start of the primary. */
-  readonly holder = newHolderId();
-
   constructor(private readonly expiryMs: number) {
     this.claims = new ExpiringIdSet(expiryMs);
   }
@@ -138,9 +134,7 @@ export class HostArbiter {
           this.limits.get(op[1])?.reset(op[2]);
           answers.push(null);
           break;
-        case 'holder':
-          answers.push(this.holder);
-          break;
+
         default:
           answers.push(null);
       }
@@ -237,10 +231,6 @@ export class ArbiterClient implements ClaimArbiter {
 
   release(id: string): void {
     this.tell(['release', id]);
-  }
-
-  holder(): Promise<string> {
-    return this.ask(['holder']) as Promise<string>;
   }
 
   /** An express-rate-limit store whose counts the primary keeps for the whole host, under `name`. */

@@ -73,7 +73,7 @@ export const apiEnv = z.object({
   PROOF_CLAIMS: z
     .enum(['host', 'store'])
     .default('host')
-    .describe('Where a proof is claimed once: host (the cluster primary, one host) or store (also a unique key in the store, several api hosts behind a balancer; docs/ANTIBOT.md)'),
+    .describe('Where a proof is claimed once: host (the cluster primary of one api host) or store (also a unique key in the store, for api replicas or hosts that share no primary; docs/ANTIBOT.md)'),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(1200).describe('Votes per minute per client IP, at nginx and in the api; 0 turns limits off'),
   TRUSTED_PROXIES: z
     .string()

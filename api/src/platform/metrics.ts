@@ -125,9 +125,9 @@ export function createApiMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
-    proofHeldElsewhere: new Counter({
-      name: 'paredao_proof_claims_held_elsewhere_total',
-      help: 'Proofs refused because another api host holds their claim in the store (PROOF_CLAIMS=store): replays across hosts.',
+    proofClaimConflicts: new Counter({
+      name: 'paredao_proof_claim_conflicts_total',
+      help: 'Proofs refused because the store holds them spent on something else, through another api host (PROOF_CLAIMS=store): replays across hosts.',
       registers: [registry],
     }),
     brokerConnected: new Gauge({

@@ -102,7 +102,8 @@ export function voterRouter(d: VoterDeps): Router {
     // The proof first: every answer about a CPF (its digits, the provider's word) costs the same work as a vote.
     const at = d.now();
     const proofId = d.antibot.verify(parsed.data.altcha, at);
-    if (!(await d.replayGuard.claim(proofId, at))) {
+    // Spent on this request: nginx's retry of it may reuse the proof, another request may not.
+    if (!(await d.replayGuard.claim(proofId, at, `signup:${req.id}`))) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     const cpf = normalizeCpf(parsed.data.cpf.trim());

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { ProofClaimStore, Store } from '@paredao/core';
 import type { Logger } from 'pino';
 import { claimsUnavailable } from '../platform/errors.js';
@@ -18,20 +16,15 @@ export interface ClaimArbiter {
   claim(id: string, until: number, candidate: string): Promise<boolean>;
   /** Gives a claim back (its vote was not accepted). */
   release(id: string): void;
-  /** The host's id as a holder of proof claims in the store. */
-  holder(): Promise<string>;
 }
-
-/** A host's id in the store's proof claims: its name, for whoever reads the table, and a random part per start. */
-export const newHolderId = (): string => `${hostname()}/${randomUUID()}`;
 
 /**
  * The claim across hosts (PROOF_CLAIMS=store): the store's unique key on the proof id, and what the
- * process reports when another host holds it.
+ * process reports when the proof was spent on something else through another host.
  */
 export interface SharedClaims {
   store: ProofClaimStore;
-  onHeldElsewhere: () => void;
+  onConflict: () => void;
 }
 
 /**
@@ -124,8 +117,6 @@ export class ReplayGuard {
     this.syncedUpTo = now - expiryMs;
   }
 
-  /** This host's holder id: the primary's in a cluster (asked once), else this process's own. */
-  private holderId: Promise<string> | null = null;
 
   /** Ids held now by this process. */
   get size(): number {
@@ -138,36 +129,26 @@ export class ReplayGuard {
   }
 
   /**
-   * Marks the id as used; false if it was used already: through this process, this host (the arbiter),
-   * or, with shared claims, another host. Throws a 503 AppError when the shared claim cannot be made.
+   * Marks the id as used for `spentOn` (the candidate); false if it was used already: through this
+   * process, this host (the arbiter), or, with shared claims, through another host for something else.
+   * Throws a 503 AppError when the shared claim cannot be made.
    */
-  async claim(id: string, now = Date.now(), candidate = ''): Promise<boolean> {
+  async claim(id: string, now = Date.now(), spentOn = ''): Promise<boolean> {
     const until = now + this.expiryMs;
-    if (!(await this.claimOnHost(id, until, now, candidate))) return false;
+    if (!(await this.claimOnHost(id, until, now, spentOn))) return false;
     if (!this.shared) return true;
-    let mine: boolean;
+    let same: boolean;
     try {
-      mine = await this.shared.store.claimProof({ id, holder: await this.holder(), until });
+      same = await this.shared.store.claimProof({ id, spentOn, until });
     } catch (err) {
       this.release(id);
       this.log.error({ err }, 'the proof claim across hosts could not be made: vote refused with 503');
       throw claimsUnavailable();
     }
-    // Held by another host: stays held here too, so later copies are refused without asking the store.
-    if (!mine) this.shared.onHeldElsewhere();
-    return mine;
-  }
-
-  private holder(): Promise<string> {
-    if (!this.holderId) {
-      const asked = this.arbiter ? this.arbiter.holder() : Promise.resolve(newHolderId());
-      this.holderId = asked;
-      // A primary that did not answer is asked again next time.
-      asked.catch(() => {
-        if (this.holderId === asked) this.holderId = null;
-      });
-    }
-    return this.holderId;
+    // Spent on something else through another host: stays held here too, so later copies are refused
+    // without asking the store.
+    if (!same) this.shared.onConflict();
+    return same;
   }
 
   private async claimOnHost(id: string, until: number, now: number, candidate: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { groupPerTurn } from './turn-group.js';
 export const PROOF_CLAIM_SCHEMA = `
 CREATE TABLE IF NOT EXISTS proof_claims (
   id TEXT PRIMARY KEY,
-  holder TEXT NOT NULL,
+  spent_on TEXT NOT NULL,
   until INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS proof_claims_until ON proof_claims (until);
@@ -17,8 +17,8 @@ const DROP_EVERY_MS = 1000;
 /** The proof claims of the SQLite store: one row per proof, dropped once the proof has expired. */
 export function sqliteProofClaims(db: Database.Database, now: () => number = Date.now): ProofClaimStore {
   db.exec(PROOF_CLAIM_SCHEMA);
-  const insert = db.prepare('INSERT INTO proof_claims (id, holder, until) VALUES (@id, @holder, @until) ON CONFLICT DO NOTHING');
-  const holderOf = db.prepare('SELECT holder FROM proof_claims WHERE id = ?').pluck();
+  const insert = db.prepare('INSERT INTO proof_claims (id, spent_on, until) VALUES (@id, @spentOn, @until) ON CONFLICT DO NOTHING');
+  const spentOn = db.prepare('SELECT spent_on FROM proof_claims WHERE id = ?').pluck();
   const dropExpired = db.prepare('DELETE FROM proof_claims WHERE until < ?');
   let droppedAt = 0;
   const claimAll = db.transaction((claims: readonly ProofClaim[]): boolean[] => {
@@ -27,7 +27,7 @@ export function sqliteProofClaims(db: Database.Database, now: () => number = Dat
       dropExpired.run(t);
       droppedAt = t;
     }
-    return claims.map((c) => insert.run(c).changes === 1 || holderOf.get(c.id) === c.holder);
+    return claims.map((c) => insert.run(c).changes === 1 || spentOn.get(c.id) === c.spentOn);
   });
   // One IMMEDIATE write per turn (turn-group.ts): the write lock is shared with the consumer.
   return { claimProof: groupPerTurn((claims: ProofClaim[]) => claimAll.immediate(claims)) };

@@ -1,5 +1,5 @@
 /**
- * One use per anti-bot proof across api hosts (PROOF_CLAIMS=store, docs/ANTIBOT.md): the store's unique
+ * One use per anti-bot proof across api hosts (PROOF_CLAIMS=store, docs/decisions/0006-proof-claims-in-store.md): the store's unique
  * key on the proof's id decides what the proof was spent on. Within a host the cluster primary has
  * already let one copy through; across hosts a copy spent on the same thing (the same vote sent again,
  * e.g. nginx's retry on another replica after one died) is the same vote, which the consumer counts

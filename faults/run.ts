@@ -9,6 +9,7 @@
 //
 //   npm run faults                 all scenarios
 //   npm run faults -- 1 3          only scenarios 1 and 3
+//   npm run faults -- --env=PROOF_CLAIMS=store 5   a setting for the services of scenarios 1-9 (repeatable)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -32,7 +33,10 @@ const startedAt = new Date().toISOString();
  * shorter than a real deployment's: a redelivery or resend it misses would show as lost or doubled.
  */
 const SHORT_WINDOW = { DEDUP_PROOF_EXPIRY_SECONDS: '10', DEDUP_RESEND_MS: '10000', DEDUP_MARGIN_MS: '0', PRUNE_INTERVAL_MS: '2000' };
-const withShortWindow = (s: Scenario): Scenario => ({ ...s, stack: { ...s.stack, env: { ...SHORT_WINDOW, ...s.stack?.env } } });
+const args = process.argv.slice(2);
+/** Settings given with --env=KEY=VALUE, for every scenario's stack (after the short window's). */
+const extraEnv = Object.fromEntries(args.filter((a) => a.startsWith('--env=')).map((a) => a.slice('--env='.length).split(/=(.*)/s).slice(0, 2) as [string, string]));
+const withShortWindow = (s: Scenario): Scenario => ({ ...s, stack: { ...s.stack, env: { ...SHORT_WINDOW, ...s.stack?.env, ...extraEnv } } });
 
 const all: [string, () => Scenario][] = [
   ['1', () => scenarios.consumerKill(300, 30)],
@@ -48,7 +52,7 @@ const onCluster: [string, (c: LocalCluster) => Scenario][] = [
   ['8', (c) => clusterScenarios.rollingRestart(c, 300, 90)],
   ['9', (c) => clusterScenarios.oneNodeDown(c, 300, 30)],
 ];
-const picked = process.argv.slice(2);
+const picked = args.filter((a) => !a.startsWith('--'));
 const chosen = all.filter(([id]) => picked.length === 0 || picked.includes(id));
 
 const log = (m: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${m}`);
@@ -90,7 +94,7 @@ if (chosenOnCluster.length) {
 const finishedAt = new Date().toISOString();
 const out: FaultsOutput = {
   machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`,
-  command: `npm run faults${picked.length ? ` -- ${picked.join(' ')}` : ''}`,
+  command: `npm run faults${args.length ? ` -- ${args.join(' ')}` : ''}`,
   gitCommit: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
   startedAt,
   finishedAt,

@@ -125,7 +125,7 @@ export const apiEnv = z.object({
     .coerce.number()
     .int()
     .min(0)
-    .max(5)
+    .max(20)
     // Within the ≤ 2 ms a vote may wait for company; its effect at 1000 votes/s on a loaded machine is in
     // bench/results/linger-ab-2026-12-05.md (not yet isolated from the load's own grouping).
     .default(2)

@@ -19,13 +19,13 @@ describe('the publisher linger (PUBLISH_LINGER_MS), against the real RabbitMQ', 
     }
   });
 
-  async function publisherWith(lingerMs: number) {
+  async function publisherWith(lingerMs: number, maxVotes = 100) {
     const queue = uniqueQueue('linger');
     const publisher = new Publisher({
       urls: AMQP_URL.split(','),
       queue,
       timeoutMs: 5000,
-      batch: { maxVotes: 100, maxBytes: 65_536, maxWaitMs: 5, lingerMs },
+      batch: { maxVotes, maxBytes: 65_536, maxWaitMs: 5, lingerMs },
       log: quietLog(),
       metrics: createApiMetrics(createRegistry('api')),
     });
@@ -58,5 +58,21 @@ describe('the publisher linger (PUBLISH_LINGER_MS), against the real RabbitMQ', 
     const { sent, messages, votes } = await twoTurns(publisher, queue);
     expect(messages).toBe(2);
     expect(votes.map((v) => v.voteId).sort()).toEqual([...sent].sort());
+  });
+
+  // A full message (maxVotes 2) goes at once; a third vote then waits for its confirm. That confirm
+  // comes well within the 1 s linger, so the third vote waits on for company, and a fourth vote
+  // published once the first two are confirmed joins it (and fills the message, which goes at once).
+  // Were the votes sent at the confirm, the third would go alone and the fourth after it: three messages.
+  it('when a confirm comes back before the linger is over, then the votes that waited for it wait on for company', async () => {
+    const { publisher, queue } = await publisherWith(1000, 2);
+    const [a, b, c, d] = ['ana', 'bruno', 'carla', 'davi'].map(vote);
+    const full = Promise.all([publisher.publish(a!), publisher.publish(b!)]);
+    const third = publisher.publish(c!);
+    await full;
+    await Promise.all([third, publisher.publish(d!)]);
+    const { messages, votes } = await drainMessages(queue);
+    expect(messages).toBe(2);
+    expect(votes.map((v) => v.voteId)).toEqual([a, b, c, d].map((v) => v!.voteId));
   });
 });

@@ -129,12 +129,12 @@ export const apiEnv = z.object({
     .coerce.number()
     .int()
     .min(0)
-    .max(5)
-    // Within the ≤ 2 ms a vote may wait for company; its effect at 1000 votes/s on a loaded machine is in
-    // bench/results/linger-ab-2026-12-05.md (not yet isolated from the load's own grouping).
-    .default(2)
+    .max(20)
+    // 8 ms: at 1000 votes/s about 5 votes per message instead of 1.6, a third less CPU per vote for a
+    // few ms more latency, and fewer messages at 5000/s too (bench/results/lowrate-ab-2026-12-05.md).
+    .default(8)
     .describe(
-      'Group commit at an ordinary rate: how long the first vote of a message waits for others to share it when no message awaits a confirm (0: until the end of the event-loop turn). Fewer, larger messages cost the broker and the consumer less; each vote waits up to this much longer',
+      "Group commit at an ordinary rate: the least time the first vote of a message waits for others to share it, also when the previous message's confirm comes back sooner (0: until the end of the event-loop turn, or that confirm). Under load the confirm wait is the longer and this adds nothing; at an ordinary rate it spaces the messages, and fewer, larger messages cost the broker and the consumer less. Each vote waits up to this much longer",
     ),
   // Admission control (api/src/votes/admission.ts): past the bound a vote gets a fast 503 `overloaded`.
   VOTE_MAX_IN_FLIGHT: z

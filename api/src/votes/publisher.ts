@@ -14,8 +14,8 @@ export interface PublisherOptions {
   timeoutMs: number;
   /**
    * Group commit bounds: votes and bytes per message, the longest a vote waits for the previous
-   * confirm, and `lingerMs`, how long the first vote of a message waits for company when none awaits a
-   * confirm (0: it goes at the end of the event-loop turn).
+   * confirm, and `lingerMs`, the least time the first vote of a message waits for company, whether or
+   * not a message awaits its confirm (0: it goes at the end of the event-loop turn, or at the confirm).
    */
   batch: { maxVotes: number; maxBytes: number; maxWaitMs: number; lingerMs?: number };
   /** AMQP_DECLARE_TOPOLOGY: false = only check the queues exist (a broker user without configure). */
@@ -44,6 +44,8 @@ export class Publisher extends EventEmitter {
   private inFlight = 0;
   private pending: Waiting[] = [];
   private pendingBytes = 0;
+  /** When the first of `pending` arrived (performance.now()). */
+  private pendingSince = 0;
   private messagesInFlight = 0;
   private flushSoon: NodeJS.Immediate | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -103,12 +105,13 @@ export class Publisher extends EventEmitter {
    * Resolves once the broker has confirmed the message holding this vote; rejects with a 503 AppError
    * otherwise (nack, timeout, channel lost: every vote of that message gets the same answer).
    *
-   * Group commit: a vote accepted while no message awaits a confirm goes out after `batch.lingerMs`
-   * (with whatever else arrived meanwhile; at 0, at the end of this event-loop turn); votes accepted
-   * while one does wait for that confirm and then go out together as one message, bounded by
-   * `batch.maxVotes`, `batch.maxBytes` and `batch.maxWaitMs`. One publish, confirm, delivery and ack
-   * then carry many votes: RabbitMQ's cost is per message (docs/BENCHMARKS.md), and at an ordinary
-   * rate, where a confirm comes back before the next vote arrives, only the linger groups them.
+   * Group commit: the first vote of a message waits `batch.lingerMs` for company (at 0, until the end
+   * of this event-loop turn) and, while a message awaits its confirm, for that confirm too, up to
+   * `batch.maxWaitMs`; everything accepted meanwhile goes with it as one message, bounded by
+   * `batch.maxVotes` and `batch.maxBytes`. One publish, confirm, delivery and ack then carry many votes:
+   * RabbitMQ's and the consumer's cost is per message (docs/BENCHMARKS.md). Under load the confirm wait
+   * is the longer and groups the votes; at an ordinary rate confirms come back within a vote or two,
+   * and the linger is what spaces the messages, where the latency budget has room for it.
    */
   publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
     // Every broker address failed: answer 503 at once. Between a lost channel and that, the publisher
@@ -116,15 +119,24 @@ export class Publisher extends EventEmitter {
     if (!this.ch && this.unreachable) return Promise.reject(brokerUnavailable());
     const entry = encodeBatchEntry(vote);
     return new Promise<void>((resolve, reject) => {
+      if (this.pending.length === 0) this.pendingSince = performance.now();
       this.pending.push({ entry, voteId: vote.voteId, resolve, reject });
       this.pendingBytes += entry.length + 1;
       this.inFlight++;
       const { maxVotes, maxBytes, maxWaitMs, lingerMs = 0 } = this.opts.batch;
       if (this.pending.length >= maxVotes || this.pendingBytes >= maxBytes) this.flush();
-      else if (this.messagesInFlight > 0) this.flushTimer ??= setTimeout(() => this.flush(), maxWaitMs);
+      else if (this.messagesInFlight > 0) this.flushTimer ??= setTimeout(() => this.flush(), Math.max(maxWaitMs, lingerMs));
       else if (lingerMs > 0) this.flushTimer ??= setTimeout(() => this.flush(), lingerMs);
       else this.flushSoon ??= setImmediate(() => this.flush());
     });
+  }
+
+  /** Flushes now if the first pending vote has lingered `batch.lingerMs`, else when it will have. */
+  private flushAfterLinger(): void {
+    const left = this.pendingSince + (this.opts.batch.lingerMs ?? 0) - performance.now();
+    if (left <= 0) return this.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => this.flush(), left);
   }
 
   private flush(): void {
@@ -177,8 +189,8 @@ export class Publisher extends EventEmitter {
     } finally {
       this.messagesInFlight--;
       this.inFlight -= group.length;
-      // The confirm the waiting votes were held for has come (or failed): they go now.
-      if (this.messagesInFlight === 0 && this.pending.length > 0) this.flush();
+      // The confirm the waiting votes were held for has come (or failed): they go once their linger is over.
+      if (this.messagesInFlight === 0 && this.pending.length > 0) this.flushAfterLinger();
       if (this.inFlight === 0) this.emit('idle');
     }
   }

@@ -423,7 +423,8 @@ async function load(): Promise<void> {
     const p = await getParedao();
     state.paredao = p;
     loadAttempts = 0;
-    clearAlert();
+    // Only a failed load's alert: an anti-bot failure shown meanwhile keeps its message and its retry.
+    if (alertAbout === 'load') clearAlert();
     title.textContent = p.title;
     document.title = `${p.title} · Vote agora`;
     loading.hidden = true;

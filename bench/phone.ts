@@ -279,9 +279,10 @@ async function calibrate(group: CpuCgroup, slow: Browser, plain: Browser): Promi
 }
 
 /**
- * The widget's two SHA-256 workers on the same api challenges, in a phone page, one worker each:
- * altcha's (an await of crypto.subtle.digest per counter) and ours (web/src/antibot-worker.ts). Both try
- * the counters from 0 one by one, so a proof costs both counter + 1 hashes; each time is the worker's own.
+ * Two SHA-256 workers on the same api challenges, in a phone page, one worker each: the `altcha`
+ * package's (an await of crypto.subtle.digest per counter; the page no longer ships it, so the run
+ * serves it from node_modules at a same-origin URL) and ours (web/src/antibot-worker.ts). Both try the
+ * counters from 0 one by one, so a proof costs both counter + 1 hashes; each time is the worker's own.
  */
 async function solverAB(browser: Browser, url: string, n: number, workerAnswers: string[]): Promise<PhoneOutput['solvers']> {
   const assets = readdirSync(join(ROOT, 'web/dist/assets'));
@@ -290,8 +291,10 @@ async function solverAB(browser: Browser, url: string, n: number, workerAnswers:
     if (!f) throw new Error(`no ${re} in web/dist/assets: build the web first`);
     return `/assets/${f}`;
   };
-  const scripts = { altcha: file(/^sha-[\w-]+\.js$/), ours: file(/^antibot-worker-[\w-]+\.js$/) };
+  const scripts = { altcha: '/bench/altcha-sha-worker.js', ours: file(/^antibot-worker-[\w-]+\.js$/) };
   const { context, page } = await newPhone(browser, throttle, workerAnswers);
+  const altchaWorker = join(ROOT, 'node_modules/altcha/dist/workers/sha.js');
+  await context.route(`**${scripts.altcha}`, (route) => route.fulfill({ path: altchaWorker, contentType: 'text/javascript' }));
   const samples: PhoneOutput['solvers'] = [];
   try {
     await page.goto(`${url}/resultado.html`);

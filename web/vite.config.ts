@@ -41,7 +41,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   worker: {
-    // ALTCHA's proof-of-work workers ship as classic scripts; emit them as files so `worker-src 'self'` suffices.
+    // The proof-of-work worker as a classic script file of its own, so `worker-src 'self'` suffices.
     format: 'iife',
   },
   server: {

@@ -127,6 +127,29 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     }
   });
 
+  it('when the first GET /api/challenge fails on the network, then the page says the check failed, tries again by itself, and the check is ticked once solved', async () => {
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (err) => errors.push(err.message));
+    let failed = 0;
+    // The first challenge request fails as a dropped connection does; the rest reach the api.
+    await tab.route('**/api/challenge', (route) => (failed++ === 0 ? route.abort('connectionreset') : route.continue()));
+    try {
+      await tab.goto(`${stack.url}/`);
+      await tab.locator('#antibot-status[data-state="error"]').waitFor({ timeout: 30_000 });
+      await tab.getByRole('alert').filter({ hasText: 'Não conseguimos concluir a verificação anti-robô' }).waitFor();
+      expect(await tab.locator('#antibot-feito').isChecked()).toBe(false);
+      await tab.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
+      expect(failed).toBe(2);
+      expect(await tab.locator('#antibot-feito').isChecked()).toBe(true);
+      expect(await text(tab, '#antibot-status')).toBe('Verificação concluída. Você já pode votar.');
+      expect(await text(tab, '#alerta')).toBe('');
+      expect(errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('when the production team closes voting and opens a new paredão, then the open vote page follows live', async () => {
     const cookie = await adminCookie(stack.url);
     const admin = (method: string, path: string, body?: unknown) =>

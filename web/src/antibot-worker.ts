@@ -1,11 +1,13 @@
-// The widget's proof-of-work worker for SHA-256 challenges, in place of altcha's own (antibot.ts).
-// It speaks altcha's worker protocol: {type: 'work', challenge, counterStart, counterStep, counterMode,
-// timeout} answered by {counter, derivedKey, time}, by null when aborted or out of time, or by
-// {error}; {type: 'abort'} stops the search. The search itself is pow.ts.
+// The vote page's proof-of-work worker for SHA-256 challenges (antibot.ts). It speaks altcha's worker
+// protocol, with a job id the page may add: {type: 'work', id?, challenge, counterStart, counterStep,
+// counterMode, timeout} answered by {id, counter, derivedKey, time}, by {id} when aborted or out of
+// time, or by {id, error}; {type: 'abort'} stops the search. A worker does one search at a time and is
+// reused for the next: a new work message stops the one under way. The search itself is pow.ts.
 import { ShaSearch, type ShaChallengeParameters } from './pow.ts';
 
 interface WorkMessage {
   type: 'work';
+  id?: number;
   challenge: { parameters: ShaChallengeParameters };
   counterStart?: number;
   counterStep?: number;
@@ -36,6 +38,7 @@ self.onmessage = (event: MessageEvent<WorkMessage | { type: 'abort' }>) => {
 async function work(message: WorkMessage): Promise<void> {
   const job = { aborted: false };
   current = job;
+  const id = message.id;
   const start = performance.now();
   const timeout = typeof message.timeout === 'number' && message.timeout > 0 ? message.timeout : 90_000;
   let search: ShaSearch;
@@ -46,25 +49,25 @@ async function work(message: WorkMessage): Promise<void> {
       counterMode: message.counterMode ?? 'uint32',
     });
   } catch (err) {
-    post({ error: err instanceof Error ? err.message : String(err) });
+    post({ id, error: err instanceof Error ? err.message : String(err) });
     return;
   }
   let sliceStart = start;
   for (;;) {
     const found = search.run(BATCH);
     if (found) {
-      post({ ...found, time: Math.floor((performance.now() - start) * 10) / 10 });
+      post({ id, ...found, time: Math.floor((performance.now() - start) * 10) / 10 });
       return;
     }
     const now = performance.now();
     if (search.exhausted || now - start > timeout) {
-      post(null);
+      post({ id });
       return;
     }
     if (now - sliceStart > SLICE_MS) {
       await yieldToMessages();
       if (job.aborted) {
-        post(null);
+        post({ id });
         return;
       }
       sliceStart = performance.now();

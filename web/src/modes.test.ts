@@ -1,6 +1,6 @@
 import { buildResults, tallyOf, type Paredao } from '@paredao/contract';
 import { describe, expect, it } from 'vitest';
-import { candidateModesText, modesOf, modeTotalsText, votingText, weightingText } from './modes.ts';
+import { candidateModesText, modesOf, modeTotalsText, unicoOn, votingText, weightingText } from './modes.ts';
 
 const paredao: Paredao = {
   id: 'p',
@@ -38,5 +38,15 @@ describe('the pages\' words for the modes', () => {
   it('when the rules are summed up, then modes, weights and partials are all in the line', () => {
     expect(votingText(paredao.voting!)).toBe('Voto Único 70 % + Voto da Torcida 30 %; parciais visíveis durante a votação');
     expect(votingText({ modes: ['torcida'], weights: { unico: 50, torcida: 50 }, showPartials: false })).toBe('só Voto da Torcida; parciais ocultas durante a votação');
+  });
+});
+
+describe('unicoOn', () => {
+  it('is on only when the paredão lists the unico mode', () => {
+    expect(unicoOn({ voting: { modes: ['torcida', 'unico'] } })).toBe(true);
+    expect(unicoOn({ voting: { modes: ['torcida'] } })).toBe(false);
+    expect(unicoOn({ id: 'p' })).toBe(false);
+    expect(unicoOn({ voting: { modes: 'unico' } })).toBe(false);
+    expect(unicoOn(null)).toBe(false);
   });
 });

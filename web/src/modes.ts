@@ -5,6 +5,15 @@ import { formatPercent, formatVotes } from './format.ts';
 
 export const MODE_NAMES: Record<VoteMode, string> = { unico: 'Voto Único', torcida: 'Voto da Torcida' };
 
+/**
+ * Whether the paredão has Voto Único on (the admin sets the modes; absent = Torcida only, as before
+ * Voto Único). Here, not in unico.ts, so the vote page asks it without loading Voto Único's code.
+ */
+export function unicoOn(p: unknown): boolean {
+  const modes = (p as { voting?: { modes?: unknown } } | null)?.voting?.modes;
+  return Array.isArray(modes) && modes.includes('unico');
+}
+
 /** Único first: it is the heavier one since BBB26, and the order the show uses. */
 const ORDER: readonly VoteMode[] = ['unico', 'torcida'];
 

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api.ts';
-import { formatCpfInput, passkeyFailureText, unicoOn, unicoVoteOutcome } from './unico.ts';
-
-describe('unicoOn', () => {
-  it('is on only when the paredão lists the unico mode', () => {
-    expect(unicoOn({ voting: { modes: ['torcida', 'unico'] } })).toBe(true);
-    expect(unicoOn({ voting: { modes: ['torcida'] } })).toBe(false);
-    expect(unicoOn({ id: 'p' })).toBe(false);
-    expect(unicoOn({ voting: { modes: 'unico' } })).toBe(false);
-    expect(unicoOn(null)).toBe(false);
-  });
-});
+import { formatCpfInput, passkeyFailureText, unicoVoteOutcome } from './unico.ts';
 
 describe('formatCpfInput', () => {
   it('keeps up to 11 digits and puts the dots and dash where they go as they are typed', () => {

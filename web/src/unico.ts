@@ -19,12 +19,6 @@ import {
 } from './api.ts';
 import { byId } from './dom.ts';
 
-/** The paredão's modes (the admin sets them; absent = Torcida only, as before Voto Único). */
-export function unicoOn(p: unknown): boolean {
-  const modes = (p as { voting?: { modes?: unknown } } | null)?.voting?.modes;
-  return Array.isArray(modes) && modes.includes('unico');
-}
-
 /** As the CPF is typed: digits only, with the usual dots and dash (000.000.000-00). */
 export function formatCpfInput(text: string): string {
   const d = text.replace(/\D/g, '').slice(0, 11);

@@ -1,12 +1,11 @@
 import './style.css';
 import { byId } from './dom.ts';
-import './antibot.ts';
-import type { AltchaWidgetElement, WidgetState } from './antibot.ts';
+import { Antibot, type AntibotState, type Challenge } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
 import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure, retryDelayMs } from './messages.ts';
-import { mountUnico, unicoOn } from './unico.ts';
+import { unicoOn } from './modes.ts';
 
 const form = byId<HTMLFormElement>('form-voto');
 const title = byId<HTMLHeadingElement>('titulo');
@@ -18,8 +17,7 @@ const noticeText = byId<HTMLElement>('aviso-texto');
 const fieldset = byId<HTMLFieldSetElement>('participantes');
 const list = byId<HTMLElement>('lista-participantes');
 const honeypot = byId<HTMLInputElement>('website');
-const antibot = byId<HTMLElement>('antibot');
-const widget = byId<AltchaWidgetElement>('altcha');
+const antibotBox = byId<HTMLElement>('antibot');
 const antibotStatus = byId<HTMLElement>('antibot-status');
 const button = byId<HTMLButtonElement>('votar');
 const hint = byId<HTMLElement>('dica-votar');
@@ -32,9 +30,9 @@ const state = {
   paredao: null as Paredao | null,
   candidateId: null as string | null,
   payload: null as string | null,
-  widgetState: 'verifying' as WidgetState,
+  antibotState: 'verifying' as AntibotState,
   submitting: false,
-  /** A retry fired while the widget was solving a fresh challenge: send as soon as it is verified. */
+  /** A retry fired while the check was solving a fresh challenge: send as soon as it is verified. */
   sendWhenVerified: false,
   closed: false,
   autoRetries: 0,
@@ -166,12 +164,12 @@ function candidateName(id: string | null): string {
 }
 
 function update(): void {
-  const verified = state.widgetState === 'verified' && state.payload !== null;
+  const verified = state.antibotState === 'verified' && state.payload !== null;
   const ready = !state.closed && state.paredao !== null && state.candidateId !== null && verified;
   button.disabled = !ready || state.submitting;
   button.textContent = state.submitting ? 'Enviando…' : 'Votar';
   form.setAttribute('aria-busy', String(state.submitting));
-  form.dataset.antibot = state.widgetState;
+  form.dataset.antibot = state.antibotState;
 
   let text: string;
   if (state.closed) text = 'A votação está encerrada.';
@@ -182,31 +180,22 @@ function update(): void {
   hint.textContent = text;
 }
 
-const statusText: Record<WidgetState, string> = {
+const statusText: Record<AntibotState, string> = {
   unverified: 'Aguardando a verificação anti-robô…',
   verifying: 'Verificando que você é uma pessoa… Isso leva alguns segundos.',
   verified: 'Verificação concluída. Você já pode votar.',
   expired: 'A verificação expirou. Fazendo uma nova…',
   error: 'A verificação anti-robô falhou.',
-  code: 'Digite o código mostrado para continuar.',
 };
 
-// ---- the anti-bot widget -----------------------------------------------------------------------
-
-// The element's methods exist once the widget has mounted ('load' event); before that there is
-// nothing to reset.
-function resetWidget(): boolean {
-  if (typeof widget.reset !== 'function') return false;
-  widget.reset();
-  return true;
-}
+// ---- the anti-bot check ------------------------------------------------------------------------
 
 // The api hands out the next challenge with each answer (202, 403 antibot_*): the page solves that one
 // instead of asking GET /api/challenge again. Across the results page it waits in sessionStorage.
 const NEXT_CHALLENGE = 'paredao:proximo-desafio';
 let carried: unknown = takeStoredChallenge();
 
-function usable(challenge: unknown): challenge is object {
+function usable(challenge: unknown): challenge is Challenge {
   const expiresAt = (challenge as { parameters?: { expiresAt?: unknown } } | null)?.parameters?.expiresAt;
   // Enough life left to be solved and sent; otherwise a fresh one is fetched.
   return typeof expiresAt === 'number' && expiresAt * 1000 - Date.now() > 15_000;
@@ -230,27 +219,26 @@ function storeChallenge(challenge: unknown): void {
   }
 }
 
+/** Solves the carried challenge if it still has the time, else a fresh one from the api. */
 function restartAntibot(): void {
   state.payload = null;
-  if (typeof widget.configure !== 'function') return; // not mounted yet: startAntibot runs on 'load'
-  const challenge = usable(carried) ? carried : '/api/challenge';
+  const challenge = usable(carried) ? carried : undefined;
   carried = null;
-  void (async () => {
-    // configure() is synchronous in altcha 3.2 although typed as a promise; await covers both.
-    await widget.configure({ challenge: challenge as Parameters<AltchaWidgetElement['configure']>[0]['challenge'] });
-    resetWidget();
-    await widget.verify();
-  })();
+  antibot.verify(challenge);
 }
 
-// The first verification starts as soon as the widget has mounted (index.html has no auto="onload",
-// so the widget never fetches a challenge the page already has).
-if (typeof widget.configure === 'function') restartAntibot();
-else widget.addEventListener('load', () => restartAntibot(), { once: true });
+const antibot = new Antibot(
+  { host: antibotBox, checkbox: byId<HTMLInputElement>('antibot-feito'), status: antibotStatus },
+  () => {
+    state.antibotRetries = 0;
+    stopRetry();
+    restartAntibot();
+  },
+);
 
-widget.addEventListener('statechange', (ev) => {
-  const detail = (ev as CustomEvent<{ state: WidgetState; payload: string | null }>).detail;
-  state.widgetState = detail.state;
+antibotBox.addEventListener('statechange', (ev) => {
+  const detail = (ev as CustomEvent<{ state: AntibotState; payload: string | null }>).detail;
+  state.antibotState = detail.state;
   if (detail.state !== 'verified') state.payload = null;
   antibotStatus.textContent = statusText[detail.state] ?? '';
   antibotStatus.dataset.state = detail.state;
@@ -264,9 +252,9 @@ widget.addEventListener('statechange', (ev) => {
   update();
 });
 
-widget.addEventListener('verified', (ev) => {
+antibotBox.addEventListener('verified', (ev) => {
   state.payload = (ev as CustomEvent<{ payload: string }>).detail.payload;
-  state.widgetState = 'verified';
+  state.antibotState = 'verified';
   state.antibotRetries = 0;
   if (alertAbout === 'antibot') clearAlert();
   update();
@@ -276,21 +264,24 @@ widget.addEventListener('verified', (ev) => {
   }
 });
 
-// The widget's challenge has a short lifetime; a person who waits before choosing gets a fresh one.
-widget.addEventListener('expired', () => {
+// A challenge has a short lifetime; a person who waits before choosing gets a fresh one.
+antibotBox.addEventListener('expired', () => {
   if (!state.closed) restartAntibot();
 });
 
+// The first proof starts now, before the paredão is asked for: it is the longest wait of the page.
+restartAntibot();
+
 /**
  * A proof of work for something other than a vote (a Voto Único sign-up costs one as a vote does): the
- * widget's current one, or the next it finishes; the widget then starts on a fresh one for the vote.
+ * check's current one, or the next it finishes; the check then starts on a fresh one for the vote.
  */
 function takeProof(): Promise<string> {
   return new Promise((resolve) => {
     const take = () => {
       const payload = state.payload;
       if (payload === null) {
-        widget.addEventListener('verified', () => queueMicrotask(take), { once: true });
+        antibotBox.addEventListener('verified', () => queueMicrotask(take), { once: true });
         return;
       }
       state.payload = null;
@@ -349,6 +340,12 @@ function fail(err: unknown): void {
   }
 }
 
+/** Voto Única's code (and its passkey library) is fetched only for a paredão that has the mode on. */
+async function mountUnicoLater(p: Paredao): Promise<void> {
+  const { mountUnico } = await import('./unico.ts');
+  mountUnico({ takeProof, paredao: p });
+}
+
 function showNotice(titleText: string, body: (string | Node)[]): void {
   noticeTitle.textContent = titleText;
   noticeText.replaceChildren(...body);
@@ -366,8 +363,8 @@ function resultsLink(text: string): HTMLAnchorElement {
 function stopVoting(): void {
   state.closed = true;
   fieldset.hidden = true;
-  antibot.hidden = true;
-  resetWidget();
+  antibotBox.hidden = true;
+  antibot.reset();
   button.hidden = true;
   hint.hidden = true;
   update();
@@ -426,14 +423,15 @@ async function load(): Promise<void> {
     const p = await getParedao();
     state.paredao = p;
     loadAttempts = 0;
-    clearAlert();
+    // Only a failed load's alert: an anti-bot failure shown meanwhile keeps its message and its retry.
+    if (alertAbout === 'load') clearAlert();
     title.textContent = p.title;
     document.title = `${p.title} · Vote agora`;
     loading.hidden = true;
     renderCandidates(p);
     if (p.status === 'closed') closeVoting();
     else if (p.status === 'draft') notOpenYet(p);
-    else if (unicoOn(p)) mountUnico({ takeProof, paredao: p });
+    else if (unicoOn(p)) void mountUnicoLater(p);
     update();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {

@@ -11,10 +11,11 @@
  *                                        regenerates the overload section of docs/BENCHMARKS.md
  *   options: --duration=10 (s per step) --ladder=500,1000,… --resolution=250
  *            --max-in-flight=N (the api's VOTE_MAX_IN_FLIGHT; default: the api's default)
+ *            --edge-in-flight=N (nginx's NGINX_VOTES_IN_FLIGHT, 0 = no bound at the edge; default: its default)
  *            --quick (short steps, a short ladder; bench/results/scratch/)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
   options: {
     ...CEILING_ARGS,
     'max-in-flight': { type: 'string' },
+    'edge-in-flight': { type: 'string' },
   },
   strict: true,
 });
@@ -37,7 +39,8 @@ const durationSec = Number(args.duration ?? (quick ? 5 : 10));
 const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [100, 250, 500, 1000] : [100, 250, 500, 1000, 1500, 2000, 3000, 4000]);
 const resolution = Number(args.resolution ?? 250);
 const maxInFlight = args['max-in-flight'];
-const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight;
+const edgeInFlight = args['edge-in-flight'];
+const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight && !edgeInFlight;
 const candidates = ['participante-1', 'participante-2'];
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */
 const RECOVERY_SHARE = 0.5;
@@ -62,6 +65,15 @@ function apiWorkers(stack: Stack): number[] {
   } catch {
     return [];
   }
+}
+
+const accessLogPath = (stack: Stack) => join(stack.dir, 'nginx/nginx-access.log');
+const accessLogSize = (stack: Stack) => (existsSync(accessLogPath(stack)) ? statSync(accessLogPath(stack)).size : 0);
+
+/** Votes nginx refused itself (NGINX_VOTES_IN_FLIGHT) in the access log written since byte `from`. */
+function edgeRefusals(stack: Stack, from: number): number {
+  const text = readFileSync(accessLogPath(stack)).subarray(from).toString('utf8');
+  return text.split('\n').filter((l) => l.includes('"uri":"/api/votes"') && l.includes('"limit_conn":"REJECTED"')).length;
 }
 
 function codeOf(body: Buffer): string {
@@ -101,6 +113,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   const normalP99Ms = before.latency.p99;
   const normalLimitMs = Math.max(P99_LIMIT_MS, 2 * normalP99Ms);
   const workersBefore = apiWorkers(stack);
+  const accessLogFrom = accessLogSize(stack);
   const base = await resultsTotal(stack);
   const loadAvgBefore = loadavg();
   const acceptedMs: number[] = [];
@@ -145,6 +158,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   await sleep(1500); // one more snapshot, so a vote counted twice has time to show
   counted = (await resultsTotal(stack)) - base;
   const audit = auditByVoteId(stack.storePath, accepted, counted);
+  const edgeRefused = edgeRefusals(stack, accessLogFrom);
   const workersAfter = apiWorkers(stack);
   const replaced = workersBefore.filter((p) => !workersAfter.includes(p)).length;
   const servicesDown = (['api', 'consumer', 'proxy'] as const).filter((s) => {
@@ -172,6 +186,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
     networkErrors: r.errors,
     statuses: r.statuses,
     refusals: codes,
+    edgeRefused,
     acceptedPerSec: r.accepted.length / durationSec,
     acceptedP99Ms: summarize(Float64Array.from(acceptedMs)).p99,
     refusedP99Ms: summarize(Float64Array.from(refusedMs)).p99,
@@ -189,7 +204,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   };
   log(
     `${multiple}× ${rate}/s: goodput ${step.acceptedPerSec.toFixed(0)}/s, accepted p99 ${step.acceptedP99Ms.toFixed(1)} ms, refused p99 ${step.refusedP99Ms.toFixed(1)} ms, ` +
-      `refusals ${JSON.stringify(codes)}, network errors ${r.errors}, dropped ${r.dropped}, workers replaced ${replaced}, lost ${audit.lost}, doubled ${audit.doubled}, recovery ${recoverySec ?? `> ${RECOVERY_SEC}`} s`,
+      `refusals ${JSON.stringify(codes)} (${edgeRefused} by nginx), network errors ${r.errors}, dropped ${r.dropped}, workers replaced ${replaced}, lost ${audit.lost}, doubled ${audit.doubled}, recovery ${recoverySec ?? `> ${RECOVERY_SEC}`} s`,
   );
   return step;
 }
@@ -199,7 +214,7 @@ async function main() {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const loadAvgAtStart = loadavg();
   log(`machine: ${cpuModel}, ${cpus().length} cores, load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const stack = await startStack({ apiWorkers: 2, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}) } });
+  const stack = await startStack({ apiWorkers: 2, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}) } });
   const ceilingSteps: OverloadOutput['ceilingSteps'] = [];
   const steps: OverloadStep[] = [];
   let search;
@@ -224,7 +239,7 @@ async function main() {
       gitCommit: execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       loadAvgAtStart,
     },
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: STEP_CONNECTIONS, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : 'VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: STEP_CONNECTIONS, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
     targets: OVERLOAD_TARGETS,
     ceiling: search,
     ceilingSteps,

@@ -54,6 +54,14 @@ export const stackEnv = z.object({
   HSTS_MAX_AGE: z.coerce.number().int().min(0).default(31536000).describe('Strict-Transport-Security max-age on HTTPS answers, in seconds; 0 withdraws it'),
   NGINX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20).describe('Live results streams one client address may hold at nginx; past it the page polls'),
   NGINX_STREAMS_TOTAL: z.coerce.number().int().min(1).default(3000).describe('Live results streams nginx holds in total; past it the page polls'),
+  NGINX_VOTES_IN_FLIGHT: z
+    .coerce.number()
+    .int()
+    .min(0)
+    .default(192)
+    .describe(
+      "Votes nginx lets be with the api at once (all api processes behind it together); past it nginx answers 503 `overloaded` itself, at once, with the api's Retry-After (VOTE_RETRY_AFTER_SECONDS). About the votes/s to keep × the latency accepted for them (docs/BENCHMARKS.md, Overload); raise it with the api capacity behind this nginx; 0 = no bound at the edge",
+    ),
   NGINX_WORKER_CONNECTIONS: z
     .coerce.number()
     .int()
@@ -106,6 +114,7 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
       { key: 'TRUSTED_PROXY_CIDRS', value: '' },
       { key: 'NGINX_STREAMS_PER_IP' },
       { key: 'NGINX_STREAMS_TOTAL' },
+      { key: 'NGINX_VOTES_IN_FLIGHT' },
     ],
   },
   {

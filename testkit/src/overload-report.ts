@@ -31,6 +31,11 @@ export interface OverloadStep {
   statuses: Record<number, number>;
   /** Non-202 answers by `status code`. */
   refusals: Record<string, number>;
+  /**
+   * Votes nginx refused itself (NGINX_VOTES_IN_FLIGHT; its access log's `"limit_conn":"REJECTED"`)
+   * during the overload and the recovery after it; the rest of `refusals` came from the api.
+   */
+  edgeRefused?: number;
   acceptedPerSec: number;
   acceptedP99Ms: number;
   refusedP99Ms: number;
@@ -78,7 +83,7 @@ export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS)
     [`accepted votes p99 < ${t.acceptedP99Ms} ms`, ms(step.acceptedP99Ms), step.acceptedP99Ms < t.acceptedP99Ms],
     [
       `the excess refused fast (503/429, p99 < ${t.refusedP99Ms} ms)`,
-      refused === 0 ? `none refused${step.networkErrors ? `; ${step.networkErrors} without an answer` : ': every vote was taken (the accepted row judges how well)'}` : `${refused} refused (${Object.entries(step.refusals).map(([k, v]) => `${k}: ${v}`).join(', ')}), p99 ${ms(step.refusedP99Ms)}; ${step.networkErrors} without an answer`,
+      refused === 0 ? `none refused${step.networkErrors ? `; ${step.networkErrors} without an answer` : ': every vote was taken (the accepted row judges how well)'}` : `${refused} refused (${Object.entries(step.refusals).map(([k, v]) => `${k}: ${v}`).join(', ')}), p99 ${ms(step.refusedP99Ms)}; ${step.networkErrors} without an answer${step.edgeRefused === undefined ? '' : `; nginx refused ${step.edgeRefused} votes itself over the step and its recovery`}`,
       (refused === 0 || step.refusedP99Ms < t.refusedP99Ms) && step.networkErrors === 0 && Object.keys(step.refusals).every((k) => /^(503|429) /.test(k)),
     ],
     ['no crash', `${step.apiWorkersReplaced} api workers replaced${step.servicesDown.length ? `; down: ${step.servicesDown.join(', ')}` : ''}`, step.apiWorkersReplaced === 0 && step.servicesDown.length === 0],

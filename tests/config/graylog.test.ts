@@ -155,7 +155,7 @@ describe('inputs.json (POST /api/system/inputs, InputCreateRequest)', () => {
 
 describe('extractors.json (POST /api/system/inputs/{id}/extractors, CreateExtractorRequest)', () => {
   const nginxLine =
-    'proxy-1 nginx: {"time":"2026-11-23T13:00:00+00:00","remote_addr":"10.0.0.2","request_method":"POST","request_uri":"/api/votes","status":503,"body_bytes_sent":80,"request_time":0.012,"upstream_response_time":"0.011","request_id":"9f86d081884c7d65","http_user_agent":"k6"}';
+    'proxy-1 nginx: {"time":"2026-11-23T13:00:00+00:00","remote_addr":"10.0.0.2","request_method":"POST","request_uri":"/api/votes","status":503,"body_bytes_sent":80,"request_time":0.012,"upstream_response_time":"0.011","request_id":"9f86d081884c7d65","http_user_agent":"k6","limit_req":"","limit_conn":"REJECTED"}';
 
   it.each(extractors.map((e) => [e.extractor.title, e]))('%s is complete and names an existing input', (_t, entry) => {
     expect(inputs.map((i) => i.title)).toContain(entry.input);
@@ -167,7 +167,7 @@ describe('extractors.json (POST /api/system/inputs/{id}/extractors, CreateExtrac
     expect(Number.isInteger(e.order)).toBe(true);
   });
 
-  it('pulls status, request time and request id out of an nginx JSON access line', () => {
+  it('pulls status, request time, request id and an edge refusal out of an nginx JSON access line', () => {
     const extract = (target: string) => {
       const e = extractors.find((x) => x.extractor.target_field === target)?.extractor as Json;
       expect(nginxLine.includes(e.condition_value)).toBe(true);
@@ -176,6 +176,8 @@ describe('extractors.json (POST /api/system/inputs/{id}/extractors, CreateExtrac
     expect(extract('http_status')).toBe('503');
     expect(extract('http_request_time')).toBe('0.012');
     expect(extract('reqId')).toBe('9f86d081884c7d65');
+    // A vote nginx refused itself (NGINX_VOTES_IN_FLIGHT): searchable as limit_conn:REJECTED.
+    expect(extract('limit_conn')).toBe('REJECTED');
   });
 });
 

@@ -83,9 +83,7 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
   const total = ranked.reduce((n, r) => n + r.us, 0);
   lines.push(
     `**What saturates first.** The api: ${f0(ranked[0]!.us)} of the ${f0(total)} µs a vote costs at ${top.rate}/s (${Math.round((ranked[0]!.us / total) * 100)} %), so ${f1(coresFor(ranked[0]!.us))} of the ${f1(sum)} cores nginx, api and consumer take. ` +
-      (failing
-        ? `On the bench machine the limit was its CPU as a whole: at the first failing step (${failing.rate}/s) the system used ${cpuOf(failing).toFixed(2)} cores and the load generator ${(failing.loadGeneratorCpuUs / (failing.durationSec * 1e6)).toFixed(2)} of its ${m.cores}. `
-        : '') +
+      (failing ? limitAt(failing, cpuOf(failing), m.cores) : '') +
       `The RabbitMQ figure of that run falls as the rate rises (${at1000 ? `${f0(usPerVote(at1000, 'rabbitmq') ?? 0)} µs at 1000/s, ` : ''}${f0(usPerVote(top, 'rabbitmq') ?? 0)} at ${top.rate}/s): ` +
       `the api's group commit puts more votes in each message as the rate grows, and the broker's cost is per message, measured next.`,
   );
@@ -127,4 +125,18 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
     lines.push(`| ${c.votesPerMessage} | ${f1(p.cores)} | ${f0(p.queueVotesPerSec)} | ${p.queues} | ${p.leadersPerNode} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * What stopped the bench machine at the first failing step: its CPU as a whole when the system and the
+ * load generator kept (nearly) every core busy, else what failed the step (503s past the error limit,
+ * or the latency) with cores to spare.
+ */
+function limitAt(failing: StepReport, systemCores: number, cores: number): string {
+  const generator = failing.loadGeneratorCpuUs / (failing.durationSec * 1e6);
+  const used = `the system used ${systemCores.toFixed(2)} cores and the load generator ${generator.toFixed(2)} of its ${cores}`;
+  if (systemCores + generator >= 0.85 * cores) return `On the bench machine the limit was its CPU as a whole: at the first failing step (${failing.rate}/s) ${used}. `;
+  const refused = failing.statuses[503] ?? 0;
+  const why = refused > 0 ? `admission control's 503s (${((refused / failing.scheduled) * 100).toFixed(2)} % of the votes), p99 ${Math.round(failing.latency.p99)} ms` : `its latency, p99 ${Math.round(failing.latency.p99)} ms`;
+  return `At the first failing step (${failing.rate}/s) ${used}: it failed on ${why}, with CPU to spare. `;
 }

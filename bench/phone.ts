@@ -8,7 +8,7 @@
  * (pages only; the report then adds an extrapolated row). Times come from the pages' own clocks and DOM
  * state, no sleeps:
  *   - page load → proof ready (the form's data-antibot="verified"), first vote, a fresh context each,
- *     with where the time went (HTML, scripts, the widget starting, the challenge, the hashing);
+ *     with where the time went (HTML, scripts, the check starting, the challenge, the hashing);
  *   - tap "Votar" → the confirmation shown on resultado.html, over repeat votes in the page's own flow
  *     (resultado.html's "Votar novamente" back to the vote page, which solves the carried challenge);
  *   - the same challenges solved by altcha's own SHA-256 worker and by ours, in a phone page;
@@ -66,7 +66,7 @@ const DEVICE = { width: 360, height: 740, deviceScaleFactor: 2, isMobile: true, 
 const STEP_TIMEOUT_MS = 120_000;
 
 /**
- * In every page, before its scripts: the widget's events, touches on the two buttons a voter taps, and
+ * In every page, before its scripts: the check's events, touches on the two buttons a voter taps, and
  * the first frame in which resultado.html shows the confirmation. Touch times go to sessionStorage
  * (the tab's, kept across the navigation they cause); Date.now() so that two documents compare.
  */
@@ -82,7 +82,7 @@ const PROBE = `(() => {
     b.scriptsAt = nav ? nav.domContentLoadedEventEnd : 0;
     const ch = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/api/challenge')).pop();
     b.challengeAt = ch ? ch.responseEnd : 0;
-    // The winning worker's own clock, from the work message to the key (the widget's payload carries it).
+    // The winning worker's own clock, from the work message to the key (the check's payload carries it).
     try { b.hashingMs = JSON.parse(atob(e.detail.payload)).solution.time; } catch { b.hashingMs = -1; }
   }, true);
   document.addEventListener('pointerdown', (e) => {

@@ -79,7 +79,7 @@ describe('extrapolating the difficulty', () => {
 
   it('when the page alone takes longer than the limit, then no difficulty fits', () => {
     expect(largestDifficultyWithin([{ readyMs: 4000, solvingMs: 500 }], 50, 3000, 1)).toBe(0);
-    expect(renderDifficulty(run({ ready: Array<number>(20).fill(8000) }), 'x.json')).toContain('no difficulty meets the 3 s target here: before the widget began, the page had taken 4000 ms (p95)');
+    expect(renderDifficulty(run({ ready: Array<number>(20).fill(8000) }), 'x.json')).toContain('no difficulty meets the 3 s target here: before the check began, the page had taken 4000 ms (p95)');
   });
 
   it('when the default fits only with desktop-speed workers, then the paragraph says so with both bounds', () => {

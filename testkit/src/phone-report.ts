@@ -12,9 +12,9 @@ export const PHONE_TARGETS = { tapToConfirmationP95Ms: 1500, proofReadyP95Ms: 30
 
 /** One first visit: a fresh browser context opens the vote page. */
 export interface FirstLoad {
-  /** Navigation start → the widget's `verified` (the form's data-antibot="verified"). */
+  /** Navigation start → the check's `verified` (the form's data-antibot="verified"). */
   readyMs: number;
-  /** The widget's last `verifying` → `verified`: fetching and solving the challenge, in its workers. */
+  /** The check's last `verifying` → `verified`: fetching and solving the challenge, in its workers. */
   solvingMs: number;
   /** Where the time went: ms from navigation start (the page's clock), and the hashing's own length. */
   phases: {
@@ -22,7 +22,7 @@ export interface FirstLoad {
     htmlMs: number;
     /** The page's scripts run (DOMContentLoaded ended: module scripts run before it). */
     scriptsMs: number;
-    /** The widget began verifying (mounted and configured). */
+    /** The check began verifying. */
     verifyingMs: number;
     /** The challenge's response received (GET /api/challenge); 0 when none was fetched. */
     challengeMs: number;
@@ -134,8 +134,8 @@ export function percentiles(xs: number[]) {
 }
 
 /**
- * Each first load's proof-ready time at difficulty `to` instead of the run's, with the widget's workers
- * `workerSlowdown` times slower: the part outside the widget's solving stays, the solving scales with
+ * Each first load's proof-ready time at difficulty `to` instead of the run's, with the check's workers
+ * `workerSlowdown` times slower: the part outside the check's solving stays, the solving scales with
  * the expected hashes (linear in the difficulty). An extrapolation from the measured samples.
  */
 export function readyAt(loads: Pick<FirstLoad, 'readyMs' | 'solvingMs'>[], from: number, to: number, workerSlowdown: number): number[] {
@@ -156,7 +156,7 @@ export function largestDifficultyWithin(loads: Pick<FirstLoad, 'readyMs' | 'solv
   return lo;
 }
 
-/** How much slower the widget's workers would have to be made by hand: 1 when Chromium throttled them itself. */
+/** How much slower the check's workers would have to be made by hand: 1 when Chromium throttled them itself. */
 export const workerSlowdown = (out: PhoneOutput) => (out.throttling.workers.applied ? 1 : out.settings.throttle);
 
 /** Bot figures: SHA-256 hashes per second of one core's CPU time, and ms of one core for a proof of the stated mean. */
@@ -193,7 +193,7 @@ export function phoneTargets(out: PhoneOutput): PhoneTarget[] {
   if (slow !== 1) {
     const est = percentiles(readyAt(out.firstLoads, out.settings.difficulty, out.settings.difficulty, slow));
     judged.push({
-      target: `the same with the widget's workers ${slow}× slower too (extrapolated): p95 ≤ ${PHONE_TARGETS.proofReadyP95Ms} ms`,
+      target: `the same with the check's workers ${slow}× slower too (extrapolated): p95 ≤ ${PHONE_TARGETS.proofReadyP95Ms} ms`,
       measured: `p50 ${ceilMs(est.p50)}, p95 ${ceilMs(est.p95)}`,
       met: est.p95 <= PHONE_TARGETS.proofReadyP95Ms,
     });
@@ -257,14 +257,14 @@ export function renderPhone(out: PhoneOutput, source: string): string {
     row('page load → proof ready, first vote (a fresh context each)', out.firstLoads.map((l) => l.readyMs)),
     row('… the HTML received', ph.map((p) => p.htmlMs)),
     row('… the page\'s scripts run (DOMContentLoaded)', ph.map((p) => p.scriptsMs)),
-    row('… the widget starts verifying', ph.map((p) => p.verifyingMs)),
+    row('… the anti-bot check starts verifying', ph.map((p) => p.verifyingMs)),
     ...(fetched.length ? [row('… the challenge received', fetched.map((p) => p.challengeMs))] : []),
-    row('… of which the widget fetching and solving its challenge', out.firstLoads.map((l) => l.solvingMs)),
+    row('… of which the check fetching and solving its challenge', out.firstLoads.map((l) => l.solvingMs)),
     row('… of which hashing, on the winning worker\'s clock', ph.map((p) => p.hashingMs)),
-    ...(slow !== 1 ? [row(`… extrapolated with the widget's workers ${slow}× slower too`, readyAt(out.firstLoads, s.difficulty, s.difficulty, slow))] : []),
+    ...(slow !== 1 ? [row(`… extrapolated with the check's workers ${slow}× slower too`, readyAt(out.firstLoads, s.difficulty, s.difficulty, slow))] : []),
     row('tap "Votar" → confirmation shown (resultado.html), repeat votes', out.repeatVotes.map((v) => v.tapToConfirmationMs)),
     row('tap "Votar novamente" → the next proof ready, repeat votes', out.repeatVotes.map((v) => v.againToReadyMs)),
-    row('… of which the widget solving the carried challenge', out.repeatVotes.map((v) => v.solvingMs)),
+    row('… of which the check solving the carried challenge', out.repeatVotes.map((v) => v.solvingMs)),
     '',
     `Every vote the page confirmed was counted: ${out.counted.counted} of ${out.counted.expected} in the results URL. ` +
       `A bot on one desktop core (a native SHA-256 loop, challenges of the same stack): ${out.bot.proofs} proofs, ` +
@@ -310,7 +310,7 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
   const pageAlone = percentiles(out.firstLoads.map((l) => l.readyMs - l.solvingMs)).p95;
   const bounds =
     asMeasured === 0
-      ? `no difficulty meets the ${limit / 1000} s target here: before the widget began, the page had taken ${Math.ceil(pageAlone)} ms (p95), ` +
+      ? `no difficulty meets the ${limit / 1000} s target here: before the check began, the page had taken ${Math.ceil(pageAlone)} ms (p95), ` +
         `so these figures cannot justify the default ${s.difficulty} against that target, only price it`
       : `the ${limit / 1000} s target holds up to difficulty ${asMeasured} as measured` +
         (slow !== 1 ? ` and ${withSlowWorkers === 0 ? 'at none' : `up to ${withSlowWorkers}`} with the workers throttled too` : '') +
@@ -324,7 +324,7 @@ export function renderDifficulty(out: PhoneOutput, source: string): string {
   ];
   if (slowTarget) {
     parts.push(
-      `Chromium does not throttle the widget's workers: with them ${slow}× slower too, the proof would be ready in ` +
+      `Chromium does not throttle the check's workers: with them ${slow}× slower too, the proof would be ready in ` +
         `${Math.ceil(percentiles(readyAt(out.firstLoads, s.difficulty, s.difficulty, slow)).p95)} ms (p95, extrapolated; ${verdict(slowTarget)}).`,
     );
   }

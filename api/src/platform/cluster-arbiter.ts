@@ -134,7 +134,6 @@ export class HostArbiter {
           this.limits.get(op[1])?.reset(op[2]);
           answers.push(null);
           break;
-
         default:
           answers.push(null);
       }

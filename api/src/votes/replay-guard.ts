@@ -117,7 +117,6 @@ export class ReplayGuard {
     this.syncedUpTo = now - expiryMs;
   }
 
-
   /** Ids held now by this process. */
   get size(): number {
     return this.held.size;

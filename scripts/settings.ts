@@ -121,6 +121,7 @@ const envSections: { title: string; entries: EnvEntry[] }[] = [
     title: 'Voting',
     entries: [
       { key: 'RATE_LIMIT_PER_IP', note: 'Limits off is for load tests from one machine only.' },
+      { key: 'VOTE_RETRY_AFTER_SECONDS' },
       { key: 'ANTIBOT_DIFFICULTY', value: '', note: "Empty = the api's default." },
       { key: 'PROOF_CLAIMS', value: '', note: 'Empty = store in compose (two api replicas share no primary), host in the local run.' },
       { key: 'ANTIBOT_SECRET', secret: true },

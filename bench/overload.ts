@@ -85,15 +85,19 @@ function codeOf(body: Buffer): string {
 }
 
 /** One ceiling step: does the stack take `rate` votes/s open loop within the limits? */
-async function ceilingStep(stack: Stack, rate: number, record: (s: { rate: number; p99: number; errorRate: number; passed: boolean }) => void): Promise<boolean> {
+async function ceilingStep(stack: Stack, rate: number, record: (s: OverloadOutput['ceilingSteps'][number]) => void): Promise<boolean> {
   const n = rate * durationSec;
   const proofs = await presolve(stack.url, n, { concurrency: 32 });
   await sleep(1000);
+  const accessLogFrom = accessLogSize(stack);
   const r = await runLoad(stepLoad(stack.url, rate, durationSec, proofs, candidates));
   const errorRate = (n - (r.statuses[202] ?? 0)) / n;
   const passed = r.latency.p99 <= P99_LIMIT_MS && errorRate <= ERROR_LIMIT;
-  record({ rate, p99: r.latency.p99, errorRate, passed });
-  log(`ceiling step ${rate}/s: p99 ${r.latency.p99.toFixed(1)} ms, errors ${(errorRate * 100).toFixed(2)} %, ${passed ? 'pass' : 'fail'}; statuses ${JSON.stringify(r.statuses)}`);
+  // Which admission line refused: nginx's access log is written in 64 KiB or 1 s batches.
+  await sleep(1500);
+  const edgeRefused = edgeRefusals(stack, accessLogFrom);
+  record({ rate, p99: r.latency.p99, errorRate, passed, statuses: r.statuses, edgeRefused });
+  log(`ceiling step ${rate}/s: p99 ${r.latency.p99.toFixed(1)} ms, errors ${(errorRate * 100).toFixed(2)} %, ${passed ? 'pass' : 'fail'}; statuses ${JSON.stringify(r.statuses)} (${edgeRefused} refused by nginx)`);
   return passed;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judge, recoverySeconds, type OverloadStep, type RecoveryWindow } from './overload-report.js';
+import { ceilingStepText, judge, recoverySeconds, type OverloadStep, type RecoveryWindow } from './overload-report.js';
 
 const step = (over: Partial<OverloadStep> = {}): OverloadStep => ({
   multiple: 2,
@@ -57,5 +57,18 @@ describe('the overload targets, judged', () => {
 
   it('when nothing was refused at all, then there was no excess to refuse and the accepted row judges the rest', () => {
     expect(verdicts(step({ refusals: {}, refusedP99Ms: 0, acceptedP99Ms: 300 }))).toEqual([true, false, true, true, true, true]);
+  });
+});
+
+describe('a ceiling step in the report', () => {
+  it('says which admission line refused its errors, where the run recorded it', () => {
+    expect(ceilingStepText({ rate: 3000, p99: 49.2, errorRate: 0.0042, passed: false, statuses: { 202: 29_874, 503: 126 }, edgeRefused: 120 })).toBe(
+      '3000 (p99 49 ms, 0.42 % errors: 503×126, 120 of them by nginx; fail)',
+    );
+  });
+
+  it('an older run without those fields, or a clean step, reads as before', () => {
+    expect(ceilingStepText({ rate: 2000, p99: 20, errorRate: 0, passed: true, statuses: { 202: 20_000 }, edgeRefused: 0 })).toBe('2000 (p99 20 ms; pass)');
+    expect(ceilingStepText({ rate: 3000, p99: 49.2, errorRate: 0.0042, passed: false })).toBe('3000 (p99 49 ms, 0.42 % errors; fail)');
   });
 });

@@ -6,7 +6,8 @@ export interface OverloadOutput {
   settings: Record<string, unknown> & { durationSec: number; recoveryShare: number; recoverySec: number; p99LimitMs: number };
   targets: typeof OVERLOAD_TARGETS;
   ceiling: CeilingSearch;
-  ceilingSteps: { rate: number; p99: number; errorRate: number; passed: boolean }[];
+  /** statuses and edgeRefused (votes nginx refused itself, from its access log): runs from 2026-12-05 06:00 on. */
+  ceilingSteps: { rate: number; p99: number; errorRate: number; passed: boolean; statuses?: Record<number, number>; edgeRefused?: number }[];
   steps: OverloadStep[];
 }
 
@@ -92,6 +93,16 @@ export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS)
   ];
 }
 
+/** "3000 (p99 49 ms, 0.42 % errors: 503×126, 120 of them by nginx; fail)": which admission line refused, where the run recorded it. */
+export function ceilingStepText(s: OverloadOutput['ceilingSteps'][number]): string {
+  const refused = s.statuses ? Object.entries(s.statuses).filter(([code]) => code !== '202') : [];
+  const errors =
+    s.errorRate > 0
+      ? `, ${(s.errorRate * 100).toFixed(2)} % errors${refused.length ? `: ${refused.map(([c, k]) => `${c}×${k}`).join(', ')}` : ''}${s.edgeRefused !== undefined ? `, ${s.edgeRefused} of them by nginx` : ''}`
+      : '';
+  return `${s.rate} (p99 ${ms(s.p99)}${errors}; ${s.passed ? 'pass' : 'fail'})`;
+}
+
 /** docs/BENCHMARKS.md's overload section. */
 export function renderOverload(out: OverloadOutput, source: string): string {
   const c = out.ceiling;
@@ -100,7 +111,7 @@ export function renderOverload(out: OverloadOutput, source: string): string {
     `Run ${out.machine.date.slice(0, 16).replace('T', ' ')} UTC at ${out.machine.gitCommit} (\`${out.machine.command}\`, [${source}](../${source})): ${out.machine.cpuModel}, ${out.machine.cores} cores, ` +
       `Node ${out.machine.node}; load average ${load(out.machine.loadAvgAtStart)} (1/5/15 min) at the start — the machine was shared, so the figures are this machine's on that day.`,
     '',
-    `Ceiling (p99 ≤ ${out.settings.p99LimitMs} ms, ≤ 0.1 % errors, ${out.settings.durationSec} s steps): **${c.ceiling} votes/s**${c.capped ? ' (every rate passed: a floor, not a ceiling)' : `, first failing ${c.firstFailing}/s`}; tried ${out.ceilingSteps.map((s) => `${s.rate} (p99 ${ms(s.p99)}, ${s.passed ? 'pass' : 'fail'})`).join(', ')}.`,
+    `Ceiling (p99 ≤ ${out.settings.p99LimitMs} ms, ≤ 0.1 % errors, ${out.settings.durationSec} s steps): **${c.ceiling} votes/s**${c.capped ? ' (every rate passed: a floor, not a ceiling)' : `, first failing ${c.firstFailing}/s`}; tried ${out.ceilingSteps.map(ceilingStepText).join(', ')}.`,
     '',
   ];
   for (const step of out.steps) {

@@ -20,31 +20,9 @@ const sharedHead = (): Plugin => ({
     ].map((t) => ({ ...t, injectTo: 'head-prepend' as const })),
 });
 
-/**
- * The vote page's early start (src/vote-boot.ts) as a script of its own, `async` in <head>: it runs as
- * soon as it is fetched, not after the page is parsed as the page's module script is (Vite bundles every
- * module script of a page into one). A separate build input, so the tag names its hashed file.
- */
-const voteBoot = (): Plugin => ({
-  name: 'paredao-vote-boot',
-  transformIndexHtml: {
-    order: 'post',
-    handler: (_html, ctx) => {
-      if (!/(^|\/)index\.html$/u.test(ctx.path)) return [];
-      let src = '/src/vote-boot.ts';
-      if (ctx.bundle) {
-        const chunk = Object.values(ctx.bundle).find((c) => c.type === 'chunk' && c.isEntry && c.name === 'vote-boot');
-        if (!chunk) throw new Error('no vote-boot chunk in the bundle');
-        src = `/${chunk.fileName}`;
-      }
-      return [{ tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src }, injectTo: 'head' }];
-    },
-  },
-});
-
 export default defineConfig({
   root,
-  plugins: [sharedHead(), voteBoot()],
+  plugins: [sharedHead()],
   // Relative to the site root so nginx can serve dist/ as-is.
   base: '/',
   build: {
@@ -54,7 +32,6 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         index: resolve(root, 'index.html'),
-        'vote-boot': resolve(root, 'src/vote-boot.ts'),
         resultado: resolve(root, 'resultado.html'),
         painel: resolve(root, 'painel.html'),
         admin: resolve(root, 'admin.html'),

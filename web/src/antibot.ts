@@ -130,51 +130,6 @@ function payloadOf(challenge: Challenge, solution: Solution): string {
   return btoa(JSON.stringify({ challenge: { parameters: challenge.parameters, signature: challenge.signature }, solution }));
 }
 
-/** The page's workers: one pool, shared by the early start and the check. */
-let pool: Workers | null = null;
-const sharedPool = (): Workers => (pool ??= new Workers(workerCount(navigator.hardwareConcurrency)));
-
-/** A proof begun before the check was made: its challenge, then its solution. */
-interface Early {
-  controller: AbortController;
-  challenge: Promise<Challenge>;
-  solution: Promise<Solution | null>;
-}
-let early: Early | null = null;
-/** Set once the check has begun: an early start after that would take the workers from its proof. */
-let checkBegun = false;
-
-/**
- * Starts the workers, asks for a challenge and starts solving it, at once: called by the page's first
- * script (vote-boot.ts), which runs as soon as it is fetched, often while the page is still being parsed
- * and its main script fetched, compiled and run. The check's first verify() without a challenge takes
- * this one over instead of asking for another; once the check has begun, it does nothing. Not for a
- * page that carries a challenge: it solves that.
- */
-export function startEarly(): void {
-  // The boot script is `async`: it may run after the page's main script has begun the check.
-  if (early || checkBegun) return;
-  const workers = sharedPool();
-  workers.warm();
-  const controller = new AbortController();
-  const challenge = fetchChallenge(controller.signal).then((c) => {
-    if (c.parameters.algorithm !== 'SHA-256') throw new Error(`unsupported algorithm ${String(c.parameters.algorithm)}`);
-    return c;
-  });
-  const solution = challenge.then((c) => workers.solve(c, controller.signal));
-  // Taken over by verify(), which reports a failure; until then (or if never), it is not unhandled.
-  challenge.catch(() => undefined);
-  solution.catch(() => undefined);
-  early = { controller, challenge, solution };
-}
-
-/** The early proof, once: later checks ask the api for their own. */
-function takeEarly(): Early | null {
-  const e = early;
-  early = null;
-  return e;
-}
-
 export interface AntibotElements {
   /** Where the events are dispatched (the check's box on the page). */
   host: HTMLElement;
@@ -187,7 +142,7 @@ export interface AntibotElements {
 export class Antibot {
   state: AntibotState = 'unverified';
   payload: string | null = null;
-  private readonly workers = sharedPool();
+  private readonly workers = new Workers(workerCount(navigator.hardwareConcurrency));
   private controller: AbortController | null = null;
   private expiry: number | undefined;
 
@@ -204,25 +159,18 @@ export class Antibot {
     });
   }
 
-  /**
-   * Solves `challenge`, or when none is given the one startEarly() began (the first time) or a fresh one
-   * from the api; a search under way is dropped.
-   */
+  /** Solves `challenge`, or a fresh one from the api when none is given; a search under way is dropped. */
   verify(challenge?: Challenge): void {
     this.abort();
-    checkBegun = true;
-    const head = takeEarly();
-    if (challenge) head?.controller.abort();
     const controller = new AbortController();
     this.controller = controller;
     this.setState('verifying');
     void (async () => {
       try {
-        if (head && !challenge) controller.signal.addEventListener('abort', () => head.controller.abort(), { once: true });
-        const c = challenge ?? (head ? await head.challenge : await fetchChallenge(controller.signal));
+        const c = challenge ?? (await fetchChallenge(controller.signal));
         if (c.parameters.algorithm !== 'SHA-256') throw new Error(`unsupported algorithm ${String(c.parameters.algorithm)}`);
         this.watchExpiry(c.parameters.expiresAt);
-        const solution = head && !challenge ? await head.solution : await this.workers.solve(c, controller.signal);
+        const solution = await this.workers.solve(c, controller.signal);
         if (controller.signal.aborted) return;
         if (!solution) throw new Error('no solution found');
         this.payload = payloadOf(c, solution);

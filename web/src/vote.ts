@@ -1,7 +1,6 @@
 import './style.css';
 import { byId } from './dom.ts';
-import { Antibot, type AntibotState } from './antibot.ts';
-import { storeChallenge, takeStoredChallenge, usableChallenge } from './challenge-store.ts';
+import { Antibot, type AntibotState, type Challenge } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
@@ -193,12 +192,37 @@ const statusText: Record<AntibotState, string> = {
 
 // The api hands out the next challenge with each answer (202, 403 antibot_*): the page solves that one
 // instead of asking GET /api/challenge again. Across the results page it waits in sessionStorage.
+const NEXT_CHALLENGE = 'paredao:proximo-desafio';
 let carried: unknown = takeStoredChallenge();
+
+function usable(challenge: unknown): challenge is Challenge {
+  const expiresAt = (challenge as { parameters?: { expiresAt?: unknown } } | null)?.parameters?.expiresAt;
+  // Enough life left to be solved and sent; otherwise a fresh one is fetched.
+  return typeof expiresAt === 'number' && expiresAt * 1000 - Date.now() > 15_000;
+}
+
+function takeStoredChallenge(): unknown {
+  try {
+    const stored = sessionStorage.getItem(NEXT_CHALLENGE);
+    sessionStorage.removeItem(NEXT_CHALLENGE); // single use: never offered twice
+    return stored ? JSON.parse(stored) : null;
+  } catch {
+    return null; // storage off (private mode) or not JSON: fetch one
+  }
+}
+
+function storeChallenge(challenge: unknown): void {
+  try {
+    if (usable(challenge)) sessionStorage.setItem(NEXT_CHALLENGE, JSON.stringify(challenge));
+  } catch {
+    // storage off: the next page fetches one
+  }
+}
 
 /** Solves the carried challenge if it still has the time, else a fresh one from the api. */
 function restartAntibot(): void {
   state.payload = null;
-  const challenge = usableChallenge(carried) ? carried : undefined;
+  const challenge = usable(carried) ? carried : undefined;
   carried = null;
   antibot.verify(challenge);
 }

@@ -11,7 +11,7 @@
  *   - cgroup (shown beside it, harsher): the whole browser in one CPU cgroup (testkit/src/cpu-cgroup.ts)
  *     whose quota is calibrated so a page loop and a worker loop together run `throttle` times slower:
  *     every process and thread of the browser shares a fraction of ONE core, a one-core phone.
- * Each emulation is checked after the votes with the same loops, in a page of the site and in a worker
+ * Each emulation is checked after the votes with the same load (JSON parsing), in a page of the site and in a worker
  * of it: a page or a worker less than half as slow as asked fails the run. Times come from the pages'
  * own clocks and DOM state, no sleeps:
  *   - page load → proof ready (the form's data-antibot="verified"), first vote, a fresh context each,
@@ -26,6 +26,9 @@
  *   options: --votes=20 --throttle=6 --loads=20 --difficulty=N (default: the api's) --bot-proofs=40
  *            --solver-proofs=6 (challenges solved by altcha's SHA worker and ours, in a phone page)
  *            --emulation=both|devtools|cgroup (which of the two to run; both by default);
+ *            --page-a=DIR (an A/B of the page: DIR is web/dist built from other sources; each first load
+ *            of the first emulation is followed by one of DIR's page, both served from their files by the
+ *            browser's routing; the A/B goes to the log);
  *            any other value than the defaults writes to bench/results/scratch/ and leaves the docs
  */
 import { spawnSync } from 'node:child_process';
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
     'bot-proofs': { type: 'string', default: DEFAULTS['bot-proofs'] },
     emulation: { type: 'string', default: DEFAULTS.emulation },
     'solver-proofs': { type: 'string', default: DEFAULTS['solver-proofs'] },
+    'page-a': { type: 'string' },
   },
   strict: true,
 });
@@ -77,7 +81,7 @@ type Mode = 'devtools' | 'cgroup';
 const MODES: Record<string, Mode[]> = { both: ['devtools', 'cgroup'], devtools: ['devtools'], cgroup: ['cgroup'] };
 if (!(args.emulation in MODES)) throw new Error(`--emulation=${args.emulation}: both, devtools or cgroup`);
 const modes = MODES[args.emulation]!;
-const fullRun = Object.entries(DEFAULTS).every(([k, v]) => args[k as keyof typeof DEFAULTS] === v) && difficulty === defaultDifficulty;
+const fullRun = Object.entries(DEFAULTS).every(([k, v]) => args[k as keyof typeof DEFAULTS] === v) && difficulty === defaultDifficulty && !args['page-a'];
 
 const CHROMIUM = '/usr/bin/chromium';
 const CANDIDATES = ['Participante 1', 'Participante 2'];
@@ -94,11 +98,13 @@ const WORKER_PERIOD_US = 1000;
 /** The self-check's worker, served at a same-origin URL: the site's CSP rightly allows no blob: worker. */
 const LOOP_WORKER = '/bench/loop-worker.js';
 /**
- * The loop: warmed first, then 10⁸ rounds, so the time is the optimised code running (tens of ms
- * unconfined) and not how soon V8's background compiler, which neither emulation slows alike, tiers it up.
+ * The self-check's load: parsing the same 50 kB of JSON 200 times (tens of ms unconfined). Its time is
+ * V8's C++ parser running, not how soon the JIT tiers a JS loop up (which varied tenfold between runs).
  */
-const LOOP_CODE =
-  'const f = (n) => { let x = 0; for (let j = 0; j < n; j++) x = (x + j) | 0; return x; }; f(1e5); f(1e5); const t = performance.now(); const x = f(1e8); postMessage(performance.now() - t + (x === 0.5 ? 1 : 0));';
+const LOOP_BODY =
+  "const s = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ id: i, name: 'participante ' + i, votes: i * 7, on: i % 2 === 0 }))); " +
+  'const f = (n) => { let k = 0; for (let i = 0; i < n; i++) k += JSON.parse(s).length; return k; }; f(5); const t = performance.now(); const k = f(200); const ms = performance.now() - t + (k === 0.5 ? 1 : 0);';
+const LOOP_CODE = `${LOOP_BODY} postMessage(ms);`;
 
 /**
  * In every page, before its scripts: the check's events, touches on the two buttons a voter taps, and
@@ -283,18 +289,23 @@ async function throttlePage(context: BrowserContext, page: Page, phone: Phone): 
   cdp.on('Target.attachedToTarget', (ev) => {
     const send = (id: number, method: string, params: object = {}) =>
       cdp.send('Target.sendMessageToTarget', { sessionId: ev.sessionId, message: JSON.stringify({ id, method, params }) }).catch((err: unknown) => phone.workerAnswers.push(String(err)));
-    if (ev.targetInfo.type === 'worker' && phone.cores) {
-      const cores = phone.cores;
-      cores.attached += 1;
-      try {
-        cores.capture();
-        if (cores.moved < cores.attached) cores.errors.push(`worker ${ev.targetInfo.url}: no DedicatedWorker thread of the browser left to slow`);
-      } catch (err) {
-        cores.errors.push(`worker ${ev.targetInfo.url}: ${err instanceof Error ? err.message : String(err)}`);
+    void (async () => {
+      if (ev.targetInfo.type === 'worker' && phone.cores) {
+        const cores = phone.cores;
+        cores.attached += 1;
+        try {
+          // Its thread may be found by an earlier worker's scan (two starting at once), or show a moment late.
+          for (let tries = 0; cores.capture() === 0 && cores.moved < cores.attached; tries++) {
+            if (tries === 20) throw new Error('no DedicatedWorker thread of the browser left to slow');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        } catch (err) {
+          cores.errors.push(`worker ${ev.targetInfo.url}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        void send(1, 'Emulation.setCPUThrottlingRate', { rate: phone.pageRate });
       }
-      void send(1, 'Emulation.setCPUThrottlingRate', { rate: phone.pageRate });
-    }
-    void send(2, 'Runtime.runIfWaitingForDebugger');
+      void send(2, 'Runtime.runIfWaitingForDebugger');
+    })();
   });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: phone.cores !== null, flatten: false });
 }
@@ -306,15 +317,37 @@ async function newPhone(phone: Phone): Promise<{ context: BrowserContext; page: 
   await context.addInitScript(PROBE);
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') log(`${phone.mode}: page ${m.type()}: ${m.text()}`);
+  });
   if (phone.pageRate > 1) await throttlePage(context, page, phone);
   return { context, page };
 }
 
 const verified = (page: Page) => page.locator('#form-voto[data-antibot="verified"]').waitFor();
 
-async function firstLoad(phone: Phone, url: string): Promise<FirstLoad> {
+/** Serves the page and its assets from `dist` (a web/dist directory), the api from the stack. */
+async function serveDist(context: BrowserContext, url: string, dist: string): Promise<void> {
+  const types: Record<string, string> = { js: 'text/javascript', css: 'text/css', html: 'text/html', svg: 'image/svg+xml' };
+  await context.route(
+    (u) => u.origin === new URL(url).origin && !u.pathname.startsWith('/api/'),
+    (route) => {
+      const path = new URL(route.request().url()).pathname;
+      const file = join(dist, path === '/' ? 'index.html' : path);
+      try {
+        readFileSync(file);
+      } catch {
+        return route.continue();
+      }
+      return route.fulfill({ path: file, contentType: types[file.split('.').pop()!] ?? 'application/octet-stream' });
+    },
+  );
+}
+
+async function firstLoad(phone: Phone, url: string, dist?: string): Promise<FirstLoad> {
   const { context, page } = await newPhone(phone);
   try {
+    if (dist) await serveDist(context, url, dist);
     await page.goto(`${url}/`);
     await verified(page);
     const p = await probe(page);
@@ -366,20 +399,11 @@ async function repeatVotes(phone: Phone, url: string): Promise<RepeatVote[]> {
   }
 }
 
-/** The loop (LOOP_CODE's) on the page's main thread. */
+/** The loop (LOOP_CODE's) on the page's main thread; a string, so the bundler's helpers stay out of the page. */
 const busyLoop = (page: Page) =>
-  page.evaluate(() => {
-    const f = (n: number) => {
-      let x = 0;
-      for (let j = 0; j < n; j++) x = (x + j) | 0;
-      return x;
-    };
-    f(1e5);
-    f(1e5);
-    const t = performance.now();
-    const x = f(1e8);
-    return performance.now() - t + (x === 0.5 ? 1 : 0);
-  });
+  page.evaluate<number>(
+    `(() => { ${LOOP_BODY} return ms; })()`,
+  );
 
 /** The same loop in a dedicated worker of the page, timed by the worker's own clock. */
 const workerLoop = (page: Page) =>
@@ -589,11 +613,29 @@ async function main() {
     for (const phone of phones) await calibrate(phone, plain, stack.url);
     const first = new Map<Phone, FirstLoad[]>(phones.map((p) => [p, []]));
     // Interleaved, so the machine's load falls on both emulations alike.
+    const ab: Record<'A' | 'B', FirstLoad[]> = { A: [], B: [] };
     for (let i = 0; i < loads; i++) {
       for (const phone of phones) {
+        if (args['page-a'] && phone === phones[0]) {
+          // A/B: this tree's page (B) and the other's (A), each from its files, alternating which goes first.
+          for (const side of i % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
+            const l = await firstLoad(phone, stack.url, side === 'A' ? args['page-a'] : join(ROOT, 'web/dist'));
+            ab[side].push(l);
+            log(`A/B ${side} ${i + 1}/${loads}: proof ready ${Math.round(l.readyMs)} ms (${Object.entries(l.phases).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')})`);
+          }
+          first.get(phone)!.push(ab.B.at(-1)!);
+          continue;
+        }
         const l = await firstLoad(phone, stack.url);
         first.get(phone)!.push(l);
         log(`${phone.mode}: first load ${i + 1}/${loads}: proof ready ${Math.round(l.readyMs)} ms (solving ${Math.round(l.solvingMs)} ms, hashing ${Math.round(l.phases.hashingMs)} ms)`);
+      }
+    }
+    if (args['page-a']) {
+      const pct = (xs: number[]) => { const o = [...xs].sort((a, b) => a - b); return `p50 ${Math.round(o[Math.floor((o.length - 1) / 2)]!)}, p95 ${Math.round(o[Math.ceil(0.95 * o.length) - 1]!)}`; };
+      for (const side of ['A', 'B'] as const) {
+        const ls = ab[side];
+        log(`A/B ${side} (${side === 'A' ? args['page-a'] : 'this tree'}), ${ls.length} loads: ready ${pct(ls.map((l) => l.readyMs))}; scripts ${pct(ls.map((l) => l.phases.scriptsMs))}; verifying ${pct(ls.map((l) => l.phases.verifyingMs))}; challenge ${pct(ls.map((l) => l.phases.challengeMs))}; hashing ${pct(ls.map((l) => l.phases.hashingMs))}`);
       }
     }
     const repeat = new Map<Phone, RepeatVote[]>();

@@ -121,7 +121,7 @@ describe('how the CPU was slowed', () => {
 
   it('when the browser ran in a cpu cgroup, then the section gives its quota, the calibration and both loops, and no extrapolated row', () => {
     const text = renderPhone(inCgroup(), 'x.json');
-    expect(text).toContain('CPU cgroup (cgroup v1) of 2400 µs per 20000 µs, 12.0 % of one core, calibrated for 6× (page and worker loops together; rounds: 3333 µs → 9.00×, 2400 µs → 6.20×)');
+    expect(text).toContain('CPU cgroup (cgroup v1) of 2400 µs per 20000 µs, 12.0 % of one core, calibrated for 6× (the load in a page and a worker together; rounds: 3333 µs → 9.00×, 2400 µs → 6.20×)');
     expect(text).toContain('the limit bit in 850 of 900 periods; no DevTools throttling');
     // Medians: page 60 / 10, worker 71 / 11.
     expect(text).toContain('ran 6.0× slower in a phone page and 6.5× slower in its Web Worker');
@@ -209,7 +209,7 @@ describe('the DevTools emulation, judged, with the whole-browser cgroup beside i
     const text = renderPhone(devtools(), 'x.json');
     expect(text).toContain('**The targets are judged on the DevTools emulation**, the method the requirement names');
     expect(text).toContain('Chromium refuses that call on a worker ("Operation is only supported for pages, not workers")');
-    expect(text).toContain('1000 µs per 6500 µs (15.4 % of one core, calibrated for 6× on the worker loop; rounds: 1000 µs per 6000 µs → 5.20×, 1000 µs per 6500 µs → 5.90×; 30 of 30 workers so slowed)');
+    expect(text).toContain('1000 µs per 6500 µs (15.4 % of one core, calibrated for 6× on the load in a worker; rounds: 1000 µs per 6000 µs → 5.20×, 1000 µs per 6500 µs → 5.90×; 30 of 30 workers so slowed)');
     expect(text).toContain('the **whole browser in one CPU cgroup** (28 % of one core)');
     expect(text).toContain('| figure (ms) | samples | DevTools p50 | p95 | max | cgroup p50 | p95 | max |');
     // Ready 1000…1950 judged, twice that beside it: p50 the 10th, p95 the 19th.

@@ -67,7 +67,7 @@ export interface Emulated {
     fallback: string;
     /** Whether the check's dedicated workers were slowed too, and how (or Chromium's answer to the protocol call). */
     workers: { applied: boolean; answer: string };
-    /** The same fixed loop, in ms, on a phone page and on a page of an unconfined browser, after the votes: in the page, and in a worker. */
+    /** The same fixed load (a JS loop in older runs, JSON parsing since), in ms, on a phone page and on a page of an unconfined browser, after the votes: in the page, and in a worker. */
     loops: { page: { throttled: number[]; unthrottled: number[] }; worker: { throttled: number[]; unthrottled: number[] } };
   };
   firstLoads: FirstLoad[];
@@ -267,13 +267,13 @@ const rounds = (c: Calibration[]) => c.map((r) => `${r.quotaUs} µs${r.periodUs 
 function emulationText(run: Emulated, throttle: number): string {
   const t = run.throttling;
   const slow = loopSlowdown(run);
-  const measured = `a fixed JS loop ran ${slow.page.toFixed(1)}× slower in a phone page and ${slow.worker.toFixed(1)}× slower in its Web Worker than in an unconfined Chromium (medians of ${t.loops.page.throttled.length}, after the votes)`;
+  const measured = `the self-check's fixed load ran ${slow.page.toFixed(1)}× slower in a phone page and ${slow.worker.toFixed(1)}× slower in its Web Worker than in an unconfined Chromium (medians of ${t.loops.page.throttled.length}, after the votes)`;
   if (t.method === 'devtools' && t.workerCgroups) {
     const w = t.workerCgroups;
     return (
       `DevTools throttling (\`Emulation.setCPUThrottlingRate\`, rate ${t.pageRate ?? throttle}) on every page; Chromium refuses that call on a worker ("${w.refused}"), ` +
       `so each dedicated worker started paused and its thread ran in a CPU cgroup of its own of ${w.quotaUs} µs per ${w.periodUs} µs ` +
-      `(${((100 * w.quotaUs) / w.periodUs).toFixed(1)} % of one core, calibrated for ${throttle}× on the worker loop; rounds: ${rounds(w.calibration)}; ` +
+      `(${((100 * w.quotaUs) / w.periodUs).toFixed(1)} % of one core, calibrated for ${throttle}× on the load in a worker; rounds: ${rounds(w.calibration)}; ` +
       `${w.moved} of ${w.attached} workers so slowed). Measured: ${measured}`
     );
   }
@@ -281,7 +281,7 @@ function emulationText(run: Emulated, throttle: number): string {
     const c = t.cgroup;
     return (
       `the whole browser (pages, their workers, its other processes) ran in a CPU cgroup (${t.method}) of ${c.quotaUs} µs per ${c.periodUs} µs, ` +
-      `${((100 * c.quotaUs) / c.periodUs).toFixed(1)} % of one core, calibrated for ${throttle}× (page and worker loops together; rounds: ${rounds(c.calibration)}); ` +
+      `${((100 * c.quotaUs) / c.periodUs).toFixed(1)} % of one core, calibrated for ${throttle}× (the load in a page and a worker together; rounds: ${rounds(c.calibration)}); ` +
       `the limit bit in ${c.throttledPeriods} of ${c.periods} periods; no DevTools throttling. Measured: ${measured}`
     );
   }

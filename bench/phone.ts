@@ -195,6 +195,8 @@ class WorkerCores {
   readonly groups: CpuCgroup[] = [];
   attached = 0;
   moved = 0;
+  /** How long each worker was held at its start while its thread was found and moved (this process's clock). */
+  readonly pausedMs: number[] = [];
   readonly errors: string[] = [];
 
   constructor(
@@ -292,6 +294,7 @@ async function throttlePage(context: BrowserContext, page: Page, phone: Phone): 
     void (async () => {
       if (ev.targetInfo.type === 'worker' && phone.cores) {
         const cores = phone.cores;
+        const pausedAt = performance.now();
         cores.attached += 1;
         try {
           // Its thread may be found by an earlier worker's scan (two starting at once), or show a moment late.
@@ -303,6 +306,7 @@ async function throttlePage(context: BrowserContext, page: Page, phone: Phone): 
           cores.errors.push(`worker ${ev.targetInfo.url}: ${err instanceof Error ? err.message : String(err)}`);
         }
         void send(1, 'Emulation.setCPUThrottlingRate', { rate: phone.pageRate });
+        cores.pausedMs.push(performance.now() - pausedAt);
       }
       void send(2, 'Runtime.runIfWaitingForDebugger');
     })();
@@ -646,6 +650,7 @@ async function main() {
       const loops = await measureLoops(phone, plain, stack.url, 5);
       const run: Emulated = { throttling: throttlingOf(phone, loops), firstLoads: first.get(phone)!, repeatVotes: repeat.get(phone)! };
       const slow = loopSlowdown(run);
+      if (phone.cores) log(`${phone.mode}: each worker held at its start while moved: median ${median(phone.cores.pausedMs).toFixed(1)} ms, max ${Math.max(...phone.cores.pausedMs).toFixed(1)} ms`);
       log(`${phone.mode}: after the votes the loop ran ${slow.page.toFixed(2)}× slower in a page, ${slow.worker.toFixed(2)}× in a worker (${loopText(loops)})`);
       const problems = throttlingProblems(run, throttle);
       if (problems.length) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largestDifficultyWithin, parsePhoneOutput, percentiles, phoneTargets, readyAt, renderDifficulty, renderPhone, type PhoneOutput } from './phone-report.js';
+import { largestDifficultyWithin, parsePhoneOutput, percentiles, phoneTargets, readyAt, renderDifficulty, renderPhone, throttlingProblems, type PhoneOutput } from './phone-report.js';
 
 /** A run with 20 of each sample: ready 1000…1950 ms (solving half of it), taps 500…1450 ms. */
 function run(over: { tap?: number[]; ready?: number[]; workersApplied?: boolean } = {}): PhoneOutput {
@@ -121,7 +121,7 @@ describe('how the CPU was slowed', () => {
 
   it('when the browser ran in a cpu cgroup, then the section gives its quota, the calibration and both loops, and no extrapolated row', () => {
     const text = renderPhone(inCgroup(), 'x.json');
-    expect(text).toContain('CPU cgroup (cgroup v1) of 2400 µs per 20000 µs, 12.0 % of one core, calibrated for 6× (page and worker loops together; rounds: 3333 µs → 9.00×, 2400 µs → 6.20×)');
+    expect(text).toContain('CPU cgroup (cgroup v1) of 2400 µs per 20000 µs, 12.0 % of one core, calibrated for 6× (the load in a page and a worker together; rounds: 3333 µs → 9.00×, 2400 µs → 6.20×)');
     expect(text).toContain('the limit bit in 850 of 900 periods; no DevTools throttling');
     // Medians: page 60 / 10, worker 71 / 11.
     expect(text).toContain('ran 6.0× slower in a phone page and 6.5× slower in its Web Worker');
@@ -161,5 +161,71 @@ describe('the bot against the phone', () => {
     expect(renderDifficulty(run(), 'x.json')).toContain('the hashing itself, the only part the difficulty sets, took 484 ms (p50; p95 634 ms)');
     expect(renderDifficulty(run(), 'x.json')).toContain('(p50), 10 in the time the phone spends hashing.');
     expect(renderDifficulty(run(), 'x.json')).toContain('Measured with the CPU throttled 6× (pages only)');
+  });
+});
+
+describe('the DevTools emulation, judged, with the whole-browser cgroup beside it', () => {
+  const devtools = (): PhoneOutput => {
+    const out = run({ workersApplied: true });
+    out.throttling = {
+      method: 'devtools',
+      pageRate: 6,
+      cgroup: null,
+      workerCgroups: { quotaUs: 1000, periodUs: 6500, calibration: [{ quotaUs: 1000, periodUs: 6000, ratio: 5.2 }, { quotaUs: 1000, periodUs: 6500, ratio: 5.9 }], attached: 30, moved: 30, errors: [], refused: 'Operation is only supported for pages, not workers' },
+      fallback: '',
+      workers: { applied: true, answer: "each worker's thread in a cpu cgroup of its own" },
+      loops: { page: { throttled: [60, 61, 59], unthrottled: [10, 10, 11] }, worker: { throttled: [58, 62, 60], unthrottled: [10, 10, 10] } },
+    };
+    out.harsher = {
+      throttling: {
+        method: 'cgroup v1',
+        cgroup: { quotaUs: 1100, periodUs: 4000, calibration: [{ quotaUs: 1000, periodUs: 6000, ratio: 9 }], periods: 900, throttledPeriods: 850 },
+        fallback: '',
+        workers: { applied: true, answer: "in the browser's cgroup v1 cpu cgroup" },
+        loops: { page: { throttled: [80, 81, 79], unthrottled: [10, 10, 11] }, worker: { throttled: [70, 72, 71], unthrottled: [10, 12, 11] } },
+      },
+      firstLoads: out.firstLoads.map((l) => ({ ...l, readyMs: 2 * l.readyMs })),
+      repeatVotes: out.repeatVotes.map((v) => ({ ...v, tapToConfirmationMs: 2 * v.tapToConfirmationMs })),
+    };
+    return out;
+  };
+
+  it('when it was slowed as asked, then there is no problem with it', () => {
+    expect(throttlingProblems(devtools(), 6)).toEqual([]);
+  });
+
+  it('when a worker ran at full speed, or a worker was not moved onto its slow core, then the check names it (the run fails on it)', () => {
+    const fast = devtools();
+    fast.throttling.loops.worker.throttled = [11, 10, 12];
+    expect(throttlingProblems(fast, 6)).toEqual(['the loop ran 1.10× slower in a phone page\'s worker: under 3×, the workers were not throttled (asked 6×)']);
+    const missed = devtools();
+    missed.throttling.workerCgroups!.moved = 29;
+    expect(throttlingProblems(missed, 6)).toEqual(['30 workers started but 29 were moved onto a slowed core']);
+    // The old DevTools-only runs: the page slowed, the worker not.
+    expect(throttlingProblems(run(), 6)).toHaveLength(1);
+  });
+
+  it('says which emulation is judged and why, and shows both side by side', () => {
+    const text = renderPhone(devtools(), 'x.json');
+    expect(text).toContain('**The targets are judged on the DevTools emulation**, the method the requirement names');
+    expect(text).toContain('Chromium refuses that call on a worker ("Operation is only supported for pages, not workers")');
+    expect(text).toContain('1000 µs per 6500 µs (15.4 % of one core, calibrated for 6× on the load in a worker; rounds: 1000 µs per 6000 µs → 5.20×, 1000 µs per 6500 µs → 5.90×; 30 of 30 workers so slowed)');
+    expect(text).toContain('the **whole browser in one CPU cgroup** (28 % of one core)');
+    expect(text).toContain('| figure (ms) | samples | DevTools p50 | p95 | max | cgroup p50 | p95 | max |');
+    // Ready 1000…1950 judged, twice that beside it: p50 the 10th, p95 the 19th.
+    expect(text).toContain('| page load → proof ready, first vote (a fresh context each) | 20 | 1450 | 1900 | 1950 | 2900 | 3800 | 3900 |');
+    expect(text).toContain('| page load → proof ready, first vote, 20 fresh loads: p95 ≤ 3000 ms | p50 1450 ms, p95 1900 ms | yes | p50 2900 ms, p95 3800 ms | **no** |');
+    expect(text).not.toContain('extrapolated');
+    const para = renderDifficulty(devtools(), 'x.json');
+    expect(para).toContain('Measured with the CPU throttled 6× by the DevTools protocol on the page, each proof worker on a core slowed 6×');
+    expect(para).toContain('With the whole browser on one slowed core instead (a CPU cgroup, the harsher figure shown beside it, not judged), the proof was ready in 3800 ms (p95; missed)');
+  });
+
+  it('parses with the cgroup run beside it', () => {
+    const out = devtools();
+    expect(parsePhoneOutput(JSON.parse(JSON.stringify(out)))).toEqual(out);
+    const broken = JSON.parse(JSON.stringify(out)) as { harsher: { firstLoads: unknown[] } };
+    broken.harsher.firstLoads = [];
+    expect(() => parsePhoneOutput(broken)).toThrow(/\/harsher\/firstLoads must NOT have fewer than 1 items/);
   });
 });

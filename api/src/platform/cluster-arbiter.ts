@@ -206,20 +206,31 @@ type Waiter = { resolve: (a: Answer) => void; reject: (e: Error) => void } | nul
 /**
  * In a worker: sends the ops of one event-loop turn as one message, and settles each from the reply.
  * One message is in flight at a time: what arrives meanwhile waits for its reply and goes as the next
- * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC), while a lone
- * vote on an idle worker is sent on the same turn.
+ * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC).
+ *
+ * Proof claims may linger (`claimLingerMs`, the publisher's linger): a vote waits that long for company
+ * before its message to the broker goes anyway, so it spends that wait here, before its claim, and the
+ * votes of one broker message share one claim round trip instead of one each. The publisher then counts
+ * the vote's linger from when it began waiting here (VotePublisher.publish's `since`), so a vote waits
+ * no longer than before. Every other op (a rate-limit count, a release) goes on the turn it was made,
+ * and takes the claims waiting by then with it.
  */
 export class ArbiterClient implements ClaimArbiter {
   private ops: Op[] = [];
   private waiters: Waiter[] = [];
   private seq = 0;
   private scheduled = false;
+  /** performance.now() of the first claim waiting in `ops`, while only claims (and tells) wait: the linger's start. */
+  private lingerSince: number | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<number, { waiters: Waiter[]; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly channel: ArbiterChannel,
     /** A primary that does not answer in this time is taken as gone: its claims and counts fail with 503. */
     private readonly timeoutMs = 5000,
+    /** How long the first of the waiting proof claims waits for others before they go (0: the same turn). */
+    private readonly claimLingerMs = 0,
   ) {
     channel.on('message', (msg) => this.settle(msg));
   }
@@ -261,11 +272,23 @@ export class ArbiterClient implements ClaimArbiter {
   private queue(op: Op, waiter: Waiter): void {
     this.ops.push(op);
     this.waiters.push(waiter);
+    // A lingering claim waits; anything else (a count a request is waiting for) goes now, claims and all.
+    if (op[0] === 'claim' && this.claimLingerMs > 0) this.lingerSince ??= performance.now();
+    else this.lingerSince = null;
     if (this.inFlight.size === 0) this.schedule();
   }
 
   private schedule(): void {
     if (this.scheduled) return;
+    const left = this.lingerSince === null ? 0 : this.lingerSince + this.claimLingerMs - performance.now();
+    if (left > 0) {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = null;
+        this.lingerSince = null;
+        this.schedule();
+      }, left);
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
@@ -273,6 +296,9 @@ export class ArbiterClient implements ClaimArbiter {
   private flush(): void {
     this.scheduled = false;
     if (this.ops.length === 0 || this.inFlight.size > 0) return;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.lingerSince = null;
     const ops = this.ops;
     const waiters = this.waiters;
     this.ops = [];

@@ -6,8 +6,9 @@ import { AppError } from './errors.js';
  * One decision per host for what the api's cluster workers would otherwise each decide alone: the claim
  * of a proof (one 202 per proof) and the rate-limit counts (one count per client, not one per worker).
  * The primary holds the state (HostArbiter); each worker sends its claims and counts in batches, one
- * IPC message each way per batch (ArbiterClient), so under load the cost per vote is a share of one
- * round trip, not a round trip each (docs/ANTIBOT.md gives the measured price). With one api process
+ * IPC message each way per batch (ArbiterClient), so under load, and at any rate for the claims (they
+ * wait out the publisher's linger), the cost per vote is a share of one round trip, not a round trip
+ * each (docs/ANTIBOT.md gives the measured price). With one api process
  * there is no arbiter: the ReplayGuard and express-rate-limit's MemoryStore decide in-process.
  * Why the primary and not a shared store: docs/decisions/0004-host-arbiter.md.
  */

@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     rates: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '20' },
     env: { type: 'string', multiple: true, default: [] },
+    /** Also an idle phase with this many GET /metrics per second on the api: what one aggregated scrape costs. */
+    scrapes: { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -94,6 +96,18 @@ try {
     const a = snap();
     await new Promise((r) => setTimeout(r, idle * 1000));
     diff(a, snap(), idle, 'µs/s', `idle, ${idle} s (load average before ${loadavg()[0]!.toFixed(2)})`);
+  }
+  const scrapes = Number(args.scrapes);
+  if (idle > 0 && scrapes > 0) {
+    const a = snap();
+    let n = 0;
+    const until = Date.now() + idle * 1000;
+    while (Date.now() < until) {
+      await (await fetch(`${stack.apiUrl}/metrics`)).text();
+      n++;
+      await new Promise((r) => setTimeout(r, 1000 / scrapes));
+    }
+    diff(a, snap(), idle, 'µs/s', `idle with ${n} GET /metrics on the api in ${idle} s`);
   }
   for (const rate of args.rates.split(',').map(Number)) {
     const duration = Number(args.duration);

@@ -214,14 +214,17 @@ type Waiter = { resolve: (a: Answer) => void; reject: (e: Error) => void } | nul
  * votes of one broker message share one claim round trip instead of one each. The publisher then counts
  * the vote's linger from when it began waiting here (VotePublisher.publish's `since`), so a vote waits
  * no longer than before. Every other op (a rate-limit count, a release) goes on the turn it was made,
- * and takes the claims waiting by then with it.
+ * without the lingering claims (they go together once their linger is over).
  */
 export class ArbiterClient implements ClaimArbiter {
   private ops: Op[] = [];
   private waiters: Waiter[] = [];
   private seq = 0;
   private scheduled = false;
-  /** performance.now() of the first claim waiting in `ops`, while only claims (and tells) wait: the linger's start. */
+  /** Claims lingering (claimLingerMs > 0), apart from the ops that go at once. */
+  private claims: Op[] = [];
+  private claimWaiters: Waiter[] = [];
+  /** performance.now() of the first claim waiting in `claims`: the linger's start. */
   private lingerSince: number | null = null;
   private lingerTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<number, { waiters: Waiter[]; timer: NodeJS.Timeout }>();
@@ -271,24 +274,36 @@ export class ArbiterClient implements ClaimArbiter {
   }
 
   private queue(op: Op, waiter: Waiter): void {
-    this.ops.push(op);
-    this.waiters.push(waiter);
-    // A lingering claim waits; anything else (a count a request is waiting for) goes now, claims and all.
-    if (op[0] === 'claim' && this.claimLingerMs > 0) this.lingerSince ??= performance.now();
-    else this.lingerSince = null;
+    if (op[0] === 'claim' && this.claimLingerMs > 0) {
+      // A lingering claim waits for its company, on its own clock: a count going meanwhile does not
+      // take it along, or the claims of one broker message would be answered apart.
+      this.lingerSince ??= performance.now();
+      this.claims.push(op);
+      this.claimWaiters.push(waiter);
+    } else {
+      this.ops.push(op);
+      this.waiters.push(waiter);
+    }
     if (this.inFlight.size === 0) this.schedule();
+  }
+
+  /** ms until the waiting claims are due (0: due now or none waiting). */
+  private lingerLeft(): number {
+    return this.lingerSince === null ? 0 : Math.max(0, this.lingerSince + this.claimLingerMs - performance.now());
   }
 
   private schedule(): void {
     if (this.scheduled) return;
-    const left = this.lingerSince === null ? 0 : this.lingerSince + this.claimLingerMs - performance.now();
-    if (left > 0) {
-      this.lingerTimer ??= setTimeout(() => {
-        this.lingerTimer = null;
-        this.lingerSince = null;
-        this.schedule();
-      }, left);
-      return;
+    if (this.ops.length === 0) {
+      const left = this.lingerLeft();
+      if (this.claims.length === 0) return;
+      if (left > 0) {
+        this.lingerTimer ??= setTimeout(() => {
+          this.lingerTimer = null;
+          if (this.inFlight.size === 0) this.schedule();
+        }, left);
+        return;
+      }
     }
     this.scheduled = true;
     setImmediate(() => this.flush());
@@ -296,14 +311,21 @@ export class ArbiterClient implements ClaimArbiter {
 
   private flush(): void {
     this.scheduled = false;
-    if (this.ops.length === 0 || this.inFlight.size > 0) return;
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
-    this.lingerSince = null;
+    if (this.inFlight.size > 0) return;
     const ops = this.ops;
     const waiters = this.waiters;
     this.ops = [];
     this.waiters = [];
+    if (this.claims.length > 0 && this.lingerLeft() === 0) {
+      ops.push(...this.claims);
+      waiters.push(...this.claimWaiters);
+      this.claims = [];
+      this.claimWaiters = [];
+      this.lingerSince = null;
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    if (ops.length === 0) return this.schedule();
     const seq = ++this.seq;
     const timer = setTimeout(() => this.fail(seq), this.timeoutMs);
     this.inFlight.set(seq, { waiters, timer });
@@ -323,7 +345,7 @@ export class ArbiterClient implements ClaimArbiter {
     clearTimeout(batch.timer);
     batch.waiters.forEach((w, i) => w?.resolve(m.answers![i] ?? null));
     // What waited, and what the answers just given lead to on this turn, goes as the next batch.
-    if (this.ops.length > 0) this.schedule();
+    this.schedule();
   }
 
   private fail(seq: number): void {
@@ -332,6 +354,6 @@ export class ArbiterClient implements ClaimArbiter {
     this.inFlight.delete(seq);
     clearTimeout(batch.timer);
     for (const w of batch.waiters) w?.reject(unavailable());
-    if (this.ops.length > 0) this.schedule();
+    this.schedule();
   }
 }

@@ -60,6 +60,19 @@ describe('the publisher linger (PUBLISH_LINGER_MS), against the real RabbitMQ', 
     expect(votes.map((v) => v.voteId).sort()).toEqual([...sent].sort());
   });
 
+  // A cluster worker spends the linger before the proof claim (cluster-arbiter.ts) and passes when the
+  // vote began waiting: the publisher waits only what is left, here nothing, against a 60 s linger.
+  it('when a vote has waited out the linger before it is published, then it goes at the end of its turn', async () => {
+    const { publisher, queue } = await publisherWith(60_000);
+    const first = vote('ana');
+    const second = vote('bruno');
+    const since = performance.now() - 60_000;
+    await Promise.all([publisher.publish(first, since), publisher.publish(second, performance.now())]);
+    const { messages, votes } = await drainMessages(queue);
+    expect(messages).toBe(1);
+    expect(votes.map((v) => v.voteId)).toEqual([first.voteId, second.voteId]);
+  });
+
   // A full message (maxVotes 2) goes at once; a third vote then waits for its confirm. That confirm
   // comes well within the 1 s linger, so the third vote waits on for company, and a fourth vote
   // published once the first two are confirmed joins it (and fills the message, which goes at once).

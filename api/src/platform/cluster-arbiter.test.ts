@@ -106,6 +106,41 @@ describe('HostArbiter and ArbiterClient', () => {
     expect(channel.sent).toBe(2);
   });
 
+  it('when claims linger, then the claims of several turns go as one message once the linger is over, and a rate-limit count meanwhile goes at once without them', async () => {
+    const host = new HostArbiter(expiryMs);
+    const channel = channelTo(host);
+    const client = new ArbiterClient(channel, 5000, 100);
+    const claims: Promise<boolean>[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      claims.push(client.claim(id(500 + turn), Date.now() + expiryMs, 'ana'));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(channel.sent, 'the claims wait out their linger').toBe(0);
+    const settled: boolean[] = [];
+    for (const c of claims) void c.then((ok) => settled.push(ok));
+    expect((await client.limitStore('votes').increment('203.0.113.9')).totalHits).toBe(1);
+    expect(channel.sent, 'the count went alone').toBe(1);
+    expect(settled, 'the claims still linger').toEqual([]);
+    expect(await Promise.all(claims)).toEqual([true, true, true, true, true]);
+    expect(channel.sent).toBe(2);
+    // Without a linger, five claims one after another make five messages.
+    const eager = channelTo(host);
+    const now = new ArbiterClient(eager);
+    for (let n = 0; n < 5; n++) expect(await now.claim(id(510 + n), Date.now() + expiryMs, 'ana')).toBe(true);
+    expect(eager.sent).toBe(5);
+  });
+
+  it('when a lone claim lingers, then it goes once its linger is over, and a copy in the same batch is refused', async () => {
+    const host = new HostArbiter(expiryMs);
+    const channel = channelTo(host);
+    const client = new ArbiterClient(channel, 5000, 20);
+    const t = performance.now();
+    const [a, b] = await Promise.all([client.claim(id(520), Date.now() + expiryMs, 'ana'), client.claim(id(520), Date.now() + expiryMs, 'ana')]);
+    expect(performance.now() - t, "it waited its linger (timers round to the millisecond)").toBeGreaterThanOrEqual(15);
+    expect([a, b]).toEqual([true, false]);
+    expect(channel.sent).toBe(1);
+  });
+
   it('when two workers count one client, then the host holds one count for it, per limit, per window', async () => {
     const host = new HostArbiter(expiryMs);
     const [a, b] = [0, 1].map(() => new ArbiterClient(channelTo(host)).limitStore('login'));

@@ -6,8 +6,9 @@ import { AppError } from './errors.js';
  * One decision per host for what the api's cluster workers would otherwise each decide alone: the claim
  * of a proof (one 202 per proof) and the rate-limit counts (one count per client, not one per worker).
  * The primary holds the state (HostArbiter); each worker sends its claims and counts in batches, one
- * IPC message each way per batch (ArbiterClient), so under load the cost per vote is a share of one
- * round trip, not a round trip each (docs/ANTIBOT.md gives the measured price). With one api process
+ * IPC message each way per batch (ArbiterClient), so under load, and at any rate for the claims (they
+ * wait out the publisher's linger), the cost per vote is a share of one round trip, not a round trip
+ * each (docs/ANTIBOT.md gives the measured price). With one api process
  * there is no arbiter: the ReplayGuard and express-rate-limit's MemoryStore decide in-process.
  * Why the primary and not a shared store: docs/decisions/0004-host-arbiter.md.
  */
@@ -206,20 +207,34 @@ type Waiter = { resolve: (a: Answer) => void; reject: (e: Error) => void } | nul
 /**
  * In a worker: sends the ops of one event-loop turn as one message, and settles each from the reply.
  * One message is in flight at a time: what arrives meanwhile waits for its reply and goes as the next
- * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC), while a lone
- * vote on an idle worker is sent on the same turn.
+ * batch, so the busier the worker, the more ops share a message (Nagle's rule, for IPC).
+ *
+ * Proof claims may linger (`claimLingerMs`, the publisher's linger): a vote waits that long for company
+ * before its message to the broker goes anyway, so it spends that wait here, before its claim, and the
+ * votes of one broker message share one claim round trip instead of one each. The publisher then counts
+ * the vote's linger from when it began waiting here (VotePublisher.publish's `since`), so a vote waits
+ * no longer than before. Every other op (a rate-limit count, a release) goes on the turn it was made,
+ * without the lingering claims (they go together once their linger is over).
  */
 export class ArbiterClient implements ClaimArbiter {
   private ops: Op[] = [];
   private waiters: Waiter[] = [];
   private seq = 0;
   private scheduled = false;
+  /** Claims lingering (claimLingerMs > 0), apart from the ops that go at once. */
+  private claims: Op[] = [];
+  private claimWaiters: Waiter[] = [];
+  /** performance.now() of the first claim waiting in `claims`: the linger's start. */
+  private lingerSince: number | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Map<number, { waiters: Waiter[]; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly channel: ArbiterChannel,
     /** A primary that does not answer in this time is taken as gone: its claims and counts fail with 503. */
     private readonly timeoutMs = 5000,
+    /** How long the first of the waiting proof claims waits for others before they go (0: the same turn). */
+    private readonly claimLingerMs = 0,
   ) {
     channel.on('message', (msg) => this.settle(msg));
   }
@@ -259,24 +274,58 @@ export class ArbiterClient implements ClaimArbiter {
   }
 
   private queue(op: Op, waiter: Waiter): void {
-    this.ops.push(op);
-    this.waiters.push(waiter);
+    if (op[0] === 'claim' && this.claimLingerMs > 0) {
+      // A lingering claim waits for its company, on its own clock: a count going meanwhile does not
+      // take it along, or the claims of one broker message would be answered apart.
+      this.lingerSince ??= performance.now();
+      this.claims.push(op);
+      this.claimWaiters.push(waiter);
+    } else {
+      this.ops.push(op);
+      this.waiters.push(waiter);
+    }
     if (this.inFlight.size === 0) this.schedule();
+  }
+
+  /** ms until the waiting claims are due (0: due now or none waiting). */
+  private lingerLeft(): number {
+    return this.lingerSince === null ? 0 : Math.max(0, this.lingerSince + this.claimLingerMs - performance.now());
   }
 
   private schedule(): void {
     if (this.scheduled) return;
+    if (this.ops.length === 0) {
+      const left = this.lingerLeft();
+      if (this.claims.length === 0) return;
+      if (left > 0) {
+        this.lingerTimer ??= setTimeout(() => {
+          this.lingerTimer = null;
+          if (this.inFlight.size === 0) this.schedule();
+        }, left);
+        return;
+      }
+    }
     this.scheduled = true;
     setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
-    if (this.ops.length === 0 || this.inFlight.size > 0) return;
+    if (this.inFlight.size > 0) return;
     const ops = this.ops;
     const waiters = this.waiters;
     this.ops = [];
     this.waiters = [];
+    if (this.claims.length > 0 && this.lingerLeft() === 0) {
+      ops.push(...this.claims);
+      waiters.push(...this.claimWaiters);
+      this.claims = [];
+      this.claimWaiters = [];
+      this.lingerSince = null;
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    if (ops.length === 0) return this.schedule();
     const seq = ++this.seq;
     const timer = setTimeout(() => this.fail(seq), this.timeoutMs);
     this.inFlight.set(seq, { waiters, timer });
@@ -296,7 +345,7 @@ export class ArbiterClient implements ClaimArbiter {
     clearTimeout(batch.timer);
     batch.waiters.forEach((w, i) => w?.resolve(m.answers![i] ?? null));
     // What waited, and what the answers just given lead to on this turn, goes as the next batch.
-    if (this.ops.length > 0) this.schedule();
+    this.schedule();
   }
 
   private fail(seq: number): void {
@@ -305,6 +354,6 @@ export class ArbiterClient implements ClaimArbiter {
     this.inFlight.delete(seq);
     clearTimeout(batch.timer);
     for (const w of batch.waiters) w?.reject(unavailable());
-    if (this.ops.length > 0) this.schedule();
+    this.schedule();
   }
 }

@@ -134,7 +134,7 @@ export const apiEnv = z.object({
     // few ms more latency, and fewer messages at 5000/s too (bench/results/lowrate-ab-2026-12-05.md).
     .default(8)
     .describe(
-      "Group commit at an ordinary rate: the least time the first vote of a message waits for others to share it, also when the previous message's confirm comes back sooner (0: until the end of the event-loop turn, or that confirm). Under load the confirm wait is the longer and this adds nothing; at an ordinary rate it spaces the messages, and fewer, larger messages cost the broker and the consumer less. Each vote waits up to this much longer",
+      "Group commit at an ordinary rate: the least time the first vote of a message waits for others to share it, also when the previous message's confirm comes back sooner (0: until the end of the event-loop turn, or that confirm). Under load the confirm wait is the longer and this adds nothing; at an ordinary rate it spaces the messages, and fewer, larger messages cost the broker and the consumer less. In a cluster worker the wait comes before the proof claim, so the votes of one message share one claim round trip to the primary. Each vote waits up to this much longer",
     ),
   // Admission control (api/src/votes/admission.ts): past the bound a vote gets a fast 503 `overloaded`.
   VOTE_MAX_IN_FLIGHT: z

@@ -53,7 +53,10 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     metrics,
   });
   // In a cluster worker, proof claims and rate-limit counts are decided once per host, by the primary.
-  const arbiter = cluster.isWorker ? new ArbiterClient({ send: (m, done) => process.send!(m, done), on: (_e, l) => process.on('message', l) }) : null;
+  // Its proof claims linger as long as the publisher would (one claim round trip per broker message).
+  const arbiter = cluster.isWorker
+    ? new ArbiterClient({ send: (m, done) => process.send!(m, done), on: (_e, l) => process.on('message', l) }, 5000, config.PUBLISH_LINGER_MS)
+    : null;
   // Across hosts (PROOF_CLAIMS=store), each claim the host took is then taken in the store too.
   const sharedClaims = config.PROOF_CLAIMS === 'store' ? { store, onConflict: () => metrics.proofClaimConflicts.inc() } : null;
   const replayGuard = new ReplayGuard(store, config.ANTIBOT_EXPIRY_SECONDS * 1000, log, Date.now(), arbiter, sharedClaims);

@@ -112,21 +112,26 @@ export class Publisher extends EventEmitter {
    * RabbitMQ's and the consumer's cost is per message (docs/BENCHMARKS.md). Under load the confirm wait
    * is the longer and groups the votes; at an ordinary rate confirms come back within a vote or two,
    * and the linger is what spaces the messages, where the latency budget has room for it.
+   *
+   * The linger counts from `since` (performance.now()), when the vote began waiting for company: a
+   * cluster worker spends it before the vote's proof claim (cluster-arbiter.ts), so the votes of one
+   * message share that claim's round trip, and the publisher then waits only what is left of it.
    */
-  publish(vote: Omit<VoteMessage, 'v'>): Promise<void> {
+  publish(vote: Omit<VoteMessage, 'v'>, since = performance.now()): Promise<void> {
     // Every broker address failed: answer 503 at once. Between a lost channel and that, the publisher
     // is moving to another cluster node, and the vote waits for it (see send()).
     if (!this.ch && this.unreachable) return Promise.reject(brokerUnavailable());
     const entry = encodeBatchEntry(vote);
     return new Promise<void>((resolve, reject) => {
-      if (this.pending.length === 0) this.pendingSince = performance.now();
+      if (this.pending.length === 0) this.pendingSince = since;
       this.pending.push({ entry, voteId: vote.voteId, resolve, reject });
       this.pendingBytes += entry.length + 1;
       this.inFlight++;
       const { maxVotes, maxBytes, maxWaitMs, lingerMs = 0 } = this.opts.batch;
+      const lingerLeft = this.pendingSince + lingerMs - performance.now();
       if (this.pending.length >= maxVotes || this.pendingBytes >= maxBytes) this.flush();
-      else if (this.messagesInFlight > 0) this.flushTimer ??= setTimeout(() => this.flush(), Math.max(maxWaitMs, lingerMs));
-      else if (lingerMs > 0) this.flushTimer ??= setTimeout(() => this.flush(), lingerMs);
+      else if (this.messagesInFlight > 0) this.flushTimer ??= setTimeout(() => this.flush(), Math.max(maxWaitMs, lingerLeft));
+      else if (lingerLeft > 0) this.flushTimer ??= setTimeout(() => this.flush(), lingerLeft);
       else this.flushSoon ??= setImmediate(() => this.flush());
     });
   }

@@ -29,8 +29,11 @@ export function paredaoTaking(paredao: Paredao | null, at: number, mode: VoteMod
 
 export interface VotePublisher {
   readonly ready: boolean;
-  /** Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise. */
-  publish(vote: Omit<VoteMessage, 'v'>): Promise<void>;
+  /**
+   * Resolves once the broker confirmed the message holding the vote; rejects with an AppError otherwise.
+   * `since` (performance.now()): when the vote began waiting for company, if before this call.
+   */
+  publish(vote: Omit<VoteMessage, 'v'>, since?: number): Promise<void>;
 }
 
 export interface VoteServiceDeps {
@@ -71,11 +74,14 @@ export class VoteService {
     const { id: paredaoId } = paredaoTaking(paredao, at, 'torcida', candidateId);
     if (website) throw new AppError(403, 'antibot_honeypot', 'Voto recusado pela verificação anti-robô.');
     const voteId = antibot.verify(altcha, at);
+    // In a cluster worker the claim may linger for company (cluster-arbiter.ts): that wait counts as
+    // the publisher's linger, which a vote spends once.
+    const since = performance.now();
     if (!(await replayGuard.claim(voteId, at, candidateId))) {
       throw new AppError(403, 'antibot_replayed', 'Esta verificação anti-robô já foi usada. Uma nova está sendo feita.');
     }
     try {
-      await publisher.publish({ voteId, paredaoId, candidateId, acceptedAt: at, reqId, mode: 'torcida' });
+      await publisher.publish({ voteId, paredaoId, candidateId, acceptedAt: at, reqId, mode: 'torcida' }, since);
     } catch (err) {
       replayGuard.release(voteId);
       throw err;

@@ -213,17 +213,22 @@ export function targets(out: BenchOutput): TargetResult[] {
       short: `CPU per vote ≤ 1.1 × the floor's (${r.toFixed(2)})`,
     });
   }
-  const saturated = votes.find((s) => s.rate === stack.rate && s.passed);
+  // The saturated cost: at 5000/s, the rate the requirement's own figures call saturated, when the run
+  // has that step; else at the ceiling. The other is shown beside it, with the floor's own ratio.
+  const atCeiling = votes.find((s) => s.rate === stack.rate && s.passed);
+  const saturated = at5000 ?? atCeiling;
   if (at1000 && saturated && saturated !== at1000) {
+    const ratioText = (high: StepReport) => `${at1000.cpuUsPerVote.toFixed(0)} / ${high.cpuUsPerVote.toFixed(0)} µs = ${(at1000.cpuUsPerVote / high.cpuUsPerVote).toFixed(2)}`;
     const r = at1000.cpuUsPerVote / saturated.cpuUsPerVote;
+    const ceilingToo = atCeiling && atCeiling !== saturated && atCeiling !== at1000 ? `; at the ceiling (${atCeiling.rate}/s): ${ratioText(atCeiling)}` : '';
     const floorLow = out.floor?.find((f) => f.rate === 1000);
     const floorHigh = out.floor?.find((f) => f.rate === saturated.rate);
-    const floorRatio = floorLow && floorHigh ? `; the bare-pipeline floor's own, same rates: ${floorLow.cpuUsPerVote.toFixed(0)} / ${floorHigh.cpuUsPerVote.toFixed(0)} µs = ${(floorLow.cpuUsPerVote / floorHigh.cpuUsPerVote).toFixed(2)}` : '';
+    const floorRatio = floorLow && floorHigh ? `; the bare-pipeline floor's own, ${floorHigh.rate}/s: ${floorLow.cpuUsPerVote.toFixed(0)} / ${floorHigh.cpuUsPerVote.toFixed(0)} µs = ${(floorLow.cpuUsPerVote / floorHigh.cpuUsPerVote).toFixed(2)}` : '';
     list.push({
-      target: 'CPU per vote at 1000/s ≤ 2 × at the ceiling (saturated)',
-      measured: `${at1000.cpuUsPerVote.toFixed(0)} / ${saturated.cpuUsPerVote.toFixed(0)} µs (at ${saturated.rate}/s) = ${r.toFixed(2)}${floorRatio}`,
+      target: 'CPU per vote at 1000/s ≤ 2 × the saturated cost (at 5000/s)',
+      measured: `at ${saturated.rate}/s: ${ratioText(saturated)}${ceilingToo}${floorRatio}`,
       met: r <= 2,
-      short: `CPU per vote at 1000/s ≤ 2 × at the ceiling (${r.toFixed(2)})`,
+      short: `CPU per vote at 1000/s ≤ 2 × at ${saturated.rate}/s (${r.toFixed(2)})`,
     });
   }
   const ratioTarget = (label: string, of: string, ratio: { ratio: number } | { why: string } | null | undefined, theirs: CeilingSearch | null | undefined) => {

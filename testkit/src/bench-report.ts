@@ -126,7 +126,7 @@ export interface BenchOutput {
 
 const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(1) : v.toFixed(0));
 const pct = (v: number) => `${(v * 100).toFixed(v && v < 0.001 ? 3 : 2)} %`;
-const statusText = (s: Record<number, number>, networkErrors: number, dropped: number) => {
+export const statusText = (s: Record<number, number>, networkErrors: number, dropped: number) => {
   const parts = Object.entries(s)
     .filter(([code]) => code !== '202')
     .map(([code, n]) => `${code}×${n}`);
@@ -137,8 +137,8 @@ const statusText = (s: Record<number, number>, networkErrors: number, dropped: n
 export const mark = (ok: boolean) => (ok ? 'yes' : '**no**');
 const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
 const GROUPS = ['nginx', 'api', 'consumer', 'rabbitmq', 'monitoring'];
-/** One process group's CPU per accepted request in a step (0 when the step has no such group). */
-const perVote = (s: Pick<StepReport, 'cpu' | 'accepted'>, group: string) => (s.cpu[group] && s.accepted ? s.cpu[group].cpuUs / s.accepted : 0);
+/** One process group's CPU per accepted request in a step (null when the step has no such group). */
+export const usPerVote = (s: StepReport, group: string): number | null => (s.cpu[group] && s.accepted ? s.cpu[group].cpuUs / s.accepted : null);
 
 /** "5250/s (first failing 5500/s)", or what the run can say of a ceiling. */
 function ceilingText(c: CeilingSearch | null | undefined): string {
@@ -202,7 +202,7 @@ export function targets(out: BenchOutput): TargetResult[] {
     const r = cpuStep.cpuUsPerVote / floorStep.cpuUsPerVote;
     const added = GROUPS.filter((g) => cpuStep.cpu[g] || floorStep.cpu[g])
       .map((g) => {
-        const d = perVote(cpuStep, g) - perVote(floorStep, g);
+        const d = (usPerVote(cpuStep, g) ?? 0) - (usPerVote(floorStep, g) ?? 0);
         return `${g} ${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(0)}`;
       })
       .join(', ');
@@ -287,7 +287,7 @@ export function renderMarkdown(out: BenchOutput): string {
   );
   lines.push('|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---|');
   for (const s of steps) {
-    const perVote = groupsShown.map((g) => (s.cpu[g] && s.accepted ? (s.cpu[g].cpuUs / s.accepted).toFixed(0) : '–')).join(' / ');
+    const perVote = groupsShown.map((g) => usPerVote(s, g)?.toFixed(0) ?? '–').join(' / ');
     const label = s.kind === 'votes+results' ? `${s.rate} + ${s.results?.rate ?? 0} results reads/s` : String(s.rate);
     lines.push(
       `| ${label} | ${s.acceptedPerSec.toFixed(0)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${statusText(s.statuses, s.networkErrors, s.dropped)} | ${pct(s.errorRate)} | ` +
@@ -312,7 +312,7 @@ export function renderMarkdown(out: BenchOutput): string {
     lines.push(`| req/s offered | accepted/s | p50 ms | p99 ms | max ms | errors | CPU µs/request: total (${shown.join(' / ')}) | other processes, cores | load avg before | passes |`);
     lines.push('|---:|---:|---:|---:|---:|---|---:|---:|---:|---|');
     for (const b of list) {
-      const parts = shown.map((g) => (b.cpu[g] && b.accepted ? perVote(b, g).toFixed(0) : '–')).join(' / ');
+      const parts = shown.map((g) => usPerVote(b, g)?.toFixed(0) ?? '–').join(' / ');
       lines.push(
         `| ${b.rate} | ${b.acceptedPerSec.toFixed(0)} | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} | ${ms(b.latency.max)} | ${statusText(b.statuses, b.networkErrors, b.dropped)} | ${b.cpuUsPerVote.toFixed(0)} (${parts}) | ${b.otherProcessesCores.toFixed(2)} | ${b.loadAvgBefore[0]?.toFixed(2) ?? '–'} | ${mark(b.passed)} |`,
       );

@@ -4,7 +4,7 @@
  * bench/quorum-leader.ts result, and the cores each takes for the record rate at a stated utilisation.
  */
 import { fastestLeaderCosts, leaderCost, spreadSplit, type LeaderCost, type QuorumOutput } from './quorum.js';
-import type { BenchOutput, StepReport } from './bench-report.js';
+import { usPerVote, type BenchOutput, type StepReport } from './bench-report.js';
 
 /** The record paredão's peak, votes/s. */
 export const TARGET = 25_000;
@@ -24,8 +24,6 @@ export const ROLES: { group: string; role: string }[] = [
   { group: 'rabbitmq', role: 'RabbitMQ, one node (a quorum queue without followers)' },
   { group: 'monitoring', role: 'Prometheus and Alertmanager (not per vote: scrapes)' },
 ];
-
-export const usPerVote = (s: StepReport, group: string): number | null => (s.cpu[group] && s.accepted ? s.cpu[group].cpuUs / s.accepted : null);
 
 /** The highest passing votes step, the 1000/s step and the first failing step of a bench run. */
 export function benchSteps(out: BenchOutput): { top: StepReport; at1000: StepReport | undefined; failing: StepReport | undefined } {

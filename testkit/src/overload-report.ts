@@ -1,4 +1,4 @@
-import type { CeilingSearch } from './bench-report.js';
+import { statusText, type CeilingSearch } from './bench-report.js';
 
 /** bench/overload.ts's raw output (bench/results/overload-<date>.json). */
 export interface OverloadOutput {
@@ -95,10 +95,10 @@ export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS)
 
 /** "3000 (p99 49 ms, 0.42 % errors: 503×126, 120 of them by nginx; fail)": which admission line refused, where the run recorded it. */
 export function ceilingStepText(s: OverloadOutput['ceilingSteps'][number]): string {
-  const refused = s.statuses ? Object.entries(s.statuses).filter(([code]) => code !== '202') : [];
+  const refused = s.statuses ? statusText(s.statuses, 0, 0) : 'none';
   const errors =
     s.errorRate > 0
-      ? `, ${(s.errorRate * 100).toFixed(2)} % errors${refused.length ? `: ${refused.map(([c, k]) => `${c}×${k}`).join(', ')}` : ''}${s.edgeRefused !== undefined ? `, ${s.edgeRefused} of them by nginx` : ''}`
+      ? `, ${(s.errorRate * 100).toFixed(2)} % errors${refused === 'none' ? '' : `: ${refused}`}${s.edgeRefused !== undefined ? `, ${s.edgeRefused} of them by nginx` : ''}`
       : '';
   return `${s.rate} (p99 ${ms(s.p99)}${errors}; ${s.passed ? 'pass' : 'fail'})`;
 }

@@ -60,12 +60,14 @@ export const CEILING_ARGS = {
   duration: { type: 'string' },
   ladder: { type: 'string' },
   resolution: { type: 'string' },
+  /** Connections the load client keeps open per step (default STEP_CONNECTIONS); such a run is an A/B, into scratch/. */
+  connections: { type: 'string' },
 } as const;
 
 /** Connections the load client keeps open in every step. */
 export const STEP_CONNECTIONS = 256;
 
 /** One open-loop step of a ceiling search: its connections open before the step's clock starts, not as its first requests wait. */
-export function stepLoad(url: string, ratePerSec: number, durationSec: number, proofs: string[], candidates: string[]): LoadOptions {
-  return { url, ratePerSec, durationSec, proofs, candidates, connections: STEP_CONNECTIONS, warmConnections: true };
+export function stepLoad(url: string, ratePerSec: number, durationSec: number, proofs: string[], candidates: string[], connections = STEP_CONNECTIONS): LoadOptions {
+  return { url, ratePerSec, durationSec, proofs, candidates, connections, warmConnections: true };
 }

@@ -99,13 +99,11 @@ export class Antibot {
       throw new AppError(403, 'antibot_expired', 'A verificação anti-robô expirou. Uma nova está sendo feita.');
     }
     const invalid = () => new AppError(403, 'antibot_invalid', 'A verificação anti-robô falhou.');
-    // The signature is 64 lowercase hex digits (decode checked it): compared as the 32 bytes it spells.
-    if (!timingSafeEqual(hmac(this.signatureKey, canonicalJson(params)), Buffer.from(challenge.signature!, 'hex'))) throw invalid();
+    if (!safeEqualHex(challenge.signature!, hmacHex(this.signatureKey, canonicalJson(params)))) throw invalid();
     if (!/^(?:[0-9a-f]{2})+$/.test(solution.derivedKey) || !Number.isInteger(solution.counter) || solution.counter < 0 || solution.counter > 0xffffffff) {
       throw invalid();
     }
-    const keySignature = params.keySignature;
-    if (typeof keySignature !== 'string' || !HEX_256.test(keySignature) || !timingSafeEqual(hmac(this.keyKey, Buffer.from(solution.derivedKey, 'hex')), Buffer.from(keySignature, 'hex'))) {
+    if (typeof params.keySignature !== 'string' || !safeEqualHex(params.keySignature, hmacHex(this.keyKey, Buffer.from(solution.derivedKey, 'hex')))) {
       throw invalid();
     }
     return voteIdOf(challenge.signature!);
@@ -120,13 +118,6 @@ export function voteIdOf(signature: string): string {
 function hmacHex(key: KeyObject, data: string | Buffer): string {
   return createHmac('sha256', key).update(data).digest('hex');
 }
-
-function hmac(key: KeyObject, data: string | Buffer): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-/** A SHA-256 digest in lowercase hex, as this server writes signatures. */
-const HEX_256 = /^[0-9a-f]{64}$/;
 
 /**
  * Random bytes drawn from a buffer refilled by the system's generator when used up: the same bytes
@@ -170,6 +161,10 @@ function canonicalJson(params: Record<string, unknown>): string {
   return JSON.stringify(params);
 }
 
+function safeEqualHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
 /** altcha-lib's canonical form: object keys sorted recursively, undefined values dropped. */
 function sortKeys(v: unknown): unknown {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
@@ -193,7 +188,7 @@ function decode(b64: string): Payload | null {
     const p = JSON.parse(Buffer.from(b64, 'base64').toString('utf8')) as Partial<Payload> | null;
     if (!p || typeof p !== 'object') return null;
     const c = p.challenge as Partial<Challenge> | undefined;
-    if (!c || typeof c !== 'object' || typeof c.signature !== 'string' || !HEX_256.test(c.signature)) return null;
+    if (!c || typeof c !== 'object' || typeof c.signature !== 'string' || !/^[0-9a-f]{64}$/.test(c.signature)) return null;
     if (!c.parameters || typeof c.parameters !== 'object' || Array.isArray(c.parameters)) return null;
     const s = p.solution;
     if (!s || typeof s !== 'object' || typeof s.counter !== 'number' || typeof s.derivedKey !== 'string' || s.derivedKey.length > 1024) return null;

@@ -100,10 +100,8 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   const revoked = await auth.revokeStale();
   if (revoked > 0) log.info({ revoked }, 'admin sessions of another password (or expired) ended');
 
-  // Sampled off the hot path: a vote reads the last window's figure (admission.ts). Four samples per
-  // window: each sample is a wakeup of an otherwise idle process, and the refusals start at a mean
-  // delay of VOTE_MAX_LOOP_DELAY_MS (100 ms by default), where even 10 ms sampling takes one per turn.
-  const loopDelay = new LoopDelay({ resolutionMs: 25, windowMs: 100 });
+  // Sampled off the hot path: a vote reads the last window's figure (admission.ts).
+  const loopDelay = new LoopDelay({ resolutionMs: 10, windowMs: 100 });
   if (config.VOTE_MAX_LOOP_DELAY_MS > 0) loopDelay.start();
 
   const verifier = config.CPF_VERIFIER_URL ? httpVerifier(config.CPF_VERIFIER_URL, config.CPF_VERIFIER_TIMEOUT_MS) : digitsOnlyVerifier;

@@ -1,11 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { backoffDelay } from '@paredao/contract';
 import { closeLogger, ConfigError, createLogger, redactUrl } from '@paredao/core';
 import { pino, type Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import { CLAIM_FD, streamChannel, WORKER_STDIO } from './platform/claim-channel.js';
 import { HostArbiter, serveArbiter } from './platform/cluster-arbiter.js';
 import { loadApiConfig, publicOrigins, type ApiConfig } from './platform/config.js';
 import { startApi } from './platform/worker.js';
@@ -84,11 +83,9 @@ function runPrimary(cfg: ApiConfig, logger: Logger) {
   const arbiter = new HostArbiter(cfg.ANTIBOT_EXPIRY_SECONDS * 1000);
   let stopping = false;
   let crashes = 0;
-  // Each worker gets a stream of its own for the arbiter's batches (claim-channel.ts).
-  cluster.setupPrimary({ stdio: [...WORKER_STDIO] });
   const fork = () => {
     const w = cluster.fork();
-    serveArbiter(arbiter, streamChannel(w.process.stdio[CLAIM_FD] as Socket), w.id);
+    serveArbiter(arbiter, w, w.id);
     w.on('message', (msg: { type?: string; id?: string }) => {
       if (msg?.type !== 'paredao:metrics:req') return;
       aggregator.clusterMetrics().then(

@@ -15,7 +15,6 @@ import { ReplayGuard } from '../votes/replay-guard.js';
 import { digitsOnlyVerifier, httpVerifier } from '../voters/verifier.js';
 import { voterParts } from '../voters/voters.js';
 import { createApp } from './app.js';
-import { workerClaimChannel } from './claim-channel.js';
 import { ArbiterClient } from './cluster-arbiter.js';
 import { publicOrigins, type ApiConfig } from './config.js';
 import { LoopDelay } from './loop-delay.js';
@@ -56,7 +55,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   // In a cluster worker, proof claims and rate-limit counts are decided once per host, by the primary.
   // Its proof claims linger as long as the publisher would (one claim round trip per broker message).
   const arbiter = cluster.isWorker
-    ? new ArbiterClient(workerClaimChannel(), 5000, config.PUBLISH_LINGER_MS)
+    ? new ArbiterClient({ send: (m, done) => process.send!(m, done), on: (_e, l) => process.on('message', l) }, 5000, config.PUBLISH_LINGER_MS)
     : null;
   // Across hosts (PROOF_CLAIMS=store), each claim the host took is then taken in the store too.
   const sharedClaims = config.PROOF_CLAIMS === 'store' ? { store, onConflict: () => metrics.proofClaimConflicts.inc() } : null;

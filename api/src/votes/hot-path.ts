@@ -12,6 +12,7 @@ import type { VoteService } from './votes.js';
 /** The same limit as express.json({ limit: '8kb' }) on the Express route. */
 export const VOTE_BODY_LIMIT = 8 * 1024;
 const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_STORE = { 'cache-control': 'no-store' };
 
 export interface HotPathDeps {
   votes: VoteService;
@@ -40,27 +41,32 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
   const { votes, antibot, metrics, log } = deps;
   const leave = () => deps.admission.leave();
-  // Metric children by status code: no label objects per request.
-  const requests = new Map<string, { inc: () => void }>();
-  const durations = new Map<string, { observe: (v: number) => void }>();
-  const rejected = new Map<string, { inc: () => void }>();
-  const record = (method: string, route: string, status: number, started: bigint) => {
-    const key = `${method} ${route} ${status}`;
-    let c = requests.get(key);
-    if (!c) requests.set(key, (c = metrics.httpRequests.labels(method, route, String(status))));
-    let h = durations.get(key);
-    if (!h) durations.set(key, (h = metrics.httpDuration.labels(method, route, String(status))));
-    c.inc();
-    h.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  // Metric children per route and status code, looked up by the status number: no label objects and
+  // no key string per request.
+  const recorder = (method: string, route: string) => {
+    const children = new Map<number, { requests: { inc: () => void }; duration: { observe: (v: number) => void } }>();
+    return (status: number, started: bigint) => {
+      let c = children.get(status);
+      if (!c) {
+        const code = String(status);
+        children.set(status, (c = { requests: metrics.httpRequests.labels(method, route, code), duration: metrics.httpDuration.labels(method, route, code) }));
+      }
+      c.requests.inc();
+      c.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    };
   };
+  const recordVote = recorder('POST', '/api/votes');
+  const recordChallenge = recorder('GET', '/api/challenge');
+  const rejected = new Map<string, { inc: () => void }>();
 
+  /**
+   * The whole answer in one writeHead with a flat header list: no header map built per response (the
+   * rate-limit headers, set before, are merged by node:http's own slow path).
+   */
   const send = (res: ServerResponse, status: number, reqId: string, body: string, headers?: Record<string, string>) => {
-    res.statusCode = status;
-    res.setHeader('content-type', JSON_TYPE);
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.setHeader('x-request-id', reqId);
-    if (headers) for (const k in headers) res.setHeader(k, headers[k]!);
-    res.end(body);
+    const list = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', reqId];
+    if (headers) for (const k in headers) list.push(k, headers[k]!);
+    res.writeHead(status, list).end(body);
   };
 
   const fail = (req: IncomingMessage, res: ServerResponse, reqId: string, err: unknown, started: bigint) => {
@@ -73,7 +79,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     if (!r) rejected.set(e.code, (r = metrics.votesRejected.labels(e.code, 'torcida')));
     r.inc();
     if (!res.headersSent) send(res, e.status, reqId, votes.errorBody(e), e.headers);
-    record('POST', '/api/votes', e.status, started);
+    recordVote(e.status, started);
   };
 
   const vote = (req: IncomingMessage, res: ServerResponse, reqId: string, started: bigint) => {
@@ -120,7 +126,7 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
       votes.accept(body, reqId).then(
         (accepted) => {
           send(res, 202, reqId, JSON.stringify(accepted));
-          record('POST', '/api/votes', 202, started);
+          recordVote(202, started);
         },
         (err: unknown) => fail(req, res, reqId, err, started),
       );
@@ -149,9 +155,8 @@ export function withHotPath(deps: HotPathDeps, fallback: Handler): Handler {
     const reqId = requestIdOf(req.headers['x-request-id']);
     if (isChallenge) {
       // A challenge is single use: never cached.
-      res.setHeader('cache-control', 'no-store');
-      send(res, 200, reqId, JSON.stringify(antibot.challenge(deps.now())));
-      return record('GET', '/api/challenge', 200, started);
+      send(res, 200, reqId, JSON.stringify(antibot.challenge(deps.now())), NO_STORE);
+      return recordChallenge(200, started);
     }
     // Admission first: a refusal costs no body read, no rate-limit count (an IPC round trip in a
     // cluster), no proof check and no publish.

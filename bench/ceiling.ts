@@ -62,12 +62,36 @@ export const CEILING_ARGS = {
   resolution: { type: 'string' },
   /** Connections the load client keeps open per step (default STEP_CONNECTIONS); such a run is an A/B, into scratch/. */
   connections: { type: 'string' },
+  /** The load driver's nice value during a step (default DRIVER_NICE); such a run is an A/B, into scratch/. */
+  'driver-nice': { type: 'string' },
 } as const;
 
 /** Connections the load client keeps open in every step. */
 export const STEP_CONNECTIONS = 256;
 
+/**
+ * The load driver's nice value while a step runs (testkit/src/load.ts `nice`). The driver stands in for
+ * clients on other machines but shares the system's two cores; at the system's own priority a saturated
+ * stack kept it waiting, and that wait was counted as the system's latency and as dropped sends
+ * (bench/results/driver-nice-ab-2026-12-05.md). Needs root; elsewhere the step runs at 0.
+ */
+export const DRIVER_NICE = -10;
+
+/** How the load client drives a step: its connections and its nice value (defaults above). */
+export interface DriveOptions {
+  connections?: number;
+  nice?: number;
+}
+
+/** DriveOptions from the command line (CEILING_ARGS), and whether any was given (then the run is an A/B). */
+export function driveOptions(args: { connections?: string; 'driver-nice'?: string }): { drive: Required<DriveOptions>; custom: boolean } {
+  return {
+    drive: { connections: Number(args.connections ?? STEP_CONNECTIONS), nice: Number(args['driver-nice'] ?? DRIVER_NICE) },
+    custom: args.connections !== undefined || args['driver-nice'] !== undefined,
+  };
+}
+
 /** One open-loop step of a ceiling search: its connections open before the step's clock starts, not as its first requests wait. */
-export function stepLoad(url: string, ratePerSec: number, durationSec: number, proofs: string[], candidates: string[], connections = STEP_CONNECTIONS): LoadOptions {
-  return { url, ratePerSec, durationSec, proofs, candidates, connections, warmConnections: true };
+export function stepLoad(url: string, ratePerSec: number, durationSec: number, proofs: string[], candidates: string[], drive: DriveOptions = {}): LoadOptions {
+  return { url, ratePerSec, durationSec, proofs, candidates, connections: drive.connections ?? STEP_CONNECTIONS, nice: drive.nice ?? DRIVER_NICE, warmConnections: true };
 }

@@ -24,13 +24,17 @@ import { presolve, runLoad, summarize } from '@paredao/testkit/load';
 import { OVERLOAD_TARGETS, recoverySeconds, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, STEP_CONNECTIONS, stepLoad } from './ceiling.js';
+import { CEILING_ARGS, driveOptions, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 
 const { values: args } = parseArgs({
   options: {
     ...CEILING_ARGS,
     'max-in-flight': { type: 'string' },
     'edge-in-flight': { type: 'string' },
+    /** Skip the search: multiply this rate (votes/s) as the ceiling, so A/B runs offer the same rates. */
+    ceiling: { type: 'string' },
+    /** A setting for the stack's services (repeatable), for A/B. */
+    env: { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -38,9 +42,11 @@ const quick = args.quick;
 const durationSec = Number(args.duration ?? (quick ? 5 : 10));
 const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [100, 250, 500, 1000] : [100, 250, 500, 1000, 1500, 2000, 3000, 4000]);
 const resolution = Number(args.resolution ?? 250);
+const { drive, custom: customDrive } = driveOptions(args);
 const maxInFlight = args['max-in-flight'];
 const edgeInFlight = args['edge-in-flight'];
-const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !maxInFlight && !edgeInFlight;
+const extraEnv = Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !customDrive && !maxInFlight && !edgeInFlight && args.env.length === 0 && !args.ceiling;
 const candidates = ['participante-1', 'participante-2'];
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */
 const RECOVERY_SHARE = 0.5;
@@ -90,7 +96,7 @@ async function ceilingStep(stack: Stack, rate: number, record: (s: OverloadOutpu
   const proofs = await presolve(stack.url, n, { concurrency: 32 });
   await sleep(1000);
   const accessLogFrom = accessLogSize(stack);
-  const r = await runLoad(stepLoad(stack.url, rate, durationSec, proofs, candidates));
+  const r = await runLoad(stepLoad(stack.url, rate, durationSec, proofs, candidates, drive));
   const errorRate = (n - (r.statuses[202] ?? 0)) / n;
   const passed = r.latency.p99 <= P99_LIMIT_MS && errorRate <= ERROR_LIMIT;
   // Which admission line refused: nginx's access log is written in 64 KiB or 1 s batches.
@@ -113,7 +119,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   const normalProofs = await presolve(stack.url, normalRate * RECOVERY_SEC * 2, { concurrency: 32 });
   await sleep(2000);
   // Normal latency: the p99 of the same normal load just before the overload.
-  const before = await runLoad({ url: stack.url, ratePerSec: normalRate, durationSec: RECOVERY_SEC, proofs: normalProofs.slice(RECOVERY_SEC * normalRate), candidates, connections: 64 });
+  const before = await runLoad({ url: stack.url, ratePerSec: normalRate, durationSec: RECOVERY_SEC, proofs: normalProofs.slice(RECOVERY_SEC * normalRate), candidates, connections: 64, nice: drive.nice });
   const normalP99Ms = before.latency.p99;
   const normalLimitMs = Math.max(P99_LIMIT_MS, 2 * normalP99Ms);
   const workersBefore = apiWorkers(stack);
@@ -126,7 +132,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
   const windows: { n: number; refused: number; latencies: number[] }[] = Array.from({ length: RECOVERY_SEC }, () => ({ n: 0, refused: 0, latencies: [] }));
 
   const over = runLoad({
-    ...stepLoad(stack.url, rate, durationSec, proofs, candidates),
+    ...stepLoad(stack.url, rate, durationSec, proofs, candidates, drive),
     onAnswer: (a) => {
       if (a.status === 202) return void acceptedMs.push(a.latencyMs);
       refusedMs.push(a.latencyMs);
@@ -143,6 +149,7 @@ async function overloadStep(stack: Stack, ceiling: number, multiple: number): Pr
     proofs: normalProofs.slice(0, RECOVERY_SEC * normalRate),
     candidates,
     connections: 64,
+    nice: drive.nice,
     onAnswer: (a) => {
       const w = windows[Math.min(RECOVERY_SEC - 1, Math.floor(a.dueMs / 1000))]!;
       w.n++;
@@ -218,14 +225,15 @@ async function main() {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const loadAvgAtStart = loadavg();
   log(`machine: ${cpuModel}, ${cpus().length} cores, load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const stack = await startStack({ apiWorkers: 2, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}) } });
+  const stack = await startStack({ apiWorkers: 2, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}), ...extraEnv } });
   const ceilingSteps: OverloadOutput['ceilingSteps'] = [];
   const steps: OverloadStep[] = [];
   let search;
   try {
     const warm = await presolve(stack.url, 1600);
     await runLoad({ url: stack.url, ratePerSec: 200, durationSec: 8, proofs: warm, candidates, connections: 32 });
-    search = await findCeiling((rate) => ceilingStep(stack, rate, (s) => ceilingSteps.push(s)), { ladder, resolution });
+    const given = args.ceiling === undefined ? null : Number(args.ceiling);
+    search = given === null ? await findCeiling((rate) => ceilingStep(stack, rate, (s) => ceilingSteps.push(s)), { ladder, resolution }) : { ceiling: given, firstFailing: null, capped: false, tried: [] };
     log(`ceiling ${search.ceiling}/s${search.capped ? ' (every rate passed: raise the ladder)' : ''}`);
     if (search.ceiling === 0) throw new Error('the first rung failed: no ceiling to multiply');
     for (const multiple of [2, 3]) steps.push(await overloadStep(stack, search.ceiling, multiple));
@@ -243,7 +251,7 @@ async function main() {
       gitCommit: execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       loadAvgAtStart,
     },
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: STEP_CONNECTIONS, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: drive.connections, driverNice: drive.nice, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
     targets: OVERLOAD_TARGETS,
     ceiling: search,
     ceilingSteps,

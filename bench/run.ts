@@ -29,7 +29,7 @@ import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, ceilingRatio, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, STEP_CONNECTIONS, stepLoad } from './ceiling.js';
+import { CEILING_ARGS, ceilingRatio, driveOptions, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
@@ -53,12 +53,12 @@ const durationSec = Number(args.duration ?? (quick ? 10 : 30));
 // 1000 and 5000 are rungs: the targets are stated at those rates.
 const ladder = args.ladder?.split(',').map(Number) ?? (quick ? [500, 1000, 2000] : [1000, 2000, 3000, 5000, 8000, 12000, 16000]);
 const resolution = Number(args.resolution ?? (quick ? 500 : 250));
-const connections = Number(args.connections ?? STEP_CONNECTIONS);
+const { drive: driving, custom: customDrive } = driveOptions(args);
 const profileDir = args.profile;
 const withBaseline = !args['no-baseline'] && !profileDir;
 const withResultsStep = !args['no-results-step'] && !profileDir;
 /** A full run is the one a document may cite: committed under bench/results/, the rest in scratch/. */
-const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !args.connections && !args['all-steps'] && args['rate-limit'] === '0' && args.env.length === 0 && withBaseline && withResultsStep;
+const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !customDrive && !args['all-steps'] && args['rate-limit'] === '0' && args.env.length === 0 && withBaseline && withResultsStep;
 /** --env KEY=VALUE pairs, given to the stack's services and to the floor. */
 const extraEnv: Record<string, string> = Object.fromEntries(
   args.env.map((kv) => {
@@ -111,7 +111,7 @@ function cpuOf(usage: Record<string, GroupUsage>, groups: string[]) {
 
 async function drive(url: string, rate: number, proofs: string[], label: string): Promise<LoadResult> {
   return runLoad({
-    ...stepLoad(url, rate, durationSec, proofs, candidates, connections),
+    ...stepLoad(url, rate, durationSec, proofs, candidates, driving),
     onTick: (t) => {
       if (Math.round(t.elapsedSec) % 10 === 0) log(`${label}: ${Math.round(t.elapsedSec)} s, sent ${t.sent}, in flight ${t.outstanding}, dropped ${t.dropped}`);
     },
@@ -475,7 +475,7 @@ async function main() {
   const ratio = (c?: { ceiling: CeilingSearch }) => (c ? ceilingRatio(votesCeiling, c.ceiling) : null);
   const out: BenchOutput = {
     machine: info,
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: driving.connections, driverNice: driving.nice, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
     ceilings: {
       votes: votesCeiling,
       floor: comparisons.floor?.ceiling ?? null,

@@ -94,6 +94,8 @@ export interface BenchOutput {
     p99LimitMs: number;
     errorLimit: number;
     connections: number;
+    /** The load driver's nice value during a step; older runs: none (it ran at the system's priority). */
+    driverNice?: number;
     resultsRate: number;
     apiWorkers: number;
     difficulty: number;
@@ -276,7 +278,7 @@ export function renderMarkdown(out: BenchOutput): string {
     `\`${m.command}\` at commit \`${m.gitCommit}\` on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, nginx ${m.nginx}, RabbitMQ ${m.rabbitmq}, ` +
       `store ${settings.store ?? 'sqlite'}. Load average (1 / 5 / 15 min) at the start: ${loads(m.loadAvgAtStart)}; before each step: in the table. ` +
       `${settings.durationSec} s per step, ${settings.apiWorkers} api workers, ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off; ` +
-      `the load generator runs on the same cores (its CPU is a column). The system's CPU counts ${processes.join(', ')}` +
+      `the load generator runs on the same cores (its CPU is a column)${settings.driverNice === undefined ? '' : `, its sending thread at nice ${settings.driverNice}`}. The system's CPU counts ${processes.join(', ')}` +
       `${processes.includes('monitoring') ? ' (Prometheus and Alertmanager scraping it, as ./run.sh runs them)' : ' (this run did not include Prometheus and Alertmanager)'}. ` +
       `Lost and doubled are by vote id (every 202's id in the store's applied ids exactly once).`,
   );

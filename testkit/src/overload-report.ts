@@ -109,7 +109,8 @@ export function renderOverload(out: OverloadOutput, source: string): string {
   const load = (l: number[]) => l.map((v) => v.toFixed(1)).join(' / ');
   const lines = [
     `Run ${out.machine.date.slice(0, 16).replace('T', ' ')} UTC at ${out.machine.gitCommit} (\`${out.machine.command}\`, [${source}](../${source})): ${out.machine.cpuModel}, ${out.machine.cores} cores, ` +
-      `Node ${out.machine.node}; load average ${load(out.machine.loadAvgAtStart)} (1/5/15 min) at the start — the machine was shared, so the figures are this machine's on that day.`,
+      `Node ${out.machine.node}; load average ${load(out.machine.loadAvgAtStart)} (1/5/15 min) at the start — the machine was shared, so the figures are this machine's on that day.` +
+      (typeof out.settings.driverNice === 'number' ? ` The load driver's sending thread ran at nice ${out.settings.driverNice}.` : ''),
     '',
     `Ceiling (p99 ≤ ${out.settings.p99LimitMs} ms, ≤ 0.1 % errors, ${out.settings.durationSec} s steps): **${c.ceiling} votes/s**${c.capped ? ' (every rate passed: a floor, not a ceiling)' : `, first failing ${c.firstFailing}/s`}; tried ${out.ceilingSteps.map(ceilingStepText).join(', ')}.`,
     '',

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runFaultLoad, voteIdOfProof } from '@paredao/testkit/fault-load';
 import { HttpClient, ResponseParser, type ResponseCallback, type ResponseHeaders } from '@paredao/testkit/http-client';
@@ -377,6 +378,26 @@ describe('runLoad over HttpClient', () => {
     expect(openAtFirstRequest).toBe(20);
     expect(connections).toBe(20);
     expect(run.statuses).toEqual({ 200: 20 });
+  });
+
+  // Going back to a lower nice value needs root (CAP_SYS_NICE); the benchmarks run as root here.
+  const root = process.getuid?.() === 0;
+  if (!root) console.warn('SKIPPED: runLoad nice test needs root (CAP_SYS_NICE) to restore a nice value; it did not run');
+  it.skipIf(!root)('when nice is set, then the sending thread runs at it while runs overlap, and at its old value once the last ends', async () => {
+    const server = createHttpServer((_req, res) => res.end('{}'));
+    const url = `${await listen(server)}/api/results`;
+    const before = getPriority();
+    const seen: number[] = [];
+    const long = runLoad({ url, method: 'GET', ratePerSec: 100, durationSec: 0.4, connections: 2, nice: before + 3, onAnswer: () => seen.push(getPriority()) });
+    // A shorter run beside it, ending first, must not put the old value back under the longer one.
+    const short = await runLoad({ url, method: 'GET', ratePerSec: 100, durationSec: 0.1, connections: 2, nice: before + 3 });
+    const afterShort = getPriority();
+    const run = await long;
+    expect(short.statuses).toEqual({ 200: 10 });
+    expect(run.statuses).toEqual({ 200: 40 });
+    expect(afterShort).toBe(before + 3);
+    expect(new Set(seen)).toEqual(new Set([before + 3]));
+    expect(getPriority()).toBe(before);
   });
 
   it('when warmConnections is set and nothing listens, then runLoad rejects before sending', async () => {

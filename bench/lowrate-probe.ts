@@ -5,8 +5,9 @@
  * and voluntary context switches (≈ wakeups: each time the process slept and was woken).
  *
  *   flock /work/bench.lock npx tsx bench/lowrate-probe.ts [--idle=30] [--rates=1000,5000] [--duration=20] [--env=KEY=VALUE ...]
+ *     [--profile-consumer=DIR]  (the consumer started with --cpu-prof into DIR; see bench/cpuprofile-top.ts)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { presolve, runLoad } from '@paredao/testkit/load';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     env: { type: 'string', multiple: true, default: [] },
     /** Also an idle phase with this many GET /metrics per second on the api: what one aggregated scrape costs. */
     scrapes: { type: 'string', default: '0' },
+    'profile-consumer': { type: 'string' },
   },
   strict: true,
 });
@@ -49,7 +51,16 @@ function read(pid: number, label: string): P | null {
   }
 }
 
-const stack = await startStack({ apiWorkers: 2, difficulty: 1, rateLimitPerIp: 0, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...env } });
+const profileDir = args['profile-consumer'];
+if (profileDir) mkdirSync(profileDir, { recursive: true });
+const stack = await startStack({
+  apiWorkers: 2,
+  difficulty: 1,
+  rateLimitPerIp: 0,
+  env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...env },
+  // node refuses --cpu-prof in NODE_OPTIONS, so the consumer's command line carries it.
+  ...(profileDir ? { launch: { consumer: ([cmd, ...rest]: string[]) => [cmd!, '--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...rest] } } : {}),
+});
 const monitoring = await startMonitoring({ dir: stack.dir, targets: stack });
 const rabbit = pgrep('beam.smp');
 function labelled(): Map<number, string> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeBatch, encodeBatchEntry, encodeVote, hourBucket, modeOf } from './vote.js';
+import { decodeMessage, encodeBatch, encodeBatchEntry, encodeVote, hourBucket, modeOf, voteMessageSchema } from './vote.js';
 
 describe('hourBucket', () => {
   it('when a vote is cast at 14:59:59.999 UTC, then it counts in the 14:00 hour', () => {
@@ -62,5 +62,66 @@ describe('vote mode on the queue', () => {
 
   it('when the mode is not one of the two, then the vote is refused', () => {
     expect(decodeMessage(encodeBatch([JSON.stringify({ ...base, mode: 'avulso' })]))).toMatchObject({ ok: true, votes: [], rejected: [{ index: 0 }] });
+  });
+});
+
+describe('batch entries at the edges of the vote schema', () => {
+  const ok = { voteId: 'a'.repeat(32), paredaoId: 'p', candidateId: 'c', acceptedAt: 1_764_547_200_000 };
+  const edges: unknown[] = [
+    ok,
+    { ...ok, reqId: 'r', mode: 'unico' },
+    { ...ok, voteId: 'a'.repeat(8) },
+    { ...ok, voteId: 'a'.repeat(7) },
+    { ...ok, voteId: 'a'.repeat(128) },
+    { ...ok, voteId: 'a'.repeat(129) },
+    { ...ok, paredaoId: '' },
+    { ...ok, paredaoId: 'p'.repeat(64) },
+    { ...ok, paredaoId: 'p'.repeat(65) },
+    { ...ok, candidateId: '' },
+    { ...ok, candidateId: 'c'.repeat(65) },
+    { ...ok, candidateId: 3 },
+    { ...ok, acceptedAt: 0 },
+    { ...ok, acceptedAt: -1 },
+    { ...ok, acceptedAt: 1.5 },
+    { ...ok, acceptedAt: 8.64e15 },
+    { ...ok, acceptedAt: 8.64e15 + 1 },
+    { ...ok, acceptedAt: 1e300 },
+    { ...ok, acceptedAt: '1764547200000' },
+    { ...ok, reqId: '' },
+    { ...ok, reqId: 'r'.repeat(128) },
+    { ...ok, reqId: 'r'.repeat(129) },
+    { ...ok, reqId: null },
+    { ...ok, mode: 'torcida' },
+    { ...ok, mode: 'avulso' },
+    { ...ok, mode: null },
+    { ...ok, extra: 'dropped' },
+    { voteId: ok.voteId, paredaoId: 'p', candidateId: 'c' },
+    [ok],
+    null,
+    'vote',
+    7,
+  ];
+  it('when entries sit on either side of each limit, then each is decoded exactly as the schema parses it', () => {
+    const decoded = decodeMessage(encodeBatch(edges.map((e) => JSON.stringify(e))));
+    if (!decoded.ok) throw new Error('a batch with valid entries decodes');
+    const schema = voteMessageSchema.omit({ v: true });
+    const expected = edges.map((e) => schema.safeParse(e)).flatMap((r) => (r.success ? [{ v: 1, ...r.data }] : []));
+    expect(decoded.votes).toStrictEqual(expected);
+    expect(decoded.rejected.map((r) => r.index)).toEqual(edges.flatMap((e, i) => (schema.safeParse(e).success ? [] : [i])));
+    expect(decoded.votes.length).toBeGreaterThan(5);
+    expect(decoded.rejected.length).toBeGreaterThan(15);
+  });
+});
+
+describe('hourBucket across hours', () => {
+  it('when votes alternate between two hours, then each gets its own hour', () => {
+    const h = Date.UTC(2026, 11, 5, 9);
+    expect([h - 1, h, h - 1, h + 3_599_999, h + 3_600_000].map(hourBucket)).toEqual([
+      '2026-12-05T08:00:00.000Z',
+      '2026-12-05T09:00:00.000Z',
+      '2026-12-05T08:00:00.000Z',
+      '2026-12-05T09:00:00.000Z',
+      '2026-12-05T10:00:00.000Z',
+    ]);
   });
 });

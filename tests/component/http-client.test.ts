@@ -6,6 +6,7 @@ import { runFaultLoad, voteIdOfProof } from '@paredao/testkit/fault-load';
 import { HttpClient, ResponseParser, type ResponseCallback, type ResponseHeaders } from '@paredao/testkit/http-client';
 import { runLoad } from '@paredao/testkit/load';
 import { waitFor } from '@paredao/testkit/ports';
+import { skipWithoutTool } from '../support/require-tool.js';
 
 interface Answer {
   err: Error | null;
@@ -380,10 +381,14 @@ describe('runLoad over HttpClient', () => {
     expect(run.statuses).toEqual({ 200: 20 });
   });
 
-  // Going back to a lower nice value needs root (CAP_SYS_NICE); the benchmarks run as root here.
-  const root = process.getuid?.() === 0;
-  if (!root) console.warn('SKIPPED: runLoad nice test needs root (CAP_SYS_NICE) to restore a nice value; it did not run');
-  it.skipIf(!root)('when nice is set, then the sending thread runs at it while runs overlap, and at its old value once the last ends', async () => {
+  // Going back to a lower nice value needs root (CAP_SYS_NICE), as the benchmarks run here.
+  const notRoot = skipWithoutTool({
+    tool: 'root (CAP_SYS_NICE, to lower a nice value again)',
+    present: process.getuid?.() === 0,
+    checks: "tests/component/http-client.test.ts (runLoad's nice, held across overlapping runs)",
+    why: 'is not held: the test runs as another user',
+  });
+  it.skipIf(notRoot)('when nice is set, then the sending thread runs at it while runs overlap, and at its old value once the last ends', async () => {
     const server = createHttpServer((_req, res) => res.end('{}'));
     const url = `${await listen(server)}/api/results`;
     const before = getPriority();

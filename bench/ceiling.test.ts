@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ceilingRatio, findCeiling } from './ceiling.js';
+import { ceilingRatio, envPairs, findCeiling } from './ceiling.js';
 
 /** A system that passes every rate up to `limit`. */
 const upTo = (limit: number) => async (rate: number) => rate <= limit;
@@ -49,5 +49,13 @@ describe('ceilingRatio', () => {
     const ours = await findCeiling(upTo(4000), { ladder: [1000, 2000, 4000, 8000], resolution: 100 });
     const floor = await findCeiling(upTo(1e9), { ladder: [1000, 2000, 4000, 8000], resolution: 100 });
     expect(ceilingRatio(ours, floor)).toEqual({ why: expect.stringMatching(/passed every rate tried \(up to 8000\/s\)/) });
+  });
+});
+
+describe('--env pairs', () => {
+  it('when a value holds = or is empty, then only the first = splits it; when a pair has no key, then it is refused', () => {
+    expect(envPairs(['A=1', 'URL=amqp://x?a=b', 'EMPTY='])).toEqual({ A: '1', URL: 'amqp://x?a=b', EMPTY: '' });
+    expect(() => envPairs(['NOEQUALS'])).toThrow(/--env expects KEY=VALUE, got 'NOEQUALS'/);
+    expect(() => envPairs(['=1'])).toThrow(/KEY=VALUE/);
   });
 });

@@ -66,6 +66,17 @@ export const CEILING_ARGS = {
   'driver-nice': { type: 'string' },
 } as const;
 
+/** `--env KEY=VALUE` pairs (repeatable) as the environment they set; a pair without a key is an error. */
+export function envPairs(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    list.map((kv) => {
+      const eq = kv.indexOf('=');
+      if (eq < 1) throw new Error(`--env expects KEY=VALUE, got '${kv}'`);
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
+}
+
 /** Connections the load client keeps open in every step. */
 export const STEP_CONNECTIONS = 256;
 

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { presolve, runLoad } from '@paredao/testkit/load';
 import { startMonitoring } from '@paredao/testkit/monitoring';
 import { startStack } from '@paredao/testkit/stack';
-import { stepLoad } from './ceiling.js';
+import { envPairs, stepLoad } from './ceiling.js';
 import { pgrep, processTree } from './procstat.js';
 
 const { values: args } = parseArgs({
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-const env = Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const env = envPairs(args.env);
 const CLK_TCK = 100;
 
 interface P {

@@ -24,7 +24,7 @@ import { presolve, runLoad, summarize } from '@paredao/testkit/load';
 import { OVERLOAD_TARGETS, recoverySeconds, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, driveOptions, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
+import { CEILING_ARGS, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ const resolution = Number(args.resolution ?? 250);
 const { drive, custom: customDrive } = driveOptions(args);
 const maxInFlight = args['max-in-flight'];
 const edgeInFlight = args['edge-in-flight'];
-const extraEnv = Object.fromEntries(args.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv = envPairs(args.env);
 const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !customDrive && !maxInFlight && !edgeInFlight && args.env.length === 0 && !args.ceiling;
 const candidates = ['participante-1', 'participante-2'];
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */

@@ -29,7 +29,7 @@ import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, ceilingRatio, driveOptions, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
+import { CEILING_ARGS, ceilingRatio, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
@@ -60,13 +60,7 @@ const withResultsStep = !args['no-results-step'] && !profileDir;
 /** A full run is the one a document may cite: committed under bench/results/, the rest in scratch/. */
 const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !customDrive && !args['all-steps'] && args['rate-limit'] === '0' && args.env.length === 0 && withBaseline && withResultsStep;
 /** --env KEY=VALUE pairs, given to the stack's services and to the floor. */
-const extraEnv: Record<string, string> = Object.fromEntries(
-  args.env.map((kv) => {
-    const eq = kv.indexOf('=');
-    if (eq < 1) throw new Error(`--env expects KEY=VALUE, got '${kv}'`);
-    return [kv.slice(0, eq), kv.slice(eq + 1)];
-  }),
-);
+const extraEnv = envPairs(args.env);
 const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;

@@ -1,3 +1,4 @@
+import { apiEnv } from '@paredao/api/platform/config';
 import type { CeilingSearch } from '@paredao/testkit/bench-report';
 import type { LoadOptions } from '@paredao/testkit/load';
 
@@ -75,6 +76,15 @@ export function envPairs(list: readonly string[]): Record<string, string> {
       return [kv.slice(0, eq), kv.slice(eq + 1)];
     }),
   );
+}
+
+/**
+ * The api processes a bench runs: the api's own default (API_WORKERS, as ./run.sh runs it), or the
+ * value given with --env=API_WORKERS=N. The floor and the baseline run as many, so each comparison is
+ * between the same number of processes.
+ */
+export function benchApiWorkers(env: Readonly<Record<string, string>>): number {
+  return apiEnv.shape.API_WORKERS.parse(env.API_WORKERS);
 }
 
 /** Connections the load client keeps open in every step. */

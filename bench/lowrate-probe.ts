@@ -1,6 +1,6 @@
 /**
- * Where the CPU of an ordinary rate goes, per process: the system as the bench starts it (nginx, two api
- * workers under their cluster primary, consumer, RabbitMQ, Prometheus and Alertmanager), measured idle and
+ * Where the CPU of an ordinary rate goes, per process: the system as the bench starts it (nginx, the api
+ * as API_WORKERS says, one process by default, consumer, RabbitMQ, Prometheus and Alertmanager), measured idle and
  * then under open-loop votes at each given rate. Per process: CPU µs (per second idle, per vote under load)
  * and voluntary context switches (≈ wakeups: each time the process slept and was woken).
  *
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { presolve, runLoad } from '@paredao/testkit/load';
 import { startMonitoring } from '@paredao/testkit/monitoring';
 import { startStack } from '@paredao/testkit/stack';
-import { envPairs, stepLoad } from './ceiling.js';
+import { benchApiWorkers, envPairs, stepLoad } from './ceiling.js';
 import { pgrep, processTree } from './procstat.js';
 
 const { values: args } = parseArgs({
@@ -54,7 +54,7 @@ function read(pid: number, label: string): P | null {
 const profileDir = args['profile-consumer'];
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 const stack = await startStack({
-  apiWorkers: 2,
+  apiWorkers: benchApiWorkers(env),
   difficulty: 1,
   rateLimitPerIp: 0,
   env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...env },
@@ -129,7 +129,7 @@ try {
     const r = await runLoad(stepLoad(stack.url, rate, duration, proofs, ['participante-1', 'participante-2']));
     await new Promise((r) => setTimeout(r, 1000));
     const b = snap();
-    diff(a, b, r.accepted.length, 'µs/vote', `${rate}/s for ${duration} s: ${r.accepted.length} accepted, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms (load average before ${la.toFixed(2)})`);
+    diff(a, b, r.accepted.length, 'µs/vote', `${rate}/s for ${duration} s: ${r.accepted.length} accepted, p50 ${r.latency.p50.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)} (load average before ${la.toFixed(2)})`);
   }
 } finally {
   await monitoring.stop?.();

@@ -1,5 +1,5 @@
 /**
- * Overload without collapse: the system as ./run.sh runs it (nginx, two api workers, consumer, SQLite,
+ * Overload without collapse: the system as ./run.sh runs it (nginx, the api as one process, consumer, SQLite,
  * RabbitMQ), its ceiling found as bench/run.ts finds it (open loop through nginx, ladder then
  * bisection, p99 ≤ 100 ms and ≤ 0.1 % errors), then 2× and 3× that ceiling offered open loop. For each:
  * goodput, p99 of the accepted votes and of the refusals, crashes (api workers replaced, services gone),
@@ -24,7 +24,7 @@ import { presolve, runLoad, summarize } from '@paredao/testkit/load';
 import { OVERLOAD_TARGETS, recoverySeconds, type OverloadOutput, type OverloadStep, type RecoveryWindow } from '@paredao/testkit/overload-report';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
+import { benchApiWorkers, CEILING_ARGS, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -225,7 +225,7 @@ async function main() {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const loadAvgAtStart = loadavg();
   log(`machine: ${cpuModel}, ${cpus().length} cores, load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const stack = await startStack({ apiWorkers: 2, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}), ...extraEnv } });
+  const stack = await startStack({ apiWorkers: benchApiWorkers(extraEnv), difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}), ...extraEnv } });
   const ceilingSteps: OverloadOutput['ceilingSteps'] = [];
   const steps: OverloadStep[] = [];
   let search;
@@ -251,7 +251,7 @@ async function main() {
       gitCommit: execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       loadAvgAtStart,
     },
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: drive.connections, driverNice: drive.nice, apiWorkers: 2, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: drive.connections, driverNice: drive.nice, apiWorkers: benchApiWorkers(extraEnv), recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
     targets: OVERLOAD_TARGETS,
     ceiling: search,
     ceilingSteps,

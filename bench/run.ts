@@ -1,5 +1,5 @@
 /**
- * Prime-time benchmark: the system as ./run.sh runs it (nginx, two api workers, consumer, SQLite,
+ * Prime-time benchmark: the system as ./run.sh runs it (nginx, the api as one process, consumer, SQLite,
  * RabbitMQ, Prometheus and Alertmanager scraping them), driven open-loop through nginx. Each system's
  * ceiling (the highest offered rate within the latency and error targets) is found by climbing a
  * ladder of rates and then bisecting (bench/ceiling.ts), for the stack, the bare-pipeline floor and a
@@ -29,7 +29,7 @@ import { freePort, waitFor } from '@paredao/testkit/ports';
 import { stopProcess } from '@paredao/testkit/process';
 import { AMQP_URL, connectAny, deleteQueues, ROOT, Stack, startStack } from '@paredao/testkit/stack';
 import { auditByVoteId } from './audit.js';
-import { CEILING_ARGS, ceilingRatio, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
+import { benchApiWorkers, CEILING_ARGS, ceilingRatio, driveOptions, envPairs, ERROR_LIMIT, findCeiling, P99_LIMIT_MS, stepLoad } from './ceiling.js';
 import { writeGeneratedDocs } from '@paredao/testkit/docs';
 import { machineBusyUs, ProcessGroups, pgrep, usageBetween } from './procstat.js';
 import { renderMarkdown, type BenchOutput, type CeilingSearch, type GroupUsage, type StepReport } from '@paredao/testkit/bench-report';
@@ -61,6 +61,8 @@ const withResultsStep = !args['no-results-step'] && !profileDir;
 const fullRun = !quick && !profileDir && !args.ladder && !args.duration && !customDrive && !args['all-steps'] && args['rate-limit'] === '0' && args.env.length === 0 && withBaseline && withResultsStep;
 /** --env KEY=VALUE pairs, given to the stack's services and to the floor. */
 const extraEnv = envPairs(args.env);
+/** api processes of the stack, and processes of the floor's and the baseline's app: as many in each. */
+const apiWorkers = profileDir ? 1 : benchApiWorkers(extraEnv);
 const resultsRate = quick ? 500 : 5000;
 /** Votes/s beside the results readers: 5000 reads/s alongside 1000 votes/s. */
 const mixedVoteRate = quick ? 500 : 1000;
@@ -205,12 +207,12 @@ async function startComparison(kind: 'baseline' | 'floor'): Promise<{ url: strin
   const procs: ChildProcess[] = [];
   const groups: Record<string, number[]> = {};
   if (kind === 'baseline') {
-    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-app.ts'], { cwd: ROOT, env: { ...env, BASELINE_PORT: String(appPort), BASELINE_SOCKET: socket, BASELINE_WORKERS: '2' }, stdio: 'ignore' });
+    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-app.ts'], { cwd: ROOT, env: { ...env, BASELINE_PORT: String(appPort), BASELINE_SOCKET: socket, BASELINE_WORKERS: String(apiWorkers) }, stdio: 'ignore' });
     procs.push(app);
     groups.api = [app.pid!];
   } else {
     const consumer = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'consumer', FLOOR_QUEUE: queue }, stdio: 'ignore' });
-    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'http', FLOOR_QUEUE: queue, FLOOR_PORT: String(appPort), FLOOR_SOCKET: socket, FLOOR_WORKERS: '2' }, stdio: 'ignore' });
+    const app = spawn(process.execPath, ['--import', 'tsx', 'bench/floor-app.ts'], { cwd: ROOT, env: { ...env, FLOOR_ROLE: 'http', FLOOR_QUEUE: queue, FLOOR_PORT: String(appPort), FLOOR_SOCKET: socket, FLOOR_WORKERS: String(apiWorkers) }, stdio: 'ignore' });
     procs.push(consumer, app);
     groups.api = [app.pid!];
     groups.consumer = [consumer.pid!];
@@ -406,7 +408,7 @@ async function main() {
   const gelf = args.gelf ? await gelfListener() : null;
   if (gelf) env.GELF_URL = `tcp://127.0.0.1:${gelf.port}`;
   // --rate-limit=N turns the per-address limits on (0: off), so their cost per vote is measured too.
-  const opts = { apiWorkers: profileDir ? 1 : 2, difficulty: 1, rateLimitPerIp: Number(args['rate-limit']), env };
+  const opts = { apiWorkers, difficulty: 1, rateLimitPerIp: Number(args['rate-limit']), env };
   let stack: Stack;
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
@@ -469,7 +471,7 @@ async function main() {
   const ratio = (c?: { ceiling: CeilingSearch }) => (c ? ceilingRatio(votesCeiling, c.ceiling) : null);
   const out: BenchOutput = {
     machine: info,
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: driving.connections, driverNice: driving.nice, resultsRate, apiWorkers: profileDir ? 1 : 2, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: driving.connections, driverNice: driving.nice, resultsRate, apiWorkers, difficulty: 1, store: 'sqlite', stackProcesses: STACK_GROUPS },
     ceilings: {
       votes: votesCeiling,
       floor: comparisons.floor?.ceiling ?? null,

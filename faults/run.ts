@@ -44,6 +44,7 @@ const all: [string, () => Scenario][] = [
   ['3', () => scenarios.storeLocked(300, 45, 30_000)],
   ['4', () => scenarios.apiWorkerTerm(300, 30)],
   ['5', () => scenarios.apiWorkerKill(300, 30)],
+  ['11', () => scenarios.apiKill(300, 30)],
 ];
 // Need the cluster, started once for all of them (after the single-broker scenarios).
 const onCluster: [string, (c: LocalCluster) => Scenario][] = [

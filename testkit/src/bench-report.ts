@@ -277,7 +277,7 @@ export function renderMarkdown(out: BenchOutput): string {
   lines.push(
     `\`${m.command}\` at commit \`${m.gitCommit}\` on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}, nginx ${m.nginx}, RabbitMQ ${m.rabbitmq}, ` +
       `store ${settings.store ?? 'sqlite'}. Load average (1 / 5 / 15 min) at the start: ${loads(m.loadAvgAtStart)}; before each step: in the table. ` +
-      `${settings.durationSec} s per step, ${settings.apiWorkers} api workers, ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off; ` +
+      `${settings.durationSec} s per step, ${settings.apiWorkers === 1 ? 'one api process' : `${settings.apiWorkers} api workers`}, ANTIBOT_DIFFICULTY=${settings.difficulty}, rate limits off; ` +
       `the load generator runs on the same cores (its CPU is a column)${settings.driverNice === undefined ? '' : `, its sending thread at nice ${settings.driverNice}`}. The system's CPU counts ${processes.join(', ')}` +
       `${processes.includes('monitoring') ? ' (Prometheus and Alertmanager scraping it, as ./run.sh runs them)' : ' (this run did not include Prometheus and Alertmanager)'}. ` +
       `Lost and doubled are by vote id (every 202's id in the store's applied ids exactly once).`,
@@ -320,8 +320,8 @@ export function renderMarkdown(out: BenchOutput): string {
       );
     }
   };
-  comparison(out.floor ?? [], 'Bare-pipeline floor (nginx → node:http → quorum queue with confirms, group commit → consumer that parses and acks; no validation, anti-bot, metrics, logs or store), 2 workers, same nginx config:');
-  comparison(baseline, 'Baseline (Express 5, one JSON POST route that does nothing, 2 cluster workers, same nginx config):');
+  comparison(out.floor ?? [], `Bare-pipeline floor (nginx → node:http → quorum queue with confirms, group commit → consumer that parses and acks; no validation, anti-bot, metrics, logs or store), ${appProcesses(out.settings.apiWorkers)}, same nginx config:`);
+  comparison(baseline, `Baseline (Express 5, one JSON POST route that does nothing, ${appProcesses(out.settings.apiWorkers)}, same nginx config):`);
 
   lines.push('');
   lines.push('| target | measured | met |');
@@ -356,4 +356,9 @@ export function renderHeadline(out: BenchOutput, source: string): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { readFileSync } = await import('node:fs');
   for (const f of process.argv.slice(2)) process.stdout.write(`${renderMarkdown(JSON.parse(readFileSync(f, 'utf8')) as BenchOutput)}\n`);
+}
+
+/** The app's process count as the floor's and the baseline's captions give it. */
+function appProcesses(n: number): string {
+  return n === 1 ? 'one process' : `${n} cluster workers`;
 }

@@ -35,6 +35,8 @@ export interface FaultRow {
   notes: string;
   /** How many times the fault was injected (kills, restarts, …). */
   injected: number;
+  /** api processes of the scenario's stack (runs before it was recorded: two cluster workers). */
+  apiWorkers?: number;
   /** What a retry sent again (default, for Torcida votes: "a new proof"). */
   retriedWith?: string;
 }

@@ -45,7 +45,7 @@ export function renderFaults(runs: { source: string; out: FaultsOutput }[]): str
     if (!used.has(i + 1)) return;
     lines.push(
       `Run ${i + 1}: \`${out.command}\` at commit \`${out.gitCommit}\`, ${out.startedAt.slice(0, 16).replace('T', ' ')}–${out.finishedAt.slice(11, 16)} UTC, ` +
-        `raw output \`${source}\`. Machine: ${out.machine}. The driver, nginx, api ×2, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it; ` +
+        `raw output \`${source}\`. Machine: ${out.machine}. The driver, nginx, ${apiShape(out.rows)}, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it; ` +
         `load average (1 / 5 / 15 min) as the run began: ${out.loadAvgAtStart.map((l) => l.toFixed(1)).join(' / ')}.`,
     );
     lines.push('');
@@ -53,4 +53,19 @@ export function renderFaults(runs: { source: string; out: FaultsOutput }[]): str
   lines.push(HEADER, ALIGN);
   for (const [, { row, run }] of [...latest].sort(([a], [b]) => Number(a) - Number(b))) lines.push(rowLine(row, run));
   return lines.join('\n');
+}
+
+/** How the api ran in a run's scenarios: "api ×2" for all, or which ran it as one process. */
+export function apiShape(rows: readonly FaultRow[]): string {
+  const byCount = new Map<number, string[]>();
+  for (const r of rows) {
+    const n = r.apiWorkers ?? 2;
+    byCount.set(n, [...(byCount.get(n) ?? []), r.scenario.split('.')[0]!]);
+  }
+  if (byCount.size <= 1) {
+    const n = [...byCount.keys()][0] ?? 2;
+    return n === 1 ? 'the api (one process)' : `api ×${n}`;
+  }
+  const parts = [...byCount].sort(([a], [b]) => a - b).map(([n, ids]) => `${n === 1 ? 'one process' : `${n} cluster workers`} in ${ids.join(', ')}`);
+  return `the api (${parts.join('; ')})`;
 }

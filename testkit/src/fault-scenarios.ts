@@ -27,7 +27,7 @@ export interface Scenario {
 }
 
 export async function runScenario(s: Scenario, log: (msg: string) => void = () => {}): Promise<FaultRow> {
-  const stack = await startStack({ apiWorkers: 2, ...s.stack });
+  const stack = await startStack(s.stack);
   try {
     const n = Math.round(s.ratePerSec * s.durationSec);
     log(`${s.name}: solving ${n} proofs (+${Math.round(n * (s.spare ?? 0.1))} spare)`);
@@ -46,7 +46,7 @@ export async function runScenario(s: Scenario, log: (msg: string) => void = () =
     });
     const [result, injected] = await Promise.all([load, s.fault(stack, load)]);
     log(`${s.name}: load done; ${injected.fault}; waiting for the count`);
-    return { ...(await audit(stack, result)), scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
+    return { ...(await audit(stack, result)), apiWorkers: s.stack?.apiWorkers ?? 1, scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
   } finally {
     await stack.stop();
   }
@@ -55,10 +55,11 @@ export async function runScenario(s: Scenario, log: (msg: string) => void = () =
 // ---- faults -------------------------------------------------------------------------------------
 
 /**
- * SIGKILLs the consumer, restarts it and lets it run `upMs` before the next kill, at least `minKills`
- * times and for as long as the load runs.
+ * SIGKILLs a service (the consumer, or the api when it runs as one process), restarts it as ./run.sh's
+ * supervisor does and lets it run `upMs` before the next kill, at least `minKills` times and for as long
+ * as the load runs.
  */
-export async function killConsumerRepeatedly(stack: Stack, loadDone: Promise<unknown>, upMs: number, minKills: number) {
+export async function killRepeatedly(stack: Stack, service: 'consumer' | 'api', loadDone: Promise<unknown>, upMs: number, minKills: number) {
   let done = false;
   void loadDone.finally(() => (done = true));
   let kills = 0;
@@ -66,13 +67,13 @@ export async function killConsumerRepeatedly(stack: Stack, loadDone: Promise<unk
   while (!done || kills < minKills) {
     await sleep(upMs);
     const t = Date.now();
-    await stack.signal('consumer', 'SIGKILL');
+    await stack.signal(service, 'SIGKILL');
     kills++;
-    await stack.startService('consumer');
+    await stack.startService(service);
     downMs.push(Date.now() - t);
   }
   const mean = downMs.reduce((a, b) => a + b, 0) / downMs.length;
-  return { fault: `consumer SIGKILLed ${kills}×, restarted each time, ${upMs / 1000} s up between kills`, notes: `consumer down ${(mean / 1000).toFixed(1)} s per kill (until ready again)`, injected: kills };
+  return { fault: `${service} SIGKILLed ${kills}×, restarted each time, ${upMs / 1000} s up between kills`, notes: `${service} down ${(mean / 1000).toFixed(1)} s per kill (until ready again)`, injected: kills };
 }
 
 const RABBITMQCTL = 'rabbitmqctl';
@@ -375,7 +376,7 @@ export const scenarios = {
     name: '1. consumer SIGKILL',
     ratePerSec: rate,
     durationSec,
-    fault: (stack, done) => killConsumerRepeatedly(stack, done, 700, 10),
+    fault: (stack, done) => killRepeatedly(stack, 'consumer', done, 700, 10),
   }),
   brokerRestart: (rate = 300, durationSec = 20, downMs = 5000): Scenario => ({
     name: '2. RabbitMQ restart',
@@ -394,12 +395,22 @@ export const scenarios = {
     name: '4. api worker SIGTERM',
     ratePerSec: rate,
     durationSec,
+    stack: { apiWorkers: 2 },
     fault: (stack) => signalApiWorker(stack, 'SIGTERM', 4000, 6000, 3),
   }),
   apiWorkerKill: (rate = 300, durationSec = 30): Scenario => ({
     name: '5. api worker SIGKILL',
     ratePerSec: rate,
     durationSec,
+    stack: { apiWorkers: 2 },
     fault: (stack) => signalApiWorker(stack, 'SIGKILL', 4000, 6000, 3),
+  }),
+  // The api as one process (API_WORKERS=1, the default): no primary to replace it, the supervisor does.
+  apiKill: (rate = 300, durationSec = 30): Scenario => ({
+    name: '11. api SIGKILL (one process)',
+    ratePerSec: rate,
+    durationSec,
+    stack: { apiWorkers: 1 },
+    fault: (stack, done) => killRepeatedly(stack, 'api', done, 4000, 4),
   }),
 };

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { openStore } from '@paredao/core';
 import { openParedaoWithRules } from './admin.js';
 import type { FaultRow } from './fault-audit.js';
-import { killConsumerRepeatedly, restartBroker } from './fault-scenarios.js';
+import { killRepeatedly, restartBroker } from './fault-scenarios.js';
 import { openLoop } from './load.js';
 import { waitFor } from './ports.js';
 import { startStack } from './stack.js';
@@ -80,7 +80,7 @@ export async function runUnicoScenario(o: { votersPerSec: number; durationSec: n
     // One after the other (a consumer started while the broker is away waits out its backoff):
     // the consumer SIGKILLed twice, then the broker's app stopped for 4 s, all under load.
     const faults = (async () => {
-      const kills = await killConsumerRepeatedly(stack, sleep(9000), 4000, 2);
+      const kills = await killRepeatedly(stack, 'consumer', sleep(9000), 4000, 2);
       const broker = await restartBroker(stack, 2000, 4000);
       return { kills, broker };
     })();
@@ -125,6 +125,7 @@ export async function runUnicoScenario(o: { votersPerSec: number; durationSec: n
       for (const id of acceptedSet) if (!appliedSet.has(id)) lost++;
       const queue = await stack.queueDepths();
       return {
+        apiWorkers: 2,
         scenario: '10. Voto Único: double submits, consumer SIGKILL and broker restart',
         fault: `${kills.fault}; ${broker.fault}`,
         ratePerSec: o.votersPerSec * 2,

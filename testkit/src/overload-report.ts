@@ -87,7 +87,7 @@ export function judge(step: OverloadStep, ceiling: number, t = OVERLOAD_TARGETS)
       refused === 0 ? `none refused${step.networkErrors ? `; ${step.networkErrors} without an answer` : ': every vote was taken (the accepted row judges how well)'}` : `${refused} refused (${Object.entries(step.refusals).map(([k, v]) => `${k}: ${v}`).join(', ')}), p99 ${ms(step.refusedP99Ms)}; ${step.networkErrors} without an answer${step.edgeRefused === undefined ? '' : `; nginx refused ${step.edgeRefused} votes itself over the step and its recovery`}`,
       (refused === 0 || step.refusedP99Ms < t.refusedP99Ms) && step.networkErrors === 0 && Object.keys(step.refusals).every((k) => /^(503|429) /.test(k)),
     ],
-    ['no crash', `${step.apiWorkersReplaced} api workers replaced${step.servicesDown.length ? `; down: ${step.servicesDown.join(', ')}` : ''}`, step.apiWorkersReplaced === 0 && step.servicesDown.length === 0],
+    ['no crash', `${step.servicesDown.length ? `down: ${step.servicesDown.join(', ')}` : 'api, consumer and nginx up throughout'}${step.apiWorkersReplaced ? `; ${step.apiWorkersReplaced} api workers replaced` : ''}`, step.apiWorkersReplaced === 0 && step.servicesDown.length === 0],
     ['nothing lost, nothing doubled (by vote id)', `${step.lost} lost, ${step.doubled} doubled of ${step.counted} counted`, step.lost === 0 && step.doubled === 0],
     [`normal latency within ${t.recoverySec} s after the load drops`, recovered === null ? `not within the ${step.recovery.length} s watched` : `${recovered} s (then ${RECOVERED_AFTER_SECONDS} normal seconds in a row)`, recovered !== null && recovered <= t.recoverySec],
   ];

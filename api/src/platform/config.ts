@@ -17,7 +17,18 @@ export const apiEnv = z.object({
     .max(100, 'at most 100 characters (the limit of a Unix socket path is 108 bytes)')
     .optional()
     .describe('Unix socket the api also listens on, for an nginx on the same machine (./run.sh sets run/…/api.sock; proxy/render-local.sh points nginx there); unset = TCP only'),
-  API_WORKERS: z.coerce.number().int().min(1).max(64).default(2).describe('api processes (Node cluster) sharing the port'),
+  API_WORKERS: z
+    .coerce.number()
+    .int()
+    .min(1)
+    .max(64)
+    // One process on a small host: beside nginx, RabbitMQ and the consumer on 2 cores, one api process
+    // carried 5000 votes/s on about two thirds of a core and cost the stack about a third less CPU per vote
+    // at 1000/s than two workers and their primary, at a lower p99 (bench/results/api-workers-ab-2026-12-05.md).
+    .default(1)
+    .describe(
+      'api processes on this host: 1 = one process, no cluster; more = a Node cluster sharing the port, whose primary restarts a crashed worker and arbitrates proof claims and rate-limit counts for the host (worth it with cores to spare for the api)',
+    ),
   PAREDAO_FILE: z
     .string()
     .default('config/paredao.json')

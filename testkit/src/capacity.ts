@@ -19,7 +19,7 @@ export function coresFor(usPerVote: number, rate = TARGET, u = UTILISATION): num
 /** The roles of the bench's system, in the order a vote meets them, with what each one's figure holds. */
 export const ROLES: { group: string; role: string }[] = [
   { group: 'nginx', role: 'nginx' },
-  { group: 'api', role: 'api (2 workers and their primary; anti-bot check, publish with confirm)' },
+  { group: 'api', role: 'api (anti-bot check, publish with confirm)' },
   { group: 'consumer', role: 'consumer, **with the SQLite store** (in its process here)' },
   { group: 'rabbitmq', role: 'RabbitMQ, one node (a quorum queue without followers)' },
   { group: 'monitoring', role: 'Prometheus and Alertmanager (not per vote: scrapes)' },
@@ -65,7 +65,8 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
   lines.push(`| role | µs/vote at ${top.rate}/s | µs/vote at 1000/s | cores for ${f0(TARGET)}/s at ${pct} % |`);
   lines.push('|---|---:|---:|---:|');
   let sum = 0;
-  for (const { group, role } of ROLES) {
+  for (const { group, role: what } of ROLES) {
+    const role = group === 'api' ? what.replace('api (', `api (${apiProcesses(bench.out.settings.apiWorkers)}; `) : what;
     const us = usPerVote(top, group);
     if (us === null) continue;
     const low = at1000 ? usPerVote(at1000, group) : null;
@@ -137,4 +138,9 @@ function limitAt(failing: StepReport, systemCores: number, cores: number): strin
   const refused = failing.statuses[503] ?? 0;
   const why = refused > 0 ? `admission control's 503s (${((refused / failing.scheduled) * 100).toFixed(2)} % of the votes), p99 ${Math.round(failing.latency.p99)} ms` : `its latency, p99 ${Math.round(failing.latency.p99)} ms`;
   return `At the first failing step (${failing.rate}/s) ${used}: it failed on ${why}, with CPU to spare. `;
+}
+
+/** The api's processes as the bench ran them. */
+function apiProcesses(workers: number): string {
+  return workers === 1 ? 'one process' : `${workers} workers and their primary`;
 }

@@ -153,9 +153,12 @@ export const apiEnv = z.object({
     .int()
     .min(0)
     .max(100_000)
-    // About a process's share of the measured ceiling (docs/BENCHMARKS.md: 3500 votes/s on two workers)
-    // times 75 ms: an accepted vote then waits well under the 250 ms objective at p99.
-    .default(128)
+    // About the measured ceiling of one host (docs/BENCHMARKS.md: 3500 votes/s) times 75 ms, now that one
+    // process (API_WORKERS=1) carries all of it: an accepted vote then waits well under the 250 ms
+    // objective at p99. Above nginx's own bound (NGINX_VOTES_IN_FLIGHT, 192), so on one machine the cheap
+    // refusal at the edge comes first. At 128, one process refused votes whose confirms were slow at
+    // 2250 votes/s with its event loop idle (bench/results/api-workers-ab-2026-12-05.md).
+    .default(256)
     .describe(
       'Admission control: votes one api process handles at once at most (arrived, not yet answered); past it a vote is refused at once with 503 `overloaded` and `Retry-After`. Caps the wait of an accepted vote at about this ÷ the process\'s votes per second; 0 refuses every vote',
     ),

@@ -45,4 +45,22 @@ describe('the api on a Unix socket behind nginx', () => {
     await stack.startService('api');
     expect((await stack.vote('participante-2')).status).toBe(202);
   });
+
+  it('when the api stalls while 2000 requests arrive at once, then nginx waits for it and every one is answered once it resumes', async () => {
+    // nginx opens a connection per request past its idle ones; while the api does not accept (a GC
+    // pause, a starved CPU; here SIGSTOP), they wait in its listen queue. At Node's default of 511 the
+    // rest failed at once with 502 (connect(): EAGAIN); the api listens with a queue of 4096.
+    const pid = stack.pid('api')!;
+    process.kill(pid, 'SIGSTOP');
+    let statuses: number[];
+    try {
+      const answers = Promise.all(Array.from({ length: 2000 }, () => fetch(`${stack.url}/api/challenge`).then((r) => r.status, () => 0)));
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(pid, 'SIGCONT');
+      statuses = await answers;
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  }, 60_000);
 });

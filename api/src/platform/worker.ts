@@ -20,6 +20,15 @@ import { publicOrigins, type ApiConfig } from './config.js';
 import { LoopDelay } from './loop-delay.js';
 import { createApiMetrics, initCandidateSeries } from './metrics.js';
 
+/**
+ * Connections the kernel holds for the api while it is not accepting (a GC pause, a starved CPU): nginx
+ * opens one per request past its idle keep-alive ones, and a full queue is a 502 at once (EAGAIN on the
+ * Unix socket). Node's default, 511, turned a burst of retries after a broker outage into 452 502s with
+ * one api process (faults/results/2026-12-05T12-36.json, scenario 2). The kernel caps it at
+ * net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface RunningApi {
   server: Server;
   stop(): Promise<void>;
@@ -147,7 +156,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     new Promise<Server>((resolve, reject) => {
       const s = createServer(app);
       s.once('error', reject);
-      s.listen(at, () => resolve(s));
+      s.listen({ ...at, backlog: LISTEN_BACKLOG }, () => resolve(s));
       // Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection we just closed.
       s.keepAliveTimeout = 65_000;
       s.headersTimeout = 66_000;

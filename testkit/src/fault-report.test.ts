@@ -14,8 +14,8 @@ describe('how a fault run describes the api it ran', () => {
   });
 
   it('when the rows differ, then it names the scenarios of each shape', () => {
-    expect(apiShape([row('1. consumer SIGKILL', 1), row('4. api worker SIGTERM', 2), row('5. api worker SIGKILL', 2), row('11. api SIGKILL (one process)', 1)])).toBe(
-      'the api (one process in 1, 11; 2 cluster workers in 4, 5)',
+    expect(apiShape([row('1. consumer SIGKILL', 1), row('11. api SIGKILL (one process)', 1), row('4. api worker SIGTERM', 2), row('5. api worker SIGKILL', 2), row('6. cluster: leader SIGKILL', 1)])).toBe(
+      'the api (one process in 1, 6, 11; 2 cluster workers in 4, 5)',
     );
   });
 });

@@ -45,7 +45,7 @@ export function renderFaults(runs: { source: string; out: FaultsOutput }[]): str
     if (!used.has(i + 1)) return;
     lines.push(
       `Run ${i + 1}: \`${out.command}\` at commit \`${out.gitCommit}\`, ${out.startedAt.slice(0, 16).replace('T', ' ')}–${out.finishedAt.slice(11, 16)} UTC, ` +
-        `raw output \`${source}\`. Machine: ${out.machine}. The driver, nginx, ${apiShape(out.rows)}, consumer, RabbitMQ (one node for 1-5, three for 6-9) and SQLite all run on it; ` +
+        `raw output \`${source}\`. Machine: ${out.machine}. The driver, nginx, ${apiShape(out.rows)}, consumer, RabbitMQ (three nodes in 6-9, one otherwise) and SQLite all run on it; ` +
         `load average (1 / 5 / 15 min) as the run began: ${out.loadAvgAtStart.map((l) => l.toFixed(1)).join(' / ')}.`,
     );
     lines.push('');
@@ -66,6 +66,6 @@ export function apiShape(rows: readonly FaultRow[]): string {
     const n = [...byCount.keys()][0] ?? 2;
     return n === 1 ? 'the api (one process)' : `api ×${n}`;
   }
-  const parts = [...byCount].sort(([a], [b]) => a - b).map(([n, ids]) => `${n === 1 ? 'one process' : `${n} cluster workers`} in ${ids.join(', ')}`);
+  const parts = [...byCount].sort(([a], [b]) => a - b).map(([n, ids]) => `${n === 1 ? 'one process' : `${n} cluster workers`} in ${ids.sort((a, b) => Number(a) - Number(b)).join(', ')}`);
   return `the api (${parts.join('; ')})`;
 }

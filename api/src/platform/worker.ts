@@ -23,8 +23,9 @@ import { createApiMetrics, initCandidateSeries } from './metrics.js';
 /**
  * Connections the kernel holds for the api while it is not accepting (a GC pause, a starved CPU): nginx
  * opens one per request past its idle keep-alive ones, and a full queue is a 502 at once (EAGAIN on the
- * Unix socket). Node's default, 511, turned a burst of retries after a broker outage into 452 502s with
- * one api process (faults/results/2026-12-05T12-36.json, scenario 2). The kernel caps it at
+ * Unix socket). Node's default, 511, turned a burst of retries after a broker outage into 502s with one
+ * api process (faults/results/2026-12-05T12-36.json, scenario 2: 42 votes, and 410 given up when the
+ * challenge for their retry got one). The kernel caps it at
  * net.core.somaxconn (4096 on current kernels).
  */
 const LISTEN_BACKLOG = 4096;

@@ -67,7 +67,7 @@ function labelled(): Map<number, string> {
   const out = new Map<number, string>();
   const add = (root: number, name: string, childName: string) => processTree(root).forEach((p, i) => out.set(p, i === 0 ? name : `${childName}#${i}`));
   add(stack.pid('proxy')!, 'nginx master', 'nginx worker');
-  add(stack.pid('api')!, 'api primary', 'api worker');
+  add(stack.pid('api')!, benchApiWorkers(env) > 1 ? 'api primary' : 'api', 'api worker');
   add(stack.pid('consumer')!, 'consumer', 'consumer child');
   for (const r of rabbit) add(r, 'rabbitmq beam', 'rabbitmq child');
   add(monitoring.pids.prometheus, 'prometheus', 'prometheus child');

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presolve } from '@paredao/testkit/load';
 import { ROOT, startStack, type Stack } from '@paredao/testkit/stack';
 
 /**
@@ -39,9 +40,22 @@ describe('the api on a Unix socket behind nginx', () => {
     expect(lstatSync(socket).isSocket()).toBe(true);
   });
 
-  it('when the api is SIGKILLed, then its socket file stays behind and a restarted api clears it and serves votes', async () => {
+  it('when the api is SIGKILLed, then its socket file stays behind, a vote meanwhile gets a JSON 503 with Retry-After, and a restarted api clears the file and serves votes', async () => {
+    const [proof] = await presolve(stack.url, 1);
     await stack.signal('api', 'SIGKILL');
     expect(existsSync(socket)).toBe(true); // a clean stop removes it; a kill cannot
+    // No api process to take it: not nginx's HTML 502, but the vote's JSON 503 and the edge's
+    // Retry-After (VOTE_RETRY_AFTER_SECONDS, 2 by default, plus 0 to 2 at random), so the page waits and
+    // sends it again.
+    const meanwhile = await fetch(`${stack.url}/api/votes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ candidateId: 'participante-1', altcha: proof }),
+    });
+    expect(meanwhile.status).toBe(503);
+    expect(meanwhile.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await meanwhile.json()) as { error: { code: string } }).error.code).toBe('api_unavailable');
+    expect(meanwhile.headers.get('retry-after')).toMatch(/^[234]$/);
     await stack.startService('api');
     expect((await stack.vote('participante-2')).status).toBe(202);
   });

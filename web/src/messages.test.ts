@@ -13,6 +13,12 @@ describe('what the vote page does after a failure', () => {
     expect(plan.message).toMatch(/não foi registrado/u);
   });
 
+  it('when nginx reached no api process, then it says the vote is not in yet and retries after the hint', () => {
+    const plan = planVoteFailure(new ApiError(503, 'api_unavailable', 'x', 3));
+    expect(plan).toMatchObject({ kind: 'retry', seconds: 3 });
+    expect(plan.message).toMatch(/temporariamente indisponível.*não foi registrado/u);
+  });
+
   it('when the network fails, then it retries too', () => {
     expect(planVoteFailure(new ApiError(0, 'network_error', 'x', 5)).kind).toBe('retry');
     expect(planVoteFailure(new TypeError('Failed to fetch')).kind).toBe('retry');

@@ -30,6 +30,10 @@ export function planVoteFailure(err: unknown): VoteFailure {
     // Admission control at the api: nothing is wrong, the voter just comes back a little later.
     return { kind: 'retry', message: 'Muita gente votando agora. Seu voto ainda não foi registrado, mas sua escolha está guardada: vamos tentar de novo sozinhos.', seconds };
   }
+  if (err.code === 'api_unavailable') {
+    // nginx reached no api process (one being restarted, say): nothing the voter did, and it passes.
+    return { kind: 'retry', message: 'A votação está temporariamente indisponível. Seu voto ainda não foi registrado, mas sua escolha está guardada: vamos tentar de novo sozinhos.', seconds };
+  }
   if (err.status === 503 || err.status === 502 || err.status === 504) {
     return { kind: 'retry', message: 'A votação está com muito movimento agora. Seu voto ainda não foi registrado.', seconds };
   }

@@ -56,7 +56,7 @@ export function buildOpenApiDocument() {
       413: error('`payload_too_large`'),
       415: error('`unsupported_media_type`'),
       429: retryLater('`rate_limited`'),
-      503: retryLater('`overloaded` (this api process is at its bound of votes in flight: come back after `Retry-After`), `broker_unavailable`, `arbiter_unavailable` (the host\'s cluster primary did not answer a claim in time), or `claims_unavailable` (PROOF_CLAIMS=store and the store did not take the proof\'s claim)'),
+      503: retryLater('`overloaded` (this api process, or nginx in front of it, is at its bound of votes in flight: come back after `Retry-After`), `broker_unavailable`, `arbiter_unavailable` (the host\'s cluster primary did not answer a claim in time), `claims_unavailable` (PROOF_CLAIMS=store and the store did not take the proof\'s claim), or `api_unavailable` (from nginx: no api process took the vote, one being restarted, say)'),
     },
     { request: { body: { required: true, content: { 'application/json': { schema: VoteRequest } } } } },
   );

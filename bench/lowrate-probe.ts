@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 const env = envPairs(args.env);
+const apiWorkers = benchApiWorkers(env);
 const CLK_TCK = 100;
 
 interface P {
@@ -54,7 +55,7 @@ function read(pid: number, label: string): P | null {
 const profileDir = args['profile-consumer'];
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 const stack = await startStack({
-  apiWorkers: benchApiWorkers(env),
+  apiWorkers,
   difficulty: 1,
   rateLimitPerIp: 0,
   env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...env },
@@ -67,7 +68,7 @@ function labelled(): Map<number, string> {
   const out = new Map<number, string>();
   const add = (root: number, name: string, childName: string) => processTree(root).forEach((p, i) => out.set(p, i === 0 ? name : `${childName}#${i}`));
   add(stack.pid('proxy')!, 'nginx master', 'nginx worker');
-  add(stack.pid('api')!, benchApiWorkers(env) > 1 ? 'api primary' : 'api', 'api worker');
+  add(stack.pid('api')!, apiWorkers > 1 ? 'api primary' : 'api', 'api worker');
   add(stack.pid('consumer')!, 'consumer', 'consumer child');
   for (const r of rabbit) add(r, 'rabbitmq beam', 'rabbitmq child');
   add(monitoring.pids.prometheus, 'prometheus', 'prometheus child');

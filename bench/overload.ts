@@ -46,6 +46,7 @@ const { drive, custom: customDrive } = driveOptions(args);
 const maxInFlight = args['max-in-flight'];
 const edgeInFlight = args['edge-in-flight'];
 const extraEnv = envPairs(args.env);
+const apiWorkerCount = benchApiWorkers(extraEnv);
 const fullRun = !quick && !args.duration && !args.ladder && !args.resolution && !customDrive && !maxInFlight && !edgeInFlight && args.env.length === 0 && !args.ceiling;
 const candidates = ['participante-1', 'participante-2'];
 /** The normal load offered while the system recovers, as a share of the ceiling, and for how long. */
@@ -225,7 +226,7 @@ async function main() {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const loadAvgAtStart = loadavg();
   log(`machine: ${cpuModel}, ${cpus().length} cores, load average ${loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  const stack = await startStack({ apiWorkers: benchApiWorkers(extraEnv), difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}), ...extraEnv } });
+  const stack = await startStack({ apiWorkers: apiWorkerCount, difficulty: 1, env: { ANTIBOT_EXPIRY_SECONDS: '3600', LOG_LEVEL: 'info', ...(maxInFlight ? { VOTE_MAX_IN_FLIGHT: maxInFlight } : {}), ...(edgeInFlight ? { NGINX_VOTES_IN_FLIGHT: edgeInFlight } : {}), ...extraEnv } });
   const ceilingSteps: OverloadOutput['ceilingSteps'] = [];
   const steps: OverloadStep[] = [];
   let search;
@@ -251,7 +252,7 @@ async function main() {
       gitCommit: execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
       loadAvgAtStart,
     },
-    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: drive.connections, driverNice: drive.nice, apiWorkers: benchApiWorkers(extraEnv), recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
+    settings: { durationSec, ladder, resolution, p99LimitMs: P99_LIMIT_MS, errorLimit: ERROR_LIMIT, connections: drive.connections, driverNice: drive.nice, apiWorkers: apiWorkerCount, recoveryShare: RECOVERY_SHARE, recoverySec: RECOVERY_SEC, admission: [maxInFlight ? `VOTE_MAX_IN_FLIGHT=${maxInFlight}` : '', edgeInFlight ? `NGINX_VOTES_IN_FLIGHT=${edgeInFlight}` : ''].filter(Boolean).join(', ') || 'NGINX_VOTES_IN_FLIGHT, VOTE_MAX_IN_FLIGHT and VOTE_RETRY_AFTER_SECONDS at their defaults' },
     targets: OVERLOAD_TARGETS,
     ceiling: search,
     ceilingSteps,

@@ -358,7 +358,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const f of process.argv.slice(2)) process.stdout.write(`${renderMarkdown(JSON.parse(readFileSync(f, 'utf8')) as BenchOutput)}\n`);
 }
 
-/** The app's process count as the floor's and the baseline's captions give it. */
-function appProcesses(n: number): string {
+/** An app's process count in the reports' words: the bench's floor and baseline, the capacity table, the fault runs. */
+export function appProcesses(n: number): string {
   return n === 1 ? 'one process' : `${n} cluster workers`;
 }

@@ -4,7 +4,7 @@
  * bench/quorum-leader.ts result, and the cores each takes for the record rate at a stated utilisation.
  */
 import { fastestLeaderCosts, leaderCost, spreadSplit, type LeaderCost, type QuorumOutput } from './quorum.js';
-import { usPerVote, type BenchOutput, type StepReport } from './bench-report.js';
+import { appProcesses, usPerVote, type BenchOutput, type StepReport } from './bench-report.js';
 
 /** The record paredão's peak, votes/s. */
 export const TARGET = 25_000;
@@ -66,7 +66,7 @@ export function renderCapacity(bench: { source: string; out: BenchOutput }, quor
   lines.push('|---|---:|---:|---:|');
   let sum = 0;
   for (const { group, role: what } of ROLES) {
-    const role = group === 'api' ? what.replace('api (', `api (${apiProcesses(bench.out.settings.apiWorkers)}; `) : what;
+    const role = group === 'api' ? what.replace('api (', `api (${appProcesses(bench.out.settings.apiWorkers)}; `) : what;
     const us = usPerVote(top, group);
     if (us === null) continue;
     const low = at1000 ? usPerVote(at1000, group) : null;
@@ -138,9 +138,4 @@ function limitAt(failing: StepReport, systemCores: number, cores: number): strin
   const refused = failing.statuses[503] ?? 0;
   const why = refused > 0 ? `admission control's 503s (${((refused / failing.scheduled) * 100).toFixed(2)} % of the votes), p99 ${Math.round(failing.latency.p99)} ms` : `its latency, p99 ${Math.round(failing.latency.p99)} ms`;
   return `At the first failing step (${failing.rate}/s) ${used}: it failed on ${why}, with CPU to spare. `;
-}
-
-/** The api's processes as the bench ran them. */
-function apiProcesses(workers: number): string {
-  return workers === 1 ? 'one process' : `${workers} workers and their primary`;
 }

@@ -1,4 +1,5 @@
 import type { FaultRow } from './fault-audit.js';
+import { appProcesses } from './bench-report.js';
 
 /** What `npm run faults` writes to faults/results/<date>.json: the raw rows and the machine they ran on. */
 export interface FaultsOutput {
@@ -66,6 +67,6 @@ export function apiShape(rows: readonly FaultRow[]): string {
     const n = [...byCount.keys()][0] ?? 2;
     return n === 1 ? 'the api (one process)' : `api ×${n}`;
   }
-  const parts = [...byCount].sort(([a], [b]) => a - b).map(([n, ids]) => `${n === 1 ? 'one process' : `${n} cluster workers`} in ${ids.sort((a, b) => Number(a) - Number(b)).join(', ')}`);
+  const parts = [...byCount].sort(([a], [b]) => a - b).map(([n, ids]) => `${appProcesses(n)} in ${ids.sort((a, b) => Number(a) - Number(b)).join(', ')}`);
   return `the api (${parts.join('; ')})`;
 }

@@ -46,7 +46,7 @@ export async function runScenario(s: Scenario, log: (msg: string) => void = () =
     });
     const [result, injected] = await Promise.all([load, s.fault(stack, load)]);
     log(`${s.name}: load done; ${injected.fault}; waiting for the count`);
-    return { ...(await audit(stack, result)), apiWorkers: s.stack?.apiWorkers ?? 1, scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
+    return { ...(await audit(stack, result)), apiWorkers: Number(stack.env.API_WORKERS), scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
   } finally {
     await stack.stop();
   }

@@ -4,7 +4,8 @@ import { openLoop } from './load.js';
 
 /**
  * Open-loop vote load that behaves like the web page under faults: a 503 is retried after
- * its Retry-After with a NEW proof (a proof is single use; the page solves a fresh one), and every
+ * its Retry-After, but with a NEW proof (the page resends the same one; a new one keeps every copy of a
+ * vote inside the short dedup window of the fault runs, faults/run.ts), and every
  * request's vote id is known up front — it is the first 32 hex characters of the challenge signature
  * (api/src/votes/antibot.ts voteIdOf) — so a counted vote can be traced to the request that carried it,
  * including requests that never got their 202.

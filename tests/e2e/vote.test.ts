@@ -150,6 +150,41 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     }
   });
 
+  it('when the api takes a vote but its answer is lost, then the page resends the same proof, is told it was used, and confirms the vote: counted once', async () => {
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (err) => errors.push(err.message));
+    const sent: unknown[] = [];
+    const answers: number[] = [];
+    // Every vote reaches the real api through nginx. The first one's answer (its 202) is replaced on the
+    // way back by a 503, as a connection lost after the api took the vote would leave the page guessing.
+    await tab.route('**/api/votes', async (route) => {
+      sent.push(route.request().postDataJSON());
+      const res = await route.fetch();
+      answers.push(res.status());
+      if (sent.length > 1) return route.fulfill({ response: res });
+      return route.fulfill({ status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: JSON.stringify({ error: { code: 'broker_unavailable', message: 'answer lost' } }) });
+    });
+    try {
+      const before = (await stack.results()).total;
+      await tab.goto(`${stack.url}/`);
+      await tab.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
+      await tab.getByRole('radio', { name: 'Participante 1' }).check();
+      await tab.locator('#votar:not([disabled])').waitFor();
+      await tab.getByRole('button', { name: 'Votar' }).click();
+      await tab.waitForURL(/\/resultado\.html\?voto=participante-1$/u, { timeout: 30_000 });
+      await tab.getByRole('heading', { name: 'Seu voto para Participante 1 foi confirmado!' }).waitFor();
+      // The retry carried the same proof for the same choice, and the api refused it as used.
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toEqual(sent[0]);
+      expect(answers).toEqual([202, 403]);
+      await waitFor('the vote counted', async () => (await stack.results()).total === before + 1, 20_000, 200);
+      expect(errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('when the production team closes voting and opens a new paredão, then the open vote page follows live', async () => {
     const cookie = await adminCookie(stack.url);
     const admin = (method: string, path: string, body?: unknown) =>

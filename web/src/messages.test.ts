@@ -30,6 +30,12 @@ describe('what the vote page does after a failure', () => {
     }
   });
 
+  it('when a resent proof is refused as used, then the earlier send of that vote was taken: it is confirmed, not sent again', () => {
+    expect(planVoteFailure(new ApiError(403, 'antibot_replayed', 'x', null), true)).toMatchObject({ kind: 'taken' });
+    // Any other refusal of a resent proof is not a sign that the vote was taken.
+    for (const code of ['antibot_invalid', 'antibot_expired']) expect(planVoteFailure(new ApiError(403, code, 'x', null), true).kind).toBe('antibot');
+  });
+
   it('when voting is closed, then it says so and stops', () => {
     const plan = planVoteFailure(new ApiError(409, 'voting_closed', 'x', null));
     expect(plan.kind).toBe('closed');

@@ -7,6 +7,12 @@ export type VoteFailure =
   | { kind: 'retry'; message: string; seconds: number }
   /** The anti-bot proof was refused: solve a fresh challenge, then the person presses Votar again. */
   | { kind: 'antibot'; message: string }
+  /**
+   * The proof was already used, and the one who used it was an earlier send of this same vote that got
+   * no answer the page could trust (a dropped connection, a 5xx): the api took that send. Confirm it;
+   * sending it with a new proof would count the voter twice.
+   */
+  | { kind: 'taken'; message: string }
   /** Voting is over: no retry makes sense. */
   | { kind: 'closed'; message: string }
   /** Retrying the same request will not help by itself; offer a manual retry. */
@@ -15,7 +21,13 @@ export type VoteFailure =
 /** Consecutive automatic retries before only the "Tentar novamente" button is left. */
 export const MAX_AUTO_RETRIES = 5;
 
-export function planVoteFailure(err: unknown): VoteFailure {
+/**
+ * `resent`: this send carried a proof that an earlier send of the same vote carried without a definitive
+ * answer (the page retries a vote with its proof). The api refuses a proof as used only when it claimed
+ * it for a vote it published, or is publishing, and gave the claim back on any failure to publish
+ * (api/src/votes/votes.ts): so a resent proof refused as used is that earlier send, taken.
+ */
+export function planVoteFailure(err: unknown, resent = false): VoteFailure {
   if (!(err instanceof ApiError)) {
     return { kind: 'retry', message: 'Não conseguimos falar com o servidor. Confira sua conexão.', seconds: DEFAULT_RETRY_SECONDS };
   }
@@ -37,6 +49,7 @@ export function planVoteFailure(err: unknown): VoteFailure {
   if (err.status === 503 || err.status === 502 || err.status === 504) {
     return { kind: 'retry', message: 'A votação está com muito movimento agora. Seu voto ainda não foi registrado.', seconds };
   }
+  if (resent && err.code === 'antibot_replayed') return { kind: 'taken', message: 'Seu voto já tinha sido registrado.' };
   if (err.status === 403 || err.code.startsWith('antibot_')) {
     return {
       kind: 'antibot',

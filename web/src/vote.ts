@@ -4,7 +4,7 @@ import { Antibot, type AntibotState, type Challenge } from './antibot.ts';
 import { ApiError, getParedao, postVote, type Candidate, type Paredao } from './api.ts';
 import { subscribeResults } from './results.ts';
 import { colourIndex, formatDateTime, initials } from './format.ts';
-import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure, retryDelayMs } from './messages.ts';
+import { MAX_AUTO_RETRIES, backoffSeconds, countdownText, planVoteFailure, retryDelayMs, type VoteFailure } from './messages.ts';
 import { unicoOn } from './modes.ts';
 
 const form = byId<HTMLFormElement>('form-voto');
@@ -35,6 +35,11 @@ const state = {
   /** A retry fired while the check was solving a fresh challenge: send as soon as it is verified. */
   sendWhenVerified: false,
   closed: false,
+  /**
+   * The proof of a vote sent without a definitive answer (a dropped connection, a 5xx, a 429), and the
+   * choices it was sent with: the api may have taken it, and the retry carries the same proof.
+   */
+  unanswered: null as { proof: string; candidates: Set<string> } | null,
   autoRetries: 0,
   antibotRetries: 0,
 };
@@ -306,20 +311,34 @@ async function submit(): Promise<void> {
   state.submitting = true;
   stopRetry();
   update();
+  const proof = state.payload;
+  const resent = state.unanswered?.proof === proof ? state.unanswered : null;
   try {
-    const { challenge } = await postVote({ candidateId, altcha: state.payload, website: honeypot.value });
+    const { challenge } = await postVote({ candidateId, altcha: proof, website: honeypot.value });
     storeChallenge(challenge);
-    window.location.assign(`/resultado.html?voto=${encodeURIComponent(candidateId)}`);
+    confirmed(candidateId);
     return;
   } catch (err) {
     state.submitting = false;
-    fail(err);
+    const plan = planVoteFailure(err, resent !== null);
+    if (plan.kind === 'taken') {
+      // An earlier send of this vote was taken: confirmed with the choice it carried (when the person
+      // changed it between sends, either may be the one taken, so none is named).
+      if (err instanceof ApiError) storeChallenge(err.challenge);
+      confirmed(resent!.candidates.size === 1 ? [...resent!.candidates][0]! : null);
+      return;
+    }
+    state.unanswered = plan.kind === 'retry' ? { proof, candidates: new Set([...(resent?.candidates ?? []), candidateId]) } : null;
+    fail(err, plan);
   }
   update();
 }
 
-function fail(err: unknown): void {
-  const plan = planVoteFailure(err);
+function confirmed(candidateId: string | null): void {
+  window.location.assign(candidateId === null ? '/resultado.html' : `/resultado.html?voto=${encodeURIComponent(candidateId)}`);
+}
+
+function fail(err: unknown, plan: Exclude<VoteFailure, { kind: 'taken' }>): void {
   showAlert(plan.message, 'vote');
   switch (plan.kind) {
     case 'retry': {
@@ -409,6 +428,7 @@ form.addEventListener('submit', (ev) => {
 window.addEventListener('pageshow', (ev) => {
   if (!ev.persisted) return;
   state.submitting = false;
+  state.unanswered = null;
   clearAlert();
   if (!state.closed) restartAntibot();
   update();

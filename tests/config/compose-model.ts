@@ -24,6 +24,7 @@ export type Service = {
   profiles?: string[];
   restart?: string;
   mem_limit?: string;
+  sysctls?: Record<string, string | number> | string[];
   deploy?: { replicas?: number; resources?: { limits?: { memory?: string } } };
   configs?: (string | { source: string; target?: string })[];
 };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { LISTEN_BACKLOG } from '@paredao/api/platform/worker';
 import { GENERATED_MOUNTS, readCompose, NEVER_PUBLISHED, NO_PROBE_INSIDE, ONE_SHOT, PUBLIC_SERVICES, bindSources, buildOf, byName, composeValidator, depsOf, dockerfileOf, includePaths, includedFiles, instructions, interpolate, isOneShot, isPinned, main, mainFile, parsePort, presentIncludes, rel, root, serviceProfiles, services, startedBy, type Service } from './compose-model.js';
 
 describe('compose file structure', () => {
@@ -262,6 +263,12 @@ describe('exposure', () => {
     for (const name of ['consumer', 'rabbitmq', 'mongo']) expect(nets(byName.get(name)!.svc), name).toEqual(['back']);
     // Whatever talks to the proxy shares its network.
     for (const name of ['nginx-exporter', 'k6']) expect(nets(byName.get(name)!.svc), name).toContain('front');
+  });
+
+  it('the api container\'s somaxconn lets the api\'s listen queue be as long as it asks (an older kernel caps it at 128)', () => {
+    const sysctls = byName.get('api')!.svc.sysctls;
+    const somaxconn = Array.isArray(sysctls) ? sysctls.find((s) => s.startsWith('net.core.somaxconn='))?.split('=')[1] : sysctls?.['net.core.somaxconn'];
+    expect(Number(somaxconn)).toBeGreaterThanOrEqual(LISTEN_BACKLOG);
   });
 
   it('Prometheus has no lifecycle endpoint, and a remote-write receiver only under the load-test overlay', () => {

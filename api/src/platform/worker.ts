@@ -25,10 +25,10 @@ import { createApiMetrics, initCandidateSeries } from './metrics.js';
  * opens one per request past its idle keep-alive ones, and a full queue is a 502 at once (EAGAIN on the
  * Unix socket). Node's default, 511, turned a burst of retries after a broker outage into 502s with one
  * api process (faults/results/2026-12-05T12-36.json, scenario 2: 42 votes, and 410 given up when the
- * challenge for their retry got one). The kernel caps it at
- * net.core.somaxconn (4096 on current kernels).
+ * challenge for their retry got one). The kernel caps it at net.core.somaxconn of the process's
+ * network namespace: 4096 since Linux 5.4, 128 before, so compose sets it for the api's containers.
  */
-const LISTEN_BACKLOG = 4096;
+export const LISTEN_BACKLOG = 4096;
 
 export interface RunningApi {
   server: Server;

@@ -328,7 +328,8 @@ async function submit(): Promise<void> {
       confirmed(resent!.candidates.size === 1 ? [...resent!.candidates][0]! : null);
       return;
     }
-    state.unanswered = plan.kind === 'retry' ? { proof, candidates: new Set([...(resent?.candidates ?? []), candidateId]) } : null;
+    // Retried with the same proof, by itself or by hand: a refusal as used will then mean this send was taken.
+    state.unanswered = plan.kind === 'retry' || plan.kind === 'fatal' ? { proof, candidates: new Set([...(resent?.candidates ?? []), candidateId]) } : null;
     fail(err, plan);
   }
   update();

@@ -31,6 +31,7 @@ const startedAt = new Date().toISOString();
  * timeout) and it prunes every 2 s. The api's proofs keep their default lifetime (the driver solves
  * them all before the load starts, and retries with a new proof, never the same one), so the window is
  * shorter than a real deployment's: a redelivery or resend it misses would show as lost or doubled.
+ * Scenario 12 retries with the same proof, as the page does, so it sets a window as long as its proofs live.
  */
 const SHORT_WINDOW = { DEDUP_PROOF_EXPIRY_SECONDS: '10', DEDUP_RESEND_MS: '10000', DEDUP_MARGIN_MS: '0', PRUNE_INTERVAL_MS: '2000' };
 const args = process.argv.slice(2);
@@ -45,6 +46,7 @@ const all: [string, () => Scenario][] = [
   ['4', () => scenarios.apiWorkerTerm(300, 30)],
   ['5', () => scenarios.apiWorkerKill(300, 30)],
   ['11', () => scenarios.apiKill(300, 30)],
+  ['12', () => scenarios.apiKillPageRetry(300, 30)],
 ];
 // Need the cluster, started once for all of them (after the single-broker scenarios).
 const onCluster: [string, (c: LocalCluster) => Scenario][] = [

@@ -16,8 +16,10 @@ export interface FaultRow {
   retries: number;
   gaveUp: number;
   counted: number;
-  /** 202 whose vote id is not among the applied ids: must be 0. */
+  /** 202 (or a vote the page confirms on a replay: `confirmedByReplay`) whose vote id is not among the applied ids: must be 0. */
   lost: number;
+  /** Votes whose resend with the same proof got 403 antibot_replayed, which the page takes as counted (retry: 'same-proof'). */
+  confirmedByReplay?: number;
   /** Counted ids that got no 202 (publish confirmed after a timeout, or worker died before answering). */
   extraWithout202: number;
   /** Counted ids that no request of the driver carried: must be 0. */
@@ -47,7 +49,8 @@ export interface FaultRow {
  */
 export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<FaultRow, 'scenario' | 'fault' | 'notes' | 'injected' | 'ratePerSec' | 'durationSec'>> {
   const started = Date.now();
-  const accepted = new Set(load.accepted);
+  // What a voter was told is in: a 202, or the page's confirmation of a resend refused as used.
+  const accepted = new Set([...load.accepted, ...load.confirmedByReplay]);
   const db = new Database(stack.storePath, { readonly: true, fileMustExist: true });
   try {
     const paredaoId = (await stack.results(stack.apiUrl)).paredaoId;
@@ -96,7 +99,7 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
       Math.max(0, results.total - appliedSet.size) +
       Math.abs(tallySum - appliedSet.size) +
       Math.abs(hourlySum - appliedSet.size) +
-      (load.accepted.length - accepted.size) + // the api never hands out one vote id twice
+      (load.accepted.length + load.confirmedByReplay.length - accepted.size) + // the api never hands out one vote id twice
       (applied.length - appliedSet.size); // an id twice in the archive
     return {
       requests: Object.values(load.statuses).reduce((a, b) => a + b, 0),
@@ -106,6 +109,7 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
       gaveUp: load.gaveUp,
       counted: results.total,
       lost,
+      confirmedByReplay: load.confirmedByReplay.length,
       extraWithout202,
       unknown,
       doubled,

@@ -27,7 +27,7 @@ function rowLine(r: FaultRow, run: number): string {
   return (
     `| ${r.scenario} | ${r.fault} | ${r.ratePerSec}/s × ${r.durationSec} s | ${r.requests} | ${r.accepted} | ${answers} | ` +
     `${r.errorSpanSec === null ? 'never' : `${r.errorSpanSec.toFixed(1)} s`} | ${r.counted} | **${r.lost}** | ${r.extraWithout202}${r.unknown ? ` (+${r.unknown} unknown!)` : ''} | ` +
-    `**${r.doubled}** | ${r.hourlyAddsUp ? 'yes' : '**no**'} | ${r.dead} | ${r.drainSec.toFixed(1)} s | ${r.notes}${r.pruned ? `; ${r.pruned} counted ids pruned from the hot store during the run` : ''} | ${run} |`
+    `**${r.doubled}** | ${r.hourlyAddsUp ? 'yes' : '**no**'} | ${r.dead} | ${r.drainSec.toFixed(1)} s | ${r.notes}${r.confirmedByReplay ? `; ${r.confirmedByReplay} confirmed by the page, as counted, on a 403 antibot_replayed to their resend` : ''}${r.pruned ? `; ${r.pruned} counted ids pruned from the hot store during the run` : ''} | ${run} |`
   );
 }
 

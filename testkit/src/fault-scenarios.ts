@@ -20,6 +20,8 @@ export interface Scenario {
   stack?: StackOptions;
   /** Spare proofs for retries, as a share of the planned votes. */
   spare?: number;
+  /** What the driver's retries send: a new proof (the default) or the same one, as the page does. */
+  retry?: 'new-proof' | 'same-proof';
   /** Prepares the fault before the load starts (after the stack is up and the proofs solved). */
   before?: (stack: Stack) => Promise<void>;
   /** Injects the fault while the load runs (started together with it); returns a note for the table. */
@@ -40,13 +42,15 @@ export async function runScenario(s: Scenario, log: (msg: string) => void = () =
       durationSec: s.durationSec,
       proofs,
       candidates: CANDIDATES,
+      retry: s.retry,
       onTick: (t) => {
         if (Math.round(t.elapsedSec) % 5 === 0) log(`  t=${t.elapsedSec.toFixed(0)} s accepted=${t.accepted} ${JSON.stringify(t.statuses)}`);
       },
     });
     const [result, injected] = await Promise.all([load, s.fault(stack, load)]);
     log(`${s.name}: load done; ${injected.fault}; waiting for the count`);
-    return { ...(await audit(stack, result)), apiWorkers: Number(stack.env.API_WORKERS), scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
+    const retriedWith = s.retry === 'same-proof' ? 'the same proof, as the page does' : undefined;
+    return { ...(await audit(stack, result)), apiWorkers: Number(stack.env.API_WORKERS), retriedWith, scenario: s.name, fault: injected.fault, notes: injected.notes ?? '', injected: injected.injected, ratePerSec: s.ratePerSec, durationSec: s.durationSec };
   } finally {
     await stack.stop();
   }
@@ -411,6 +415,19 @@ export const scenarios = {
     ratePerSec: rate,
     durationSec,
     stack: { apiWorkers: 1 },
+    fault: (stack, done) => killRepeatedly(stack, 'api', done, 4000, 4),
+  }),
+  // The same kills, with the page's retry (docs/ANTIBOT.md, "The page's retry"): a vote without a
+  // definitive answer goes again with its proof, and a refusal of that resend as used is the vote
+  // confirmed. A resend may then come as long after the first copy as a proof lives, so the proofs and
+  // the consumer's dedup window both last 300 s here, not the short window of the other runs.
+  apiKillPageRetry: (rate = 300, durationSec = 30): Scenario => ({
+    name: "12. api SIGKILL (one process), the page's retry",
+    ratePerSec: rate,
+    durationSec,
+    stack: { apiWorkers: 1, env: { ANTIBOT_EXPIRY_SECONDS: '300', DEDUP_PROOF_EXPIRY_SECONDS: '300' } },
+    spare: 0,
+    retry: 'same-proof',
     fault: (stack, done) => killRepeatedly(stack, 'api', done, 4000, 4),
   }),
 };

@@ -13,7 +13,7 @@ export function expectNothingLostNothingDoubled(r: FaultRow): void {
   expect(r.lost).toBe(0);
   expect(r.doubled).toBe(0);
   expect(r.unknown).toBe(0);
-  expect(r.counted).toBe(r.accepted + r.extraWithout202);
+  expect(r.counted).toBe(r.accepted + (r.confirmedByReplay ?? 0) + r.extraWithout202);
   expect(r.hourlyAddsUp).toBe(true);
   expect(r.dead).toBe(0);
 }

@@ -59,4 +59,19 @@ describe('faults under load', () => {
     expect(r.gaveUp).toBe(0);
     expect(r.accepted).toBe(300 * 20);
   }, 150_000);
+
+  it("when the api, as one process, is SIGKILLed and restarted under load and votes are retried as the page does (the same proof), then every voter is confirmed and counted exactly once", async () => {
+    const r = await runScenario(scenarios.apiKillPageRetry(300, 20));
+    expect(r.injected).toBeGreaterThanOrEqual(3);
+    expectNothingLostNothingDoubled(r);
+    expect(r.retries).toBeGreaterThan(0);
+    expect(r.gaveUp).toBe(0);
+    // Each voter's vote has one id whatever the retries: 6000 voters, each confirmed (a 202, or a 403
+    // antibot_replayed to a resend, which the page shows as counted), each counted once.
+    expect(r.accepted + r.confirmedByReplay!).toBe(300 * 20);
+    expect(r.statuses['403'] ?? 0).toBe(r.confirmedByReplay);
+    for (const status of Object.keys(r.statuses)) expect(['202', '403', '503']).toContain(status);
+    expect(r.counted).toBe(300 * 20);
+    expect(r.extraWithout202).toBe(0);
+  }, 150_000);
 });

@@ -1,23 +1,29 @@
 import Database from 'better-sqlite3';
+import { decodeIds } from '@paredao/core';
 
 /**
- * Lost and doubled from vote ids, not totals: every 202's id must be in the store's applied ids exactly
- * once (the primary key makes "more than once" a second 202 for the same id), and the tallies must have
- * grown by exactly the number of ids applied for this step's 202s.
+ * Lost and doubled from vote ids, not totals: every 202's id must be among the counted ids (the
+ * archive's) exactly once, and the tallies must have grown by exactly the number of ids counted for
+ * this step's 202s.
  */
 export function auditByVoteId(storePath: string, ids: string[], countedDelta: number): { lost: number; doubled: number } {
   const db = new Database(storePath, { readonly: true, fileMustExist: true });
   try {
-    const has = db.prepare('SELECT 1 FROM applied_votes WHERE vote_id = ?').pluck();
+    const counted = new Map<string, number>();
+    for (const blob of db.prepare('SELECT ids FROM archive').pluck().all() as Buffer[]) {
+      for (const c of decodeIds(blob).values()) for (const id of c.ids) counted.set(id, (counted.get(id) ?? 0) + 1);
+    }
     let lost = 0;
     const seen = new Set<string>();
     let repeated = 0;
     for (const id of ids) {
       if (seen.has(id)) repeated++;
       seen.add(id);
-      if (!has.get(id)) lost++;
+      const n = counted.get(id) ?? 0;
+      if (n === 0) lost++;
+      else if (n > 1) repeated += n - 1;
     }
-    // Counted beyond the distinct applied ids of our 202s: a vote counted twice (or one never answered 202).
+    // Counted beyond the distinct ids of our 202s: a vote counted twice (or one never answered 202).
     const extra = Math.max(0, countedDelta - (seen.size - lost));
     return { lost, doubled: repeated + extra };
   } finally {

@@ -1,11 +1,11 @@
 /**
- * What the consumer's per-vote dedup write costs in SQLite, against the layout that would replace it:
- * two ways to keep the applied ids of the dedup window, in one process, no broker, same pragmas as the
- * store (WAL, synchronous NORMAL, wal_autocheckpoint 10000).
+ * What the consumer's per-vote dedup write cost in SQLite, against the layout that replaced it
+ * (core/src/store/sqlite-applied.ts): two ways to keep the applied ids of the dedup window, in one
+ * process, no broker, same pragmas as the store (WAL, synchronous NORMAL, wal_autocheckpoint 10000).
  *
- *   rows:    today's `applied_votes`, one row per vote keyed by its random id (WITHOUT ROWID, indexes on
- *            applied_at and accepted_at), filled by multi-row INSERT OR IGNORE … RETURNING in chunks of
- *            200, as core/src/store/sqlite.ts does.
+ *   rows:    the store's former `applied_votes`, one row per vote keyed by its random id (WITHOUT
+ *            ROWID, indexes on applied_at and accepted_at), filled by multi-row INSERT OR IGNORE …
+ *            RETURNING in chunks of 200.
  *   batches: one row per batch holding its new ids as a blob, the duplicate check against a Set of the
  *            window's ids in the process's memory (what another writer appended is read back by seq).
  *

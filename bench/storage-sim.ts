@@ -54,7 +54,7 @@ const paredaoId = 'sim';
 const candidates = ['a', 'b', 'c'];
 await insertOpenParedao(store, paredaoId, 'Simulação', { a: 'A', b: 'B', c: 'C' }, { openedAt: new Date(T0 - 3_600_000).toISOString() });
 const probe = new Database(path, { readonly: true });
-const hotRows = probe.prepare('SELECT COUNT(*) FROM applied_votes').pluck();
+const hotRows = probe.prepare('SELECT COALESCE(SUM(votes), 0) FROM applied_batches').pluck();
 const archiveStats = probe.prepare('SELECT COUNT(*) AS rows, COALESCE(SUM(LENGTH(ids)), 0) AS bytes FROM archive');
 const pages = () => (probe.pragma('page_count', { simple: true }) as number) * (probe.pragma('page_size', { simple: true }) as number);
 const freePages = () => (probe.pragma('freelist_count', { simple: true }) as number) * (probe.pragma('page_size', { simple: true }) as number);

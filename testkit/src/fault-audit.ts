@@ -57,7 +57,8 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
     // The counted ids are the archive's (the hot applied ids below the pruned-through mark are gone).
     const appliedIds = () =>
       (db.prepare('SELECT ids FROM archive WHERE paredao_id = ?').all(paredaoId) as { ids: Buffer }[]).flatMap((r) => [...decodeIds(r.ids).values()].flatMap((c) => c.ids));
-    const hotIds = () => (db.prepare('SELECT COUNT(*) AS n FROM applied_votes WHERE paredao_id = ?').get(paredaoId) as { n: number }).n;
+    // A fault run's stack holds one paredão: every id in the batch rows is its.
+    const hotIds = () => db.prepare('SELECT COALESCE(SUM(votes), 0) FROM applied_batches').pluck().get() as number;
     const missing = () => {
       const applied = new Set(appliedIds());
       let m = 0;

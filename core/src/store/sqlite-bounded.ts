@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { VoteMode } from '@paredao/contract';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { countInto, encodeIds, groupForArchive, mergeBlobs } from './archive.js';
+import { sqliteApplied } from './sqlite-applied.js';
 import { combinedMark, splitAtMark, type PruneOutcome } from './watermark.js';
 
 const SCHEMA = `
@@ -23,12 +24,7 @@ CREATE TABLE IF NOT EXISTS pruned_through (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   at INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS applied_votes_accepted_at ON applied_votes (accepted_at);
-DROP INDEX IF EXISTS applied_votes_paredao;
 `;
-
-/** Applied ids dropped per transaction: short write locks, so batches are applied between chunks. */
-const DELETE_CHUNK = 5000;
 
 /**
  * The bounded part of the SQLite store: the pruned-through mark, the consumers' marks, the archive of
@@ -51,17 +47,19 @@ export function sqliteBounded(db: Database.Database) {
     db.exec(SCHEMA);
     // A file from before the archive: its applied ids are archived once, so the recount, which reads
     // the archive, still equals the tallies. (One pass in memory: files of that age hold few votes.)
-    if (before) {
+    const legacyIds = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'applied_votes'").get() !== undefined;
+    if (before && legacyIds) {
       const rows = db.prepare('SELECT vote_id AS voteId, paredao_id AS paredaoId, candidate_id AS candidateId, accepted_at AS acceptedAt, mode FROM applied_votes').all() as VoteMessage[];
       archive(rows);
     }
   }).immediate();
+  // After the archive's migration, which reads a legacy file's per-vote rows before they move.
+  const applied = db.transaction(() => sqliteApplied(db)).immediate();
 
   const selectPruned = db.prepare('SELECT at FROM pruned_through WHERE id = 1').pluck();
   const upsertMark = db.prepare('INSERT INTO watermarks (key, mark) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET mark = MAX(mark, excluded.mark)');
   const selectMarks = db.prepare('SELECT mark FROM watermarks').pluck();
   const setPruned = db.prepare('INSERT INTO pruned_through (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
-  const deleteBelow = db.prepare('DELETE FROM applied_votes WHERE vote_id IN (SELECT vote_id FROM applied_votes WHERE accepted_at < ? LIMIT ?)');
   const selectToCompact = db.prepare('SELECT paredao_id AS paredaoId, mode, hour FROM archive WHERE hour < ? GROUP BY paredao_id, mode, hour HAVING COUNT(*) > 1');
   const selectKeyBlobs = db.prepare('SELECT seq, ids FROM archive WHERE paredao_id = ? AND mode = ? AND hour = ?');
   const deleteSeq = db.prepare('DELETE FROM archive WHERE seq = ?');
@@ -84,6 +82,8 @@ export function sqliteBounded(db: Database.Database) {
   });
 
   return {
+    /** The applied ids of the dedup window. */
+    applied,
     /** The pruned-through mark (0 before the first prune). Call inside the write transaction. */
     prunedThrough(): number {
       return (selectPruned.get() as number | undefined) ?? 0;
@@ -101,13 +101,7 @@ export function sqliteBounded(db: Database.Database) {
      */
     async prune(key: string, mark: number): Promise<PruneOutcome> {
       const prunedThrough = advance.immediate(key, mark);
-      let deleted = 0;
-      for (;;) {
-        const n = deleteBelow.run(prunedThrough, DELETE_CHUNK).changes;
-        deleted += n;
-        if (n < DELETE_CHUNK) break;
-        await yieldToOthers();
-      }
+      const deleted = await applied.prune(prunedThrough);
       let compacted = 0;
       for (const k of selectToCompact.all(hourBucket(prunedThrough)) as { paredaoId: string; mode: string; hour: string }[]) {
         compacted += compactKey.immediate(k.paredaoId, k.mode, k.hour);

@@ -26,16 +26,8 @@ const HOURLY = `CREATE TABLE IF NOT EXISTS hourly (
   PRIMARY KEY (paredao_id, mode, hour, candidate_id)
 ) WITHOUT ROWID;`;
 
+// The applied ids of the dedup window are in sqlite-applied.ts, the archive in sqlite-bounded.ts.
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS applied_votes (
-  vote_id TEXT PRIMARY KEY,
-  paredao_id TEXT NOT NULL,
-  candidate_id TEXT NOT NULL,
-  accepted_at INTEGER NOT NULL,
-  applied_at INTEGER NOT NULL,
-  mode TEXT NOT NULL DEFAULT 'torcida'
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS applied_votes_applied_at ON applied_votes (applied_at);
 ${TALLIES}
 ${HOURLY}
 CREATE TABLE IF NOT EXISTS paredoes (
@@ -63,7 +55,8 @@ CREATE TABLE IF NOT EXISTS images (
 `;
 
 /**
- * Files from before the vote modes: their votes are all Torcida. applied_votes gets a `mode` column
+ * Files from before the vote modes: their votes are all Torcida. applied_votes (in files from before
+ * batch rows, sqlite-applied.ts) gets a `mode` column
  * (an O(1) schema change, whatever its size); tallies and hourly rows, small tables whose primary key
  * gains the mode, are copied into the new layout. One IMMEDIATE transaction, so of the processes that
  * open the file at once (api workers, the consumer) one migrates and the others find it done.
@@ -90,9 +83,6 @@ function migrateToModes(db: Database.Database): void {
   }).immediate();
 }
 
-/** Rows per multi-row insert: 200 × 6 parameters stays far below SQLite's limit on bound variables. */
-const CHUNKS = [200, 50, 10, 1];
-
 /**
  * The embedded store: one SQLite file in WAL mode. Several processes may open it (the api reads, the
  * consumer writes); better-sqlite3 is synchronous, which suits short transactions.
@@ -114,20 +104,9 @@ export function openSqliteStore(path: string): Store {
   migrateToModes(db);
   db.exec(VOTER_SCHEMA);
   const bounded = sqliteBounded(db);
+  const { applied } = bounded;
   const unico = sqliteUnico(db);
 
-  // Multi-row inserts: one statement per chunk of a batch instead of one per vote; RETURNING
-  // names the ids that were new, so duplicates (redeliveries) are told apart in the same statement.
-  const insertAppliedRows = new Map<number, Database.Statement>();
-  const insertApplied = (n: number) => {
-    let stmt = insertAppliedRows.get(n);
-    if (!stmt) {
-      const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
-      stmt = db.prepare(`INSERT OR IGNORE INTO applied_votes (vote_id, paredao_id, candidate_id, accepted_at, applied_at, mode) VALUES ${rows} RETURNING vote_id`).pluck();
-      insertAppliedRows.set(n, stmt);
-    }
-    return stmt;
-  };
   const addTally = db.prepare(
     'INSERT INTO tallies (paredao_id, mode, candidate_id, votes) VALUES (?, ?, ?, ?) ON CONFLICT (paredao_id, mode, candidate_id) DO UPDATE SET votes = votes + excluded.votes',
   );
@@ -136,9 +115,6 @@ export function openSqliteStore(path: string): Store {
   );
   const selectTallies = db.prepare('SELECT mode AS m, candidate_id AS c, votes AS n FROM tallies WHERE paredao_id = ?');
   const selectHourly = db.prepare('SELECT mode AS m, hour AS h, candidate_id AS c, votes AS n FROM hourly WHERE paredao_id = ? ORDER BY hour');
-  const selectSince = db.prepare(
-    'SELECT vote_id AS voteId, applied_at AS appliedAt FROM applied_votes WHERE applied_at >= ? ORDER BY applied_at LIMIT ?',
-  );
   const selectParedao = db.prepare('SELECT doc FROM paredoes WHERE id = ?');
   const selectParedoes = db.prepare('SELECT doc FROM paredoes ORDER BY created_at DESC, id');
   const selectOpen = db.prepare("SELECT doc FROM paredoes WHERE status = 'open' LIMIT 1");
@@ -161,7 +137,6 @@ export function openSqliteStore(path: string): Store {
 
   const apply = db.transaction((votes: readonly VoteMessage[], appliedAt: number): ApplyOutcome => {
     const windows = new Map<string, Paredao | null>();
-    const fresh: VoteMessage[] = [];
     let outsideWindow = 0;
     const voided: string[] = [];
     const accepted: VoteMessage[] = [];
@@ -180,22 +155,8 @@ export function openSqliteStore(path: string): Store {
     }
     // Accepted before the pruned-through mark: their ids may be gone, so they cannot be checked.
     const { checkable: inWindow, below } = bounded.belowMark(accepted);
-    // Chunks of fixed sizes only, so a handful of prepared statements serve every batch size.
-    const newIds = new Set<string>();
-    for (let i = 0; i < inWindow.length; ) {
-      const n = CHUNKS.find((c) => c <= inWindow.length - i)!;
-      const params: (string | number)[] = [];
-      for (let j = i; j < i + n; j++) {
-        const v = inWindow[j]!;
-        params.push(v.voteId, v.paredaoId, v.candidateId, v.acceptedAt, appliedAt, modeOf(v));
-      }
-      for (const id of insertApplied(n).all(...params) as string[]) newIds.add(id);
-      i += n;
-    }
-    // A vote id twice in one batch (a replay across instances) is new only the first time.
-    for (const v of inWindow) {
-      if (newIds.delete(v.voteId)) fresh.push(v);
-    }
+    // New ids only: a redelivery, a resend or a voter's retry of an applied vote is a duplicate.
+    const fresh = applied.takeFresh(inWindow, appliedAt);
     const { candidates, hours } = aggregate(fresh, hourBucket);
     for (const c of candidates) addTally.run(c.paredaoId, c.mode, c.candidateId, c.n);
     for (const h of hours) addHourly.run(h.paredaoId, h.mode, h.hour, h.candidateId, h.n);
@@ -219,7 +180,15 @@ export function openSqliteStore(path: string): Store {
     ...sqliteProofClaims(db),
     async applyBatch(votes, appliedAt) {
       // IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way.
-      return apply.immediate(votes, appliedAt);
+      let outcome: ApplyOutcome;
+      try {
+        outcome = apply.immediate(votes, appliedAt);
+      } catch (err) {
+        applied.rolledBack();
+        throw err;
+      }
+      applied.committed();
+      return outcome;
     },
     async tally(paredaoId): Promise<Tally> {
       const modes = { torcida: { byCandidate: {}, hourly: [] }, unico: { byCandidate: {}, hourly: [] } } as Record<VoteMode, ModeTally>;
@@ -296,7 +265,7 @@ export function openSqliteStore(path: string): Store {
       return bounded.prune(key, mark);
     },
     async appliedSince(since, limit) {
-      return selectSince.all(since, limit) as { voteId: string; appliedAt: number }[];
+      return applied.appliedSince(since, limit);
     },
     async ping() {
       db.prepare('SELECT 1').get();

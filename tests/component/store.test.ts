@@ -291,6 +291,26 @@ for (const t of targets) {
       expect((await store.tally(paredaoId)).byCandidate.a).toBe(3);
     });
 
+    it('when a second store on the same data applies votes between two of the first one\'s batches, then the first counts none of them again', async () => {
+      // Each applying process keeps the window's ids (SQLite: in memory); what another wrote after the
+      // first one's last batch must reach it before its next.
+      // A paredão of its own, not to move the others' tallies: closed (never clashing with an open one)
+      // the day after these votes, so no later test takes it for the latest closed.
+      const two = `${paredaoId}-two`;
+      await store.insertParedao(paredaoFixture(two, 'Dois', { a: 'A', b: 'B' }, { status: 'closed', closedAt: '2026-11-24T00:00:00.000Z' }));
+      const v = (voteId: string, candidateId: string): VoteMessage => ({ ...vote(voteId, candidateId), paredaoId: two });
+      const second = await openStore(t.url!);
+      try {
+        expect((await store.applyBatch([v('two-1', 'a')], Date.now())).applied).toBe(1);
+        expect((await second.applyBatch([v('two-1', 'a'), v('two-2', 'b'), v('two-3', 'a')], Date.now())).applied).toBe(2);
+        expect(await store.applyBatch([v('two-2', 'b'), v('two-3', 'a'), v('two-4', 'b')], Date.now())).toMatchObject({ applied: 1, duplicates: 2 });
+        expect(await second.applyBatch([v('two-4', 'b')], Date.now())).toMatchObject({ applied: 0, duplicates: 1 });
+        expect((await store.tally(two)).byCandidate).toEqual({ a: 2, b: 2 });
+      } finally {
+        await second.close();
+      }
+    });
+
     it('when batches are applied concurrently, then every vote counts exactly once', async () => {
       const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 50 }, (_, i) => vote(`c-${b % 4}-${i}`, i % 2 ? 'a' : 'b')));
       const { outcomes, inFlightTogether } = await t.applyConcurrently(t.url!, store, batches);

@@ -6,14 +6,16 @@
  *   rows:    the store's former `applied_votes`, one row per vote keyed by its random id (WITHOUT
  *            ROWID, indexes on applied_at and accepted_at), filled by multi-row INSERT OR IGNORE …
  *            RETURNING in chunks of 200.
- *   batches: one row per batch holding its new ids as a blob, the duplicate check against a Set of the
- *            window's ids in the process's memory (what another writer appended is read back by seq).
+ *   batches: the store's `sqliteApplied`: one row per batch holding its new ids, the duplicate check
+ *            against a map of the window's ids in the process's memory (other writers' rows read back by
+ *            seq in each write).
  *
  * Only the dedup part: tallies, hourly rows and the archive blob cost the same in both and are left
  * out. The table first holds --window ids (the dedup window: about votes/s × (proof lifetime + resend
  * slack)); then --votes new ids go in, in batches of --batch. Rounds alternate the layouts.
  *
- *   npx tsx bench/dedup-layout.ts [--batch=250] [--window=100000] [--votes=50000] [--rounds=2]
+ *   node --expose-gc --import tsx bench/dedup-layout.ts [--batch=250] [--window=100000] [--votes=50000] [--rounds=2]
+ *   (--expose-gc adds the JS heap each layout holds per id of the window)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { sqliteApplied } from '@paredao/core/store/sqlite-applied';
 
 const { values: args } = parseArgs({
   options: { batch: { type: 'string', default: '250' }, window: { type: 'string', default: '100000' }, votes: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' } },
@@ -68,36 +71,15 @@ function rows(dir: string): Layout {
 }
 
 function batches(dir: string): Layout {
+  // The store's own module, alone: the rows it writes and the map it keeps.
   const db = openDb(dir);
-  db.exec(`CREATE TABLE applied_batches (seq INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL, max_accepted_at INTEGER NOT NULL, ids BLOB NOT NULL);
-    CREATE INDEX applied_batches_applied_at ON applied_batches (applied_at);`);
-  const seen = new Set<string>();
-  const insert = db.prepare('INSERT INTO applied_batches (applied_at, max_accepted_at, ids) VALUES (?, ?, ?)');
-  const since = db.prepare('SELECT seq, ids FROM applied_batches WHERE seq > ?');
-  let last = 0;
-  const apply = db.transaction((ids: readonly string[], now: number) => {
-    // Another writer's batches since the last one seen (none here: the read is what it costs).
-    for (const r of since.all(last) as { seq: number; ids: Buffer }[]) {
-      last = r.seq;
-      for (let o = 0; o < r.ids.length; o += 16) seen.add(r.ids.toString('hex', o, o + 16));
-    }
-    const fresh: string[] = [];
-    const inBatch = new Set<string>();
-    for (const id of ids) {
-      if (seen.has(id) || inBatch.has(id)) continue;
-      inBatch.add(id);
-      fresh.push(id);
-    }
-    const blob = Buffer.allocUnsafe(fresh.length * 16);
-    fresh.forEach((id, i) => blob.write(id, i * 16, 'hex'));
-    last = Number(insert.run(now, now - 5, blob).lastInsertRowid);
-    return fresh;
-  });
+  const applied = db.transaction(() => sqliteApplied(db)).immediate();
+  const apply = db.transaction((ids: readonly string[], now: number) => applied.takeFresh(ids.map((voteId) => ({ voteId, acceptedAt: now - 5 })), now).length);
   return {
     apply: (ids, now) => {
-      const fresh = apply.immediate(ids, now);
-      for (const id of fresh) seen.add(id);
-      return fresh.length;
+      const n = apply.immediate(ids, now);
+      applied.committed();
+      return n;
     },
     close: () => db.close(),
   };
@@ -110,8 +92,16 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     const dir = mkdtempSync(join(tmpdir(), 'paredao-dedup-'));
     try {
       const layout = make(dir);
+      globalThis.gc?.();
+      const heapEmpty = process.memoryUsage().heapUsed;
       const window = newIds(windowIds);
+      globalThis.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const stringPerId = (heapBefore - heapEmpty) / windowIds;
       for (let i = 0; i < windowIds; i += 1000) layout.apply(window.slice(i, i + 1000), Date.now());
+      globalThis.gc?.();
+      // What the layout holds in this process for the window (the ids' strings are the test's too).
+      const heapPerId = (process.memoryUsage().heapUsed - heapBefore) / windowIds;
       const ids = newIds(total);
       const cpu = process.cpuUsage();
       const t = performance.now();
@@ -122,7 +112,8 @@ for (let round = 1; round <= Number(args.rounds); round++) {
       if (applied !== total) throw new Error(`${name}: ${applied} of ${total} new ids applied`);
       console.log(
         `round ${round} ${name.padEnd(7)}: ${((used.user + used.system) / total).toFixed(1)} µs CPU per vote (system ${(used.system / total).toFixed(1)}), ` +
-          `${(wall / Math.ceil(total / batchSize)).toFixed(2)} ms wall per batch`,
+          `${(wall / Math.ceil(total / batchSize)).toFixed(2)} ms wall per batch` +
+          (globalThis.gc ? `; JS heap for the window: ${heapPerId.toFixed(0)} bytes per id, plus ${stringPerId.toFixed(0)} for the id's string` : ''),
       );
       layout.close();
     } finally {

@@ -46,4 +46,10 @@ describe("the floor's table and target", () => {
     const apiAdded = step(run, 5000).cpu.api!.cpuUs / step(run, 5000).accepted - Number(floor5000.cpu.api!.cpuUs / floor5000.accepted);
     expect(added).toContain(`api +${apiAdded.toFixed(0)}`);
   });
+
+  it('say the comparison was not made, rather than leave it out, when the floor ran no step at that rate', () => {
+    const without = { ...run, floor: run.floor!.filter((f) => f.rate !== 5000) };
+    const t = targets(without).find((x) => x.target.startsWith('CPU per vote ≤ 1.1'))!;
+    expect(t).toMatchObject({ measured: 'not measured: the floor ran no step at 5000/s', met: false });
+  });
 });

@@ -214,6 +214,13 @@ export function targets(out: BenchOutput): TargetResult[] {
       met: r <= 1.1,
       short: `CPU per vote ≤ 1.1 × the floor's (${r.toFixed(2)})`,
     });
+  } else if (cpuStep && out.floor?.length) {
+    list.push({
+      target: "CPU per vote ≤ 1.1 × the floor's at the same rate",
+      measured: `not measured: the floor ran no step at ${cpuStep.rate}/s`,
+      met: false,
+      short: `CPU per vote ≤ 1.1 × the floor's (not measured at ${cpuStep.rate}/s)`,
+    });
   }
   // The saturated cost: at 5000/s, the rate the requirement's own figures call saturated, when the run
   // has that step; else at the ceiling. The other is shown beside it, with the floor's own ratio.

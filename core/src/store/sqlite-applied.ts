@@ -1,21 +1,6 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 
-/**
- * The applied vote ids of the SQLite store's dedup window (docs/ARCHITECTURE.md, "Bounded storage"):
- * one row per applied batch in `applied_batches` (its new ids with their acceptance times, as JSON),
- * written in the batch's transaction, and in the memory of each process that applies batches, every id
- * of the window with its acceptance time.
- *
- * A row per vote keyed by its random id dirtied about one B-tree leaf per vote, written to the WAL at
- * COMMIT and again at the checkpoint: 14 µs per vote more at a window of 100 000 ids, 21–25 at 1 000 000
- * (bench/dedup-layout.ts, bench/results/consumer-cost-ab-2026-12-05.md). A row per batch is one insert.
- *
- * Exactly once across processes: the ids live in memory per process, so inside each write transaction
- * (IMMEDIATE: one writer at a time) a process first reads the rows other processes wrote since the last
- * one it saw (`seq` only grows: AUTOINCREMENT), then checks the batch against all of them. What it
- * learns and writes enters its memory only once the transaction has committed.
- */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_batches (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,6 +34,21 @@ interface Pending {
   lastSeq: number;
 }
 
+/**
+ * The applied vote ids of the SQLite store's dedup window (docs/ARCHITECTURE.md, "Bounded storage";
+ * docs/decisions/0007-sqlite-window-in-memory.md): one row per applied batch in `applied_batches` (its
+ * new ids with their acceptance times, as JSON), written in the batch's transaction, and in the memory
+ * of each process that applies batches, every id of the window with its acceptance time.
+ *
+ * A row per vote keyed by its random id dirtied about one B-tree leaf per vote, written to the WAL at
+ * COMMIT and again at the checkpoint: 14 µs per vote more at a window of 100 000 ids, 21–25 at 1 000 000
+ * (bench/dedup-layout.ts, bench/results/consumer-cost-ab-2026-12-05.md). A row per batch is one insert.
+ *
+ * Exactly once across processes: the ids live in memory per process, so inside each write transaction
+ * (IMMEDIATE: one writer at a time) a process first reads the rows other processes wrote since the last
+ * one it saw (`seq` only grows: AUTOINCREMENT), then checks the batch against all of them. What it
+ * learns and writes enters its memory only once the transaction has committed.
+ */
 export function sqliteApplied(db: Database.Database) {
   db.exec(SCHEMA);
   // A file from before batch rows: its per-vote rows (the window's ids) move into batch rows once.

@@ -41,8 +41,9 @@ interface Pending {
  * of each process that applies batches, every id of the window with its acceptance time.
  *
  * A row per vote keyed by its random id dirtied about one B-tree leaf per vote, written to the WAL at
- * COMMIT and again at the checkpoint: 14 µs per vote more at a window of 100 000 ids, 21–25 at 1 000 000
- * (bench/dedup-layout.ts, bench/results/consumer-cost-ab-2026-12-05.md). A row per batch is one insert.
+ * COMMIT and again at the checkpoint: 13–14 µs per vote more at a window of 100 000 ids, 19–30 at
+ * 1 000 000 (bench/dedup-layout.ts, bench/results/consumer-cost-ab-2026-12-05.md). A row per batch is
+ * one insert; the map costs 93–101 bytes of heap per id.
  *
  * Exactly once across processes: the ids live in memory per process, so inside each write transaction
  * (IMMEDIATE: one writer at a time) a process first reads the rows other processes wrote since the last

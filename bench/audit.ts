@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { decodeIds } from '@paredao/core';
+import { archivedIds } from '@paredao/testkit/fault-audit';
 
 /**
  * Lost and doubled from vote ids, not totals: every 202's id must be among the counted ids (the
@@ -10,9 +10,7 @@ export function auditByVoteId(storePath: string, ids: string[], countedDelta: nu
   const db = new Database(storePath, { readonly: true, fileMustExist: true });
   try {
     const counted = new Map<string, number>();
-    for (const blob of db.prepare('SELECT ids FROM archive').pluck().all() as Buffer[]) {
-      for (const c of decodeIds(blob).values()) for (const id of c.ids) counted.set(id, (counted.get(id) ?? 0) + 1);
-    }
+    for (const id of archivedIds(db)) counted.set(id, (counted.get(id) ?? 0) + 1);
     let lost = 0;
     const seen = new Set<string>();
     let repeated = 0;

@@ -1,8 +1,21 @@
 import Database from 'better-sqlite3';
 import { decodeIds } from '@paredao/core';
+import type { VoteMode } from '@paredao/contract';
 import type { FaultLoadResult } from './fault-load.js';
 import { waitFor } from './ports.js';
 import type { Stack } from './stack.js';
+
+/**
+ * The counted vote ids in a SQLite store file, from its archive (the hot applied ids below the
+ * pruned-through mark are gone), each as often as it was archived: of one paredão and mode, or all.
+ */
+export function archivedIds(db: Database.Database, of: { paredaoId?: string; mode?: VoteMode } = {}): string[] {
+  const blobs = db
+    .prepare('SELECT ids FROM archive WHERE (@paredaoId IS NULL OR paredao_id = @paredaoId) AND (@mode IS NULL OR mode = @mode)')
+    .pluck()
+    .all({ paredaoId: of.paredaoId ?? null, mode: of.mode ?? null }) as Buffer[];
+  return blobs.flatMap((b) => [...decodeIds(b).values()].flatMap((c) => c.ids));
+}
 
 /** What one scenario measured; one row of the table in docs/RELIABILITY.md. */
 export interface FaultRow {
@@ -54,9 +67,7 @@ export async function audit(stack: Stack, load: FaultLoadResult): Promise<Omit<F
   const db = new Database(stack.storePath, { readonly: true, fileMustExist: true });
   try {
     const paredaoId = (await stack.results(stack.apiUrl)).paredaoId;
-    // The counted ids are the archive's (the hot applied ids below the pruned-through mark are gone).
-    const appliedIds = () =>
-      (db.prepare('SELECT ids FROM archive WHERE paredao_id = ?').all(paredaoId) as { ids: Buffer }[]).flatMap((r) => [...decodeIds(r.ids).values()].flatMap((c) => c.ids));
+    const appliedIds = () => archivedIds(db, { paredaoId });
     // A fault run's stack holds one paredão: every id in the batch rows is its.
     const hotIds = () => db.prepare('SELECT COALESCE(SUM(votes), 0) FROM applied_batches').pluck().get() as number;
     const missing = () => {

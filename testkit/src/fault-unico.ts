@@ -7,9 +7,9 @@
  * One row of docs/RELIABILITY.md's table, as the Torcida scenarios.
  */
 import Database from 'better-sqlite3';
-import { decodeIds, openStore } from '@paredao/core';
+import { openStore } from '@paredao/core';
 import { openParedaoWithRules } from './admin.js';
-import type { FaultRow } from './fault-audit.js';
+import { archivedIds, type FaultRow } from './fault-audit.js';
 import { killRepeatedly, restartBroker } from './fault-scenarios.js';
 import { openLoop } from './load.js';
 import { waitFor } from './ports.js';
@@ -90,9 +90,7 @@ export async function runUnicoScenario(o: { votersPerSec: number; durationSec: n
 
     const db = new Database(stack.storePath, { readonly: true, fileMustExist: true });
     try {
-      // The counted Único ids: the archive's (the hot ids below the pruned-through mark are gone).
-      const applied = () =>
-        (db.prepare("SELECT ids FROM archive WHERE paredao_id = ? AND mode = 'unico'").pluck().all(paredaoId) as Buffer[]).flatMap((b) => [...decodeIds(b).values()].flatMap((c) => c.ids));
+      const applied = () => archivedIds(db, { paredaoId, mode: 'unico' });
       const acceptedSet = new Set(accepted);
       await waitFor('every 202 counted', async () => {
         const a = new Set(applied());

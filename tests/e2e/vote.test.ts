@@ -14,6 +14,15 @@ async function text(page: Page, selector: string): Promise<string> {
   return ((await page.locator(selector).first().textContent()) ?? '').trim();
 }
 
+/** Opens the vote page, waits for the proof, picks `name` and taps Votar. */
+async function castVote(p: Page, url: string, name: string): Promise<void> {
+  await p.goto(`${url}/`);
+  await p.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
+  await p.getByRole('radio', { name }).check();
+  await p.locator('#votar:not([disabled])').waitFor();
+  await p.getByRole('button', { name: 'Votar' }).click();
+}
+
 describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: `is not at ${CHROMIUM}`, checks: 'tests/e2e/vote.test.ts (a person votes in a real browser)' }))('a person votes in a real browser, through nginx, against the real pipeline', () => {
   let stack: Stack;
   let browser: TestBrowser | undefined;
@@ -113,11 +122,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     page.on('request', onRequest);
     try {
       const before = (await stack.results()).total;
-      await page.goto(`${stack.url}/`);
-      await page.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
-      await page.getByRole('radio', { name: 'Participante 2' }).check();
-      await page.locator('#votar:not([disabled])').waitFor();
-      await page.getByRole('button', { name: 'Votar' }).click();
+      await castVote(page, stack.url, 'Participante 2');
       await page.waitForURL(/\/resultado\.html\?voto=participante-2$/u, { timeout: 15_000 });
       await waitFor('the second vote counted', async () => (await stack.results()).total === before + 1, 20_000, 200);
       expect(challengeRequests).toEqual([]);
@@ -167,11 +172,7 @@ describe.skipIf(skipWithoutTool({ tool: 'chromium', present: haveChromium, why: 
     });
     try {
       const before = (await stack.results()).total;
-      await tab.goto(`${stack.url}/`);
-      await tab.locator('#form-voto[data-antibot="verified"]').waitFor({ timeout: 60_000 });
-      await tab.getByRole('radio', { name: 'Participante 1' }).check();
-      await tab.locator('#votar:not([disabled])').waitFor();
-      await tab.getByRole('button', { name: 'Votar' }).click();
+      await castVote(tab, stack.url, 'Participante 1');
       await tab.waitForURL(/\/resultado\.html\?voto=participante-1$/u, { timeout: 30_000 });
       await tab.getByRole('heading', { name: 'Seu voto para Participante 1 foi confirmado!' }).waitFor();
       // The retry carried the same proof for the same choice, and the api refused it as used.

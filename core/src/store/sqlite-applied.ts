@@ -1,5 +1,6 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { hasTable } from './sqlite-tables.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS applied_batches (
@@ -28,6 +29,17 @@ const MIGRATE_ROWS = 1000;
 const decode = (text: string): RowIds => JSON.parse(text) as RowIds;
 const encode = (ids: string[], at: number[]): string => JSON.stringify({ ids, at } satisfies RowIds);
 
+/** The earliest and latest acceptance times of a row's ids (a loop: a batch may hold thousands). */
+function span(at: readonly number[]): { min: number; max: number } {
+  let min = at[0]!;
+  let max = at[0]!;
+  for (const a of at) {
+    if (a < min) min = a;
+    if (a > max) max = a;
+  }
+  return { min, max };
+}
+
 /** What a write transaction learnt and wrote: it enters memory when the transaction has committed. */
 interface Pending {
   seen: Map<string, number>;
@@ -52,26 +64,26 @@ interface Pending {
  */
 export function sqliteApplied(db: Database.Database) {
   db.exec(SCHEMA);
+  const insert = db.prepare('INSERT INTO applied_batches (applied_at, min_accepted_at, max_accepted_at, votes, ids) VALUES (?, ?, ?, ?, ?)');
+  const insertRow = (appliedAt: number, ids: string[], at: number[]): number => {
+    const { min, max } = span(at);
+    return Number(insert.run(appliedAt, min, max, ids.length, encode(ids, at)).lastInsertRowid);
+  };
   // A file from before batch rows: its per-vote rows (the window's ids) move into batch rows once.
-  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'applied_votes'").get() !== undefined;
-  if (legacy) {
+  if (hasTable(db, 'applied_votes')) {
     const rows = db.prepare('SELECT vote_id AS id, accepted_at AS at, applied_at AS appliedAt FROM applied_votes ORDER BY applied_at').all() as { id: string; at: number; appliedAt: number }[];
-    const insert = db.prepare('INSERT INTO applied_batches (applied_at, min_accepted_at, max_accepted_at, votes, ids) VALUES (?, ?, ?, ?, ?)');
     for (let i = 0; i < rows.length; i += MIGRATE_ROWS) {
       const part = rows.slice(i, i + MIGRATE_ROWS);
-      const at = part.map((r) => r.at);
-      insert.run(part.at(-1)!.appliedAt, Math.min(...at), Math.max(...at), part.length, encode(part.map((r) => r.id), at));
+      insertRow(part.at(-1)!.appliedAt, part.map((r) => r.id), part.map((r) => r.at));
     }
     db.exec('DROP TABLE applied_votes');
   }
 
-  const insert = db.prepare('INSERT INTO applied_batches (applied_at, min_accepted_at, max_accepted_at, votes, ids) VALUES (?, ?, ?, ?, ?)');
   const selectAfter = db.prepare('SELECT seq, ids FROM applied_batches WHERE seq > ? ORDER BY seq');
   const selectSince = db.prepare('SELECT applied_at AS appliedAt, ids FROM applied_batches WHERE applied_at >= ? ORDER BY applied_at, seq');
   const deleteBelow = db.prepare('DELETE FROM applied_batches WHERE seq IN (SELECT seq FROM applied_batches WHERE max_accepted_at < ? LIMIT ?) RETURNING votes').pluck();
   const selectStraddling = db.prepare('SELECT seq, ids FROM applied_batches WHERE min_accepted_at < ? AND max_accepted_at >= ?');
   const update = db.prepare('UPDATE applied_batches SET min_accepted_at = ?, votes = ?, ids = ? WHERE seq = ?');
-  const countHot = db.prepare('SELECT COALESCE(SUM(votes), 0) FROM applied_batches').pluck();
 
   /** The window's ids in this process, with their acceptance times; null until it first applies a batch. */
   let window: Map<string, number> | null = null;
@@ -85,7 +97,7 @@ export function sqliteApplied(db: Database.Database) {
       const keep = at.flatMap((a, i) => (a >= mark ? [i] : []));
       dropped += ids.length - keep.length;
       const keptAt = keep.map((i) => at[i]!);
-      update.run(Math.min(...keptAt), keep.length, encode(keep.map((i) => ids[i]!), keptAt), r.seq);
+      update.run(span(keptAt).min, keep.length, encode(keep.map((i) => ids[i]!), keptAt), r.seq);
     }
     return dropped;
   });
@@ -97,12 +109,9 @@ export function sqliteApplied(db: Database.Database) {
      */
     takeFresh<T extends { voteId: string; acceptedAt: number }>(votes: readonly T[], appliedAt: number): T[] {
       const seen = new Map<string, number>();
+      // Until its first write a process knows nothing: lastSeq is still 0, so it reads every row.
+      const known = (window ??= new Map());
       let seq = lastSeq;
-      if (!window) {
-        window = new Map();
-        seq = 0;
-      }
-      const known = window;
       for (const r of selectAfter.all(seq) as { seq: number; ids: string }[]) {
         const { ids, at } = decode(r.ids);
         for (let i = 0; i < ids.length; i++) seen.set(ids[i]!, at[i]!);
@@ -118,15 +127,7 @@ export function sqliteApplied(db: Database.Database) {
         ids.push(v.voteId);
         at.push(v.acceptedAt);
       }
-      if (fresh.length > 0) {
-        let min = at[0]!;
-        let max = at[0]!;
-        for (const a of at) {
-          if (a < min) min = a;
-          if (a > max) max = a;
-        }
-        seq = Number(insert.run(appliedAt, min, max, fresh.length, encode(ids, at)).lastInsertRowid);
-      }
+      if (fresh.length > 0) seq = insertRow(appliedAt, ids, at);
       pending = { seen, lastSeq: seq };
       return fresh;
     },
@@ -153,11 +154,6 @@ export function sqliteApplied(db: Database.Database) {
         for (const voteId of decode(r.ids).ids) out.push({ voteId, appliedAt: r.appliedAt });
       }
       return out;
-    },
-
-    /** Ids in the batch rows (the hot store's share of the dedup window). */
-    hotIds(): number {
-      return countHot.get() as number;
     },
 
     /**

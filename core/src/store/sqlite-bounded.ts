@@ -4,6 +4,7 @@ import type { VoteMode } from '@paredao/contract';
 import { hourBucket, type VoteMessage } from '../vote.js';
 import { countInto, encodeIds, groupForArchive, mergeBlobs } from './archive.js';
 import { sqliteApplied } from './sqlite-applied.js';
+import { hasTable } from './sqlite-tables.js';
 import { combinedMark, splitAtMark, type PruneOutcome } from './watermark.js';
 
 const SCHEMA = `
@@ -43,12 +44,11 @@ export function sqliteBounded(db: Database.Database) {
     }
   };
   db.transaction(() => {
-    const before = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'archive'").get() === undefined;
+    const before = !hasTable(db, 'archive');
     db.exec(SCHEMA);
     // A file from before the archive: its applied ids are archived once, so the recount, which reads
     // the archive, still equals the tallies. (One pass in memory: files of that age hold few votes.)
-    const legacyIds = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'applied_votes'").get() !== undefined;
-    if (before && legacyIds) {
+    if (before && hasTable(db, 'applied_votes')) {
       const rows = db.prepare('SELECT vote_id AS voteId, paredao_id AS paredaoId, candidate_id AS candidateId, accepted_at AS acceptedAt, mode FROM applied_votes').all() as VoteMessage[];
       archive(rows);
     }
